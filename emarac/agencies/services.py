@@ -1,0 +1,236 @@
+"""Agencies, their protocol status, and their users' accounts."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from emarac.agencies.models import Agency, AgencyKind, Area, Role, SetPasswordToken, User
+from emarac.auditing import record_event
+from emarac.auth import passwords
+from emarac.clock import as_utc, utcnow
+from emarac.extensions import db
+from emarac.protocol import policy
+
+INVITATION_LIFETIME = timedelta(days=3)
+
+
+class NotAllowed(Exception):
+    """The actor may not do this; views turn it into a 404."""
+
+
+class Invalid(ValueError):
+    """Input that breaks a rule; ``field`` names the form field to show it against."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: User
+    token: str
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", errors="replace")).hexdigest()
+
+
+def get_or_create_area(name: str, *, is_demo: bool = False) -> Area:
+    area = db.session.scalar(select(Area).where(Area.name == name))
+    if area is None:
+        area = Area(name=name, is_demo=is_demo)
+        db.session.add(area)
+        db.session.flush()
+        record_event("area.create", object_type="area", object_id=area.id, fields=("name",))
+    return area
+
+
+def create_agency(
+    *,
+    name: str,
+    kind: AgencyKind,
+    area_name: str,
+    signed_on: date | None = None,
+    is_demo: bool = False,
+    by: User | None = None,
+) -> Agency:
+    if by is not None and not policy.may_manage_agencies(by):
+        raise NotAllowed
+    if db.session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower())):
+        raise Invalid("name", "An agency with this name already exists")
+    area = get_or_create_area(area_name, is_demo=is_demo)
+    agency = Agency(name=name, kind=kind, area=area, isp_signed_on=signed_on, is_demo=is_demo)
+    db.session.add(agency)
+    db.session.flush()
+    record_event("agency.create", object_type="agency", object_id=agency.id,
+                 fields=("name", "kind", "area_id", "isp_signed_on"))
+    db.session.commit()
+    return agency
+
+
+def set_protocol_status(agency: Agency, *, signed_on: date | None, suspended: bool,
+                        by: User) -> None:
+    """Sign, unsign or suspend; suspension ends every session of the agency's users."""
+    if not policy.may_manage_agencies(by):
+        raise NotAllowed
+    changed: list[str] = []
+    if agency.isp_signed_on != signed_on:
+        agency.isp_signed_on = signed_on
+        changed.append("isp_signed_on")
+    if suspended and agency.suspended_at is None:
+        agency.suspended_at = utcnow()
+        changed.append("suspended_at")
+        for user in agency.users:
+            user.session_version += 1
+    elif not suspended and agency.suspended_at is not None:
+        agency.suspended_at = None
+        changed.append("suspended_at")
+    if changed:
+        record_event("agency.update", object_type="agency", object_id=agency.id, fields=changed)
+    db.session.commit()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    *,
+    email: str,
+    full_name: str,
+    agency: Agency,
+    roles: set[Role],
+    password: str | None = None,
+    is_demo: bool = False,
+    by: User | None = None,
+) -> User:
+    """Create an account. ``by`` is None only for operator commands on the server."""
+    if by is not None:
+        if not policy.may_manage_users_of(by, agency):
+            raise NotAllowed
+        if not all(policy.may_grant_role(by, role) for role in roles):
+            raise Invalid("roles", "You cannot give this role")
+    if not roles:
+        raise Invalid("roles", "Select at least one role")
+    email = normalise_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Invalid("email", "An account with this email address already exists")
+    if password is not None:
+        problems = passwords.password_problems(password, email=email)
+        if problems:
+            raise Invalid("password", problems[0])
+    user = User(
+        email=email,
+        full_name=full_name,
+        agency=agency,
+        password_hash=passwords.hash_password(password) if password else None,
+        is_demo=is_demo,
+    )
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    record_event("user.create", object_type="user", object_id=user.id,
+                 fields=("email", "full_name", "agency_id", "roles"))
+    return user
+
+
+def invite_user(*, email: str, full_name: str, agency: Agency, roles: set[Role],
+                by: User) -> Invitation:
+    """Create the account without a password and a one-time link to set one."""
+    user = create_user(email=email, full_name=full_name, agency=agency, roles=roles, by=by)
+    token = _issue_token(user, by=by)
+    db.session.commit()
+    return Invitation(user=user, token=token)
+
+
+def _issue_token(user: User, *, by: User | None) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        SetPasswordToken(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            expires_at=utcnow() + INVITATION_LIFETIME,
+            created_by_id=by.id if by is not None else None,
+        )
+    )
+    record_event("user.password_link_issued", object_type="user", object_id=user.id)
+    return token
+
+
+def reset_password_link(user: User, *, by: User) -> str:
+    """A new set-password link; the old password stops working and 2FA is set up again."""
+    if not policy.may_manage_user(by, user):
+        raise NotAllowed
+    user.password_hash = None
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.session_version += 1
+    token = _issue_token(user, by=by)
+    record_event("user.reset", object_type="user", object_id=user.id,
+                 fields=("password_hash", "totp_secret"))
+    db.session.commit()
+    return token
+
+
+def _live_token(token: str) -> SetPasswordToken | None:
+    row = db.session.scalar(
+        select(SetPasswordToken).where(SetPasswordToken.token_hash == _token_hash(token))
+    )
+    if row is None or row.used_at is not None or as_utc(row.expires_at) < utcnow():
+        return None
+    return row
+
+
+def user_for_password_token(token: str) -> User | None:
+    row = _live_token(token)
+    return row.user if row is not None else None
+
+
+def set_password_with_token(token: str, password: str) -> list[str]:
+    """Set the password from an invitation link; returns problems, empty on success."""
+    row = _live_token(token)
+    if row is None:
+        return ["This link has expired or has already been used"]
+    problems = passwords.password_problems(password, email=row.user.email)
+    if problems:
+        return problems
+    row.used_at = utcnow()
+    row.user.password_hash = passwords.hash_password(password)
+    row.user.failed_login_count = 0
+    record_event("user.password_set", object_type="user", object_id=row.user_id,
+                 user_id=row.user_id, agency_id=row.user.agency_id, fields=("password_hash",))
+    db.session.commit()
+    return []
+
+
+def set_suspended(user: User, *, suspended: bool, by: User) -> None:
+    if not policy.may_manage_user(by, user) or user.id == by.id:
+        raise NotAllowed
+    if suspended and user.suspended_at is None:
+        user.suspended_at = utcnow()
+        user.session_version += 1
+    elif not suspended:
+        user.suspended_at = None
+    record_event("user.update", object_type="user", object_id=user.id, fields=("suspended_at",))
+    db.session.commit()
+
+
+def update_roles(user: User, *, roles: set[Role], by: User) -> None:
+    if not policy.may_manage_user(by, user):
+        raise NotAllowed
+    changed = roles ^ set(user.roles)
+    if not all(policy.may_grant_role(by, role) for role in changed):
+        raise Invalid("roles", "You cannot give or remove this role")
+    if not roles:
+        raise Invalid("roles", "Select at least one role")
+    user.set_roles(roles)
+    user.session_version += 1
+    record_event("user.update", object_type="user", object_id=user.id, fields=("roles",))
+    db.session.commit()
