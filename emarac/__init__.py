@@ -1,0 +1,152 @@
+"""eMARAC: one secure, shared record for each high-risk domestic abuse victim.
+
+:func:`create_app` is the only place things are wired together; read it as the
+table of contents of the application.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from emarac.config import PROJECT_ROOT, Settings
+
+
+def create_app(config: Settings | None = None, **overrides: Any) -> Flask:
+    settings = config if config is not None else Settings.from_env()
+    settings.check_production()
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(settings.instance_path),
+    )
+    configure(app, settings, overrides)
+    register_logging(app)
+    register_extensions(app)
+    register_templating(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, settings: Settings, overrides: dict[str, Any]) -> None:
+    app.extensions["emarac.settings"] = settings
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SECRET_KEY=settings.resolved_secret_key(),
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        SESSION_COOKIE_NAME="emarac_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_DURATION=0,
+        WTF_CSRF_TIME_LIMIT=settings.absolute_timeout_seconds,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=False,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        PREFERRED_URL_SCHEME="https" if settings.is_production else "http",
+        TESTING=settings.is_testing,
+    )
+    app.config.update(overrides)
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Wait for the writer lock instead of failing at once under concurrent requests.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def register_logging(app: Flask) -> None:
+    from emarac.logging_setup import configure_logging
+
+    configure_logging(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from emarac import auditing
+    from emarac.agencies.models import User
+    from emarac.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to use eMARAC."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        import uuid
+
+        try:
+            return db.session.get(User, uuid.UUID(user_id))
+        except ValueError:
+            return None
+
+    from emarac.schema import import_models
+
+    import_models()
+    auditing.init_app(app)
+    _init_crypto(app)
+
+
+def _init_crypto(app: Flask) -> None:
+    try:
+        from emarac.crypto import keyring
+    except ImportError:  # the crypto package arrives with the encryption work
+        return
+    keyring.init_app(app)
+
+
+def register_templating(app: Flask) -> None:
+    from emarac.main.navigation import nav_items
+    from emarac.templating import register_templating as register
+
+    register(app)
+    app.context_processor(lambda: {"nav_items": nav_items(), "service_name": "eMARAC"})
+
+
+def register_blueprints(app: Flask) -> None:
+    from emarac.agencies.views import bp as agencies_bp
+    from emarac.auth.views import bp as auth_bp
+    from emarac.main.views import bp as main_bp
+
+    for bp in (main_bp, auth_bp, agencies_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from emarac.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from emarac.security import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from emarac.auth.sessions import enforce_session
+
+    app.before_request(enforce_session)
+
+
+def register_commands(app: Flask) -> None:
+    from emarac.cli import emarac_cli
+
+    app.cli.add_command(emarac_cli)
+
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,0 +1,110 @@
+"""Forms for managing agencies and users."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS
+from emarac.forms import BaseForm
+
+
+class AgencyForm(BaseForm):
+    name = StringField(
+        "Agency name",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter the agency's name"), Length(max=160)],
+    )
+    kind = SelectField(
+        "Kind of agency",
+        widget=GovSelect(),
+        choices=[("", "Choose a kind")] + [(k.value, v) for k, v in AGENCY_KIND_LABELS.items()],
+        validators=[DataRequired("Choose the kind of agency")],
+    )
+    area = StringField(
+        "MARAC area",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter the MARAC area"), Length(max=120)],
+    )
+    signed_on = DateField(
+        "Date the information-sharing protocol was signed",
+        widget=GovDateInput(),
+        description="Leave blank if the agency has not signed yet. For example, 27 3 2026",
+        validators=[Optional()],
+        format="%d %m %Y",
+    )
+    submit = SubmitField("Save agency", widget=GovSubmitInput())
+
+
+class ProtocolStatusForm(BaseForm):
+    signed_on = DateField(
+        "Date the information-sharing protocol was signed",
+        widget=GovDateInput(),
+        description="Leave blank if the agency has not signed. For example, 27 3 2026",
+        validators=[Optional()],
+        format="%d %m %Y",
+    )
+    status = RadioField(
+        "Status",
+        widget=GovRadioInput(),
+        choices=[("active", "Active"), ("suspended", "Suspended: no one from this agency can sign in")],
+        validators=[DataRequired("Choose a status")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+def role_choices(include_system_admin: bool) -> list[tuple[str, str]]:
+    return [
+        (role.value, label)
+        for role, label in ROLE_LABELS.items()
+        if include_system_admin or role.value != "system_admin"
+    ]
+
+
+class InviteUserForm(BaseForm):
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter the person's full name"), Length(max=160)],
+    )
+    email = StringField(
+        "Work email address",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the person's work email address"),
+            Email("Enter an email address in the correct format, like name@example.org",
+                  check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    roles = SelectMultipleField(
+        "Roles",
+        widget=GovCheckboxesInput(),
+        choices=role_choices(False),
+        validators=[DataRequired("Select at least one role")],
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class UserRolesForm(BaseForm):
+    roles = SelectMultipleField(
+        "Roles",
+        widget=GovCheckboxesInput(),
+        choices=role_choices(False),
+        validators=[DataRequired("Select at least one role")],
+    )
+    submit = SubmitField("Save roles", widget=GovSubmitInput())
+
+
+class ConfirmForm(BaseForm):
+    """A bare POST with its CSRF token, for buttons like suspend and reset."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())

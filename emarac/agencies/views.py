@@ -1,0 +1,188 @@
+"""Administration of agencies (system admins) and users (agency admins)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from emarac.agencies import services
+from emarac.agencies.forms import (
+    AgencyForm,
+    ConfirmForm,
+    InviteUserForm,
+    ProtocolStatusForm,
+    UserRolesForm,
+    role_choices,
+)
+from emarac.agencies.models import Agency, AgencyKind, Role, User
+from emarac.auditing import record_event
+from emarac.extensions import db
+from emarac.protocol import policy
+
+bp = Blueprint("agencies", __name__, url_prefix="/admin")
+
+
+def _agency_or_404(agency_id: uuid.UUID) -> Agency:
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        abort(404)
+    return agency
+
+
+def _managed_agency_or_404(agency_id: uuid.UUID) -> Agency:
+    agency = _agency_or_404(agency_id)
+    if not policy.may_manage_users_of(current_user, agency):
+        record_event("access.denied", object_type="agency", object_id=agency_id)
+        db.session.commit()
+        abort(404)
+    return agency
+
+
+def _managed_user_or_404(user_id: uuid.UUID) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not policy.may_manage_user(current_user, user):
+        record_event("access.denied", object_type="user", object_id=user_id)
+        db.session.commit()
+        abort(404)
+    return user
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    return role_choices(current_user.has_role(Role.SYSTEM_ADMIN))
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    if policy.may_manage_agencies(current_user):
+        return redirect(url_for("agencies.list_agencies"))
+    if current_user.has_role(Role.AGENCY_ADMIN):
+        return redirect(url_for("agencies.users", agency_id=current_user.agency_id))
+    abort(404)
+
+
+@bp.route("/agencies", methods=["GET", "POST"])
+@login_required
+def list_agencies() -> Any:
+    if not policy.may_manage_agencies(current_user):
+        abort(404)
+    form = AgencyForm()
+    if form.validate_on_submit():
+        try:
+            agency = services.create_agency(
+                name=form.name.data or "",
+                kind=AgencyKind(form.kind.data),
+                area_name=form.area.data or "",
+                signed_on=form.signed_on.data,
+                by=current_user,
+            )
+        except services.Invalid as problem:
+            getattr(form, problem.field).errors = [problem.message]
+        else:
+            flash(f"Agency added: {agency.name}", "success")
+            return redirect(url_for("agencies.list_agencies"))
+    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    return render_template("agencies/list.html", agencies=agencies, form=form)
+
+
+@bp.route("/agencies/<uuid:agency_id>", methods=["GET", "POST"])
+@login_required
+def agency(agency_id: uuid.UUID) -> Any:
+    if not policy.may_manage_agencies(current_user):
+        abort(404)
+    agency = _agency_or_404(agency_id)
+    form = ProtocolStatusForm()
+    if not form.is_submitted():
+        form.signed_on.data = agency.isp_signed_on
+        form.status.data = "suspended" if agency.suspended_at else "active"
+    if form.validate_on_submit():
+        services.set_protocol_status(
+            agency, signed_on=form.signed_on.data, suspended=form.status.data == "suspended",
+            by=current_user,
+        )
+        flash("Protocol status saved", "success")
+        return redirect(url_for("agencies.agency", agency_id=agency.id))
+    return render_template("agencies/agency.html", agency=agency, form=form)
+
+
+@bp.route("/agencies/<uuid:agency_id>/users")
+@login_required
+def users(agency_id: uuid.UUID) -> Any:
+    agency = _managed_agency_or_404(agency_id)
+    query = policy.manageable_users(
+        current_user, select(User).where(User.agency_id == agency.id).order_by(User.full_name)
+    )
+    return render_template("agencies/users.html", agency=agency, users=db.session.scalars(query).all())
+
+
+@bp.route("/agencies/<uuid:agency_id>/users/invite", methods=["GET", "POST"])
+@login_required
+def invite(agency_id: uuid.UUID) -> Any:
+    agency = _managed_agency_or_404(agency_id)
+    form = InviteUserForm()
+    form.roles.choices = _role_choices()
+    if form.validate_on_submit():
+        try:
+            invitation = services.invite_user(
+                email=form.email.data or "",
+                full_name=form.full_name.data or "",
+                agency=agency,
+                roles={Role(r) for r in form.roles.data or []},
+                by=current_user,
+            )
+        except services.Invalid as problem:
+            db.session.rollback()
+            getattr(form, problem.field).errors = [problem.message]
+        else:
+            link = url_for("auth.set_password", token=invitation.token, _external=True)
+            return render_template("agencies/invited.html", user=invitation.user, link=link)
+    return render_template("agencies/invite.html", agency=agency, form=form)
+
+
+@bp.route("/users/<uuid:user_id>", methods=["GET", "POST"])
+@login_required
+def user(user_id: uuid.UUID) -> Any:
+    target = _managed_user_or_404(user_id)
+    form = UserRolesForm()
+    form.roles.choices = _role_choices()
+    if not form.is_submitted():
+        form.roles.data = [r.value for r in target.roles]
+    if form.validate_on_submit():
+        try:
+            services.update_roles(target, roles={Role(r) for r in form.roles.data or []},
+                                  by=current_user)
+        except services.Invalid as problem:
+            db.session.rollback()
+            form.roles.errors = [problem.message]
+        else:
+            flash("Roles saved", "success")
+            return redirect(url_for("agencies.user", user_id=target.id))
+    return render_template("agencies/user.html", target=target, form=form, confirm=ConfirmForm())
+
+
+@bp.route("/users/<uuid:user_id>/suspend", methods=["POST"])
+@login_required
+def suspend(user_id: uuid.UUID) -> Any:
+    target = _managed_user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.set_suspended(target, suspended=target.suspended_at is None, by=current_user)
+        except services.NotAllowed:
+            abort(404)
+        flash("Account suspended" if target.suspended_at else "Account reactivated", "success")
+    return redirect(url_for("agencies.user", user_id=target.id))
+
+
+@bp.route("/users/<uuid:user_id>/reset", methods=["POST"])
+@login_required
+def reset(user_id: uuid.UUID) -> Any:
+    target = _managed_user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("agencies.user", user_id=target.id))
+    token = services.reset_password_link(target, by=current_user)
+    link = url_for("auth.set_password", token=token, _external=True)
+    return render_template("agencies/invited.html", user=target, link=link, reset=True)

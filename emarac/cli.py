@@ -1,0 +1,124 @@
+"""Operator commands: ``flask emarac ...``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from emarac.agencies import services as agency_services
+from emarac.agencies.models import Agency, AgencyKind, Role, User
+from emarac.auth import totp
+from emarac.clock import utcnow
+from emarac.config import current_settings
+from emarac.extensions import db
+
+
+@click.group("emarac")
+def emarac_cli() -> None:
+    """eMARAC operator commands."""
+
+
+@emarac_cli.command("init-dev")
+@with_appcontext
+def init_dev() -> None:
+    """Generate any missing development key under instance/ (refused in production)."""
+    from emarac.config import ConfigurationError
+    from emarac.devkeys import ensure_dev_keys
+
+    try:
+        created = ensure_dev_keys(current_settings())
+    except ConfigurationError as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo("Created: " + ", ".join(created) if created else "Development keys are in place")
+
+
+@emarac_cli.command("create-agency")
+@click.argument("name")
+@click.option("--kind", type=click.Choice([k.value for k in AgencyKind]), required=True)
+@click.option("--area", required=True, help="The MARAC area the agency belongs to.")
+@click.option("--signed", is_flag=True, help="The agency has signed the information-sharing protocol today.")
+@with_appcontext
+def create_agency(name: str, kind: str, area: str, signed: bool) -> None:
+    """Add a partner agency."""
+    try:
+        agency = agency_services.create_agency(
+            name=name, kind=AgencyKind(kind), area_name=area,
+            signed_on=date.today() if signed else None,
+        )
+    except agency_services.Invalid as problem:
+        raise click.ClickException(problem.message) from problem
+    click.echo(f"Created agency {agency.id} ({agency.protocol_status})")
+
+
+@emarac_cli.command("create-user")
+@click.argument("email")
+@click.option("--agency", "agency_name", required=True, help="The agency's exact name.")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in Role]))
+@click.option("--name", "full_name", default=None, help="Full name (defaults to the email).")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+@with_appcontext
+def create_user(email: str, agency_name: str, roles: tuple[str, ...], full_name: str | None,
+                password_stdin: bool) -> None:
+    """Create an account and print its TOTP provisioning URI once."""
+    agency = db.session.scalar(select(Agency).where(Agency.name == agency_name))
+    if agency is None:
+        raise click.ClickException("No agency has that name")
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else ""
+    try:
+        user = agency_services.create_user(
+            email=email, full_name=full_name or email, agency=agency,
+            roles={Role(r) for r in roles}, password=password,
+        )
+    except agency_services.Invalid as problem:
+        db.session.rollback()
+        raise click.ClickException(problem.message) from problem
+    secret = totp.new_secret()
+    user.totp_secret = secret
+    user.totp_confirmed_at = utcnow()
+    db.session.commit()
+    click.echo(f"Created user {user.id}")
+    click.echo("Add this to an authenticator app now; it is not shown again:")
+    click.echo(totp.provisioning_uri(secret, user.email))
+
+
+@emarac_cli.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load a synthetic partnership and print its logins."""
+    from emarac import demo as demo_data
+
+    try:
+        logins = demo_data.load()
+    except demo_data.RefusedError as problem:
+        raise click.ClickException(str(problem)) from problem
+    demo_data.print_logins(logins)
+
+
+@emarac_cli.command("demo-code")
+@click.argument("email")
+@with_appcontext
+def demo_code(email: str) -> None:
+    """Print the current TOTP code of a demo account (never for real accounts)."""
+    if current_settings().is_production:
+        raise click.ClickException("Refused in production mode")
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_demo or not user.totp_secret:
+        raise click.ClickException("Refused: not a demo account")
+    click.echo(totp.code_for_now(user.totp_secret))
+
+
+def _attach_optional_groups() -> None:
+    try:
+        from emarac.crypto.cli import keys
+    except ImportError:
+        return
+    emarac_cli.add_command(keys)
+
+
+_attach_optional_groups()

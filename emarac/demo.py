@@ -1,0 +1,128 @@
+"""A synthetic partnership for trying eMARAC. Every name here is obviously fake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from emarac.agencies import services as agency_services
+from emarac.agencies.models import Agency, AgencyKind, Role, User
+from emarac.auth import totp
+from emarac.clock import utcnow
+from emarac.config import current_settings
+from emarac.extensions import db
+
+DEMO_AREA = "Demoshire MARAC"
+DEMO_PASSWORD = "demo-only-Partnership-2026"  # noqa: S105 - published demo password
+DEMO_DOMAIN = "demo.emarac.invalid"
+
+# (agency name, kind, roles of the users it gets)
+DEMO_AGENCIES: list[tuple[str, AgencyKind, list[Role]]] = [
+    ("Demoshire Police (demo)", AgencyKind.POLICE, [Role.PRACTITIONER, Role.AGENCY_ADMIN]),
+    ("Demoshire Probation (demo)", AgencyKind.PROBATION, [Role.PRACTITIONER]),
+    ("Demoshire Health Trust (demo)", AgencyKind.HEALTH, [Role.PRACTITIONER]),
+    ("Demoshire Children's Services (demo)", AgencyKind.CHILDRENS_SOCIAL_CARE, [Role.PRACTITIONER]),
+    ("Demoshire Adult Social Care (demo)", AgencyKind.ADULT_SOCIAL_CARE, [Role.PRACTITIONER]),
+    ("Demoshire Homes (demo)", AgencyKind.HOUSING, [Role.PRACTITIONER]),
+    ("Demoshire Schools (demo)", AgencyKind.EDUCATION, [Role.PRACTITIONER]),
+    ("Demoshire IDVA Service (demo)", AgencyKind.IDVA_SERVICE, [Role.IDVA]),
+    ("Demoshire Refuge (demo)", AgencyKind.REFUGE, [Role.PRACTITIONER]),
+    ("Demoshire Women's Aid (demo)", AgencyKind.SPECIALIST_CHARITY, [Role.PRACTITIONER]),
+    ("Demoshire Victim Support (demo)", AgencyKind.VICTIM_SUPPORT, [Role.PRACTITIONER]),
+    ("Demoshire Youth Offending (demo)", AgencyKind.YOUTH_OFFENDING, [Role.PRACTITIONER]),
+    ("Demoshire Fire and Rescue (demo)", AgencyKind.FIRE_AND_RESCUE, [Role.PRACTITIONER]),
+    ("Demoshire Community Safety Partnership (demo)", AgencyKind.OTHER,
+     [Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.SYSTEM_ADMIN]),
+]
+
+
+class RefusedError(RuntimeError):
+    """Demo data must never mix with real data or reach production."""
+
+
+@dataclass(frozen=True)
+class Login:
+    email: str
+    role: str
+    agency: str
+    totp_secret: str
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-").replace("--", "-")
+
+
+def _has_real_data() -> bool:
+    real_agencies = db.session.scalar(
+        select(func.count()).select_from(Agency).where(Agency.is_demo.is_(False))
+    )
+    real_users = db.session.scalar(
+        select(func.count()).select_from(User).where(User.is_demo.is_(False))
+    )
+    return bool(real_agencies or real_users)
+
+
+def load() -> list[Login]:
+    """Create the demo partnership if absent; return every demo login either way."""
+    if current_settings().is_production:
+        raise RefusedError("Refused: demo data is never loaded in production mode")
+    if _has_real_data():
+        raise RefusedError("Refused: this database holds real (non-demo) agencies or users")
+    for name, kind, roles in DEMO_AGENCIES:
+        agency = db.session.scalar(select(Agency).where(Agency.name == name))
+        if agency is None:
+            agency = agency_services.create_agency(
+                name=name, kind=kind, area_name=DEMO_AREA, signed_on=date(2026, 4, 1),
+                is_demo=True,
+            )
+        for role in roles:
+            email = f"{role.value.replace('_', '-')}.{_slug(name.replace('(demo)', ''))}@{DEMO_DOMAIN}"
+            if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+                continue
+            user = agency_services.create_user(
+                email=email,
+                full_name=f"Demo {role.label} ({name.replace(' (demo)', '')})",
+                agency=agency, roles={role}, password=DEMO_PASSWORD, is_demo=True,
+            )
+            user.totp_secret = totp.new_secret()
+            user.totp_confirmed_at = utcnow()
+            db.session.commit()
+    _load_case_data()
+    return logins()
+
+
+def _load_case_data() -> None:
+    """Later features add synthetic cases here."""
+    try:
+        from emarac.cases import demo_cases
+    except ImportError:
+        return
+    demo_cases.load()
+
+
+def logins() -> list[Login]:
+    users = db.session.scalars(
+        select(User).where(User.is_demo.is_(True)).order_by(User.email)
+    ).all()
+    return [
+        Login(email=u.email, role=", ".join(u.role_labels), agency=u.agency.name,
+              totp_secret=u.totp_secret or "")
+        for u in users
+    ]
+
+
+def print_logins(rows: list[Login]) -> None:
+    console = Console()
+    table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
+    table.add_column("Email")
+    table.add_column("Role")
+    table.add_column("Agency")
+    table.add_column("TOTP secret")
+    for row in rows:
+        table.add_row(row.email, row.role, row.agency, row.totp_secret)
+    console.print(table)
+    console.print("Current code for any demo account: flask emarac demo-code EMAIL")

@@ -1,0 +1,52 @@
+"""Error pages in the service's style: no stack traces, no personal data."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PAGES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html",
+         429: "errors/429.html", 500: "errors/500.html"}
+
+
+def _render(code: int) -> Any:
+    template = PAGES.get(code, "errors/500.html" if code >= 500 else "errors/400.html")
+    return render_template(template), code
+
+
+def _where(error: BaseException) -> str:
+    """File, line and function of each frame: enough to debug, without the message."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[::-1][:8])
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        # The reason is a fixed phrase from Flask-WTF, never request content.
+        log.warning("csrf refused: endpoint=%s reason=%s", request.endpoint, error.description)
+        return _render(400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        if code == 405:
+            return _render(404)
+        return _render(code)
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception) -> Any:
+        # Log the exception type and where, not its message: messages can carry values.
+        from emarac.extensions import db
+
+        db.session.rollback()
+        log.error("unhandled %s at endpoint=%s; where: %s", type(error).__name__,
+                  request.endpoint, _where(error))
+        return _render(500)

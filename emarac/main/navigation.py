@@ -1,0 +1,27 @@
+"""Navigation items by role, for the header."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_login import current_user
+
+from emarac.agencies.models import Role
+
+# (text, endpoint, roles that see it; empty = every signed-in user)
+NAV: list[tuple[str, str, tuple[Role, ...]]] = [
+    ("Home", "main.home", ()),
+    ("Agencies", "agencies.list_agencies", (Role.SYSTEM_ADMIN,)),
+    ("Users", "agencies.index", (Role.AGENCY_ADMIN,)),
+]
+
+
+def nav_items() -> list[dict[str, object]]:
+    if not current_user.is_authenticated:
+        return []
+    items: list[dict[str, object]] = []
+    for text, endpoint, roles in NAV:
+        if roles and not current_user.has_role(*roles):
+            continue
+        href = url_for(endpoint)
+        items.append({"text": text, "href": href, "active": request.endpoint == endpoint})
+    return items

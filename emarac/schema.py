@@ -1,0 +1,38 @@
+"""Create the schema outside Alembic (tests, throwaway databases).
+
+Production and ``make run`` use ``flask db upgrade``; a test checks that both
+give the same schema. The audit guards are added here too so tests run against
+the same append-only ledger as production.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+import audit
+from emarac.extensions import db
+
+
+def import_models() -> None:
+    """Import every feature's models so the metadata is complete."""
+    import emarac.agencies.models  # noqa: F401
+    import emarac.auditing  # noqa: F401
+
+    try:
+        import emarac.crypto.models  # noqa: F401
+    except ImportError:
+        pass
+
+
+def create_schema() -> None:
+    import_models()
+    db.create_all()
+    dialect = db.engine.dialect.name
+    with db.engine.begin() as conn:
+        for statement in audit.guard_statements(dialect, "audit_event"):
+            conn.execute(text(statement))
+
+
+def dispose() -> None:
+    db.session.remove()
+    db.engine.dispose()
