@@ -35,7 +35,8 @@ def register(app: Flask) -> None:
         strict_transport_security_max_age=31536000,
         strict_transport_security_include_subdomains=True,
         content_security_policy=CSP,
-        content_security_policy_nonce_in=[],
+        # Only the GOV.UK template's one-line body-class script needs the nonce.
+        content_security_policy_nonce_in=["script-src"],
         frame_options="DENY",
         referrer_policy="no-referrer",
         session_cookie_secure=settings.is_production,

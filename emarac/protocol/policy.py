@@ -7,7 +7,10 @@ answer 404 rather than 403 so that record ids cannot be probed.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, union
 
 from emarac.agencies.models import Agency, Role, User
 
@@ -52,3 +55,107 @@ def manageable_users(actor: User | None, query: Select[tuple[User]]) -> Select[t
     if actor.has_role(Role.AGENCY_ADMIN):
         return query.where(User.agency_id == actor.agency_id)
     return query.where(false())
+
+
+# --- cases -------------------------------------------------------------------
+#
+# Who sees a case in full (DOMAIN.md, "The information-sharing protocol"):
+#   - the owning agency and the referring agency;
+#   - the IDVA service the case is referred to;
+#   - coordinators and chairs of the case's area;
+#   - agencies invited to a meeting whose released agenda holds the case,
+#     while the case is open (added with meetings).
+# Managers and system administrators see no case content at all; anyone else
+# who searches a known person learns only "known to MARAC".
+
+CASE_CONTENT_ROLES = (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)
+
+
+def _case_model() -> Any:
+    from emarac.cases.models import Case
+
+    return Case
+
+
+def case_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause limiting a query on ``marac_case`` to cases ``actor`` may see."""
+    Case = _case_model()
+    if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
+        return false()
+    clauses: list[ColumnElement[bool]] = [
+        Case.owning_agency_id == actor.agency_id,
+        Case.referring_agency_id == actor.agency_id,
+        Case.idva_agency_id == actor.agency_id,
+    ]
+    if actor.has_role(Role.COORDINATOR, Role.CHAIR):
+        clauses.append(Case.area_id == actor.agency.area_id)
+    clauses.extend(extra(actor) for extra in _CASE_GRANTS)
+    return or_(*clauses)
+
+
+# Later features (meetings) add grants here rather than editing the rule above.
+_CASE_GRANTS: list[Callable[[User], ColumnElement[bool]]] = []
+
+
+def add_case_grant(grant: Callable[[User], ColumnElement[bool]]) -> None:
+    if grant not in _CASE_GRANTS:
+        _CASE_GRANTS.append(grant)
+
+
+def may_view_case(actor: User | None, case: Any) -> bool:
+    if case is None or actor is None:
+        return False
+    from emarac.extensions import db
+
+    Case = _case_model()
+    found = db.session.scalar(
+        select(Case.id).where(Case.id == case.id, case_filter(actor))
+    )
+    return found is not None
+
+
+def may_edit_case(actor: User | None, case: Any) -> bool:
+    """Owner and referrer agencies, the IDVA and area coordinators may change a case."""
+    if not may_view_case(actor, case) or actor is None:
+        return False
+    if actor.has_role(Role.COORDINATOR) and actor.agency.area_id == case.area_id:
+        return True
+    return actor.agency_id in {case.owning_agency_id, case.referring_agency_id, case.idva_agency_id}
+
+
+def may_see_restricted(actor: User | None, case: Any) -> bool:
+    """Refuge address, safe phone and safe times: owner agency, the IDVA, coordinators."""
+    if not may_view_case(actor, case) or actor is None:
+        return False
+    if actor.agency_id == case.owning_agency_id:
+        return True
+    if case.idva_agency_id is not None and actor.agency_id == case.idva_agency_id:
+        return True
+    return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == case.area_id
+
+
+def may_create_case(actor: User | None) -> bool:
+    return _usable(actor) and actor is not None and actor.has_role(
+        Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR
+    )
+
+
+def may_search_people(actor: User | None) -> bool:
+    """Searching is for people who work cases; managers and admins never search names."""
+    return _usable(actor) and actor is not None and actor.has_role(*CASE_CONTENT_ROLES)
+
+
+def may_merge_people(actor: User | None) -> bool:
+    return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
+
+
+def visible_person_ids(actor: User | None) -> Select[tuple[Any]]:
+    """Ids of every person linked to a case ``actor`` may see (victim, perpetrator, child)."""
+    from emarac.cases.models import Case, CaseChild, CasePerpetrator
+
+    visible = select(Case.id).where(case_filter(actor))
+    return union(
+        select(Case.victim_id.label("person_id")).where(Case.id.in_(visible)),
+        select(CasePerpetrator.person_id).where(CasePerpetrator.case_id.in_(visible)),
+        select(CaseChild.person_id).where(CaseChild.case_id.in_(visible)),
+    )  # type: ignore[return-value]

@@ -1,0 +1,127 @@
+"""A case: one victim's MARAC case and the people linked to it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from emarac.agencies.models import Agency, Area, User
+from emarac.extensions import db
+from emarac.models_base import created_at, uuid_pk
+from emarac.people.models import Person
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    REFERRED = "referred"
+    HEARD = "heard"
+    ACTIONS_OPEN = "actions_open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "open": "Open", "referred": "Referred to MARAC", "heard": "Heard at MARAC",
+            "actions_open": "Actions open", "closed": "Closed",
+        }[self.value]
+
+
+class Relationship(StrEnum):
+    PARTNER = "partner"
+    EX_PARTNER = "ex_partner"
+    FAMILY_MEMBER = "family_member"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"partner": "Partner", "ex_partner": "Ex-partner",
+                "family_member": "Family member", "other": "Other"}[self.value]
+
+
+class CaseSequence(db.Model):
+    """The last reference number issued per year, so references never repeat."""
+
+    __tablename__ = "case_sequence"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(db.Model):
+    __tablename__ = "marac_case"
+
+    id: Mapped[uuid_pk]
+    reference: Mapped[str] = mapped_column(String(32), unique=True,
+                                           comment="human reference, e.g. MARAC-2026-000123")
+    area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id"), index=True)
+    owning_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    referring_agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    idva_agency_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agency.id"), index=True, comment="the IDVA service the case is referred to"
+    )
+    lead_practitioner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    victim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.OPEN, index=True)
+    risk_level: Mapped[str | None] = mapped_column(String(16))
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    review_on: Mapped[date | None] = mapped_column(Date, comment="retention review date")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created_at]
+
+    area: Mapped[Area] = relationship()
+    owning_agency: Mapped[Agency] = relationship(foreign_keys=[owning_agency_id])
+    referring_agency: Mapped[Agency | None] = relationship(foreign_keys=[referring_agency_id])
+    idva_agency: Mapped[Agency | None] = relationship(foreign_keys=[idva_agency_id])
+    lead_practitioner: Mapped[User | None] = relationship()
+    victim: Mapped[Person] = relationship()
+    perpetrators: Mapped[list[CasePerpetrator]] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+    children: Mapped[list[CaseChild]] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return CaseStatus(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
+
+
+class CasePerpetrator(db.Model):
+    __tablename__ = "case_perpetrator"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", name="uq_case_perpetrator_case_person"),)
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    relationship_to_victim: Mapped[Relationship] = mapped_column(String(16))
+    created_at: Mapped[created_at]
+
+    case: Mapped[Case] = relationship(back_populates="perpetrators")
+    person: Mapped[Person] = relationship()
+
+
+class CaseChild(db.Model):
+    """A child or other dependant in the victim's household."""
+
+    __tablename__ = "case_child"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", name="uq_case_child_case_person"),)
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    school: Mapped[str | None] = mapped_column(String(200))
+    lives_in_household: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[created_at]
+
+    case: Mapped[Case] = relationship(back_populates="children")
+    person: Mapped[Person] = relationship()

@@ -1,0 +1,205 @@
+"""The key ring: unwrapped data keys by version, and the AEAD around them.
+
+Token format (every encrypted value)::
+
+    0x01 | key version (4 bytes, big-endian) | nonce (12 bytes) | ciphertext || tag
+
+The associated data binds a value to ``table.column:row-id``: a ciphertext
+copied to another row or column fails to decrypt instead of showing the wrong
+person's data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import Connection, Engine, insert, select
+
+from emarac.crypto.models import DataKey, KeyState
+from emarac.crypto.providers import EnvKeyProvider, FileKeyProvider, KeyProvider
+
+FORMAT = 0x01
+HEADER = 5
+NONCE = 12
+
+
+class DecryptionError(Exception):
+    """A value does not decrypt where it is: wrong place, wrong key, or tampered."""
+
+
+def version_of(token: bytes) -> int:
+    if len(token) < HEADER + NONCE + 16 or token[0] != FORMAT:
+        raise DecryptionError("not an eMARAC ciphertext")
+    return int.from_bytes(token[1:HEADER], "big")
+
+
+def version_prefix(version: int) -> bytes:
+    return bytes([FORMAT]) + version.to_bytes(4, "big")
+
+
+class KeyRing:
+    def __init__(self, keys: dict[int, bytes], active: int) -> None:
+        if active not in keys:
+            raise ValueError("the active key version is not in the ring")
+        self._aead = {v: AESGCM(k) for v, k in keys.items()}
+        self._raw = dict(keys)
+        self._index_keys: dict[tuple[int, str], bytes] = {}
+        self.active = active
+        self.loaded_at = time.monotonic()
+        self.encryptions = 0  # counters let tests prove what was (not) decrypted
+        self.decryptions = 0
+
+    @property
+    def versions(self) -> list[int]:
+        return sorted(self._aead)
+
+    def encrypt(self, plaintext: bytes, aad: bytes, *, version: int | None = None) -> bytes:
+        v = self.active if version is None else version
+        nonce = secrets.token_bytes(NONCE)
+        self.encryptions += 1
+        return version_prefix(v) + nonce + self._aead[v].encrypt(nonce, plaintext, aad)
+
+    def decrypt(self, token: bytes, aad: bytes) -> bytes:
+        v = version_of(token)
+        aead = self._aead.get(v)
+        if aead is None:
+            raise DecryptionError(f"no data key version {v} is loaded")
+        self.decryptions += 1
+        try:
+            return aead.decrypt(token[HEADER:HEADER + NONCE], token[HEADER + NONCE:], aad)
+        except InvalidTag as exc:
+            where = aad.decode("ascii", errors="replace")
+            raise DecryptionError(
+                f"value does not belong to {where} (moved, tampered with, or wrong key)"
+            ) from exc
+
+    def index_key(self, version: int, name: str) -> bytes:
+        """A blind-index key per version and index, derived apart from encryption use."""
+        cached = self._index_keys.get((version, name))
+        if cached is None:
+            cached = HKDF(
+                algorithm=hashes.SHA256(), length=32, salt=b"emarac-blind-index-v1",
+                info=name.encode(),
+            ).derive(self._raw[version])
+            self._index_keys[(version, name)] = cached
+        return cached
+
+    def blind(self, version: int, name: str, normalised: str, bits: int) -> str:
+        digest = hmac.new(self.index_key(version, name), normalised.encode(), hashlib.sha256).digest()
+        value = int.from_bytes(digest[:8], "big") >> (64 - bits)
+        return f"{version}:{value:0{(bits + 3) // 4}x}"
+
+
+# --- loading and storing keys --------------------------------------------------
+
+
+def provider_for(settings: Any) -> KeyProvider:
+    if settings.kek_env_var:
+        return EnvKeyProvider(settings.kek_env_var)
+    return FileKeyProvider(settings.kek_file)
+
+
+def load(conn: Connection, provider: KeyProvider) -> KeyRing | None:
+    rows = conn.execute(select(DataKey.version, DataKey.wrapped_key, DataKey.state)).all()
+    if not rows:
+        return None
+    keys = {int(v): provider.unwrap(bytes(w)) for v, w, s in rows if s != KeyState.RETIRED}
+    active = max(int(v) for v, _, s in rows if s == KeyState.ACTIVE)
+    return KeyRing(keys, active)
+
+
+def add_version(conn: Connection, provider: KeyProvider) -> int:
+    """Store a new data key as the active one; older active keys become decrypt-only."""
+    from sqlalchemy import func, update
+
+    newest = conn.execute(select(func.max(DataKey.version))).scalar() or 0
+    version = int(newest) + 1
+    conn.execute(
+        update(DataKey).where(DataKey.state == KeyState.ACTIVE).values(state=KeyState.DECRYPT_ONLY)
+    )
+    conn.execute(insert(DataKey).values(
+        version=version, wrapped_key=provider.wrap(secrets.token_bytes(32)),
+        kek_id=provider.key_id, state=KeyState.ACTIVE,
+    ))
+    return version
+
+
+def ensure(engine: Engine, provider: KeyProvider) -> KeyRing:
+    """Load the ring, creating the first data key (in its own transaction) if none exists."""
+    with engine.begin() as conn:
+        ring = load(conn, provider)
+        if ring is None:
+            add_version(conn, provider)
+            ring = load(conn, provider)
+    assert ring is not None
+    return ring
+
+
+# --- the ring in use -------------------------------------------------------------
+
+_override: contextvars.ContextVar[KeyRing | None] = contextvars.ContextVar(
+    "emarac_keyring", default=None
+)
+_lock = threading.Lock()
+# A serving process picks up a rotation's new key within this many seconds;
+# `keys rotate` keeps passing over the data until no old-key value is left.
+RELOAD_SECONDS = 60
+_EXT = "emarac.keyring"
+
+
+@contextlib.contextmanager
+def use_keyring(ring: KeyRing) -> Iterator[KeyRing]:
+    """Use ``ring`` outside an app (scripts, tests on a plain engine)."""
+    token = _override.set(ring)
+    try:
+        yield ring
+    finally:
+        _override.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_EXT] = None
+
+
+def current_keyring() -> KeyRing:
+    ring = _override.get()
+    if ring is not None:
+        return ring
+    if not has_app_context():
+        raise RuntimeError("no key ring: use inside the app or within use_keyring()")
+    app = current_app
+    ring = app.extensions.get(_EXT)
+    if ring is None or time.monotonic() - ring.loaded_at > RELOAD_SECONDS:
+        with _lock:
+            ring = app.extensions.get(_EXT)
+            if ring is None or time.monotonic() - ring.loaded_at > RELOAD_SECONDS:
+                from emarac.extensions import db
+
+                ring = ensure(db.engine, provider_for(app.extensions["emarac.settings"]))
+                app.extensions[_EXT] = ring
+    return ring
+
+
+def reload_keyring() -> None:
+    """Forget the loaded ring (after rotation, or for a fresh test database)."""
+    if has_app_context():
+        current_app.extensions[_EXT] = None
+
+
+def blind_index_bits() -> int:
+    if has_app_context():
+        return int(current_app.extensions["emarac.settings"].blind_index_bits)
+    return 16

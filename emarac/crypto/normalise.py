@@ -1,0 +1,73 @@
+"""Normalising values before blind indexing, so equal things index equally.
+
+Each function returns None for a value that should not be indexed (empty).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+import jellyfish
+
+
+def name(value: str | None) -> str | None:
+    """Case-folded letters and digits only: "O'Brien", "O Brien", "O’BRIEN" -> "obrien"."""
+    if not value:
+        return None
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    kept = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return kept or None
+
+
+def phonetic(value: str | None) -> str | None:
+    """A sound-alike code for a name, so "Smyth" finds "Smith" and "Tomson" "Thompson".
+
+    Metaphone rather than Soundex: Soundex keeps the first letter, so it misses
+    common first-letter spellings ("Kath"/"Cath"), and NYSIIS over-splits short
+    names. Double Metaphone is not in jellyfish; Metaphone covers the cases a
+    practitioner's misspelling usually makes.
+    """
+    folded = name(value)
+    if not folded:
+        return None
+    letters = "".join(ch for ch in folded if ch.isalpha())
+    return jellyfish.metaphone(letters) or None if letters else None
+
+
+def phone(value: str | None) -> str | None:
+    """Digits only, UK numbers in national form: +44 7700 900123 = 07700 900123."""
+    if not value:
+        return None
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if value.strip().startswith("+44") or digits.startswith("0044"):
+        digits = "0" + digits[4:] if digits.startswith("0044") else "0" + digits[2:]
+    elif digits.startswith("44") and len(digits) == 12:
+        digits = "0" + digits[2:]
+    return digits or None
+
+
+def postcode(value: str | None) -> str | None:
+    if not value:
+        return None
+    kept = "".join(ch for ch in value.upper() if ch.isalnum())
+    return kept or None
+
+
+def iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def reference(value: str | None) -> str | None:
+    """Agency references (crime numbers): upper case, letters and digits only."""
+    if not value:
+        return None
+    kept = "".join(ch for ch in value.upper() if ch.isalnum())
+    return kept or None
+
+
+def surname_and_year(surname: str | None, born: date | None) -> str | None:
+    folded = name(surname)
+    if not folded or born is None:
+        return None
+    return f"{folded}|{born.year}"

@@ -1,0 +1,92 @@
+"""Incidents of abuse, recorded by whichever agency learns of them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from emarac.agencies.models import Agency
+from emarac.extensions import db
+from emarac.models_base import created_at, uuid_pk
+
+
+class IncidentType(StrEnum):
+    PHYSICAL = "physical"
+    SEXUAL = "sexual"
+    COERCIVE_CONTROL = "coercive_control"
+    STALKING_HARASSMENT = "stalking_harassment"
+    THREATS = "threats"
+    ECONOMIC = "economic"
+    HONOUR_BASED = "honour_based"
+    DAMAGE = "damage"
+    BREACH_OF_ORDER = "breach_of_order"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return INCIDENT_TYPE_LABELS[self]
+
+
+INCIDENT_TYPE_LABELS = {
+    IncidentType.PHYSICAL: "Physical",
+    IncidentType.SEXUAL: "Sexual",
+    IncidentType.COERCIVE_CONTROL: "Coercive or controlling behaviour",
+    IncidentType.STALKING_HARASSMENT: "Stalking and harassment",
+    IncidentType.THREATS: "Threats",
+    IncidentType.ECONOMIC: "Economic",
+    IncidentType.HONOUR_BASED: "So-called honour-based",
+    IncidentType.DAMAGE: "Damage to property",
+    IncidentType.BREACH_OF_ORDER: "Breach of bail or an order",
+    IncidentType.OTHER: "Other",
+}
+
+
+class Incident(db.Model):
+    __tablename__ = "incident"
+
+    id: Mapped[uuid_pk]
+    victim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    perpetrator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reporting_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # encrypted
+    agency_reference: Mapped[str | None] = mapped_column(String(64))
+    location: Mapped[str | None] = mapped_column(String(500))
+    injuries: Mapped[str | None] = mapped_column(String(2000))
+    narrative: Mapped[str | None] = mapped_column(String(20000))
+    # plain, for statistics
+    injured: Mapped[bool] = mapped_column(Boolean, default=False)
+    weapon_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    children_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    alcohol_or_drugs: Mapped[bool] = mapped_column(Boolean, default=False)
+    police_attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created_at]
+
+    reporting_agency: Mapped[Agency] = relationship()
+    type_rows: Mapped[list[IncidentTypeRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def types(self) -> list[IncidentType]:
+        return sorted(IncidentType(r.type) for r in self.type_rows)
+
+    def set_types(self, types: set[IncidentType]) -> None:
+        self.type_rows = [IncidentTypeRow(type=t) for t in sorted(types)]
+
+
+class IncidentTypeRow(db.Model):
+    """One type of an incident; a table (not a list column) so SQL can count by type."""
+
+    __tablename__ = "incident_type"
+    __table_args__ = (UniqueConstraint("incident_id", "type", name="uq_incident_type_incident_type"),)
+
+    id: Mapped[uuid_pk]
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    type: Mapped[IncidentType] = mapped_column(String(32))
