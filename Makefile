@@ -39,6 +39,7 @@ keys: venv ## Generate development keys into instance/ (never in production)
 
 db: keys ## Create or upgrade the database schema
 	$(FLASK) db upgrade
+	$(FLASK) emarac keys init
 
 demo: db ## Load the synthetic demo partnership and print its logins
 	$(FLASK) emarac demo

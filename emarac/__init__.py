@@ -76,7 +76,8 @@ def register_extensions(app: Flask) -> None:
     from emarac.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    # Batch mode lets SQLite (which cannot ALTER most things) run the same migrations.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -101,10 +102,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def _init_crypto(app: Flask) -> None:
-    try:
-        from emarac.crypto import keyring
-    except ImportError:  # the crypto package arrives with the encryption work
-        return
+    from emarac.crypto import keyring
+
     keyring.init_app(app)
 
 

@@ -14,7 +14,9 @@ from emarac.agencies.models import Agency, AgencyKind, Role, User
 from emarac.auth import totp
 from emarac.clock import utcnow
 from emarac.config import current_settings
+from emarac.crypto.cli import keys
 from emarac.extensions import db
+from emarac.schema import ensure_data_key
 
 
 @click.group("emarac")
@@ -70,6 +72,7 @@ def create_user(email: str, agency_name: str, roles: tuple[str, ...], full_name:
     if agency is None:
         raise click.ClickException("No agency has that name")
     password = sys.stdin.readline().rstrip("\n") if password_stdin else ""
+    ensure_data_key()
     try:
         user = agency_services.create_user(
             email=email, full_name=full_name or email, agency=agency,
@@ -113,12 +116,4 @@ def demo_code(email: str) -> None:
     click.echo(totp.code_for_now(user.totp_secret))
 
 
-def _attach_optional_groups() -> None:
-    try:
-        from emarac.crypto.cli import keys
-    except ImportError:
-        return
-    emarac_cli.add_command(keys)
-
-
-_attach_optional_groups()
+emarac_cli.add_command(keys)

@@ -15,6 +15,7 @@ from emarac.auth import totp
 from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.extensions import db
+from emarac.schema import ensure_data_key
 
 DEMO_AREA = "Demoshire MARAC"
 DEMO_PASSWORD = "demo-only-Partnership-2026"  # noqa: S105 - published demo password
@@ -72,6 +73,7 @@ def load() -> list[Login]:
         raise RefusedError("Refused: demo data is never loaded in production mode")
     if _has_real_data():
         raise RefusedError("Refused: this database holds real (non-demo) agencies or users")
+    ensure_data_key()
     for name, kind, roles in DEMO_AGENCIES:
         agency = db.session.scalar(select(Agency).where(Agency.name == name))
         if agency is None:
@@ -116,7 +118,7 @@ def logins() -> list[Login]:
 
 
 def print_logins(rows: list[Login]) -> None:
-    console = Console()
+    console = Console(width=200)  # wide enough that no email or secret is cut
     table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
     table.add_column("Email")
     table.add_column("Role")

@@ -17,11 +17,7 @@ def import_models() -> None:
     """Import every feature's models so the metadata is complete."""
     import emarac.agencies.models  # noqa: F401
     import emarac.auditing  # noqa: F401
-
-    try:
-        import emarac.crypto.models  # noqa: F401
-    except ImportError:
-        pass
+    import emarac.crypto.models  # noqa: F401
 
 
 def create_schema() -> None:
@@ -31,6 +27,14 @@ def create_schema() -> None:
     with db.engine.begin() as conn:
         for statement in audit.guard_statements(dialect, "audit_event"):
             conn.execute(text(statement))
+    ensure_data_key()
+
+
+def ensure_data_key() -> None:
+    """Create the first data key now, in its own transaction, rather than mid-request."""
+    from emarac.crypto.keyring import current_keyring
+
+    current_keyring()
 
 
 def dispose() -> None:

@@ -8,6 +8,7 @@ fresh schema, so no test depends on another's leftovers.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -90,13 +91,42 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_settings(database_url, tmp_path / "instance")
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    The test itself holds an app context (for factories and assertions); without
+    this, requests would reuse it and share ``g`` (so one client's signed-in
+    user would leak into another's request) and the test's database session.
+    After each request the test's session forgets what it had loaded.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        from emarac.extensions import db
+
+        if _has_app_context():
+            db.session.expire_all()
+        return response
+
+
+def _has_app_context() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
+def isolated(app: Flask) -> Flask:
+    app.test_client_class = IsolatedClient
+    return app
+
+
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
     """The app on a fresh schema (tables, audit guards), CSRF off for brevity.
 
-    CSRF is tested on its own with ``csrf_client``.
+    CSRF is tested on its own in tests/test_web_edge.py.
     """
-    app = create_app(settings, WTF_CSRF_ENABLED=False)
+    app = isolated(create_app(settings, WTF_CSRF_ENABLED=False))
     with app.app_context():
         from emarac.schema import create_schema, dispose
 

@@ -87,6 +87,7 @@ class InviteUserForm(BaseForm):
     )
     roles = SelectMultipleField(
         "Roles",
+        description="Select all that apply.",
         widget=GovCheckboxesInput(),
         choices=role_choices(False),
         validators=[DataRequired("Select at least one role")],
@@ -97,6 +98,7 @@ class InviteUserForm(BaseForm):
 class UserRolesForm(BaseForm):
     roles = SelectMultipleField(
         "Roles",
+        description="Select all that apply.",
         widget=GovCheckboxesInput(),
         choices=role_choices(False),
         validators=[DataRequired("Select at least one role")],

@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.clock import as_utc, utcnow
+from emarac.crypto.fields import EncryptedText, encrypted_column
 from emarac.extensions import db
 from emarac.models_base import created_at, uuid_pk
 
@@ -150,7 +151,8 @@ class User(UserMixin, db.Model):
     full_name: Mapped[str] = mapped_column(String(160))
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret_ct: Mapped[bytes | None] = encrypted_column()
+    totp_secret = EncryptedText("totp_secret_ct")
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int] = mapped_column(
         Integer, default=0, comment="last accepted TOTP time step; refuses replays"

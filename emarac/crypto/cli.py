@@ -24,6 +24,14 @@ def keys() -> None:
     """Data keys: status, rotation, KEK re-wrapping."""
 
 
+@keys.command("init")
+@with_appcontext
+def init() -> None:
+    """Create the first data key if there is none (run after `flask db upgrade`)."""
+    ring = kr.ensure(db.engine, kr.provider_for(current_settings()))
+    click.echo(f"Data key version {ring.active} is active")
+
+
 @keys.command("status")
 @with_appcontext
 def status() -> None:
