@@ -25,6 +25,9 @@ CSP = {
 
 _talisman = Talisman()
 
+# Files that hold no case data and may be cached by the browser.
+STATIC_ENDPOINTS = frozenset({"static", "main.govuk_assets"})
+
 
 def register(app: Flask) -> None:
     settings = app.extensions["emarac.settings"]
@@ -49,7 +52,7 @@ def register(app: Flask) -> None:
 
 
 def _no_store(response: Response) -> Response:
-    if request.endpoint != "static":
+    if request.endpoint not in STATIC_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

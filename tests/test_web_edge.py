@@ -43,7 +43,7 @@ def test_production_cookies_are_secure(tmp_path, monkeypatch, database_url):
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_post_without_csrf_token_is_rejected(settings, make, clock):
+def test_post_without_csrf_token_is_rejected(settings, clock):
     from emarac.schema import create_schema
 
     app = create_app(settings)  # CSRF on, as in production

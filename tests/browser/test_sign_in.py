@@ -31,8 +31,8 @@ def test_pages_have_no_console_errors_under_the_csp(ui, make):
 def test_wrong_password_shows_an_error_next_to_the_field(ui, make):
     user = make.user()
     ui.goto(ui.base + "/sign-in")
-    ui.page.get_by_label("Email address").fill(user.email)
-    ui.page.get_by_label("Password").fill("not the right one")
+    ui.page.locator("#email").fill(user.email)
+    ui.page.locator("#password").fill("not the right one")
     ui.submit("Sign in")
     assert ui.page.locator(".govuk-error-summary").is_visible()
-    assert ui.page.get_by_label("Email address").input_value() == user.email
+    assert ui.page.locator("#email").input_value() == user.email
