@@ -38,9 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         cmd.add_argument("--checkpoints", default=os.environ.get("EMARAC_AUDIT_CHECKPOINT_DIR"))
         cmd.add_argument("--table", default=DEFAULT_TABLE)
     sub.choices["verify"].add_argument(
-        "--public-key", default=os.environ.get("EMARAC_AUDIT_PUBLIC_KEY"))
+        "--public-key", default=os.environ.get("EMARAC_AUDIT_PUBLIC_KEY")
+    )
     sub.choices["checkpoint"].add_argument(
-        "--private-key", default=os.environ.get("EMARAC_AUDIT_SIGNING_KEY"))
+        "--private-key", default=os.environ.get("EMARAC_AUDIT_SIGNING_KEY")
+    )
     keygen = sub.add_parser("keygen")
     keygen.add_argument("--private", required=True)
     keygen.add_argument("--public", required=True)
@@ -64,27 +66,38 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "checkpoint":
             if not args.private_key or not Path(args.private_key).exists():
-                return _fail("no signing key: pass --private-key or set EMARAC_AUDIT_SIGNING_KEY", 2)
+                return _fail(
+                    "no signing key: pass --private-key or set EMARAC_AUDIT_SIGNING_KEY", 2
+                )
             with engine.connect() as conn:
-                made = checkpoint_now(conn, CheckpointSigner(Path(args.private_key)), store,
-                                      table=table)
+                made = checkpoint_now(
+                    conn, CheckpointSigner(Path(args.private_key)), store, table=table
+                )
             _out(f"Checkpoint at seq {made.seq}" if made else "Nothing new to checkpoint")
             return 0
         if not args.public_key or not Path(args.public_key).exists():
             return _fail("no public key: pass --public-key or set EMARAC_AUDIT_PUBLIC_KEY", 2)
         checkpoints = store.all()
         with engine.connect() as conn:
-            result = verify(conn, public_key=load_public_key(Path(args.public_key)),
-                            checkpoints=checkpoints, table=table)
+            result = verify(
+                conn,
+                public_key=load_public_key(Path(args.public_key)),
+                checkpoints=checkpoints,
+                table=table,
+            )
     finally:
         engine.dispose()
     if result.ok:
-        _out(f"OK: {result.count} events verified, {len(checkpoints)} checkpoints, "
-             f"{result.rate:,.0f} events/s")
+        _out(
+            f"OK: {result.count} events verified, {len(checkpoints)} checkpoints, "
+            f"{result.rate:,.0f} events/s"
+        )
         return 0
     where = f"seq {result.first_bad_seq}" if result.first_bad_seq is not None else "checkpoints"
-    _out(f"FAILED at {where}: {result.problem} "
-         f"(signatures {'valid' if result.signatures_ok else 'INVALID'})")
+    _out(
+        f"FAILED at {where}: {result.problem} "
+        f"(signatures {'valid' if result.signatures_ok else 'INVALID'})"
+    )
     return 1
 
 

@@ -49,15 +49,19 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
     private_path.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
-    public_path.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo,
-    ))
+    public_path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo,
+        )
+    )
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
@@ -114,8 +118,9 @@ class FileCheckpointStore:
         return max(rows, key=lambda c: c.seq) if rows else None
 
 
-def checkpoint_now(conn: Connection, signer: CheckpointSigner, store: FileCheckpointStore,
-                   *, table: Table) -> Checkpoint | None:
+def checkpoint_now(
+    conn: Connection, signer: CheckpointSigner, store: FileCheckpointStore, *, table: Table
+) -> Checkpoint | None:
     """Sign the current (committed) head; None if empty or already checkpointed."""
     seq, head_hash = head(conn, table)
     if seq == 0:
@@ -128,8 +133,14 @@ def checkpoint_now(conn: Connection, signer: CheckpointSigner, store: FileCheckp
     return checkpoint
 
 
-def maybe_checkpoint(conn: Connection, signer: CheckpointSigner, store: FileCheckpointStore,
-                     *, every: int, table: Table) -> Checkpoint | None:
+def maybe_checkpoint(
+    conn: Connection,
+    signer: CheckpointSigner,
+    store: FileCheckpointStore,
+    *,
+    every: int,
+    table: Table,
+) -> Checkpoint | None:
     """Checkpoint when ``every`` events have been added since the last checkpoint.
 
     Call it AFTER the transaction that appended events has committed: a

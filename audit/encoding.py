@@ -26,8 +26,18 @@ from typing import Any
 GENESIS_HASH = "0" * 64
 
 HASHED_COLUMNS = (
-    "seq", "occurred_at", "user_id", "agency_id", "action", "object_type", "object_id",
-    "fields", "purpose", "recipient", "request_id", "client_addr",
+    "seq",
+    "occurred_at",
+    "user_id",
+    "agency_id",
+    "action",
+    "object_type",
+    "object_id",
+    "fields",
+    "purpose",
+    "recipient",
+    "request_id",
+    "client_addr",
 )
 
 

@@ -85,14 +85,39 @@ def record(target: Connection | Session, event: AuditEvent, *, table: Table) -> 
     if occurred.tzinfo is None:
         occurred = occurred.replace(tzinfo=UTC)
     values = (
-        seq, occurred, event.user_id, event.agency_id, event.action, event.object_type,
-        event.object_id, encode_fields(event.fields), event.purpose, event.recipient,
-        event.request_id, event.client_addr,
+        seq,
+        occurred,
+        event.user_id,
+        event.agency_id,
+        event.action,
+        event.object_type,
+        event.object_id,
+        encode_fields(event.fields),
+        event.purpose,
+        event.recipient,
+        event.request_id,
+        event.client_addr,
     )
-    row = dict(zip(
-        ("seq", "occurred_at", "user_id", "agency_id", "action", "object_type", "object_id",
-         "fields", "purpose", "recipient", "request_id", "client_addr"), values, strict=True,
-    ))
+    row = dict(
+        zip(
+            (
+                "seq",
+                "occurred_at",
+                "user_id",
+                "agency_id",
+                "action",
+                "object_type",
+                "object_id",
+                "fields",
+                "purpose",
+                "recipient",
+                "request_id",
+                "client_addr",
+            ),
+            values,
+            strict=True,
+        )
+    )
     row["prev_hash"] = prev_hash
     row["hash"] = hash_row(prev_hash, values)
     conn.execute(insert(table).values(**row))

@@ -62,10 +62,14 @@ def guard_statements(dialect_name: str, table: str = DEFAULT_TABLE) -> list[str]
 
 def drop_guard_statements(dialect_name: str, table: str = DEFAULT_TABLE) -> list[str]:
     if dialect_name == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {table}_no_update",
-                f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_update",
+            f"DROP TRIGGER IF EXISTS {table}_no_delete",
+        ]
     if dialect_name == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}",
-                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
-                f"DROP FUNCTION IF EXISTS {table}_refuse()"]
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+            f"DROP FUNCTION IF EXISTS {table}_refuse()",
+        ]
     raise ValueError(f"no audit guards for dialect {dialect_name!r}")

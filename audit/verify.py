@@ -29,8 +29,13 @@ class VerifyResult:
         return self.count / self.seconds if self.seconds > 0 else float("inf")
 
 
-def verify(conn: Connection, *, public_key: Ed25519PublicKey | None,
-           checkpoints: list[Checkpoint], table: Table) -> VerifyResult:
+def verify(
+    conn: Connection,
+    *,
+    public_key: Ed25519PublicKey | None,
+    checkpoints: list[Checkpoint],
+    table: Table,
+) -> VerifyResult:
     """Walk the ledger once; report the first event altered, missing, inserted or reordered.
 
     How a break is named:
@@ -48,8 +53,10 @@ def verify(conn: Connection, *, public_key: Ed25519PublicKey | None,
     signatures_ok = public_key is not None and all(c.verify(public_key) for c in checkpoints)
     wanted = {c.seq: c for c in checkpoints if public_key is None or c.verify(public_key)}
     columns = [table.c[name] for name in HASHED_COLUMNS] + [table.c.prev_hash, table.c.hash]
-    query = select(*columns).order_by(table.c.seq).execution_options(
-        stream_results=True, yield_per=BATCH
+    query = (
+        select(*columns)
+        .order_by(table.c.seq)
+        .execution_options(stream_results=True, yield_per=BATCH)
     )
     sha256 = hashlib.sha256
     expected_seq = 1
@@ -59,8 +66,7 @@ def verify(conn: Connection, *, public_key: Ed25519PublicKey | None,
     count = 0
 
     def done(ok: bool, bad: int | None, problem: str) -> VerifyResult:
-        return VerifyResult(ok, count, bad, problem, signatures_ok,
-                            time.perf_counter() - started)
+        return VerifyResult(ok, count, bad, problem, signatures_ok, time.perf_counter() - started)
 
     for row in conn.execute(query):
         values = row[:12]
@@ -81,8 +87,11 @@ def verify(conn: Connection, *, public_key: Ed25519PublicKey | None,
         checkpoint = wanted.get(seq)
         if checkpoint is not None:
             if checkpoint.head_hash != computed:
-                return done(False, last_good_checkpoint + 1,
-                            f"checkpoint mismatch at seq {seq} (ledger rewritten)")
+                return done(
+                    False,
+                    last_good_checkpoint + 1,
+                    f"checkpoint mismatch at seq {seq} (ledger rewritten)",
+                )
             last_good_checkpoint = seq
         prev_claimed = claimed_prev
         prev_hash = computed

@@ -42,13 +42,17 @@ def init_dev() -> None:
 @click.argument("name")
 @click.option("--kind", type=click.Choice([k.value for k in AgencyKind]), required=True)
 @click.option("--area", required=True, help="The MARAC area the agency belongs to.")
-@click.option("--signed", is_flag=True, help="The agency has signed the information-sharing protocol today.")
+@click.option(
+    "--signed", is_flag=True, help="The agency has signed the information-sharing protocol today."
+)
 @with_appcontext
 def create_agency(name: str, kind: str, area: str, signed: bool) -> None:
     """Add a partner agency."""
     try:
         agency = agency_services.create_agency(
-            name=name, kind=AgencyKind(kind), area_name=area,
+            name=name,
+            kind=AgencyKind(kind),
+            area_name=area,
             signed_on=date.today() if signed else None,
         )
     except agency_services.Invalid as problem:
@@ -59,14 +63,24 @@ def create_agency(name: str, kind: str, area: str, signed: bool) -> None:
 @emarac_cli.command("create-user")
 @click.argument("email")
 @click.option("--agency", "agency_name", required=True, help="The agency's exact name.")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([r.value for r in Role]))
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role])
+)
 @click.option("--name", "full_name", default=None, help="Full name (defaults to the email).")
-@click.option("--password-stdin", is_flag=True, required=True,
-              help="Read the password from standard input (never from the command line).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Read the password from standard input (never from the command line).",
+)
 @with_appcontext
-def create_user(email: str, agency_name: str, roles: tuple[str, ...], full_name: str | None,
-                password_stdin: bool) -> None:
+def create_user(
+    email: str,
+    agency_name: str,
+    roles: tuple[str, ...],
+    full_name: str | None,
+    password_stdin: bool,
+) -> None:
     """Create an account and print its TOTP provisioning URI once."""
     agency = db.session.scalar(select(Agency).where(Agency.name == agency_name))
     if agency is None:
@@ -75,8 +89,11 @@ def create_user(email: str, agency_name: str, roles: tuple[str, ...], full_name:
     ensure_data_key()
     try:
         user = agency_services.create_user(
-            email=email, full_name=full_name or email, agency=agency,
-            roles={Role(r) for r in roles}, password=password,
+            email=email,
+            full_name=full_name or email,
+            agency=agency,
+            roles={Role(r) for r in roles},
+            password=password,
         )
     except agency_services.Invalid as problem:
         db.session.rollback()

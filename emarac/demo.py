@@ -36,8 +36,11 @@ DEMO_AGENCIES: list[tuple[str, AgencyKind, list[Role]]] = [
     ("Demoshire Victim Support (demo)", AgencyKind.VICTIM_SUPPORT, [Role.PRACTITIONER]),
     ("Demoshire Youth Offending (demo)", AgencyKind.YOUTH_OFFENDING, [Role.PRACTITIONER]),
     ("Demoshire Fire and Rescue (demo)", AgencyKind.FIRE_AND_RESCUE, [Role.PRACTITIONER]),
-    ("Demoshire Community Safety Partnership (demo)", AgencyKind.OTHER,
-     [Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.SYSTEM_ADMIN]),
+    (
+        "Demoshire Community Safety Partnership (demo)",
+        AgencyKind.OTHER,
+        [Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.SYSTEM_ADMIN],
+    ),
 ]
 
 
@@ -78,17 +81,25 @@ def load() -> list[Login]:
         agency = db.session.scalar(select(Agency).where(Agency.name == name))
         if agency is None:
             agency = agency_services.create_agency(
-                name=name, kind=kind, area_name=DEMO_AREA, signed_on=date(2026, 4, 1),
+                name=name,
+                kind=kind,
+                area_name=DEMO_AREA,
+                signed_on=date(2026, 4, 1),
                 is_demo=True,
             )
         for role in roles:
-            email = f"{role.value.replace('_', '-')}.{_slug(name.replace('(demo)', ''))}@{DEMO_DOMAIN}"
+            email = (
+                f"{role.value.replace('_', '-')}.{_slug(name.replace('(demo)', ''))}@{DEMO_DOMAIN}"
+            )
             if db.session.scalar(select(User.id).where(User.email == email)) is not None:
                 continue
             user = agency_services.create_user(
                 email=email,
                 full_name=f"Demo {role.label} ({name.replace(' (demo)', '')})",
-                agency=agency, roles={role}, password=DEMO_PASSWORD, is_demo=True,
+                agency=agency,
+                roles={role},
+                password=DEMO_PASSWORD,
+                is_demo=True,
             )
             user.totp_secret = totp.new_secret()
             user.totp_confirmed_at = utcnow()
@@ -111,8 +122,12 @@ def logins() -> list[Login]:
         select(User).where(User.is_demo.is_(True)).order_by(User.email)
     ).all()
     return [
-        Login(email=u.email, role=", ".join(u.role_labels), agency=u.agency.name,
-              totp_secret=u.totp_secret or "")
+        Login(
+            email=u.email,
+            role=", ".join(u.role_labels),
+            agency=u.agency.name,
+            totp_secret=u.totp_secret or "",
+        )
         for u in users
     ]
 

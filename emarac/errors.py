@@ -12,8 +12,13 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
-PAGES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html",
-         429: "errors/429.html", 500: "errors/500.html"}
+PAGES = {
+    400: "errors/400.html",
+    403: "errors/403.html",
+    404: "errors/404.html",
+    429: "errors/429.html",
+    500: "errors/500.html",
+}
 
 
 def _render(code: int) -> Any:
@@ -24,7 +29,9 @@ def _render(code: int) -> Any:
 def _where(error: BaseException) -> str:
     """File, line and function of each frame: enough to debug, without the message."""
     frames = traceback.extract_tb(error.__traceback__)
-    return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[::-1][:8])
+    return " <- ".join(
+        f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[::-1][:8]
+    )
 
 
 def register(app: Flask) -> None:
@@ -47,6 +54,10 @@ def register(app: Flask) -> None:
         from emarac.extensions import db
 
         db.session.rollback()
-        log.error("unhandled %s at endpoint=%s; where: %s", type(error).__name__,
-                  request.endpoint, _where(error))
+        log.error(
+            "unhandled %s at endpoint=%s; where: %s",
+            type(error).__name__,
+            request.endpoint,
+            _where(error),
+        )
         return _render(500)

@@ -8,14 +8,20 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 
 def register_templating(app: Flask) -> None:
-    assert app.jinja_loader is not None
-    app.jinja_loader = ChoiceLoader([
-        app.jinja_loader,
-        PrefixLoader({
-            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
-            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
-        }),
-    ])
+    own = app.jinja_loader
+    if own is None:
+        raise RuntimeError("the app needs a template folder")
+    app.jinja_loader = ChoiceLoader(
+        [
+            own,
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
     WTFormsHelpers(app)
     app.jinja_env.globals["govukRebrand"] = True
     app.jinja_env.trim_blocks = True

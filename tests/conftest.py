@@ -175,8 +175,14 @@ class Factory:
 
     db: Any
 
-    def agency(self, *, name: str | None = None, kind: str = "police",
-               area: str = "Testshire MARAC", signed: bool = True) -> Any:
+    def agency(
+        self,
+        *,
+        name: str | None = None,
+        kind: str = "police",
+        area: str = "Testshire MARAC",
+        signed: bool = True,
+    ) -> Any:
         from datetime import date
 
         from emarac.agencies.models import AgencyKind
@@ -184,13 +190,20 @@ class Factory:
 
         return create_agency(
             name=name or f"Test agency {uuid.uuid4().hex[:6]}",
-            kind=AgencyKind(kind), area_name=area,
+            kind=AgencyKind(kind),
+            area_name=area,
             signed_on=date(2026, 1, 5) if signed else None,
         )
 
-    def user(self, *, agency: Any = None, roles: tuple[str, ...] = ("practitioner",),
-             email: str | None = None, password: str = DEFAULT_PASSWORD,
-             enrolled: bool = True) -> Any:
+    def user(
+        self,
+        *,
+        agency: Any = None,
+        roles: tuple[str, ...] = ("practitioner",),
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        enrolled: bool = True,
+    ) -> Any:
         from emarac.agencies.models import Role
         from emarac.agencies.services import create_user
         from emarac.auth import totp
@@ -200,7 +213,9 @@ class Factory:
         user = create_user(
             email=email or f"user-{uuid.uuid4().hex[:8]}@example.test",
             full_name="Test User " + uuid.uuid4().hex[:4],
-            agency=agency, roles={Role(r) for r in roles}, password=password,
+            agency=agency,
+            roles={Role(r) for r in roles},
+            password=password,
         )
         if enrolled:
             user.totp_secret = totp.new_secret()

@@ -17,10 +17,18 @@ from tests.conftest import make_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def flask(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - fixed argv of our own interpreter
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, input=stdin,
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -28,26 +36,47 @@ def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> subproce
 def operator_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     settings = make_settings(database_url, tmp_path / "instance")
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMARAC_")}
-    env.update({
-        "FLASK_APP": "wsgi:app",
-        "EMARAC_ENV": "development",
-        "EMARAC_INSTANCE_PATH": str(settings.instance_path),
-        "EMARAC_DATABASE_URL": database_url,
-        "EMARAC_SECRET_KEY": settings.secret_key or "",
-    })
+    env.update(
+        {
+            "FLASK_APP": "wsgi:app",
+            "EMARAC_ENV": "development",
+            "EMARAC_INSTANCE_PATH": str(settings.instance_path),
+            "EMARAC_DATABASE_URL": database_url,
+            "EMARAC_SECRET_KEY": settings.secret_key or "",
+        }
+    )
     result = flask(env, "db", "upgrade")
     assert result.returncode == 0, result.stderr[-2000:]
     return env
 
 
 def test_create_agency_and_user_then_sign_in_with_printed_secret(operator_env, clock):
-    result = flask(operator_env, "emarac", "create-agency", "Eastbrook Police (test)",
-                   "--kind", "police", "--area", "Testshire MARAC", "--signed")
+    result = flask(
+        operator_env,
+        "emarac",
+        "create-agency",
+        "Eastbrook Police (test)",
+        "--kind",
+        "police",
+        "--area",
+        "Testshire MARAC",
+        "--signed",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    result = flask(operator_env, "emarac", "create-user", "first.admin@example.test",
-                   "--agency", "Eastbrook Police (test)", "--role", "system_admin",
-                   "--role", "agency_admin", "--password-stdin",
-                   stdin="a long operator passphrase\n")
+    result = flask(
+        operator_env,
+        "emarac",
+        "create-user",
+        "first.admin@example.test",
+        "--agency",
+        "Eastbrook Police (test)",
+        "--role",
+        "system_admin",
+        "--role",
+        "agency_admin",
+        "--password-stdin",
+        stdin="a long operator passphrase\n",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     uri = re.search(r"otpauth://\S+", result.stdout)
     assert uri
@@ -57,8 +86,10 @@ def test_create_agency_and_user_then_sign_in_with_printed_secret(operator_env, c
     app = create_app(_settings_from(operator_env), WTF_CSRF_ENABLED=False)
     client = app.test_client()
     with app.app_context():
-        response = client.post("/sign-in", data={"email": "first.admin@example.test",
-                                                 "password": "a long operator passphrase"})
+        response = client.post(
+            "/sign-in",
+            data={"email": "first.admin@example.test", "password": "a long operator passphrase"},
+        )
         assert response.status_code == 302
         from emarac.auth.totp import code_for_now
 
@@ -68,11 +99,29 @@ def test_create_agency_and_user_then_sign_in_with_printed_secret(operator_env, c
 
 
 def test_create_user_refuses_a_weak_password(operator_env):
-    flask(operator_env, "emarac", "create-agency", "Weak Test Agency", "--kind", "other",
-          "--area", "Testshire MARAC", "--signed")
-    result = flask(operator_env, "emarac", "create-user", "weak@example.test", "--agency",
-                   "Weak Test Agency", "--role", "practitioner", "--password-stdin",
-                   stdin="password1234\n")
+    flask(
+        operator_env,
+        "emarac",
+        "create-agency",
+        "Weak Test Agency",
+        "--kind",
+        "other",
+        "--area",
+        "Testshire MARAC",
+        "--signed",
+    )
+    result = flask(
+        operator_env,
+        "emarac",
+        "create-user",
+        "weak@example.test",
+        "--agency",
+        "Weak Test Agency",
+        "--role",
+        "practitioner",
+        "--password-stdin",
+        stdin="password1234\n",
+    )
     assert result.returncode != 0
     assert "too common" in result.stderr
 
@@ -83,16 +132,38 @@ def test_demo_loads_then_refuses_real_data_and_demo_code_is_demo_only(operator_e
     emails = re.findall(r"[\w.-]+@demo\.emarac\.invalid", result.stdout)
     assert len(set(emails)) >= 7
     code = flask(operator_env, "emarac", "demo-code", emails[0])
-    assert code.returncode == 0 and re.fullmatch(r"\d{6}\n", code.stdout)
+    assert code.returncode == 0
+    assert re.fullmatch(r"\d{6}\n", code.stdout)
 
-    flask(operator_env, "emarac", "create-agency", "Real Agency", "--kind", "other",
-          "--area", "Testshire MARAC", "--signed")
-    flask(operator_env, "emarac", "create-user", "real@example.test", "--agency", "Real Agency",
-          "--role", "practitioner", "--password-stdin", stdin="a real long passphrase\n")
+    flask(
+        operator_env,
+        "emarac",
+        "create-agency",
+        "Real Agency",
+        "--kind",
+        "other",
+        "--area",
+        "Testshire MARAC",
+        "--signed",
+    )
+    flask(
+        operator_env,
+        "emarac",
+        "create-user",
+        "real@example.test",
+        "--agency",
+        "Real Agency",
+        "--role",
+        "practitioner",
+        "--password-stdin",
+        stdin="a real long passphrase\n",
+    )
     refused = flask(operator_env, "emarac", "demo-code", "real@example.test")
-    assert refused.returncode != 0 and "not a demo account" in refused.stderr
+    assert refused.returncode != 0
+    assert "not a demo account" in refused.stderr
     again = flask(operator_env, "emarac", "demo")
-    assert again.returncode != 0 and "real (non-demo)" in again.stderr
+    assert again.returncode != 0
+    assert "real (non-demo)" in again.stderr
 
 
 def test_production_mode_refuses_development_keys(operator_env):

@@ -18,8 +18,15 @@ def test_sign_in_logs_no_secret(client, make, clock, caplog):
         session_values = [str(v) for v in sess.values()]
     cookie = client.get_cookie("emarac_session")
     logged = "\n".join(r.getMessage() + str(r.args) for r in caplog.records)
-    for secret in (DEFAULT_PASSWORD, "a wrong password value", user.totp_secret, code,
-                   user.password_hash, cookie.value if cookie else "no-cookie", user.email):
+    for secret in (
+        DEFAULT_PASSWORD,
+        "a wrong password value",
+        user.totp_secret,
+        code,
+        user.password_hash,
+        cookie.value if cookie else "no-cookie",
+        user.email,
+    ):
         assert secret not in logged
     for value in session_values:
         if len(value) > 6:

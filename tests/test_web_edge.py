@@ -15,8 +15,13 @@ def test_security_headers_are_on_every_response(client, path):
     response = client.get(path, base_url="https://localhost")
     headers = response.headers
     csp = headers["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'",
-                      "frame-ancestors 'none'", "form-action 'self'"):
+    for directive in (
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert headers["X-Frame-Options"] == "DENY"
@@ -49,8 +54,8 @@ def test_post_without_csrf_token_is_rejected(settings, clock):
     app = create_app(settings)  # CSRF on, as in production
     with app.app_context():
         create_schema()
-        from tests.conftest import Factory
         from emarac.extensions import db
+        from tests.conftest import Factory
 
         user = Factory(db).user()
         client = app.test_client()

@@ -10,7 +10,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS
@@ -55,7 +62,10 @@ class ProtocolStatusForm(BaseForm):
     status = RadioField(
         "Status",
         widget=GovRadioInput(),
-        choices=[("active", "Active"), ("suspended", "Suspended: no one from this agency can sign in")],
+        choices=[
+            ("active", "Active"),
+            ("suspended", "Suspended: no one from this agency can sign in"),
+        ],
         validators=[DataRequired("Choose a status")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
@@ -80,8 +90,10 @@ class InviteUserForm(BaseForm):
         widget=GovTextInput(),
         validators=[
             DataRequired("Enter the person's work email address"),
-            Email("Enter an email address in the correct format, like name@example.org",
-                  check_deliverability=False),
+            Email(
+                "Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
             Length(max=254),
         ],
     )

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.clock import as_utc, utcnow
 from emarac.crypto.fields import EncryptedText, encrypted_column
-from emarac.extensions import db
-from emarac.models_base import created_at, uuid_pk
+from emarac.models_base import Base, created_at, uuid_pk
 
 
 class AgencyKind(StrEnum):
@@ -80,7 +79,7 @@ ROLE_LABELS: dict[Role, str] = {
 }
 
 
-class Area(db.Model):
+class Area(Base):
     """A MARAC area: one partnership's conference and its agencies."""
 
     __tablename__ = "area"
@@ -96,7 +95,7 @@ class Area(db.Model):
     agencies: Mapped[list[Agency]] = relationship(back_populates="area")
 
 
-class Agency(db.Model):
+class Agency(Base):
     """A partner organisation; only signatories of the protocol may hold accounts."""
 
     __tablename__ = "agency"
@@ -132,7 +131,7 @@ class Agency(db.Model):
         return f"Signed on {self.isp_signed_on:%-d %B %Y}"
 
 
-class UserRole(db.Model):
+class UserRole(Base):
     __tablename__ = "user_role"
     __table_args__ = (UniqueConstraint("user_id", "role", name="uq_user_role_user_id_role"),)
 
@@ -141,7 +140,7 @@ class UserRole(db.Model):
     role: Mapped[Role] = mapped_column(String(32))
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):
     """A member of staff of one agency. Not a victim or perpetrator record."""
 
     __tablename__ = "user_account"
@@ -168,9 +167,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[created_at]
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -209,7 +206,7 @@ class User(UserMixin, db.Model):
         return "Active"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Base):
     """One-use codes for a lost authenticator; only their hashes are kept."""
 
     __tablename__ = "recovery_code"
@@ -220,7 +217,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None]
 
 
-class SetPasswordToken(db.Model):
+class SetPasswordToken(Base):
     """An invitation or reset link; the token is random and only its hash is stored."""
 
     __tablename__ = "set_password_token"

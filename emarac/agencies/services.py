@@ -69,14 +69,19 @@ def create_agency(
     agency = Agency(name=name, kind=kind, area=area, isp_signed_on=signed_on, is_demo=is_demo)
     db.session.add(agency)
     db.session.flush()
-    record_event("agency.create", object_type="agency", object_id=agency.id,
-                 fields=("name", "kind", "area_id", "isp_signed_on"))
+    record_event(
+        "agency.create",
+        object_type="agency",
+        object_id=agency.id,
+        fields=("name", "kind", "area_id", "isp_signed_on"),
+    )
     db.session.commit()
     return agency
 
 
-def set_protocol_status(agency: Agency, *, signed_on: date | None, suspended: bool,
-                        by: User) -> None:
+def set_protocol_status(
+    agency: Agency, *, signed_on: date | None, suspended: bool, by: User
+) -> None:
     """Sign, unsign or suspend; suspension ends every session of the agency's users."""
     if not policy.may_manage_agencies(by):
         raise NotAllowed
@@ -136,13 +141,18 @@ def create_user(
     user.set_roles(roles)
     db.session.add(user)
     db.session.flush()
-    record_event("user.create", object_type="user", object_id=user.id,
-                 fields=("email", "full_name", "agency_id", "roles"))
+    record_event(
+        "user.create",
+        object_type="user",
+        object_id=user.id,
+        fields=("email", "full_name", "agency_id", "roles"),
+    )
     return user
 
 
-def invite_user(*, email: str, full_name: str, agency: Agency, roles: set[Role],
-                by: User) -> Invitation:
+def invite_user(
+    *, email: str, full_name: str, agency: Agency, roles: set[Role], by: User
+) -> Invitation:
     """Create the account without a password and a one-time link to set one."""
     user = create_user(email=email, full_name=full_name, agency=agency, roles=roles, by=by)
     token = _issue_token(user, by=by)
@@ -173,8 +183,9 @@ def reset_password_link(user: User, *, by: User) -> str:
     user.totp_confirmed_at = None
     user.session_version += 1
     token = _issue_token(user, by=by)
-    record_event("user.reset", object_type="user", object_id=user.id,
-                 fields=("password_hash", "totp_secret"))
+    record_event(
+        "user.reset", object_type="user", object_id=user.id, fields=("password_hash", "totp_secret")
+    )
     db.session.commit()
     return token
 
@@ -204,8 +215,14 @@ def set_password_with_token(token: str, password: str) -> list[str]:
     row.used_at = utcnow()
     row.user.password_hash = passwords.hash_password(password)
     row.user.failed_login_count = 0
-    record_event("user.password_set", object_type="user", object_id=row.user_id,
-                 user_id=row.user_id, agency_id=row.user.agency_id, fields=("password_hash",))
+    record_event(
+        "user.password_set",
+        object_type="user",
+        object_id=row.user_id,
+        user_id=row.user_id,
+        agency_id=row.user.agency_id,
+        fields=("password_hash",),
+    )
     db.session.commit()
     return []
 

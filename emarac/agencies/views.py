@@ -101,7 +101,9 @@ def agency(agency_id: uuid.UUID) -> Any:
         form.status.data = "suspended" if agency.suspended_at else "active"
     if form.validate_on_submit():
         services.set_protocol_status(
-            agency, signed_on=form.signed_on.data, suspended=form.status.data == "suspended",
+            agency,
+            signed_on=form.signed_on.data,
+            suspended=form.status.data == "suspended",
             by=current_user,
         )
         flash("Protocol status saved", "success")
@@ -116,7 +118,9 @@ def users(agency_id: uuid.UUID) -> Any:
     query = policy.manageable_users(
         current_user, select(User).where(User.agency_id == agency.id).order_by(User.full_name)
     )
-    return render_template("agencies/users.html", agency=agency, users=db.session.scalars(query).all())
+    return render_template(
+        "agencies/users.html", agency=agency, users=db.session.scalars(query).all()
+    )
 
 
 @bp.route("/agencies/<uuid:agency_id>/users/invite", methods=["GET", "POST"])
@@ -153,8 +157,9 @@ def user(user_id: uuid.UUID) -> Any:
         form.roles.data = [r.value for r in target.roles]
     if form.validate_on_submit():
         try:
-            services.update_roles(target, roles={Role(r) for r in form.roles.data or []},
-                                  by=current_user)
+            services.update_roles(
+                target, roles={Role(r) for r in form.roles.data or []}, by=current_user
+            )
         except services.Invalid as problem:
             db.session.rollback()
             form.roles.errors = [problem.message]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,10 +41,8 @@ def _dummy_hash() -> str:
 
 
 def _burn(password: str) -> None:
-    try:
+    with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
         _hasher.verify(_dummy_hash(), password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        pass
 
 
 @lru_cache(maxsize=1)

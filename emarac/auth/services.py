@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from emarac.agencies.models import RecoveryCode, User
 from emarac.auditing import record_event
@@ -41,13 +41,19 @@ def find_user_by_email(email: str) -> User | None:
 def _register_failure(user: User, action: str) -> None:
     settings = current_settings()
     user.failed_login_count += 1
-    record_event(action, object_type="user", object_id=user.id, user_id=user.id,
-                 agency_id=user.agency_id)
+    record_event(
+        action, object_type="user", object_id=user.id, user_id=user.id, agency_id=user.agency_id
+    )
     if user.failed_login_count >= settings.lockout_threshold:
         user.locked_until = utcnow() + timedelta(seconds=settings.lockout_seconds)
         user.failed_login_count = 0
-        record_event("auth.lockout", object_type="user", object_id=user.id, user_id=user.id,
-                     agency_id=user.agency_id)
+        record_event(
+            "auth.lockout",
+            object_type="user",
+            object_id=user.id,
+            user_id=user.id,
+            agency_id=user.agency_id,
+        )
 
 
 def check_password(email: str, password: str) -> PasswordCheck:
@@ -60,8 +66,13 @@ def check_password(email: str, password: str) -> PasswordCheck:
         db.session.commit()
         return PasswordCheck(SignInResult.BAD_CREDENTIALS)
     if user.is_locked():
-        record_event("auth.login_refused_locked", object_type="user", object_id=user.id,
-                     user_id=user.id, agency_id=user.agency_id)
+        record_event(
+            "auth.login_refused_locked",
+            object_type="user",
+            object_id=user.id,
+            user_id=user.id,
+            agency_id=user.agency_id,
+        )
         db.session.commit()
         return PasswordCheck(SignInResult.LOCKED, user)
     if not passwords.verify_password(user.password_hash, password):
@@ -70,14 +81,25 @@ def check_password(email: str, password: str) -> PasswordCheck:
         locked = user.is_locked()
         return PasswordCheck(SignInResult.LOCKED if locked else SignInResult.BAD_CREDENTIALS, user)
     if not user.is_active:
-        record_event("auth.login_refused_inactive", object_type="user", object_id=user.id,
-                     user_id=user.id, agency_id=user.agency_id)
+        record_event(
+            "auth.login_refused_inactive",
+            object_type="user",
+            object_id=user.id,
+            user_id=user.id,
+            agency_id=user.agency_id,
+        )
         db.session.commit()
         return PasswordCheck(SignInResult.NOT_PERMITTED, user)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-        record_event("auth.password_rehash", object_type="user", object_id=user.id,
-                     user_id=user.id, agency_id=user.agency_id, fields=("password_hash",))
+        record_event(
+            "auth.password_rehash",
+            object_type="user",
+            object_id=user.id,
+            user_id=user.id,
+            agency_id=user.agency_id,
+            fields=("password_hash",),
+        )
     db.session.commit()
     return PasswordCheck(SignInResult.OK, user)
 
@@ -113,8 +135,13 @@ def _use_recovery_code(user: User, code: str) -> bool:
     if row is None:
         return False
     row.used_at = utcnow()
-    record_event("auth.recovery_code_used", object_type="user", object_id=user.id,
-                 user_id=user.id, agency_id=user.agency_id)
+    record_event(
+        "auth.recovery_code_used",
+        object_type="user",
+        object_id=user.id,
+        user_id=user.id,
+        agency_id=user.agency_id,
+    )
     return True
 
 
@@ -140,13 +167,17 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
     user.totp_last_step = step
     user.totp_confirmed_at = utcnow()
     codes = totp.new_recovery_codes()
-    db.session.execute(
-        RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id)
-    )
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     for code_text in codes:
         db.session.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code_text)))
-    record_event("auth.totp_enrolled", object_type="user", object_id=user.id, user_id=user.id,
-                 agency_id=user.agency_id, fields=("totp_secret", "recovery_codes"))
+    record_event(
+        "auth.totp_enrolled",
+        object_type="user",
+        object_id=user.id,
+        user_id=user.id,
+        agency_id=user.agency_id,
+        fields=("totp_secret", "recovery_codes"),
+    )
     db.session.commit()
     return codes
 
@@ -154,8 +185,13 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
 def complete_sign_in(user: User) -> None:
     user.failed_login_count = 0
     user.last_login_at = utcnow()
-    record_event("auth.login", object_type="user", object_id=user.id, user_id=user.id,
-                 agency_id=user.agency_id)
+    record_event(
+        "auth.login",
+        object_type="user",
+        object_id=user.id,
+        user_id=user.id,
+        agency_id=user.agency_id,
+    )
     db.session.commit()
 
 
@@ -167,6 +203,7 @@ def reauthenticated(user: User) -> None:
 def sign_out(user: User, *, reason: str = "auth.logout") -> None:
     """End the session everywhere: the bumped version makes every old cookie stale."""
     user.session_version += 1
-    record_event(reason, object_type="user", object_id=user.id, user_id=user.id,
-                 agency_id=user.agency_id)
+    record_event(
+        reason, object_type="user", object_id=user.id, user_id=user.id, agency_id=user.agency_id
+    )
     db.session.commit()

@@ -28,7 +28,9 @@ def provisioning_uri(secret: str, account_name: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The enrolment QR code as inline SVG, drawn here: the secret never leaves the server."""
-    return str(segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app"))
+    return str(
+        segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator app")
+    )
 
 
 def current_step() -> int:
@@ -60,9 +62,7 @@ def code_for_now(secret: str) -> str:
 
 
 def new_recovery_codes() -> list[str]:
-    return [
-        "-".join(secrets.token_hex(2) for _ in range(3)) for _ in range(RECOVERY_CODE_COUNT)
-    ]
+    return ["-".join(secrets.token_hex(2) for _ in range(3)) for _ in range(RECOVERY_CODE_COUNT)]
 
 
 def hash_recovery_code(code: str) -> str:

@@ -37,7 +37,12 @@ def _safe_next(target: str | None) -> str:
     """Only same-site paths, so a crafted link cannot bounce a user elsewhere."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return url_for("main.home")
 
@@ -119,9 +124,7 @@ def enrol() -> Any:
         form.code.errors = [LOCKED if user.is_locked() else BAD_CODE]
         form.code.data = ""
     uri = totp.provisioning_uri(secret, user.email)
-    return render_template(
-        "auth/enrol.html", form=form, qr_svg=totp.qr_svg(uri), secret=secret
-    )
+    return render_template("auth/enrol.html", form=form, qr_svg=totp.qr_svg(uri), secret=secret)
 
 
 @bp.route("/reauthenticate", methods=["GET", "POST"])

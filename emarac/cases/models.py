@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency, Area, User
-from emarac.extensions import db
-from emarac.models_base import created_at, uuid_pk
+from emarac.models_base import Base, created_at, uuid_pk
 from emarac.people.models import Person
 
 
@@ -25,8 +24,11 @@ class CaseStatus(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "open": "Open", "referred": "Referred to MARAC", "heard": "Heard at MARAC",
-            "actions_open": "Actions open", "closed": "Closed",
+            "open": "Open",
+            "referred": "Referred to MARAC",
+            "heard": "Heard at MARAC",
+            "actions_open": "Actions open",
+            "closed": "Closed",
         }[self.value]
 
 
@@ -38,11 +40,15 @@ class Relationship(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"partner": "Partner", "ex_partner": "Ex-partner",
-                "family_member": "Family member", "other": "Other"}[self.value]
+        return {
+            "partner": "Partner",
+            "ex_partner": "Ex-partner",
+            "family_member": "Family member",
+            "other": "Other",
+        }[self.value]
 
 
-class CaseSequence(db.Model):
+class CaseSequence(Base):
     """The last reference number issued per year, so references never repeat."""
 
     __tablename__ = "case_sequence"
@@ -51,15 +57,18 @@ class CaseSequence(db.Model):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Case(db.Model):
+class Case(Base):
     __tablename__ = "marac_case"
 
     id: Mapped[uuid_pk]
-    reference: Mapped[str] = mapped_column(String(32), unique=True,
-                                           comment="human reference, e.g. MARAC-2026-000123")
+    reference: Mapped[str] = mapped_column(
+        String(32), unique=True, comment="human reference, e.g. MARAC-2026-000123"
+    )
     area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id"), index=True)
     owning_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
-    referring_agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    referring_agency_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agency.id"), index=True
+    )
     idva_agency_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("agency.id"), index=True, comment="the IDVA service the case is referred to"
     )
@@ -96,12 +105,16 @@ class Case(db.Model):
         return self.status != CaseStatus.CLOSED
 
 
-class CasePerpetrator(db.Model):
+class CasePerpetrator(Base):
     __tablename__ = "case_perpetrator"
-    __table_args__ = (UniqueConstraint("case_id", "person_id", name="uq_case_perpetrator_case_person"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "person_id", name="uq_case_perpetrator_case_person"),
+    )
 
     id: Mapped[uuid_pk]
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("marac_case.id", ondelete="CASCADE"), index=True
+    )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
     relationship_to_victim: Mapped[Relationship] = mapped_column(String(16))
     created_at: Mapped[created_at]
@@ -110,14 +123,16 @@ class CasePerpetrator(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class CaseChild(db.Model):
+class CaseChild(Base):
     """A child or other dependant in the victim's household."""
 
     __tablename__ = "case_child"
     __table_args__ = (UniqueConstraint("case_id", "person_id", name="uq_case_child_case_person"),)
 
     id: Mapped[uuid_pk]
-    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("marac_case.id", ondelete="CASCADE"), index=True
+    )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
     school: Mapped[str | None] = mapped_column(String(200))
     lives_in_household: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -45,8 +45,13 @@ def status() -> None:
 
 
 def _audit(action: str, object_id: str, fields: tuple[str, ...] = ()) -> None:
-    record_event(action, object_type="data_key", object_id=object_id, fields=fields,
-                 purpose="operator command")
+    record_event(
+        action,
+        object_type="data_key",
+        object_id=object_id,
+        fields=fields,
+        purpose="operator command",
+    )
     db.session.commit()
 
 
@@ -64,15 +69,22 @@ def rotate(batch_size: int, resume: bool) -> None:
     active = _active(provider)
     total = rotation.count_stale(db.engine, active)
     console = Console()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
         task = bar.add_task(f"Re-encrypting under key {active}", total=max(total, 1))
         done = 0
         # Serving processes may still write under the old key for up to
         # RELOAD_SECONDS, so pass again until nothing old is left.
         for attempt in range(10):
             done += rotation.rotate_values(
-                db.engine, provider, batch_size=batch_size,
+                db.engine,
+                provider,
+                batch_size=batch_size,
                 progress=lambda _t, n: bar.advance(task, n),
             )
             if rotation.count_stale(db.engine, active) == 0:
@@ -83,16 +95,14 @@ def rotate(batch_size: int, resume: bool) -> None:
     console.print(f"Rotation to key {active} complete: {done:,} values re-encrypted.")
 
 
-def _active(provider: FileKeyProvider | object) -> int:
-    with db.engine.connect() as conn:
-        ring = kr.load(conn, provider)  # type: ignore[arg-type]
-    assert ring is not None
-    return ring.active
+def _active(provider: kr.KeyProvider) -> int:
+    return kr.ensure(db.engine, provider).active
 
 
 @keys.command("rewrap")
-@click.option("--new-kek-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True)
+@click.option(
+    "--new-kek-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
+)
 @with_appcontext
 def rewrap(new_kek_file: Path) -> None:
     """Rotate the key-encryption key: re-wrap every data key, re-encrypt no value."""
@@ -100,4 +110,6 @@ def rewrap(new_kek_file: Path) -> None:
     new = FileKeyProvider(new_kek_file)
     count = rotation.rewrap_keys(db.engine, old, new)
     _audit("key.rewrap", new.key_id)
-    click.echo(f"Re-wrapped {count} data keys under {new.key_id}. Point EMARAC_KEK_FILE at the new file.")
+    click.echo(
+        f"Re-wrapped {count} data keys under {new.key_id}. Point EMARAC_KEK_FILE at the new file."
+    )

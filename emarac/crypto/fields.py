@@ -137,8 +137,10 @@ class Encrypted:
         hit = cache.get(self.name)
         if hit is not None and hit[0] == token:
             return hit[1]
-        value = None if token is None else self.codec.decode(
-            current_keyring().decrypt(bytes(token), self.aad(obj))
+        value = (
+            None
+            if token is None
+            else self.codec.decode(current_keyring().decrypt(bytes(token), self.aad(obj)))
         )
         cache[self.name] = (token, value)
         return value
@@ -148,8 +150,10 @@ class Encrypted:
             value = None
         if obj.id is None:
             raise RuntimeError("the row id must exist before an encrypted value is set")
-        token = None if value is None else current_keyring().encrypt(
-            self.codec.encode(value), self.aad(obj)
+        token = (
+            None
+            if value is None
+            else current_keyring().encrypt(self.codec.encode(value), self.aad(obj))
         )
         setattr(obj, self.column, token)
         obj.__dict__.setdefault(_CACHE, {})[self.name] = (token, value)
@@ -172,6 +176,10 @@ def indexes_of(model: type) -> tuple[BlindIndex, ...]:
     return tuple(getattr(model, "__blind_indexes__", ()))
 
 
+def _table_name(model: type) -> str:
+    return str(model.__dict__.get("__tablename__") or getattr(model, "__tablename__", ""))
+
+
 def refresh_indexes(obj: Any, *, changed: str | None = None) -> None:
     model = type(obj)
     version = current_keyring().active
@@ -179,7 +187,7 @@ def refresh_indexes(obj: Any, *, changed: str | None = None) -> None:
         if changed is not None and changed not in index.sources:
             continue
         values = [getattr(obj, source) for source in index.sources]
-        setattr(obj, index.column, index.compute(model.__tablename__, values, version))
+        setattr(obj, index.column, index.compute(_table_name(model), values, version))
 
 
 def index_candidates(model: type, column: str, *raw: Any) -> list[str]:
@@ -190,7 +198,7 @@ def index_candidates(model: type, column: str, *raw: Any) -> list[str]:
     ring = current_keyring()
     found = []
     for version in ring.versions:
-        value = index.compute(model.__tablename__, list(raw), version)
+        value = index.compute(_table_name(model), list(raw), version)
         if value is not None:
             found.append(value)
     return found
@@ -202,6 +210,9 @@ def confirm(rows: Iterable[Any], column: str, *raw: Any) -> list[Any]:
     for row in rows:
         index = next(i for i in indexes_of(type(row)) if i.column == column)
         wanted = index.normalise(*raw)
-        if wanted is not None and index.normalise(*[getattr(row, s) for s in index.sources]) == wanted:
+        if (
+            wanted is not None
+            and index.normalise(*[getattr(row, s) for s in index.sources]) == wanted
+        ):
             kept.append(row)
     return kept

@@ -8,8 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from emarac.extensions import db
-from emarac.models_base import created_at
+from emarac.models_base import Base, created_at
 
 
 class KeyState(StrEnum):
@@ -18,7 +17,7 @@ class KeyState(StrEnum):
     RETIRED = "retired"  # no value uses it any more
 
 
-class DataKey(db.Model):
+class DataKey(Base):
     __tablename__ = "data_key"
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

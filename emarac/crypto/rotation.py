@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, bindparam, func, or_, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, Table, bindparam, func, or_, select, update
 
 from emarac.crypto import keyring as kr
 from emarac.crypto.fields import REGISTRY, BlindIndex
 from emarac.crypto.models import DataKey, KeyState
 from emarac.crypto.providers import KeyProvider
-from emarac.extensions import db
+from emarac.models_base import Base
 
 Progress = Callable[[str, int], None]
 
@@ -33,19 +35,24 @@ class KeyStatus:
 
 
 def _tables() -> list[tuple[Table, list[str], list[BlindIndex], type]]:
-    mappers = {m.local_table.name: m for m in db.Model.registry.mappers}
+    """Every mapped table with encrypted columns, with its blind indexes and model."""
+    tables = {
+        m.local_table.name: (m.local_table, m.class_)
+        for m in Base.registry.mappers
+        if isinstance(m.local_table, Table)
+    }
     found = []
     for table_name, infos in sorted(REGISTRY.items()):
-        mapper = mappers.get(table_name)
-        if mapper is None:
+        if table_name not in tables:
             continue
-        model = mapper.class_
-        found.append((mapper.local_table, [i.column for i in infos],
-                      list(getattr(model, "__blind_indexes__", ())), model))
+        table, model = tables[table_name]
+        indexes = list(getattr(model, "__blind_indexes__", ()))
+        found.append((table, [i.column for i in infos], indexes, model))
     return found
 
 
-def _version_expr(column: object) -> object:
+def _version_expr(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The key version inside a token, read in SQL (works on SQLite BLOB and PostgreSQL bytea)."""
     return func.substr(column, 2, 4)
 
 
@@ -56,7 +63,8 @@ def key_status(engine: Engine) -> list[KeyStatus]:
             for name in columns:
                 col = table.c[name]
                 rows = conn.execute(
-                    select(_version_expr(col), func.count()).where(col.is_not(None))
+                    select(_version_expr(col), func.count())
+                    .where(col.is_not(None))
                     .group_by(_version_expr(col))
                 ).all()
                 for prefix, n in rows:
@@ -87,8 +95,13 @@ def start_rotation(engine: Engine, provider: KeyProvider) -> int:
         return kr.add_version(conn, provider)
 
 
-def rotate_values(engine: Engine, provider: KeyProvider, *, batch_size: int = 1000,
-                  progress: Progress | None = None) -> int:
+def rotate_values(
+    engine: Engine,
+    provider: KeyProvider,
+    *,
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+) -> int:
     """Re-encrypt every value not under the active key; returns how many were rewritten."""
     with engine.connect() as conn:
         ring = kr.load(conn, provider)
@@ -98,11 +111,14 @@ def rotate_values(engine: Engine, provider: KeyProvider, *, batch_size: int = 10
     prefix = kr.version_prefix(active)[1:]
     rewritten = 0
     with kr.use_keyring(ring):
-        for table, columns, indexes, model in _tables():
+        for table, columns, indexes, _model in _tables():
             pk = table.c.id
-            stale = or_(*[
-                (table.c[c].is_not(None)) & (_version_expr(table.c[c]) != prefix) for c in columns
-            ])
+            stale = or_(
+                *[
+                    (table.c[c].is_not(None)) & (_version_expr(table.c[c]) != prefix)
+                    for c in columns
+                ]
+            )
             attribute_of = {i.column: i.attribute for i in REGISTRY[table.name]}
             codec_of = {i.column: i.codec for i in REGISTRY[table.name]}
             last_id = None
@@ -135,8 +151,10 @@ def rotate_values(engine: Engine, provider: KeyProvider, *, batch_size: int = 10
                             )
                         updates.append(values)
                     targets = [*columns, *(i.column for i in indexes)]
-                    statement = update(table).where(pk == bindparam("b_id")).values(
-                        {c: bindparam(c) for c in targets}
+                    statement = (
+                        update(table)
+                        .where(pk == bindparam("b_id"))
+                        .values({c: bindparam(c) for c in targets})
                     )
                     conn.execute(statement, updates)
                 last_id = rows[-1][0]
@@ -151,7 +169,8 @@ def _retire_unused(engine: Engine, active: int) -> None:
         return
     with engine.begin() as conn:
         conn.execute(
-            update(DataKey).where(DataKey.version != active, DataKey.state != KeyState.RETIRED)
+            update(DataKey)
+            .where(DataKey.version != active, DataKey.state != KeyState.RETIRED)
             .values(state=KeyState.RETIRED, retired_at=func.now())
         )
 
@@ -162,8 +181,8 @@ def rewrap_keys(engine: Engine, old: KeyProvider, new: KeyProvider) -> int:
         rows = conn.execute(select(DataKey.version, DataKey.wrapped_key)).all()
         for version, wrapped in rows:
             conn.execute(
-                update(DataKey).where(DataKey.version == version).values(
-                    wrapped_key=new.wrap(old.unwrap(bytes(wrapped))), kek_id=new.key_id
-                )
+                update(DataKey)
+                .where(DataKey.version == version)
+                .values(wrapped_key=new.wrap(old.unwrap(bytes(wrapped))), kek_id=new.key_id)
             )
     return len(rows)

@@ -10,8 +10,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency
-from emarac.extensions import db
-from emarac.models_base import created_at, uuid_pk
+from emarac.models_base import Base, created_at, uuid_pk
 
 
 class IncidentType(StrEnum):
@@ -45,7 +44,7 @@ INCIDENT_TYPE_LABELS = {
 }
 
 
-class Incident(db.Model):
+class Incident(Base):
     __tablename__ = "incident"
 
     id: Mapped[uuid_pk]
@@ -81,12 +80,16 @@ class Incident(db.Model):
         self.type_rows = [IncidentTypeRow(type=t) for t in sorted(types)]
 
 
-class IncidentTypeRow(db.Model):
+class IncidentTypeRow(Base):
     """One type of an incident; a table (not a list column) so SQL can count by type."""
 
     __tablename__ = "incident_type"
-    __table_args__ = (UniqueConstraint("incident_id", "type", name="uq_incident_type_incident_type"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "type", name="uq_incident_type_incident_type"),
+    )
 
     id: Mapped[uuid_pk]
-    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incident.id", ondelete="CASCADE"), index=True
+    )
     type: Mapped[IncidentType] = mapped_column(String(32))

@@ -26,8 +26,9 @@ def privacy() -> Any:
 @bp.route("/assets/<path:filename>")
 def govuk_assets(filename: str) -> Any:
     """GOV.UK Frontend's compiled CSS asks for its fonts and images under /assets."""
-    return send_from_directory(PROJECT_ROOT / "static" / "dist" / "govuk" / "assets", filename,
-                               max_age=86400)
+    return send_from_directory(
+        PROJECT_ROOT / "static" / "dist" / "govuk" / "assets", filename, max_age=86400
+    )
 
 
 @bp.route("/healthz")

@@ -15,8 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from emarac.extensions import db
-from emarac.models_base import created_at, uuid_pk
+from emarac.models_base import Base, created_at, uuid_pk
 
 
 class Gender(StrEnum):
@@ -49,16 +48,24 @@ class YesNoUnknown(StrEnum):
 
 
 GENDER_LABELS = {
-    Gender.FEMALE: "Female", Gender.MALE: "Male", Gender.NON_BINARY: "Non-binary",
-    Gender.OTHER: "Other", Gender.NOT_KNOWN: "Not known",
+    Gender.FEMALE: "Female",
+    Gender.MALE: "Male",
+    Gender.NON_BINARY: "Non-binary",
+    Gender.OTHER: "Other",
+    Gender.NOT_KNOWN: "Not known",
 }
 ETHNIC_LABELS = {
-    EthnicGroup.WHITE: "White", EthnicGroup.MIXED: "Mixed or multiple ethnic groups",
-    EthnicGroup.ASIAN: "Asian or Asian British", EthnicGroup.BLACK: "Black, African, Caribbean or Black British",
-    EthnicGroup.OTHER: "Other ethnic group", EthnicGroup.NOT_KNOWN: "Not known",
+    EthnicGroup.WHITE: "White",
+    EthnicGroup.MIXED: "Mixed or multiple ethnic groups",
+    EthnicGroup.ASIAN: "Asian or Asian British",
+    EthnicGroup.BLACK: "Black, African, Caribbean or Black British",
+    EthnicGroup.OTHER: "Other ethnic group",
+    EthnicGroup.NOT_KNOWN: "Not known",
 }
 YES_NO_LABELS = {
-    YesNoUnknown.YES: "Yes", YesNoUnknown.NO: "No", YesNoUnknown.NOT_KNOWN: "Not known",
+    YesNoUnknown.YES: "Yes",
+    YesNoUnknown.NO: "No",
+    YesNoUnknown.NOT_KNOWN: "Not known",
     YesNoUnknown.PREFER_NOT_TO_SAY: "Prefer not to say",
 }
 
@@ -67,7 +74,7 @@ def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-class Person(db.Model):
+class Person(Base):
     __tablename__ = "person"
 
     id: Mapped[uuid_pk]
@@ -96,7 +103,8 @@ class Person(db.Model):
     ethnic_group: Mapped[EthnicGroup] = mapped_column(String(16), default=EthnicGroup.NOT_KNOWN)
     disability: Mapped[YesNoUnknown] = mapped_column(String(20), default=YesNoUnknown.NOT_KNOWN)
     lgbt: Mapped[YesNoUnknown] = mapped_column(
-        String(20), default=YesNoUnknown.NOT_KNOWN,
+        String(20),
+        default=YesNoUnknown.NOT_KNOWN,
         comment="lesbian, gay, bisexual or transgender; optional",
     )
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -16,8 +16,9 @@ def date_problem(value: date | None, *, today: date, what: str) -> str | None:
     return None
 
 
-def victim_age_problem(date_of_birth: date | None, estimated_age: int | None, *,
-                       today: date) -> str | None:
+def victim_age_problem(
+    date_of_birth: date | None, estimated_age: int | None, *, today: date
+) -> str | None:
     """A MARAC victim is 16 or over; younger victims belong to child safeguarding."""
     age = age_on(date_of_birth, today) if date_of_birth is not None else estimated_age
     if age is not None and age < MINIMUM_VICTIM_AGE:

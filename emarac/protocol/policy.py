@@ -108,9 +108,7 @@ def may_view_case(actor: User | None, case: Any) -> bool:
     from emarac.extensions import db
 
     Case = _case_model()
-    found = db.session.scalar(
-        select(Case.id).where(Case.id == case.id, case_filter(actor))
-    )
+    found = db.session.scalar(select(Case.id).where(Case.id == case.id, case_filter(actor)))
     return found is not None
 
 
@@ -135,8 +133,10 @@ def may_see_restricted(actor: User | None, case: Any) -> bool:
 
 
 def may_create_case(actor: User | None) -> bool:
-    return _usable(actor) and actor is not None and actor.has_role(
-        Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR
+    return (
+        _usable(actor)
+        and actor is not None
+        and actor.has_role(Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR)
     )
 
 

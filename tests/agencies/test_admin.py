@@ -16,8 +16,11 @@ def test_agency_admin_invites_a_user_to_their_own_agency(client, login_as, make,
     login_as("agency_admin", agency=agency)
     response = client.post(
         f"/admin/agencies/{agency.id}/users/invite",
-        data={"full_name": "Alex Example", "email": "Alex.Example@Example.org",
-              "roles": ["practitioner"]},
+        data={
+            "full_name": "Alex Example",
+            "email": "Alex.Example@Example.org",
+            "roles": ["practitioner"],
+        },
     )
     assert response.status_code == 200
     link = re.search(r'data-testid="set-password-link">([^<]+)<', response.get_data(as_text=True))
@@ -33,11 +36,15 @@ def test_agency_admin_invites_a_user_to_their_own_agency(client, login_as, make,
     assert "12 characters or more" in short.get_data(as_text=True)
     common = client.post(path, data={"password": "password1234", "confirm": "password1234"})
     assert "too common" in common.get_data(as_text=True)
-    ok = client.post(path, data={"password": "lantern orbit meadow", "confirm": "lantern orbit meadow"})
+    ok = client.post(
+        path, data={"password": "lantern orbit meadow", "confirm": "lantern orbit meadow"}
+    )
     assert ok.status_code == 302
     again = client.get(path)
     assert again.status_code == 404  # the link works once
-    first = client.post("/sign-in", data={"email": invited.email, "password": "lantern orbit meadow"})
+    first = client.post(
+        "/sign-in", data={"email": invited.email, "password": "lantern orbit meadow"}
+    )
     assert first.headers["Location"].endswith("/sign-in/set-up-authenticator")
 
 
@@ -74,7 +81,8 @@ def test_agency_admin_cannot_manage_another_agencys_users(client, login_as, make
     denials = db.session.scalars(
         select(ledger_table.c.object_id).where(ledger_table.c.action == "access.denied")
     ).all()
-    assert str(theirs.id) in denials and str(other_user.id) in denials
+    assert str(theirs.id) in denials
+    assert str(other_user.id) in denials
 
 
 def test_agency_admin_cannot_grant_system_admin(client, login_as, make, clock, db):
@@ -113,14 +121,20 @@ def test_system_admin_adds_and_suspends_an_agency(client, login_as, make, clock,
     login_as("system_admin")
     response = client.post(
         "/admin/agencies",
-        data={"name": "Hilltop Refuge (test)", "kind": "refuge", "area": "Testshire MARAC",
-              "signed_on": ["3", "2", "2026"]},
+        data={
+            "name": "Hilltop Refuge (test)",
+            "kind": "refuge",
+            "area": "Testshire MARAC",
+            "signed_on": ["3", "2", "2026"],
+        },
     )
     assert response.status_code == 302
     agency = db.session.scalar(select(Agency).where(Agency.name == "Hilltop Refuge (test)"))
     assert agency.isp_signed_on.isoformat() == "2026-02-03"
-    client.post(f"/admin/agencies/{agency.id}",
-                data={"signed_on": ["3", "2", "2026"], "status": "suspended"})
+    client.post(
+        f"/admin/agencies/{agency.id}",
+        data={"signed_on": ["3", "2", "2026"], "status": "suspended"},
+    )
     db.session.refresh(agency)
     assert agency.suspended_at is not None
     assert not agency.may_hold_accounts

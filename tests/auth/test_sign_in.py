@@ -168,8 +168,11 @@ def test_first_sign_in_enrols_an_authenticator_and_shows_recovery_codes(client, 
     page = client.get("/sign-in/set-up-authenticator").get_data(as_text=True)
     assert "<svg" in page
     db.session.refresh(user)
-    assert user.totp_secret and user.totp_secret in page
-    done = client.post("/sign-in/set-up-authenticator", data={"code": totp.code_for_now(user.totp_secret)})
+    assert user.totp_secret
+    assert user.totp_secret in page
+    done = client.post(
+        "/sign-in/set-up-authenticator", data={"code": totp.code_for_now(user.totp_secret)}
+    )
     assert done.status_code == 200
     assert "Your recovery codes" in done.get_data(as_text=True)
     assert client.get("/").status_code == 200
@@ -216,8 +219,10 @@ def test_fresh_login_is_needed_after_five_minutes(app, make, clock, db):
     assert "/reauthenticate" in response.headers["Location"]
 
     clock.advance(seconds=30)  # a new code: the sign-in code cannot be replayed
-    wrong = client.post("/reauthenticate?next=/_test/sensitive",
-                        data={"password": DEFAULT_PASSWORD, "code": "000000"})
+    wrong = client.post(
+        "/reauthenticate?next=/_test/sensitive",
+        data={"password": DEFAULT_PASSWORD, "code": "000000"},
+    )
     assert wrong.status_code == 200
     response = client.post(
         "/reauthenticate?next=/_test/sensitive",

@@ -14,8 +14,10 @@ def test_sign_in_is_throttled_per_address(database_url, tmp_path, clock):
         create_schema()
         client = app.test_client()
         data = {"email": "someone@example.test", "password": "whatever at all"}
-        codes = [client.post("/sign-in", data=data, environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code
-                 for _ in range(4)]
+        codes = [
+            client.post("/sign-in", data=data, environ_base={"REMOTE_ADDR": "10.0.0.7"}).status_code
+            for _ in range(4)
+        ]
         assert codes == [200, 200, 200, 429]
         other = client.post("/sign-in", data=data, environ_base={"REMOTE_ADDR": "10.0.0.8"})
         assert other.status_code == 200

@@ -26,8 +26,14 @@ DAY0 = date(2026, 3, 1)
 
 @pytest.mark.parametrize(
     ("yes", "level"),
-    [(0, RiskLevel.STANDARD), (9, RiskLevel.STANDARD), (10, RiskLevel.MEDIUM),
-     (13, RiskLevel.MEDIUM), (14, RiskLevel.HIGH), (27, RiskLevel.HIGH)],
+    [
+        (0, RiskLevel.STANDARD),
+        (9, RiskLevel.STANDARD),
+        (10, RiskLevel.MEDIUM),
+        (13, RiskLevel.MEDIUM),
+        (14, RiskLevel.HIGH),
+        (27, RiskLevel.HIGH),
+    ],
 )
 def test_bands(yes, level):
     assert risk_band(yes) is level
@@ -87,8 +93,9 @@ def test_day_365_after_referral_is_a_repeat_day_366_is_not():
 
 def test_criteria_met_combines_the_rules():
     incidents = [DAY0 + timedelta(days=d) for d in (10, 20, 30)]
-    met = criteria_met(on=DAY0 + timedelta(days=31), yes_count=14,
-                       incident_dates=incidents, last_referral=DAY0)
+    met = criteria_met(
+        on=DAY0 + timedelta(days=31), yes_count=14, incident_dates=incidents, last_referral=DAY0
+    )
     assert met == {Criterion.VISIBLE_HIGH_RISK, Criterion.POTENTIAL_ESCALATION, Criterion.REPEAT}
     judged = criteria_met(on=DAY0, yes_count=9, judged=RiskLevel.HIGH)
     assert judged == {Criterion.PROFESSIONAL_JUDGEMENT}
@@ -98,10 +105,15 @@ def test_criteria_met_combines_the_rules():
 def test_a_repeat_needs_an_incident_after_the_referral_up_to_the_date_asked():
     referral = DAY0
     later = DAY0 + timedelta(days=200)
-    assert Criterion.REPEAT not in criteria_met(on=DAY0 + timedelta(days=100), yes_count=None,
-                                                incident_dates=[later], last_referral=referral)
-    assert Criterion.REPEAT in criteria_met(on=later, yes_count=None,
-                                            incident_dates=[later], last_referral=referral)
+    assert Criterion.REPEAT not in criteria_met(
+        on=DAY0 + timedelta(days=100),
+        yes_count=None,
+        incident_dates=[later],
+        last_referral=referral,
+    )
+    assert Criterion.REPEAT in criteria_met(
+        on=later, yes_count=None, incident_dates=[later], last_referral=referral
+    )
 
 
 @given(st.integers(min_value=0, max_value=40), st.sampled_from(list(RiskLevel)))
