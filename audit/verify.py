@@ -68,35 +68,39 @@ def verify(
     def done(ok: bool, bad: int | None, problem: str) -> VerifyResult:
         return VerifyResult(ok, count, bad, problem, signatures_ok, time.perf_counter() - started)
 
-    for row in conn.execute(query):
-        values = row[:12]
-        claimed_prev, stored_hash = row[12], row[13]
-        seq = values[0]
-        if seq != expected_seq:
-            return done(False, expected_seq, "missing")
-        computed = sha256(prev_hash.encode("ascii") + body(values)).hexdigest()
-        if computed != stored_hash:
+    rows = conn.execute(query)
+    try:
+        for row in rows:
+            values = row[:12]
+            claimed_prev, stored_hash = row[12], row[13]
+            seq = values[0]
+            if seq != expected_seq:
+                return done(False, expected_seq, "missing")
+            computed = sha256(prev_hash.encode("ascii") + body(values)).hexdigest()
+            if computed != stored_hash:
+                if claimed_prev != prev_hash:
+                    if claimed_prev == prev_claimed:
+                        return done(False, seq - 1, "inserted")
+                    own = sha256(claimed_prev.encode("ascii") + body(values)).hexdigest()
+                    return done(False, seq, "reordered" if own == stored_hash else "altered")
+                return done(False, seq, "altered")
             if claimed_prev != prev_hash:
-                if claimed_prev == prev_claimed:
-                    return done(False, seq - 1, "inserted")
-                own = sha256(claimed_prev.encode("ascii") + body(values)).hexdigest()
-                return done(False, seq, "reordered" if own == stored_hash else "altered")
-            return done(False, seq, "altered")
-        if claimed_prev != prev_hash:
-            return done(False, seq, "altered")
-        checkpoint = wanted.get(seq)
-        if checkpoint is not None:
-            if checkpoint.head_hash != computed:
-                return done(
-                    False,
-                    last_good_checkpoint + 1,
-                    f"checkpoint mismatch at seq {seq} (ledger rewritten)",
-                )
-            last_good_checkpoint = seq
-        prev_claimed = claimed_prev
-        prev_hash = computed
-        expected_seq += 1
-        count += 1
+                return done(False, seq, "altered")
+            checkpoint = wanted.get(seq)
+            if checkpoint is not None:
+                if checkpoint.head_hash != computed:
+                    return done(
+                        False,
+                        last_good_checkpoint + 1,
+                        f"checkpoint mismatch at seq {seq} (ledger rewritten)",
+                    )
+                last_good_checkpoint = seq
+            prev_claimed = claimed_prev
+            prev_hash = computed
+            expected_seq += 1
+            count += 1
+    finally:
+        rows.close()
 
     beyond = [c.seq for c in wanted.values() if c.seq > count]
     if beyond:

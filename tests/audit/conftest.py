@@ -1,0 +1,72 @@
+"""Ledger fixtures on a bare engine: the audit package is tested without Flask."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, MetaData, Table, create_engine, text
+
+import audit
+
+
+@dataclass
+class Ledger:
+    engine: Engine
+    table: Table
+    signer: audit.CheckpointSigner
+    store: audit.FileCheckpointStore
+    public_key_path: Path
+    url: str
+
+    def append(self, count: int, **fields: object) -> None:
+        with self.engine.begin() as conn:
+            for i in range(count):
+                event = audit.AuditEvent(
+                    action=str(fields.get("action", "case.view")),
+                    object_type="marac_case",
+                    object_id=f"case-{i}",
+                    fields=("family_name", "date_of_birth"),
+                    purpose="research for meeting",
+                )
+                audit.record(conn, event, table=self.table)
+
+    def checkpoint(self) -> audit.Checkpoint | None:
+        with self.engine.connect() as conn:
+            return audit.checkpoint_now(conn, self.signer, self.store, table=self.table)
+
+    def verify(self, public_key_path: Path | None = None) -> audit.VerifyResult:
+        key = audit.load_public_key(public_key_path or self.public_key_path)
+        with self.engine.connect() as conn:
+            return audit.verify(conn, public_key=key, checkpoints=self.store.all(), table=self.table)
+
+    def tamper(self, *statements: str) -> None:
+        """Raw SQL as an attacker with database rights: guards dropped first."""
+        with self.engine.begin() as conn:
+            for statement in audit.drop_guard_statements(self.engine.dialect.name):
+                conn.execute(text(statement))
+            for statement in statements:
+                conn.execute(text(statement))
+
+
+@pytest.fixture
+def ledger(database_url: str, tmp_path: Path) -> Iterator[Ledger]:
+    engine = create_engine(database_url)
+    metadata = MetaData()
+    table = audit.define_ledger_table(metadata)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for statement in audit.guard_statements(engine.dialect.name):
+            conn.execute(text(statement))
+    audit.generate_keypair(tmp_path / "signing.pem", tmp_path / "signing.pub.pem")
+    yield Ledger(
+        engine=engine,
+        table=table,
+        signer=audit.CheckpointSigner(tmp_path / "signing.pem"),
+        store=audit.FileCheckpointStore(tmp_path / "checkpoints"),
+        public_key_path=tmp_path / "signing.pub.pem",
+        url=database_url,
+    )
+    engine.dispose()

@@ -1,0 +1,187 @@
+"""The ledger detects every kind of tampering and names where it starts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+import audit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_untouched_ledger_verifies(ledger):
+    ledger.append(30)
+    ledger.checkpoint()
+    ledger.append(5)
+    result = ledger.verify()
+    assert result.ok, result
+    assert result.count == 35
+    assert result.signatures_ok
+
+
+def test_edited_row_is_named(ledger):
+    ledger.append(10)
+    ledger.checkpoint()
+    ledger.tamper("UPDATE audit_event SET action = 'case.update' WHERE seq = 4")
+    result = ledger.verify()
+    assert not result.ok
+    assert (result.first_bad_seq, result.problem) == (4, "altered")
+
+
+def test_deleted_row_is_named(ledger):
+    ledger.append(10)
+    ledger.tamper("DELETE FROM audit_event WHERE seq = 6")
+    result = ledger.verify()
+    assert (result.first_bad_seq, result.problem) == (6, "missing")
+
+
+def test_inserted_row_is_named(ledger):
+    ledger.append(10)
+    table = ledger.table
+    with ledger.engine.connect() as conn:
+        prev, when = conn.execute(
+            select(table.c.hash, table.c.occurred_at).where(table.c.seq == 4)
+        ).one()
+    # Make room at seq 5 and slip in a row that links correctly to seq 4.
+    values = (5, when, None, None, "case.delete", None, None, None, None, None, None, None)
+    names = audit.encoding.HASHED_COLUMNS
+    forged = dict(zip(names, values, strict=True))
+    forged.update(prev_hash=prev, hash=audit.ledger.hash_row(prev, values))
+    ledger.tamper(
+        "UPDATE audit_event SET seq = seq + 1000 WHERE seq >= 5",
+        "UPDATE audit_event SET seq = seq - 999 WHERE seq >= 1005",
+    )
+    with ledger.engine.begin() as conn:
+        conn.execute(table.insert().values(**forged))
+    result = ledger.verify()
+    assert (result.first_bad_seq, result.problem) == (5, "inserted")
+
+
+def test_swapped_rows_are_named(ledger):
+    ledger.append(10)
+    ledger.tamper(
+        "UPDATE audit_event SET seq = 1000 WHERE seq = 3",
+        "UPDATE audit_event SET seq = 3 WHERE seq = 7",
+        "UPDATE audit_event SET seq = 7 WHERE seq = 1000",
+    )
+    result = ledger.verify()
+    assert not result.ok
+    assert result.first_bad_seq == 3
+
+
+def test_truncated_tail_after_a_checkpoint_is_named(ledger):
+    ledger.append(12)
+    ledger.checkpoint()
+    ledger.tamper("DELETE FROM audit_event WHERE seq > 9")
+    result = ledger.verify()
+    assert (result.first_bad_seq, result.problem) == (10, "truncated")
+
+
+def test_consistent_rewrite_is_caught_by_the_signed_checkpoint(ledger):
+    ledger.append(10)
+    ledger.checkpoint()
+    ledger.append(10)
+    ledger.checkpoint()
+    # Rewrite events 12-20 and recompute every later hash: the chain is whole again.
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(ledger.table).order_by(ledger.table.c.seq)).mappings().all()
+    statements = []
+    prev = rows[10]["hash"]
+    for row in rows[11:]:
+        values = tuple(row[c] for c in audit.encoding.HASHED_COLUMNS)
+        values = (*values[:4], "case.view_rewritten", *values[5:])
+        new_hash = audit.ledger.hash_row(prev, values)
+        statements.append(
+            f"UPDATE audit_event SET action = 'case.view_rewritten', prev_hash = '{prev}', "
+            f"hash = '{new_hash}' WHERE seq = {row['seq']}"
+        )
+        prev = new_hash
+    ledger.tamper(*statements)
+    result = ledger.verify()
+    assert not result.ok
+    assert result.problem.startswith("checkpoint mismatch at seq 20")
+    assert result.first_bad_seq == 11  # after the last checkpoint that still holds
+
+
+def test_checkpoint_signed_by_another_key_fails(ledger, tmp_path):
+    ledger.append(3)
+    ledger.checkpoint()
+    audit.generate_keypair(tmp_path / "other.pem", tmp_path / "other.pub.pem")
+    result = ledger.verify(tmp_path / "other.pub.pem")
+    assert not result.ok
+    assert not result.signatures_ok
+
+
+def test_database_refuses_update_and_delete(ledger):
+    ledger.append(2)
+    for statement in ("UPDATE audit_event SET action = 'x.y' WHERE seq = 1",
+                      "DELETE FROM audit_event WHERE seq = 1"):
+        with pytest.raises(DBAPIError), ledger.engine.begin() as conn:
+            conn.execute(text(statement))
+    if ledger.engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError), ledger.engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_event"))
+    with ledger.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ledger.table)).scalar_one() == 2
+
+
+@pytest.mark.parametrize("bad", ["Jane Smith", "DOB=1990-01-01", "name value"])
+def test_events_refuse_values_in_place_of_field_names(bad):
+    with pytest.raises(ValueError, match="field names"):
+        audit.AuditEvent(action="case.update", fields=(bad,))
+
+
+def test_events_need_a_namespaced_action():
+    with pytest.raises(ValueError, match="namespaced"):
+        audit.AuditEvent(action="viewed the case of Jane")
+
+
+def test_twenty_concurrent_writers_give_one_unbroken_chain(ledger):
+    if ledger.engine.dialect.name != "postgresql":
+        pytest.skip("concurrency is the production database's job; SQLite serialises writers")
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(10):
+                ledger.append(3)
+        except BaseException as exc:  # noqa: BLE001 - report any failure to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    ledger.checkpoint()
+    result = ledger.verify()
+    assert result.ok, result
+    assert result.count == 20 * 10 * 3
+
+
+def test_command_line_reports_ok_and_tampering(ledger):
+    ledger.append(8)
+    ledger.checkpoint()
+    args = [sys.executable, "-m", "audit", "verify", "--database-url", ledger.url,
+            "--public-key", str(ledger.public_key_path), "--checkpoints",
+            str(ledger.store.directory)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EMARAC_")}
+    ok = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, check=False)  # noqa: S603
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("OK: 8 events verified, 1 checkpoints")
+    ledger.tamper("UPDATE audit_event SET purpose = 'edited' WHERE seq = 2")
+    bad = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, check=False)  # noqa: S603
+    assert bad.returncode == 1
+    assert "FAILED at seq 2: altered" in bad.stdout
+    missing = subprocess.run(args[:5], capture_output=True, text=True, cwd=ROOT, env=env,  # noqa: S603
+                             check=False)
+    assert missing.returncode == 2
