@@ -17,7 +17,10 @@ def import_models() -> None:
     """Import every feature's models so the metadata is complete."""
     import emarac.agencies.models  # noqa: F401
     import emarac.auditing  # noqa: F401
+    import emarac.cases.models  # noqa: F401
     import emarac.crypto.models  # noqa: F401
+    import emarac.incidents.models  # noqa: F401
+    import emarac.people.models  # noqa: F401
 
 
 def create_schema() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency, Area, User
+from emarac.crypto.fields import EncryptedText, encrypted_column
 from emarac.models_base import Base, created_at, uuid_pk
 from emarac.people.models import Person
 
@@ -134,7 +135,8 @@ class CaseChild(Base):
         ForeignKey("marac_case.id", ondelete="CASCADE"), index=True
     )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
-    school: Mapped[str | None] = mapped_column(String(200))
+    school_ct: Mapped[bytes | None] = encrypted_column()
+    school = EncryptedText("school_ct")
     lives_in_household: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[created_at]
 

@@ -10,6 +10,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency
+from emarac.crypto import normalise
+from emarac.crypto.fields import BlindIndex, EncryptedText, blind_index_column, encrypted_column
 from emarac.models_base import Base, created_at, uuid_pk
 
 
@@ -54,10 +56,15 @@ class Incident(Base):
     reporting_agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     # encrypted
-    agency_reference: Mapped[str | None] = mapped_column(String(64))
-    location: Mapped[str | None] = mapped_column(String(500))
-    injuries: Mapped[str | None] = mapped_column(String(2000))
-    narrative: Mapped[str | None] = mapped_column(String(20000))
+    agency_reference_ct: Mapped[bytes | None] = encrypted_column()
+    agency_reference = EncryptedText("agency_reference_ct")
+    location_ct: Mapped[bytes | None] = encrypted_column()
+    location = EncryptedText("location_ct")
+    injuries_ct: Mapped[bytes | None] = encrypted_column()
+    injuries = EncryptedText("injuries_ct")
+    narrative_ct: Mapped[bytes | None] = encrypted_column()
+    narrative = EncryptedText("narrative_ct")
+    agency_reference_bidx: Mapped[str | None] = blind_index_column()
     # plain, for statistics
     injured: Mapped[bool] = mapped_column(Boolean, default=False)
     weapon_used: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -70,6 +77,10 @@ class Incident(Base):
     reporting_agency: Mapped[Agency] = relationship()
     type_rows: Mapped[list[IncidentTypeRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __blind_indexes__ = (
+        BlindIndex("agency_reference_bidx", ("agency_reference",), normalise.reference),
     )
 
     @property

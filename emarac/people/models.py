@@ -13,8 +13,16 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from emarac.crypto import normalise
+from emarac.crypto.fields import (
+    BlindIndex,
+    EncryptedDate,
+    EncryptedText,
+    blind_index_column,
+    encrypted_column,
+)
 from emarac.models_base import Base, created_at, uuid_pk
 
 
@@ -78,20 +86,38 @@ class Person(Base):
     __tablename__ = "person"
 
     id: Mapped[uuid_pk]
-    # --- identifying, encrypted (see emarac.crypto) ---
-    given_name: Mapped[str | None] = mapped_column(String(200))
-    family_name: Mapped[str | None] = mapped_column(String(200))
-    aliases: Mapped[str | None] = mapped_column(String(500))
-    date_of_birth: Mapped[date | None]
-    current_address: Mapped[str | None] = mapped_column(String(500))
-    postcode: Mapped[str | None] = mapped_column(String(16))
-    previous_addresses: Mapped[str | None] = mapped_column(String(2000))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    email: Mapped[str | None] = mapped_column(String(254))
-    first_language: Mapped[str | None] = mapped_column(String(80))
+    # --- identifying and descriptive: encrypted (emarac.crypto) ---
+    given_name_ct: Mapped[bytes | None] = encrypted_column()
+    given_name = EncryptedText("given_name_ct")
+    family_name_ct: Mapped[bytes | None] = encrypted_column()
+    family_name = EncryptedText("family_name_ct")
+    date_of_birth_ct: Mapped[bytes | None] = encrypted_column()
+    date_of_birth = EncryptedDate("date_of_birth_ct")
+    current_address_ct: Mapped[bytes | None] = encrypted_column()
+    current_address = EncryptedText("current_address_ct")
+    postcode_ct: Mapped[bytes | None] = encrypted_column()
+    postcode = EncryptedText("postcode_ct")
+    previous_addresses_ct: Mapped[bytes | None] = encrypted_column()
+    previous_addresses = EncryptedText("previous_addresses_ct")
+    phone_ct: Mapped[bytes | None] = encrypted_column()
+    phone = EncryptedText("phone_ct")
+    email_ct: Mapped[bytes | None] = encrypted_column()
+    email = EncryptedText("email_ct")
+    first_language_ct: Mapped[bytes | None] = encrypted_column()
+    first_language = EncryptedText("first_language_ct")
     # restricted: only the owner agency, the IDVA and coordinators see these
-    safe_phone: Mapped[str | None] = mapped_column(String(40))
-    safe_times: Mapped[str | None] = mapped_column(String(200))
+    safe_phone_ct: Mapped[bytes | None] = encrypted_column()
+    safe_phone = EncryptedText("safe_phone_ct")
+    safe_times_ct: Mapped[bytes | None] = encrypted_column()
+    safe_times = EncryptedText("safe_times_ct")
+    # --- blind indexes: search without decrypting the table ---
+    family_name_bidx: Mapped[str | None] = blind_index_column()
+    family_name_sound_bidx: Mapped[str | None] = blind_index_column()
+    given_name_bidx: Mapped[str | None] = blind_index_column()
+    surname_year_bidx: Mapped[str | None] = blind_index_column()
+    date_of_birth_bidx: Mapped[str | None] = blind_index_column()
+    phone_bidx: Mapped[str | None] = blind_index_column()
+    postcode_bidx: Mapped[str | None] = blind_index_column()
     # --- statistical, plain ---
     estimated_age: Mapped[int | None] = mapped_column(
         Integer, comment="used when the date of birth is not known"
@@ -119,6 +145,22 @@ class Person(Base):
     created_by_agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
     created_at: Mapped[created_at]
 
+    aliases: Mapped[list[PersonAlias]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __blind_indexes__ = (
+        BlindIndex("family_name_bidx", ("family_name",), normalise.name),
+        BlindIndex("family_name_sound_bidx", ("family_name",), normalise.phonetic),
+        BlindIndex("given_name_bidx", ("given_name",), normalise.name),
+        BlindIndex(
+            "surname_year_bidx", ("family_name", "date_of_birth"), normalise.surname_and_year
+        ),
+        BlindIndex("date_of_birth_bidx", ("date_of_birth",), normalise.iso_date),
+        BlindIndex("phone_bidx", ("phone",), normalise.phone),
+        BlindIndex("postcode_bidx", ("postcode",), normalise.postcode),
+    )
+
     @property
     def display_name(self) -> str:
         parts = [p for p in (self.given_name, self.family_name) if p]
@@ -128,3 +170,33 @@ class Person(Base):
         if self.date_of_birth is not None:
             return age_on(self.date_of_birth, on)
         return self.estimated_age
+
+
+class PersonAlias(Base):
+    """Another name a person is known by; searched like the family name."""
+
+    __tablename__ = "person_alias"
+
+    id: Mapped[uuid_pk]
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    name_ct: Mapped[bytes | None] = encrypted_column()
+    name = EncryptedText("name_ct")
+    name_bidx: Mapped[str | None] = blind_index_column()
+    name_sound_bidx: Mapped[str | None] = blind_index_column()
+
+    person: Mapped[Person] = relationship(back_populates="aliases")
+
+    __blind_indexes__ = (
+        BlindIndex("name_bidx", ("name",), lambda v: normalise.name(_surname_of(v))),
+        BlindIndex("name_sound_bidx", ("name",), lambda v: normalise.phonetic(_surname_of(v))),
+    )
+
+
+def _surname_of(full_name: str | None) -> str | None:
+    """An alias may be a whole name; it is searched by its last word, like a surname."""
+    if not full_name:
+        return None
+    words = full_name.split()
+    return words[-1] if words else None
