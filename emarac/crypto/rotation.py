@@ -15,7 +15,17 @@ from dataclasses import dataclass
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Table, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Table,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from emarac.crypto import keyring as kr
 from emarac.crypto.fields import REGISTRY, BlindIndex
@@ -53,7 +63,9 @@ def _tables() -> list[tuple[Table, list[str], list[BlindIndex], type]]:
 
 def _version_expr(column: ColumnElement[Any]) -> ColumnElement[Any]:
     """The key version inside a token, read in SQL (works on SQLite BLOB and PostgreSQL bytea)."""
-    return func.substr(column, 2, 4)
+    # Literal offsets, not bound parameters: PostgreSQL must see the GROUP BY
+    # expression as the same one that is selected.
+    return func.substr(column, literal_column("2"), literal_column("4"))
 
 
 def key_status(engine: Engine) -> list[KeyStatus]:
