@@ -117,10 +117,11 @@ def register_templating(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from emarac.agencies.views import bp as agencies_bp
+    from emarac.auditlog.views import bp as auditlog_bp
     from emarac.auth.views import bp as auth_bp
     from emarac.main.views import bp as main_bp
 
-    for bp in (main_bp, auth_bp, agencies_bp):
+    for bp in (main_bp, auth_bp, agencies_bp, auditlog_bp):
         app.register_blueprint(bp)
 
 

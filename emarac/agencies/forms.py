@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS
 from emarac.forms import BaseForm
+from emarac.widgets import DateInput
 
 
 class AgencyForm(BaseForm):
@@ -43,7 +43,7 @@ class AgencyForm(BaseForm):
     )
     signed_on = DateField(
         "Date the information-sharing protocol was signed",
-        widget=GovDateInput(),
+        widget=DateInput(),
         description="Leave blank if the agency has not signed yet. For example, 27 3 2026",
         validators=[Optional()],
         format="%d %m %Y",
@@ -54,7 +54,7 @@ class AgencyForm(BaseForm):
 class ProtocolStatusForm(BaseForm):
     signed_on = DateField(
         "Date the information-sharing protocol was signed",
-        widget=GovDateInput(),
+        widget=DateInput(),
         description="Leave blank if the agency has not signed. For example, 27 3 2026",
         validators=[Optional()],
         format="%d %m %Y",

@@ -12,6 +12,7 @@ NAV: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Home", "main.home", ()),
     ("Agencies", "agencies.list_agencies", (Role.SYSTEM_ADMIN,)),
     ("Users", "agencies.index", (Role.AGENCY_ADMIN,)),
+    ("Audit trail", "auditlog.index", (Role.SYSTEM_ADMIN, Role.COORDINATOR)),
 ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, union
+from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 
 from emarac.agencies.models import Agency, Role, User
 
@@ -159,3 +159,38 @@ def visible_person_ids(actor: User | None) -> Select[tuple[Any]]:
         select(CasePerpetrator.person_id).where(CasePerpetrator.case_id.in_(visible)),
         select(CaseChild.person_id).where(CaseChild.case_id.in_(visible)),
     )  # type: ignore[return-value]
+
+
+# --- the audit trail -------------------------------------------------------------
+
+
+def may_read_audit(actor: User | None) -> bool:
+    """System administrators read the whole trail; coordinators their area's."""
+    return (
+        _usable(actor) and actor is not None and actor.has_role(Role.SYSTEM_ADMIN, Role.COORDINATOR)
+    )
+
+
+def audit_filter(actor: User | None, table: Any) -> ColumnElement[bool]:
+    if not may_read_audit(actor) or actor is None:
+        return false()
+    if actor.has_role(Role.SYSTEM_ADMIN):
+        return true()
+    # The ledger stores ids as text (it knows nothing of our key types).
+    return table.c.agency_id.in_(_agency_id_strings(actor))
+
+
+def audit_agencies(actor: User | None, query: Select[Any]) -> Select[Any]:
+    """Limit an agency query to those whose events ``actor`` may read."""
+    if not may_read_audit(actor) or actor is None:
+        return query.where(false())
+    if actor.has_role(Role.SYSTEM_ADMIN):
+        return query
+    return query.where(Agency.area_id == actor.agency.area_id)
+
+
+def _agency_id_strings(actor: User) -> list[str]:
+    from emarac.extensions import db
+
+    ids = db.session.scalars(select(Agency.id).where(Agency.area_id == actor.agency.area_id))
+    return [str(i) for i in ids]
