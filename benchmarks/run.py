@@ -49,7 +49,7 @@ def per_call(fn: Callable[[], object], n: int) -> float:
 def bench_fields() -> dict[str, float]:
     ring = KeyRing({1: secrets.token_bytes(32)}, 1)
     aad = f"person.family_name_ct:{uuid.uuid4()}".encode()
-    plain = "Quennell-Fairweather".encode()
+    plain = b"Quennell-Fairweather"
     token = ring.encrypt(plain, aad)
     return {
         "encrypt_us": per_call(lambda: ring.encrypt(plain, aad), 20_000),
@@ -59,8 +59,9 @@ def bench_fields() -> dict[str, float]:
             20_000,
         ),
         "phonetic_index_us": per_call(
-            lambda: ring.blind(1, "person.family_name_sound_bidx",
-                               normalise.phonetic("Quennell") or "", 16),
+            lambda: ring.blind(
+                1, "person.family_name_sound_bidx", normalise.phonetic("Quennell") or "", 16
+            ),
             20_000,
         ),
     }
@@ -85,8 +86,10 @@ def temp_database(url: str | None) -> tuple[str, Callable[[], None]]:
 
 def bench_audit(url: str | None, events: int, writers: int) -> dict[str, float]:
     db_url, drop = temp_database(url)
-    engine = create_engine(db_url, pool_size=writers + 2, max_overflow=0) if url else create_engine(
-        db_url, connect_args={"timeout": 60}
+    engine = (
+        create_engine(db_url, pool_size=writers + 2, max_overflow=0)
+        if url
+        else create_engine(db_url, connect_args={"timeout": 60})
     )
     metadata = MetaData()
     table = audit.define_ledger_table(metadata)
@@ -98,10 +101,16 @@ def bench_audit(url: str | None, events: int, writers: int) -> dict[str, float]:
         for _ in range(per_writer // per_txn):
             with engine.begin() as conn:
                 for _ in range(per_txn):
-                    audit.record(conn, audit.AuditEvent(
-                        action="case.view", object_type="marac_case",
-                        object_id=str(uuid.uuid4()), fields=("family_name",),
-                    ), table=table)
+                    audit.record(
+                        conn,
+                        audit.AuditEvent(
+                            action="case.view",
+                            object_type="marac_case",
+                            object_id=str(uuid.uuid4()),
+                            fields=("family_name",),
+                        ),
+                        table=table,
+                    )
 
     threads = [threading.Thread(target=writer) for _ in range(writers)]
     start = time.perf_counter()
@@ -141,8 +150,11 @@ def bench_audit(url: str | None, events: int, writers: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", default=os.environ.get("EMARAC_BENCH_DATABASE_URL")
-                        or os.environ.get("EMARAC_TEST_DATABASE_URL"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("EMARAC_BENCH_DATABASE_URL")
+        or os.environ.get("EMARAC_TEST_DATABASE_URL"),
+    )
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--writers", type=int, default=20)
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "core.json"))

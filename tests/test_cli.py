@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def flask(
     env: dict[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - fixed argv of our own interpreter
+    return subprocess.run(
         [sys.executable, "-m", "flask", *args],
         cwd=ROOT,
         env=env,

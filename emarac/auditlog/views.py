@@ -50,7 +50,7 @@ def index() -> Any:
     form, flt = _form()
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
     page = services.search(current_user, flt, page=page_number)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "auditlog/index.html",
         form=form,

@@ -40,7 +40,9 @@ class Ledger:
     def verify(self, public_key_path: Path | None = None) -> audit.VerifyResult:
         key = audit.load_public_key(public_key_path or self.public_key_path)
         with self.engine.connect() as conn:
-            return audit.verify(conn, public_key=key, checkpoints=self.store.all(), table=self.table)
+            return audit.verify(
+                conn, public_key=key, checkpoints=self.store.all(), table=self.table
+            )
 
     def tamper(self, *statements: str) -> None:
         """Raw SQL as an attacker with database rights: guards dropped first."""

@@ -122,8 +122,10 @@ def test_checkpoint_signed_by_another_key_fails(ledger, tmp_path):
 
 def test_database_refuses_update_and_delete(ledger):
     ledger.append(2)
-    for statement in ("UPDATE audit_event SET action = 'x.y' WHERE seq = 1",
-                      "DELETE FROM audit_event WHERE seq = 1"):
+    for statement in (
+        "UPDATE audit_event SET action = 'x.y' WHERE seq = 1",
+        "DELETE FROM audit_event WHERE seq = 1",
+    ):
         with pytest.raises(DBAPIError), ledger.engine.begin() as conn:
             conn.execute(text(statement))
     if ledger.engine.dialect.name == "postgresql":
@@ -171,17 +173,32 @@ def test_twenty_concurrent_writers_give_one_unbroken_chain(ledger):
 def test_command_line_reports_ok_and_tampering(ledger):
     ledger.append(8)
     ledger.checkpoint()
-    args = [sys.executable, "-m", "audit", "verify", "--database-url", ledger.url,
-            "--public-key", str(ledger.public_key_path), "--checkpoints",
-            str(ledger.store.directory)]
+    args = [
+        sys.executable,
+        "-m",
+        "audit",
+        "verify",
+        "--database-url",
+        ledger.url,
+        "--public-key",
+        str(ledger.public_key_path),
+        "--checkpoints",
+        str(ledger.store.directory),
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMARAC_")}
-    ok = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, check=False)  # noqa: S603
+    ok = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK: 8 events verified, 1 checkpoints")
     ledger.tamper("UPDATE audit_event SET purpose = 'edited' WHERE seq = 2")
-    bad = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, check=False)  # noqa: S603
+    bad = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
     assert bad.returncode == 1
     assert "FAILED at seq 2: altered" in bad.stdout
-    missing = subprocess.run(args[:5], capture_output=True, text=True, cwd=ROOT, env=env,  # noqa: S603
-                             check=False)
+    missing = subprocess.run(
+        args[:5],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
     assert missing.returncode == 2

@@ -61,8 +61,9 @@ def test_export_needs_a_fresh_login_and_is_audited(client, login_as, clock, db):
     assert response.status_code == 302
     assert "/reauthenticate" in response.headers["Location"]
     clock.advance(seconds=30)
-    client.post(response.headers["Location"], data={"password": DEFAULT_PASSWORD,
-                                                    "code": totp_now(user)})
+    client.post(
+        response.headers["Location"], data={"password": DEFAULT_PASSWORD, "code": totp_now(user)}
+    )
     export = client.get("/audit/export.csv?action=auth.")
     assert export.status_code == 200
     assert export.mimetype == "text/csv"

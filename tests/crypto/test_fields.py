@@ -47,8 +47,11 @@ def test_raw_rows_hold_no_plaintext(db, make):
     person.postcode = SECRETS["postcode"]
     alias = PersonAlias(person=person)
     alias.name = SECRETS["alias"]
-    incident = Incident(victim_id=person.id, occurred_at=datetime(2026, 3, 1, tzinfo=UTC),
-                        reporting_agency_id=agency.id)
+    incident = Incident(
+        victim_id=person.id,
+        occurred_at=datetime(2026, 3, 1, tzinfo=UTC),
+        reporting_agency_id=agency.id,
+    )
     incident.narrative = SECRETS["narrative"]
     db.session.add_all([person, alias])
     db.session.commit()
@@ -78,7 +81,9 @@ def test_raw_rows_hold_no_plaintext(db, make):
 def test_ciphertext_moved_to_another_row_fails_clearly(db, make):
     a = make_person(db, make, family_name="Ashdown")
     b = make_person(db, make, family_name="Brightwell")
-    db.session.execute(update(Person).where(Person.id == b.id).values(family_name_ct=a.family_name_ct))
+    db.session.execute(
+        update(Person).where(Person.id == b.id).values(family_name_ct=a.family_name_ct)
+    )
     db.session.commit()
     db.session.expire_all()
     moved = db.session.get(Person, b.id)
@@ -89,7 +94,9 @@ def test_ciphertext_moved_to_another_row_fails_clearly(db, make):
 
 def test_ciphertext_moved_to_another_column_fails_clearly(db, make):
     a = make_person(db, make, family_name="Ashdown", given_name="Avery")
-    db.session.execute(update(Person).where(Person.id == a.id).values(given_name_ct=a.family_name_ct))
+    db.session.execute(
+        update(Person).where(Person.id == a.id).values(given_name_ct=a.family_name_ct)
+    )
     db.session.commit()
     db.session.expire_all()
     with pytest.raises(DecryptionError, match="person.given_name_ct"):
@@ -118,8 +125,12 @@ def test_obrien_finds_every_spelling_without_decrypting_the_table(db, make):
 
 
 def test_surname_and_year_of_birth_and_phone_search(db, make):
-    make_person(db, make, family_name="Pemberton", date_of_birth=date(1990, 1, 2), phone="+44 7700 900001")
-    make_person(db, make, family_name="Pemberton", date_of_birth=date(1991, 1, 2), phone="07700 900002")
+    make_person(
+        db, make, family_name="Pemberton", date_of_birth=date(1990, 1, 2), phone="+44 7700 900001"
+    )
+    make_person(
+        db, make, family_name="Pemberton", date_of_birth=date(1991, 1, 2), phone="07700 900002"
+    )
     found, _, _ = _search(db, "surname_year_bidx", "pemberton", date(1990, 12, 31))
     assert [p.date_of_birth.year for p in found] == [1990]
     found, _, _ = _search(db, "phone_bidx", "07700 900001")

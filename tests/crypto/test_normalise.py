@@ -20,8 +20,13 @@ def test_accents_are_stripped():
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Smith", "Smyth"), ("Johnson", "Jonson"), ("Catherine", "Kathryn"),
-     ("Stephens", "Stevens"), ("Macdonald", "McDonald")],
+    [
+        ("Smith", "Smyth"),
+        ("Johnson", "Jonson"),
+        ("Catherine", "Kathryn"),
+        ("Stephens", "Stevens"),
+        ("Macdonald", "McDonald"),
+    ],
 )
 def test_sound_alike_names_share_a_phonetic_code(a, b):
     assert normalise.phonetic(a) == normalise.phonetic(b)
@@ -31,8 +36,10 @@ def test_different_names_do_not_share_a_phonetic_code():
     assert normalise.phonetic("Smith") != normalise.phonetic("Jones")
 
 
-@pytest.mark.parametrize("number", ["+44 7700 900123", "07700 900123", "0044 7700-900-123",
-                                    "(07700) 900 123", "447700900123"])
+@pytest.mark.parametrize(
+    "number",
+    ["+44 7700 900123", "07700 900123", "0044 7700-900-123", "(07700) 900 123", "447700900123"],
+)
 def test_uk_phone_forms_are_equal(number):
     assert normalise.phone(number) == "07700900123"
 

@@ -14,8 +14,18 @@ from emarac.crypto.providers import FileKeyProvider, KeyUnavailable, generate_ke
 from emarac.people.models import Person
 
 PEOPLE = 5_000
-FIELDS = ("given_name", "family_name", "phone", "postcode", "current_address",
-          "previous_addresses", "email", "first_language", "safe_phone", "safe_times")
+FIELDS = (
+    "given_name",
+    "family_name",
+    "phone",
+    "postcode",
+    "current_address",
+    "previous_addresses",
+    "email",
+    "first_language",
+    "safe_phone",
+    "safe_times",
+)
 
 
 class Stop(Exception):
@@ -74,7 +84,9 @@ def test_rotation_of_fifty_thousand_values_resumes_after_interruption(app, db, s
     # Blind indexes were recomputed under the new key: search still works.
     target = sample[17].family_name
     rows = db.session.scalars(
-        select(Person).where(Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", target)))
+        select(Person).where(
+            Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", target))
+        )
     ).all()
     assert [p.family_name for p in confirm(rows, "family_name_bidx", target)] == [target]
     assert all(p.family_name_bidx.startswith(f"{new}:") for p in rows)
