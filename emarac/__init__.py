@@ -119,9 +119,11 @@ def register_blueprints(app: Flask) -> None:
     from emarac.agencies.views import bp as agencies_bp
     from emarac.auditlog.views import bp as auditlog_bp
     from emarac.auth.views import bp as auth_bp
+    from emarac.cases.views import bp as cases_bp
     from emarac.main.views import bp as main_bp
+    from emarac.people.views import bp as people_bp
 
-    for bp in (main_bp, auth_bp, agencies_bp, auditlog_bp):
+    for bp in (main_bp, auth_bp, agencies_bp, auditlog_bp, cases_bp, people_bp):
         app.register_blueprint(bp)
 
 

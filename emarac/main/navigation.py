@@ -10,6 +10,8 @@ from emarac.agencies.models import Role
 # (text, endpoint, roles that see it; empty = every signed-in user)
 NAV: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Home", "main.home", ()),
+    ("Cases", "cases.index", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
+    ("Search", "people.search", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
     ("Agencies", "agencies.list_agencies", (Role.SYSTEM_ADMIN,)),
     ("Users", "agencies.index", (Role.AGENCY_ADMIN,)),
     ("Audit trail", "auditlog.index", (Role.SYSTEM_ADMIN, Role.COORDINATOR)),

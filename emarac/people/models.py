@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.crypto import normalise
@@ -200,3 +200,19 @@ def _surname_of(full_name: str | None) -> str | None:
         return None
     words = full_name.split()
     return words[-1] if words else None
+
+
+class PersonMerge(Base):
+    """A merge of two records of one person, kept so it can be undone for 30 days."""
+
+    __tablename__ = "person_merge"
+
+    id: Mapped[uuid_pk]
+    kept_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    merged_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    moved: Mapped[list[list[str]]] = mapped_column(
+        JSON, comment="[table, row id, column] of every link moved: ids only"
+    )
+    merged_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    merged_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]

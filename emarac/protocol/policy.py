@@ -194,3 +194,14 @@ def _agency_id_strings(actor: User) -> list[str]:
 
     ids = db.session.scalars(select(Agency.id).where(Agency.area_id == actor.agency.area_id))
     return [str(i) for i in ids]
+
+
+def may_record_incident(actor: User | None, person: Any) -> bool:
+    """Any agency user may record an incident for a person known to them (on a visible case)."""
+    if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
+        return False
+    from emarac.extensions import db
+
+    ids = visible_person_ids(actor).subquery()
+    found = db.session.scalar(select(ids.c.person_id).where(ids.c.person_id == person.id))
+    return found is not None

@@ -1,8 +1,8 @@
-"""Case records: people, aliases, cases, perpetrators, children, incidents
+"""Case records: people, aliases, merges, cases, perpetrators, children, incidents
 
 Revision ID: 0002_case_records
 Revises: 0001_foundation
-Create Date: 2026-11-23 04:47:43.131289
+Create Date: 2026-11-23 04:59:26.715457
 
 """
 from alembic import op
@@ -151,6 +151,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_person_alias_name_sound_bidx'), ['name_sound_bidx'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_alias_person_id'), ['person_id'], unique=False)
 
+    op.create_table('person_merge',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('kept_id', sa.Uuid(), nullable=False),
+    sa.Column('merged_id', sa.Uuid(), nullable=False),
+    sa.Column('moved', sa.JSON(), nullable=False, comment='[table, row id, column] of every link moved: ids only'),
+    sa.Column('merged_by_id', sa.Uuid(), nullable=False),
+    sa.Column('merged_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('undone_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['kept_id'], ['person.id'], name=op.f('fk_person_merge_kept_id_person')),
+    sa.ForeignKeyConstraint(['merged_by_id'], ['user_account.id'], name=op.f('fk_person_merge_merged_by_id_user_account')),
+    sa.ForeignKeyConstraint(['merged_id'], ['person.id'], name=op.f('fk_person_merge_merged_id_person')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_person_merge'))
+    )
+    with op.batch_alter_table('person_merge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_person_merge_kept_id'), ['kept_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_merge_merged_id'), ['merged_id'], unique=False)
+
     op.create_table('case_child',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('case_id', sa.Uuid(), nullable=False),
@@ -212,6 +229,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_case_child_case_id'))
 
     op.drop_table('case_child')
+    with op.batch_alter_table('person_merge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_merge_merged_id'))
+        batch_op.drop_index(batch_op.f('ix_person_merge_kept_id'))
+
+    op.drop_table('person_merge')
     with op.batch_alter_table('person_alias', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_alias_person_id'))
         batch_op.drop_index(batch_op.f('ix_person_alias_name_sound_bidx'))

@@ -1,0 +1,224 @@
+"""Cases: opening one for a victim, linking people, reading it under the policy."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import String, cast, func, literal, select, union_all
+from sqlalchemy.orm import selectinload
+
+from emarac.agencies.models import User
+from emarac.auditing import record_event
+from emarac.cases.models import Case, CaseChild, CasePerpetrator, CaseSequence, Relationship
+from emarac.clock import today
+from emarac.extensions import db
+from emarac.people.models import Person
+from emarac.protocol import policy
+
+
+class NotFound(Exception):
+    """No such case, or the actor may not see it: the same answer for both (404)."""
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def next_reference(year: int) -> str:
+    """MARAC-<year>-<6 digits>, never repeated (the counter row is locked while it moves)."""
+    row = db.session.scalar(select(CaseSequence).where(CaseSequence.year == year).with_for_update())
+    if row is None:
+        row = CaseSequence(year=year, last_number=0)
+        db.session.add(row)
+    row.last_number += 1
+    db.session.flush()
+    return f"MARAC-{year}-{row.last_number:06d}"
+
+
+def open_case(*, by: User, victim: Person, opened_on: date | None = None) -> Case:
+    """A new case owned by the creator's agency, in their area; commits."""
+    if not policy.may_create_case(by):
+        raise NotAllowed
+    opened = opened_on or today()
+    case = Case(
+        reference=next_reference(opened.year),
+        area_id=by.agency.area_id,
+        owning_agency_id=by.agency_id,
+        lead_practitioner_id=by.id,
+        victim_id=victim.id,
+        opened_on=opened,
+        is_demo=by.is_demo,
+    )
+    db.session.add(case)
+    db.session.flush()
+    record_event(
+        "case.create",
+        object_type="marac_case",
+        object_id=case.id,
+        fields=("victim_id", "owning_agency_id", "area_id"),
+    )
+    db.session.commit()
+    return case
+
+
+def get_case(actor: User, case_id: uuid.UUID) -> Case:
+    """The case if ``actor`` may see it; otherwise NotFound, and the denial is audited."""
+    case = db.session.get(Case, case_id)
+    if case is None or not policy.may_view_case(actor, case):
+        record_event("access.denied", object_type="marac_case", object_id=case_id)
+        db.session.commit()
+        raise NotFound
+    return case
+
+
+def record_view(case: Case, *, shown: tuple[str, ...]) -> None:
+    record_event("case.view", object_type="marac_case", object_id=case.id, fields=shown)
+    db.session.commit()
+
+
+def editable_case(actor: User, case_id: uuid.UUID) -> Case:
+    case = get_case(actor, case_id)
+    if not policy.may_edit_case(actor, case):
+        record_event(
+            "access.denied", object_type="marac_case", object_id=case_id, purpose="edit refused"
+        )
+        db.session.commit()
+        raise NotFound
+    return case
+
+
+def add_perpetrator(
+    case: Case, *, by: User, person: Person, relationship: Relationship
+) -> CasePerpetrator:
+    if not policy.may_edit_case(by, case):
+        raise NotAllowed
+    link = CasePerpetrator(
+        case_id=case.id, person_id=person.id, relationship_to_victim=relationship
+    )
+    db.session.add(link)
+    db.session.flush()
+    record_event(
+        "case.add_perpetrator",
+        object_type="marac_case",
+        object_id=case.id,
+        fields=("perpetrators", "relationship_to_victim"),
+    )
+    db.session.commit()
+    return link
+
+
+def add_child(
+    case: Case, *, by: User, person: Person, school: str | None, lives_in_household: bool
+) -> CaseChild:
+    if not policy.may_edit_case(by, case):
+        raise NotAllowed
+    link = CaseChild(case_id=case.id, person_id=person.id, lives_in_household=lives_in_household)
+    link.school = school
+    db.session.add(link)
+    db.session.flush()
+    record_event(
+        "case.add_child",
+        object_type="marac_case",
+        object_id=case.id,
+        fields=("children", "school") if school else ("children",),
+    )
+    db.session.commit()
+    return link
+
+
+def load_for_page(case_id: uuid.UUID) -> Case:
+    """The case with its people in a fixed number of queries (no per-row loading)."""
+    case = db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
+            selectinload(Case.perpetrators).selectinload(CasePerpetrator.person),
+            selectinload(Case.children).selectinload(CaseChild.person),
+        )
+        .execution_options(populate_existing=True)
+    )
+    if case is None:
+        raise NotFound
+    return case
+
+
+def visible_cases(actor: User, *, page: int = 1, per_page: int = 25) -> tuple[list[Case], int]:
+    query = select(Case).where(policy.case_filter(actor))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Case.created_at.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total
+
+
+# --- the timeline ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str
+    title: str
+    object_id: str
+
+
+def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[TimelineEntry], int]:
+    """Everything that happened on a case, newest first, from one UNION query per page.
+
+    Each source contributes (when, kind, id); the page's rows are then described
+    from a second query per kind, so the cost does not grow with the page size.
+    """
+    from emarac.incidents.models import Incident
+
+    sources = [
+        select(
+            Incident.occurred_at.label("at"),
+            literal("incident").label("kind"),
+            cast(Incident.id, String).label("oid"),
+        ).where(Incident.victim_id == case.victim_id),
+        select(
+            Case.created_at.label("at"),
+            literal("opened").label("kind"),
+            cast(Case.id, String).label("oid"),
+        ).where(Case.id == case.id),
+        *[source(case) for source in TIMELINE_SOURCES],
+    ]
+    combined = union_all(*sources).subquery()
+    total = db.session.scalar(select(func.count()).select_from(combined)) or 0
+    rows = db.session.execute(
+        select(combined.c.at, combined.c.kind, combined.c.oid)
+        .order_by(combined.c.at.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    incident_ids = [uuid.UUID(r.oid) for r in rows if r.kind == "incident"]
+    incidents = {}
+    if incident_ids:
+        incidents = {
+            str(i.id): i
+            for i in db.session.scalars(
+                select(Incident)
+                .where(Incident.id.in_(incident_ids))
+                .options(selectinload(Incident.reporting_agency))
+            )
+        }
+    entries = []
+    for row in rows:
+        if row.kind == "incident":
+            incident = incidents[row.oid]
+            types = ", ".join(t.label for t in incident.types) or "Incident"
+            title = f"Incident recorded by {incident.reporting_agency.name}: {types}"
+        elif row.kind == "opened":
+            title = f"Case opened ({case.reference})"
+        else:
+            title = TIMELINE_TITLES.get(row.kind, row.kind.replace("_", " ").capitalize())
+        entries.append(TimelineEntry(row.at, row.kind, title, row.oid))
+    return entries, total
+
+
+# Later features (risk assessments, referrals, hearings, actions, disclosures)
+# register a source: a function of the case returning SELECT (at, kind, oid).
+TIMELINE_SOURCES: list = []  # type: ignore[type-arg]
+TIMELINE_TITLES: dict[str, str] = {}

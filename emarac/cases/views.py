@@ -1,0 +1,196 @@
+"""Case pages: the list, opening a case (with check answers), the case, its people, timeline."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from emarac.cases import services
+from emarac.cases.models import Relationship
+from emarac.extensions import db
+from emarac.incidents import services as incident_services
+from emarac.incidents.forms import IncidentForm
+from emarac.incidents.models import IncidentType
+from emarac.people import services as people_services
+from emarac.people.forms import ChildForm, PerpetratorForm, VictimForm
+from emarac.people.models import Person
+from emarac.protocol import policy
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def _case_or_404(case_id: uuid.UUID, *, edit: bool = False) -> Any:
+    try:
+        if edit:
+            return services.editable_case(current_user, case_id)
+        return services.get_case(current_user, case_id)
+    except services.NotFound:
+        abort(404)
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    if not policy.may_search_people(current_user):
+        abort(404)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    cases, total = services.visible_cases(current_user, page=page)
+    return render_template(
+        "cases/index.html",
+        cases=cases,
+        total=total,
+        page=page,
+        may_create=policy.may_create_case(current_user),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    """Victim details, then check answers (with possible duplicates), then create."""
+    if not policy.may_create_case(current_user):
+        abort(404)
+    form = VictimForm()
+    stage = request.form.get("stage")
+    if request.method == "POST" and stage == "change":
+        return render_template("cases/new.html", form=form)
+    if form.validate_on_submit():
+        details = form.details()
+        similar = people_services.similar_people(details)
+        visible = set(db.session.scalars(policy.visible_person_ids(current_user)).all())
+        choice = request.form.get("use_person", "")
+        if stage == "confirm":
+            victim = _chosen_person(choice, similar, visible)
+            if victim is None:
+                victim = people_services.create_person(details, by=current_user, role="victim")
+            case = services.open_case(by=current_user, victim=victim)
+            flash(f"Case {case.reference} opened", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+        return render_template(
+            "cases/check.html",
+            form=form,
+            details=details,
+            known=[p for p in similar if p.id in visible],
+            hidden_matches=len([p for p in similar if p.id not in visible]),
+        )
+    return render_template("cases/new.html", form=form)
+
+
+def _chosen_person(choice: str, similar: list[Person], visible: set[uuid.UUID]) -> Person | None:
+    """An existing person may be reused only if offered and visible to the user."""
+    for person in similar:
+        if str(person.id) == choice and person.id in visible:
+            return person
+    return None
+
+
+@bp.route("/<uuid:case_id>")
+@login_required
+def show(case_id: uuid.UUID) -> Any:
+    _case_or_404(case_id)
+    case = services.load_for_page(case_id)
+    restricted = policy.may_see_restricted(current_user, case)
+    entries, total = services.timeline(case, per_page=10)
+    shown = ["reference", "status", "victim", "perpetrators", "children", "timeline"]
+    if restricted:
+        shown.append("restricted_fields")
+    services.record_view(case, shown=tuple(shown))
+    return render_template(
+        "cases/show.html",
+        case=case,
+        restricted=restricted,
+        entries=entries,
+        timeline_total=total,
+        may_edit=policy.may_edit_case(current_user, case),
+    )
+
+
+@bp.route("/<uuid:case_id>/timeline")
+@login_required
+def timeline(case_id: uuid.UUID) -> Any:
+    case = _case_or_404(case_id)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    entries, total = services.timeline(case, page=page, per_page=50)
+    services.record_view(case, shown=("timeline",))
+    return render_template(
+        "cases/timeline.html",
+        case=case,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // 50)),
+    )
+
+
+@bp.route("/<uuid:case_id>/perpetrators/new", methods=["GET", "POST"])
+@login_required
+def add_perpetrator(case_id: uuid.UUID) -> Any:
+    case = _case_or_404(case_id, edit=True)
+    form = PerpetratorForm()
+    if form.validate_on_submit():
+        person = people_services.create_person(form.details(), by=current_user, role="perpetrator")
+        services.add_perpetrator(
+            case, by=current_user, person=person, relationship=Relationship(form.relationship.data)
+        )
+        flash("Perpetrator added", "success")
+        return redirect(url_for("cases.show", case_id=case.id))
+    return render_template(
+        "cases/person_form.html", case=case, form=form, title="Add a perpetrator"
+    )
+
+
+@bp.route("/<uuid:case_id>/children/new", methods=["GET", "POST"])
+@login_required
+def add_child(case_id: uuid.UUID) -> Any:
+    case = _case_or_404(case_id, edit=True)
+    form = ChildForm()
+    if form.validate_on_submit():
+        person = people_services.create_person(form.details(), by=current_user, role="child")
+        services.add_child(
+            case,
+            by=current_user,
+            person=person,
+            school=form.school.data or None,
+            lives_in_household=bool(form.lives_in_household.data),
+        )
+        flash("Child added", "success")
+        return redirect(url_for("cases.show", case_id=case.id))
+    return render_template(
+        "cases/person_form.html", case=case, form=form, title="Add a child or dependant"
+    )
+
+
+@bp.route("/<uuid:case_id>/incidents/new", methods=["GET", "POST"])
+@login_required
+def add_incident(case_id: uuid.UUID) -> Any:
+    case = _case_or_404(case_id)
+    if not policy.may_record_incident(current_user, case.victim):
+        abort(404)
+    case = services.load_for_page(case_id)
+    form = IncidentForm()
+    form.perpetrator_id.choices = [("", "Not known")] + [
+        (str(p.person_id), p.person.display_name) for p in case.perpetrators
+    ]
+    if form.validate_on_submit():
+        perpetrators = {str(p.person_id): p.person for p in case.perpetrators}
+        details = incident_services.IncidentDetails(
+            occurred_at=form.occurred_at(),
+            types={IncidentType(t) for t in form.types.data or []},
+            perpetrator=perpetrators.get(form.perpetrator_id.data or ""),
+            agency_reference=form.agency_reference.data or None,
+            location=form.location.data or None,
+            injuries=form.injuries.data or None,
+            narrative=form.narrative.data or None,
+            injured=bool(form.injured.data),
+            weapon_used=bool(form.weapon_used.data),
+            children_present=bool(form.children_present.data),
+            alcohol_or_drugs=bool(form.alcohol_or_drugs.data),
+            police_attended=bool(form.police_attended.data),
+        )
+        incident_services.record_incident(by=current_user, victim=case.victim, details=details)
+        flash("Incident recorded", "success")
+        return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/incident_form.html", case=case, form=form)

@@ -1,0 +1,88 @@
+"""The incident form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from emarac.clock import utcnow
+from emarac.forms import BaseForm
+from emarac.incidents.models import INCIDENT_TYPE_LABELS
+from emarac.widgets import DateInput
+
+
+class IncidentForm(BaseForm):
+    occurred_on = DateField(
+        "Date of the incident",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="For example, 27 3 2026",
+        validators=[DataRequired("Enter the date of the incident")],
+    )
+    occurred_time = StringField(
+        "Time (optional)",
+        widget=GovTextInput(),
+        description="24-hour clock, for example 21:30",
+        validators=[
+            Optional(),
+            Regexp(r"^([01]?\d|2[0-3]):[0-5]\d$", message="Enter a time like 21:30"),
+        ],
+    )
+    types = SelectMultipleField(
+        "What happened",
+        widget=GovCheckboxesInput(),
+        description="Select all that apply",
+        choices=[(k.value, v) for k, v in INCIDENT_TYPE_LABELS.items()],
+        validators=[DataRequired("Select what happened")],
+    )
+    perpetrator_id = SelectField(
+        "Perpetrator", widget=GovSelect(), choices=[("", "Not known")], validators=[Optional()]
+    )
+    agency_reference = StringField(
+        "Your agency's reference",
+        widget=GovTextInput(),
+        description="For example, a police crime number",
+        validators=[Length(max=64)],
+    )
+    location = StringField("Where it happened", widget=GovTextInput(), validators=[Length(max=500)])
+    injured = BooleanField("The victim was injured", widget=GovCheckboxInput())
+    injuries = TextAreaField("Injuries", widget=GovTextArea(), validators=[Length(max=2000)])
+    weapon_used = BooleanField("A weapon or object was used", widget=GovCheckboxInput())
+    children_present = BooleanField("Children were present", widget=GovCheckboxInput())
+    alcohol_or_drugs = BooleanField("Alcohol or drugs were involved", widget=GovCheckboxInput())
+    police_attended = BooleanField("The police attended", widget=GovCheckboxInput())
+    narrative = TextAreaField(
+        "What happened, in your words", widget=GovTextArea(), validators=[Length(max=20000)]
+    )
+    submit = SubmitField("Save incident", widget=GovSubmitInput())
+
+    def occurred_at(self) -> datetime:
+        at = (
+            time.fromisoformat(self.occurred_time.data.zfill(5))
+            if self.occurred_time.data
+            else time(0, 0)
+        )
+        return datetime.combine(self.occurred_on.data, at, tzinfo=UTC)
+
+    def validate_occurred_on(self, field: Any) -> None:
+        if field.data is not None and field.data > utcnow().date():
+            raise ValidationError("Date of the incident must be today or in the past")

@@ -1,0 +1,394 @@
+"""People: recording, duplicate checks, search through blind indexes, merging.
+
+Search and duplicate checks never decrypt the table: blind indexes give
+candidates, only candidates are decrypted, and only true matches are kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from emarac.agencies.models import Area, User
+from emarac.auditing import record_event
+from emarac.clock import utcnow
+from emarac.crypto import normalise
+from emarac.crypto.fields import index_candidates
+from emarac.extensions import db
+from emarac.people.models import (
+    EthnicGroup,
+    Gender,
+    Person,
+    PersonAlias,
+    PersonMerge,
+    YesNoUnknown,
+)
+from emarac.protocol import policy
+
+MERGE_UNDO_DAYS = 30
+MAX_CANDIDATES = 200
+
+
+class NotAllowed(Exception):
+    """The actor may not do this; views answer 404."""
+
+
+@dataclass
+class PersonDetails:
+    """What a form collects about a person, as plain values."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    date_of_birth: date | None = None
+    estimated_age: int | None = None
+    gender: Gender = Gender.NOT_KNOWN
+    ethnic_group: EthnicGroup = EthnicGroup.NOT_KNOWN
+    disability: YesNoUnknown = YesNoUnknown.NOT_KNOWN
+    lgbt: YesNoUnknown = YesNoUnknown.NOT_KNOWN
+    first_language: str | None = None
+    interpreter_needed: bool = False
+    immigration_concern: bool = False
+    current_address: str | None = None
+    postcode: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    safe_phone: str | None = None
+    safe_times: str | None = None
+    may_leave_message: bool = False
+    restricted_address: bool = False
+
+
+ENCRYPTED_DETAILS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "first_language",
+    "current_address",
+    "postcode",
+    "phone",
+    "email",
+    "safe_phone",
+    "safe_times",
+)
+
+
+def apply_details(person: Person, details: PersonDetails) -> list[str]:
+    """Copy details onto a person; returns the names of the fields that changed."""
+    changed: list[str] = []
+    for f in fields(details):
+        if f.name == "aliases":
+            continue
+        value = getattr(details, f.name)
+        if getattr(person, f.name) != value:
+            setattr(person, f.name, value)
+            changed.append(f.name)
+    person.birth_year = details.date_of_birth.year if details.date_of_birth else None
+    wanted = [a for a in (x.strip() for x in details.aliases) if a]
+    if sorted(a.name or "" for a in person.aliases) != sorted(wanted):
+        person.aliases.clear()
+        for name in wanted:
+            alias = PersonAlias(person_id=person.id)
+            alias.name = name
+            person.aliases.append(alias)
+        changed.append("aliases")
+    return changed
+
+
+def create_person(details: PersonDetails, *, by: User, role: str) -> Person:
+    """Record a new person (flushes; the calling service commits)."""
+    person = Person(created_by_agency_id=by.agency_id, is_demo=by.is_demo)
+    changed = apply_details(person, details)
+    db.session.add(person)
+    db.session.flush()
+    record_event(
+        "person.create", object_type="person", object_id=person.id, fields=changed, purpose=role
+    )
+    return person
+
+
+# --- duplicates -----------------------------------------------------------------
+
+
+def similar_people(details: PersonDetails, *, exclude: Iterable[uuid.UUID] = ()) -> list[Person]:
+    """People who may be this one: same-sounding surname and birth year, same phone, or same DOB.
+
+    Offered before a new person is saved, so one person is recorded once.
+    """
+    clauses = []
+    if details.family_name:
+        clauses.append(
+            Person.family_name_sound_bidx.in_(
+                index_candidates(Person, "family_name_sound_bidx", details.family_name)
+            )
+        )
+    if details.phone:
+        clauses.append(Person.phone_bidx.in_(index_candidates(Person, "phone_bidx", details.phone)))
+    if details.date_of_birth:
+        clauses.append(
+            Person.date_of_birth_bidx.in_(
+                index_candidates(Person, "date_of_birth_bidx", details.date_of_birth)
+            )
+        )
+    if not clauses:
+        return []
+    excluded = set(exclude)
+    rows = db.session.scalars(
+        select(Person).where(or_(*clauses), Person.merged_into_id.is_(None)).limit(MAX_CANDIDATES)
+    ).all()
+    return [p for p in rows if p.id not in excluded and _looks_alike(p, details)]
+
+
+def _looks_alike(person: Person, details: PersonDetails) -> bool:
+    if details.phone and normalise.phone(person.phone) == normalise.phone(details.phone):
+        return True
+    same_dob = details.date_of_birth is not None and person.date_of_birth == details.date_of_birth
+    sounds = bool(details.family_name) and (
+        normalise.phonetic(person.family_name) == normalise.phonetic(details.family_name)
+    )
+    if sounds and (same_dob or _same_year(person, details)):
+        return True
+    return same_dob and normalise.name(person.given_name) == normalise.name(details.given_name)
+
+
+def _same_year(person: Person, details: PersonDetails) -> bool:
+    if details.date_of_birth is None or person.birth_year is None:
+        return details.date_of_birth is None and person.birth_year is None
+    return person.birth_year == details.date_of_birth.year
+
+
+# --- search ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    name: str | None = None
+    date_of_birth: date | None = None
+    phone: str | None = None
+    postcode: str | None = None
+    reference: str | None = None
+
+    def fields_used(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self) if getattr(self, f.name))
+
+
+@dataclass(frozen=True)
+class Hit:
+    person: Person
+    visible: bool
+    area_names: tuple[str, ...] = ()
+
+
+def _name_clause(name: str) -> list[object]:
+    surname = name.split()[-1]
+    alias_ids = select(PersonAlias.person_id).where(
+        or_(
+            PersonAlias.name_bidx.in_(index_candidates(PersonAlias, "name_bidx", surname)),
+            PersonAlias.name_sound_bidx.in_(
+                index_candidates(PersonAlias, "name_sound_bidx", surname)
+            ),
+        )
+    )
+    return [
+        Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", surname)),
+        Person.family_name_sound_bidx.in_(
+            index_candidates(Person, "family_name_sound_bidx", surname)
+        ),
+        Person.id.in_(alias_ids),
+    ]
+
+
+def _people_with_reference(reference: str) -> Any:
+    """Victims of the case with this reference, or of incidents with this agency reference."""
+    from emarac.cases.models import Case
+    from emarac.incidents.models import Incident
+
+    by_case = select(Case.victim_id).where(Case.reference == reference.strip().upper())
+    by_incident = select(Incident.victim_id).where(
+        Incident.agency_reference_bidx.in_(
+            index_candidates(Incident, "agency_reference_bidx", reference)
+        )
+    )
+    return by_case.union(by_incident)
+
+
+def _matches(person: Person, query: SearchQuery) -> bool:
+    if query.name:
+        surname = query.name.split()[-1]
+        names = [person.family_name, *(a.name.split()[-1] for a in person.aliases if a.name)]
+        if not any(
+            normalise.name(n) == normalise.name(surname)
+            or normalise.phonetic(n) == normalise.phonetic(surname)
+            for n in names
+        ):
+            return False
+        given = query.name.split()[:-1]
+        if given and not _same_or_sounds_alike(given[0], person.given_name):
+            return False
+    if query.date_of_birth and person.date_of_birth != query.date_of_birth:
+        return False
+    if query.phone and normalise.phone(person.phone) != normalise.phone(query.phone):
+        return False
+    return not (
+        query.postcode and normalise.postcode(person.postcode) != normalise.postcode(query.postcode)
+    )
+
+
+def _same_or_sounds_alike(a: str | None, b: str | None) -> bool:
+    return normalise.name(a) == normalise.name(b) or normalise.phonetic(a) == normalise.phonetic(b)
+
+
+def search_people(actor: User, query: SearchQuery) -> list[Hit]:
+    """People matching every given criterion; the ones ``actor`` may not see come as hints."""
+    if not policy.may_search_people(actor):
+        raise NotAllowed
+    statement = select(Person).where(Person.merged_into_id.is_(None))
+    if query.name:
+        statement = statement.where(or_(*_name_clause(query.name)))  # type: ignore[arg-type]
+    if query.date_of_birth:
+        statement = statement.where(
+            Person.date_of_birth_bidx.in_(
+                index_candidates(Person, "date_of_birth_bidx", query.date_of_birth)
+            )
+        )
+    if query.phone:
+        statement = statement.where(
+            Person.phone_bidx.in_(index_candidates(Person, "phone_bidx", query.phone))
+        )
+    if query.postcode:
+        statement = statement.where(
+            Person.postcode_bidx.in_(index_candidates(Person, "postcode_bidx", query.postcode))
+        )
+    if query.reference:
+        statement = statement.where(Person.id.in_(_people_with_reference(query.reference)))
+    if not query.fields_used():
+        return []
+    candidates = db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
+    found = [p for p in candidates if _matches(p, query)]
+    visible = set(db.session.scalars(policy.visible_person_ids(actor)).all()) if found else set()
+    hits = []
+    for person in found:
+        if person.id in visible:
+            hits.append(Hit(person, True))
+        else:
+            hits.append(Hit(person, False, _areas_of(person.id)))
+            # The lookup of a person the actor may not see is itself recorded.
+            record_event(
+                "person.known_hint",
+                object_type="person",
+                object_id=person.id,
+                fields=query.fields_used(),
+            )
+    record_event(
+        "person.search",
+        object_type="person",
+        fields=query.fields_used(),
+        purpose=f"{len(hits)} results",
+    )
+    db.session.commit()
+    return hits
+
+
+def _areas_of(person_id: uuid.UUID) -> tuple[str, ...]:
+    from emarac.cases.models import Case, CaseChild, CasePerpetrator
+
+    case_ids = (
+        select(Case.id)
+        .where(Case.victim_id == person_id)
+        .union(
+            select(CasePerpetrator.case_id).where(CasePerpetrator.person_id == person_id),
+            select(CaseChild.case_id).where(CaseChild.person_id == person_id),
+        )
+    )
+    names = db.session.scalars(
+        select(Area.name)
+        .join(Case, Case.area_id == Area.id)
+        .where(Case.id.in_(case_ids))
+        .distinct()
+    ).all()
+    return tuple(sorted(names))
+
+
+# --- merging --------------------------------------------------------------------
+
+
+# Every column that points at a person: merging moves each link, undoing moves it back.
+def _person_links() -> list[tuple[object, str]]:
+    from emarac.cases.models import Case, CaseChild, CasePerpetrator
+    from emarac.incidents.models import Incident
+
+    return [
+        (Case, "victim_id"),
+        (CasePerpetrator, "person_id"),
+        (CaseChild, "person_id"),
+        (Incident, "victim_id"),
+        (Incident, "perpetrator_id"),
+        (PersonAlias, "person_id"),
+    ]
+
+
+def merge_people(keep: Person, merge: Person, *, by: User) -> PersonMerge:
+    """Move every link from ``merge`` to ``keep``; ``merge`` stays, marked as merged."""
+    if not policy.may_merge_people(by) or keep.id == merge.id:
+        raise NotAllowed
+    if merge.merged_into_id is not None or keep.merged_into_id is not None:
+        raise NotAllowed
+    moved: list[list[str]] = []
+    for model, column in _person_links():
+        col = getattr(model, column)
+        ids = db.session.scalars(select(model.id).where(col == merge.id)).all()  # type: ignore[attr-defined]
+        if ids:
+            db.session.execute(update(model).where(col == merge.id).values({column: keep.id}))  # type: ignore[arg-type]
+            moved.extend([model.__tablename__, str(i), column] for i in ids)  # type: ignore[attr-defined]
+    now = utcnow()
+    merge.merged_into_id = keep.id
+    merge.merged_at = now
+    record = PersonMerge(
+        kept_id=keep.id, merged_id=merge.id, moved=moved, merged_by_id=by.id, merged_at=now
+    )
+    db.session.add(record)
+    db.session.flush()
+    record_event(
+        "person.merge",
+        object_type="person",
+        object_id=keep.id,
+        fields=tuple(sorted({m[2] for m in moved})),
+        purpose=f"merged person {merge.id} into {keep.id}; record {record.id}",
+    )
+    db.session.commit()
+    db.session.expire_all()
+    return record
+
+
+def undo_merge(record: PersonMerge, *, by: User) -> None:
+    """Move each link back, within 30 days of the merge."""
+    if not policy.may_merge_people(by) or record.undone_at is not None:
+        raise NotAllowed
+    from emarac.clock import as_utc
+
+    if utcnow() - as_utc(record.merged_at) > timedelta(days=MERGE_UNDO_DAYS):
+        raise NotAllowed
+    tables = {model.__tablename__: model for model, _ in _person_links()}  # type: ignore[attr-defined]
+    for table, row_id, column in record.moved:
+        model = tables[table]
+        db.session.execute(
+            update(model).where(model.id == uuid.UUID(row_id)).values({column: record.merged_id})  # type: ignore[attr-defined]
+        )
+    merged = db.session.get(Person, record.merged_id)
+    if merged is not None:
+        merged.merged_into_id = None
+        merged.merged_at = None
+    record.undone_at = utcnow()
+    record_event(
+        "person.merge_undo",
+        object_type="person",
+        object_id=record.kept_id,
+        purpose=f"undid merge record {record.id}",
+    )
+    db.session.commit()
+    db.session.expire_all()
