@@ -17,7 +17,14 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def _assign_request_id() -> None:
+    from emarac.auditing import request_id
+
+    request_id()
+
+
 def configure_logging(app: Flask) -> None:
+    app.before_request(_assign_request_id)
     handler = logging.StreamHandler()
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import String, cast, func, literal, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from emarac.agencies.models import User
 from emarac.auditing import record_event
@@ -197,7 +197,7 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
     incidents = {}
     if incident_ids:
         incidents = {
-            str(i.id): i
+            i.id: i
             for i in db.session.scalars(
                 select(Incident)
                 .where(Incident.id.in_(incident_ids))
@@ -207,7 +207,7 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
     entries = []
     for row in rows:
         if row.kind == "incident":
-            incident = incidents[row.oid]
+            incident = incidents[uuid.UUID(row.oid)]
             types = ", ".join(t.label for t in incident.types) or "Incident"
             title = f"Incident recorded by {incident.reporting_agency.name}: {types}"
         elif row.kind == "opened":

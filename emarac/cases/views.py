@@ -90,21 +90,24 @@ def _chosen_person(choice: str, similar: list[Person], visible: set[uuid.UUID]) 
 @bp.route("/<uuid:case_id>")
 @login_required
 def show(case_id: uuid.UUID) -> Any:
-    _case_or_404(case_id)
-    case = services.load_for_page(case_id)
-    restricted = policy.may_see_restricted(current_user, case)
-    entries, total = services.timeline(case, per_page=10)
+    found = _case_or_404(case_id)
+    restricted = policy.may_see_restricted(current_user, found)
+    may_edit = policy.may_edit_case(current_user, found)
     shown = ["reference", "status", "victim", "perpetrators", "children", "timeline"]
     if restricted:
         shown.append("restricted_fields")
-    services.record_view(case, shown=tuple(shown))
+    # Record the view (which commits) before loading what the page shows, so
+    # the commit does not expire the loaded rows and force a query per row.
+    services.record_view(found, shown=tuple(shown))
+    case = services.load_for_page(case_id)
+    entries, total = services.timeline(case, per_page=10)
     return render_template(
         "cases/show.html",
         case=case,
         restricted=restricted,
         entries=entries,
         timeline_total=total,
-        may_edit=policy.may_edit_case(current_user, case),
+        may_edit=may_edit,
     )
 
 
@@ -112,9 +115,9 @@ def show(case_id: uuid.UUID) -> Any:
 @login_required
 def timeline(case_id: uuid.UUID) -> Any:
     case = _case_or_404(case_id)
+    services.record_view(case, shown=("timeline",))
     page = max(1, request.args.get("page", 1, type=int) or 1)
     entries, total = services.timeline(case, page=page, per_page=50)
-    services.record_view(case, shown=("timeline",))
     return render_template(
         "cases/timeline.html",
         case=case,
