@@ -1,10 +1,55 @@
-"""Jinja: our templates first, then the GOV.UK Frontend macros from their packages."""
+"""Jinja: our templates first, then the GOV.UK Frontend macros from their packages.
+
+Templates import the macros by package prefix::
+
+    {% from "govuk_frontend_jinja/components/button/macro.html" import govukButton %}
+
+Built front-end files (``scripts/build_assets.py``) live under ``static/dist``;
+templates link them with ``asset_url("govuk/govuk-frontend.min.css")``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flask import Flask, url_for
 from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovIterableBase
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from wtforms import Form
+from wtforms.fields import Field, FieldList, FormField
+
+# The built copies of the npm packages and of static/src, under the static folder.
+DIST = "dist"
+
+# govuk_frontend_jinja's page template writes this one inline script outside
+# any block, so base.html cannot override it, and our CSP allows no inline
+# script. static/src/app.mjs adds the same body classes from a file instead.
+_BODY_CLASS_SCRIPT = re.compile(r"<script\b[^>]*>\s*document\.body\.className[^<]*</script>")
+_PAGE_TEMPLATE = "template.html"
+
+
+class GovukTemplatesWithoutInlineScript(PackageLoader):
+    """govuk_frontend_jinja's templates, with the page template's inline script taken out."""
+
+    def __init__(self) -> None:
+        super().__init__("govuk_frontend_jinja")
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool] | None]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if template == _PAGE_TEMPLATE:
+            source, found = _BODY_CLASS_SCRIPT.subn("", source)
+            if found != 1:
+                # Fail loudly on an upgrade rather than ship a page the CSP breaks.
+                raise RuntimeError(
+                    f"govuk_frontend_jinja's {_PAGE_TEMPLATE} no longer has the one inline "
+                    "body-class script emarac.templating removes: check the new template"
+                )
+        return source, filename, uptodate
 
 
 def register_templating(app: Flask) -> None:
@@ -16,13 +61,65 @@ def register_templating(app: Flask) -> None:
             own,
             PrefixLoader(
                 {
-                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_jinja": GovukTemplatesWithoutInlineScript(),
                     "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
                 }
             ),
         ]
     )
     WTFormsHelpers(app)
-    app.jinja_env.globals["govukRebrand"] = True
+    app.jinja_env.globals.update(
+        govukRebrand=True,
+        asset_url=asset_url,
+        error_summary_items=error_summary_items,
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+def asset_url(path: str) -> str:
+    """The URL of a built front-end file, e.g. ``asset_url("app/app.css")``."""
+    return url_for("static", filename=f"{DIST}/{path.lstrip('/')}")
+
+
+def error_summary_items(form: Form) -> list[dict[str, str]]:
+    """The GOV.UK error summary's list: the first error of each field, linked to its input.
+
+    Unlike govuk_frontend_wtf's ``wtforms_errors``, a date links to its day
+    input and radios and checkboxes to their first option (the elements GOV.UK
+    Frontend gives those ids); errors of the form itself or of a hidden field
+    (such as an expired CSRF token) link to the first field the user can see.
+    """
+    first = next((_anchor(field) for field in form if _is_visible(field)), None)
+    items: list[dict[str, str]] = []
+    unplaced = [str(message) for message in getattr(form, "form_errors", [])]
+    for field in form:
+        for subfield, message in _field_errors(field):
+            if _is_visible(subfield):
+                items.append({"text": message, "href": f"#{_anchor(subfield)}"})
+            else:
+                unplaced.append(message)
+    items += [{"text": m, "href": f"#{first}"} if first else {"text": m} for m in unplaced]
+    return items
+
+
+def _field_errors(field: Field) -> Iterator[tuple[Field, str]]:
+    if isinstance(field, FormField | FieldList):
+        for subfield in field:
+            yield from _field_errors(subfield)
+        return
+    if field.errors:
+        yield field, str(field.errors[0])
+
+
+def _anchor(field: Field) -> str:
+    widget: Any = field.widget
+    if isinstance(widget, GovDateInput):
+        return f"{field.name}-day"
+    if isinstance(widget, GovIterableBase):
+        return field.name
+    return field.id
+
+
+def _is_visible(field: Field) -> bool:
+    return field.type not in {"CSRFTokenField", "HiddenField", "SubmitField"}

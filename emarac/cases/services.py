@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import String, cast, func, literal, select, union_all
+from sqlalchemy import Select, String, cast, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from emarac.agencies.models import User
@@ -136,6 +138,9 @@ def load_for_page(case_id: uuid.UUID) -> Case:
         .options(
             selectinload(Case.perpetrators).selectinload(CasePerpetrator.person),
             selectinload(Case.children).selectinload(CaseChild.person),
+            joinedload(Case.victim),
+            joinedload(Case.area),
+            joinedload(Case.owning_agency),
         )
         .execution_options(populate_existing=True)
     )
@@ -220,5 +225,5 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
 
 # Later features (risk assessments, referrals, hearings, actions, disclosures)
 # register a source: a function of the case returning SELECT (at, kind, oid).
-TIMELINE_SOURCES: list = []  # type: ignore[type-arg]
+TIMELINE_SOURCES: list[Callable[[Case], Select[Any]]] = []
 TIMELINE_TITLES: dict[str, str] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,4 +69,4 @@ def record_incident(*, by: User, victim: Person, details: IncidentDetails) -> In
 
 
 # The referral feature adds repeat detection here (a hook, so incidents need not know it).
-AFTER_RECORD: list = []  # type: ignore[type-arg]
+AFTER_RECORD: list[Callable[[Incident, User], None]] = []

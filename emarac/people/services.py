@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from emarac.agencies.models import Area, User
 from emarac.auditing import record_event
@@ -184,7 +184,7 @@ class Hit:
     area_names: tuple[str, ...] = ()
 
 
-def _name_clause(name: str) -> list[object]:
+def _name_clause(name: str) -> list[ColumnElement[bool]]:
     surname = name.split()[-1]
     alias_ids = select(PersonAlias.person_id).where(
         or_(
@@ -249,7 +249,7 @@ def search_people(actor: User, query: SearchQuery) -> list[Hit]:
         raise NotAllowed
     statement = select(Person).where(Person.merged_into_id.is_(None))
     if query.name:
-        statement = statement.where(or_(*_name_clause(query.name)))  # type: ignore[arg-type]
+        statement = statement.where(or_(*_name_clause(query.name)))
     if query.date_of_birth:
         statement = statement.where(
             Person.date_of_birth_bidx.in_(
@@ -318,7 +318,7 @@ def _areas_of(person_id: uuid.UUID) -> tuple[str, ...]:
 
 
 # Every column that points at a person: merging moves each link, undoing moves it back.
-def _person_links() -> list[tuple[object, str]]:
+def _person_links() -> list[tuple[Any, str]]:
     from emarac.cases.models import Case, CaseChild, CasePerpetrator
     from emarac.incidents.models import Incident
 
@@ -341,10 +341,10 @@ def merge_people(keep: Person, merge: Person, *, by: User) -> PersonMerge:
     moved: list[list[str]] = []
     for model, column in _person_links():
         col = getattr(model, column)
-        ids = db.session.scalars(select(model.id).where(col == merge.id)).all()  # type: ignore[attr-defined]
+        ids = db.session.scalars(select(model.id).where(col == merge.id)).all()
         if ids:
-            db.session.execute(update(model).where(col == merge.id).values({column: keep.id}))  # type: ignore[arg-type]
-            moved.extend([model.__tablename__, str(i), column] for i in ids)  # type: ignore[attr-defined]
+            db.session.execute(update(model).where(col == merge.id).values({column: keep.id}))
+            moved.extend([model.__tablename__, str(i), column] for i in ids)
     now = utcnow()
     merge.merged_into_id = keep.id
     merge.merged_at = now
@@ -373,11 +373,11 @@ def undo_merge(record: PersonMerge, *, by: User) -> None:
 
     if utcnow() - as_utc(record.merged_at) > timedelta(days=MERGE_UNDO_DAYS):
         raise NotAllowed
-    tables = {model.__tablename__: model for model, _ in _person_links()}  # type: ignore[attr-defined]
+    tables = {model.__tablename__: model for model, _ in _person_links()}
     for table, row_id, column in record.moved:
         model = tables[table]
         db.session.execute(
-            update(model).where(model.id == uuid.UUID(row_id)).values({column: record.merged_id})  # type: ignore[attr-defined]
+            update(model).where(model.id == uuid.UUID(row_id)).values({column: record.merged_id})
         )
     merged = db.session.get(Person, record.merged_id)
     if merged is not None:
