@@ -156,3 +156,17 @@ def _csv_safe(value: object) -> str:
     """Text that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def recent_access(
+    object_type: str, object_id: object, *, limit: int = 20
+) -> list[dict[str, object]]:
+    """The latest events on one record, for the "who has accessed this record" panel."""
+    t = ledger_table
+    rows = db.session.execute(
+        select(t.c.occurred_at, t.c.user_id, t.c.agency_id, t.c.action)
+        .where(t.c.object_type == object_type, t.c.object_id == str(object_id))
+        .order_by(t.c.seq.desc())
+        .limit(limit)
+    ).mappings()
+    return [dict(r) for r in rows]

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from emarac.auditlog import services as auditlog
 from emarac.cases import services
 from emarac.cases.models import Relationship
 from emarac.extensions import db
@@ -101,6 +102,11 @@ def show(case_id: uuid.UUID) -> Any:
     services.record_view(found, shown=tuple(shown))
     case = services.load_for_page(case_id)
     entries, total = services.timeline(case, per_page=10)
+    access: list[dict[str, object]] = []
+    names: dict[str, str] = {}
+    if policy.may_see_access_log(current_user, case):
+        access = auditlog.recent_access("marac_case", case.id)
+        names = auditlog.names_for(access)
     return render_template(
         "cases/show.html",
         case=case,
@@ -108,6 +114,8 @@ def show(case_id: uuid.UUID) -> Any:
         entries=entries,
         timeline_total=total,
         may_edit=may_edit,
+        access=access,
+        names=names,
     )
 
 

@@ -205,3 +205,12 @@ def may_record_incident(actor: User | None, person: Any) -> bool:
     ids = visible_person_ids(actor).subquery()
     found = db.session.scalar(select(ids.c.person_id).where(ids.c.person_id == person.id))
     return found is not None
+
+
+def may_see_access_log(actor: User | None, case: Any) -> bool:
+    """The owning agency and the area's coordinators see who has accessed a case."""
+    if not may_view_case(actor, case) or actor is None:
+        return False
+    if actor.agency_id == case.owning_agency_id:
+        return True
+    return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == case.area_id

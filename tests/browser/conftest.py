@@ -122,7 +122,9 @@ class AccessiblePage:
         # script; the page declares its icons, so a miss there is not the app's.
         if url.rsplit("/", 1)[-1].startswith("favicon"):
             return
-        self.console_errors.append(f"on {self.page.url}: {message.location.get('url')}: {message.text}")
+        self.console_errors.append(
+            f"on {self.page.url}: {message.location.get('url')}: {message.text}"
+        )
 
     def check(self) -> None:
         """Run axe on the page as it is now; remember any violation."""

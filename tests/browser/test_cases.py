@@ -59,8 +59,10 @@ def test_practitioner_creates_a_case_and_finds_it_by_a_misspelling(ui, make):
     page.get_by_label("Physical").check()
     page.locator("#narrative").fill("Synthetic narrative for the browser test")
     ui.submit("Save incident")
-    assert "Incident recorded by Riverside Police (test)" in page.get_by_test_id(
-        "recent-events").inner_text()
+    assert (
+        "Incident recorded by Riverside Police (test)"
+        in page.get_by_test_id("recent-events").inner_text()
+    )
     reference = page.locator(".govuk-caption-l").first.inner_text().split(" ")[0]
 
     # A near-identical victim gets the duplicate warning before anything is saved.

@@ -20,26 +20,49 @@ class Cases:
         self.db = db
         self.make = make
 
-    def open(self, *, by: Any, family_name: str = "Featherstonehaugh",
-             given_name: str = "Imogen", born: date = date(1990, 4, 12), **details: Any) -> Any:
+    def open(
+        self,
+        *,
+        by: Any,
+        family_name: str = "Featherstonehaugh",
+        given_name: str = "Imogen",
+        born: date = date(1990, 4, 12),
+        **details: Any,
+    ) -> Any:
         victim = create_person(
-            PersonDetails(given_name=given_name, family_name=family_name, date_of_birth=born,
-                          gender=Gender.FEMALE, **details),
-            by=by, role="victim",
+            PersonDetails(
+                given_name=given_name,
+                family_name=family_name,
+                date_of_birth=born,
+                gender=Gender.FEMALE,
+                **details,
+            ),
+            by=by,
+            role="victim",
         )
         return case_services.open_case(by=by, victim=victim)
 
     def perpetrator(self, case: Any, *, by: Any, family_name: str = "Grimshaw") -> Any:
-        person = create_person(PersonDetails(given_name="Rufus", family_name=family_name),
-                               by=by, role="perpetrator")
-        return case_services.add_perpetrator(case, by=by, person=person,
-                                             relationship=Relationship.EX_PARTNER)
+        person = create_person(
+            PersonDetails(given_name="Rufus", family_name=family_name), by=by, role="perpetrator"
+        )
+        return case_services.add_perpetrator(
+            case, by=by, person=person, relationship=Relationship.EX_PARTNER
+        )
 
-    def incident(self, case: Any, *, by: Any, days_ago: int = 1, narrative: str = "Synthetic") -> Any:
-        return record_incident(by=by, victim=case.victim, details=IncidentDetails(
-            occurred_at=datetime(2026, 11, 1, 21, 0, tzinfo=UTC) - timedelta(days=days_ago),
-            types={IncidentType.PHYSICAL}, narrative=narrative, police_attended=True,
-        ))
+    def incident(
+        self, case: Any, *, by: Any, days_ago: int = 1, narrative: str = "Synthetic"
+    ) -> Any:
+        return record_incident(
+            by=by,
+            victim=case.victim,
+            details=IncidentDetails(
+                occurred_at=datetime(2026, 11, 1, 21, 0, tzinfo=UTC) - timedelta(days=days_ago),
+                types={IncidentType.PHYSICAL},
+                narrative=narrative,
+                police_attended=True,
+            ),
+        )
 
 
 @pytest.fixture

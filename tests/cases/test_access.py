@@ -20,8 +20,13 @@ ROUTES = [
 def owner_case(make, cases, clock):
     agency = make.agency(name="Owning Police (test)", area="Testshire MARAC")
     owner = make.user(agency=agency)
-    case = cases.open(by=owner, safe_phone="07700 900555", safe_times="Weekday mornings",
-                      restricted_address=True, current_address="Refuge Lane 1")
+    case = cases.open(
+        by=owner,
+        safe_phone="07700 900555",
+        safe_times="Weekday mornings",
+        restricted_address=True,
+        current_address="Refuge Lane 1",
+    )
     return case, owner
 
 
@@ -35,14 +40,16 @@ def test_owner_sees_every_route(client, owner_case, route):
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_unrelated_agency_gets_404_and_the_denial_is_audited(client, login_as, make, owner_case,
-                                                            route, db):
+def test_unrelated_agency_gets_404_and_the_denial_is_audited(
+    client, login_as, make, owner_case, route, db
+):
     case, _ = owner_case
     stranger = login_as("practitioner", agency=make.agency(area="Elsewhere MARAC"))
     assert client.get(route.format(id=case.id)).status_code == 404
     denied = db.session.execute(
-        select(ledger_table.c.user_id, ledger_table.c.object_id)
-        .where(ledger_table.c.action == "access.denied")
+        select(ledger_table.c.user_id, ledger_table.c.object_id).where(
+            ledger_table.c.action == "access.denied"
+        )
     ).all()
     assert (str(stranger.id), str(case.id)) in denied
 
@@ -67,7 +74,9 @@ def test_owner_search_finds_the_case_by_a_misspelt_surname(client, owner_case):
     sign_in(client, owner)
     page = client.post("/people/search", data={"name": "Featherstonhaugh"}).get_data(as_text=True)
     assert case.reference in page
-    by_ref = client.post("/people/search", data={"reference": case.reference}).get_data(as_text=True)
+    by_ref = client.post("/people/search", data={"reference": case.reference}).get_data(
+        as_text=True
+    )
     assert "Imogen Featherstonehaugh" in by_ref
 
 
@@ -114,9 +123,33 @@ def test_case_views_are_audited_with_field_names_only(client, owner_case, db):
     case, owner = owner_case
     sign_in(client, owner)
     client.get(f"/cases/{case.id}")
-    row = db.session.execute(
-        select(ledger_table).where(ledger_table.c.action == "case.view")
-    ).mappings().first()
+    row = (
+        db.session.execute(select(ledger_table).where(ledger_table.c.action == "case.view"))
+        .mappings()
+        .first()
+    )
     assert row["object_id"] == str(case.id)
     assert "Featherstonehaugh" not in str(dict(row))
     assert "restricted_fields" in row["fields"]
+
+
+def test_owner_sees_who_has_accessed_the_case_others_do_not(client, app, make, owner_case, db):
+    from tests.conftest import sign_in
+
+    case, owner = owner_case
+    referrer_agency = make.agency(
+        kind="health", area="Testshire MARAC", name="Viewing Health (test)"
+    )
+    case.referring_agency_id = referrer_agency.id
+    db.session.commit()
+    viewer = make.user(agency=referrer_agency)
+    other = app.test_client()
+    sign_in(other, viewer)
+    assert "Who has accessed this record" not in other.get(f"/cases/{case.id}").get_data(
+        as_text=True
+    )
+    sign_in(client, owner)
+    panel = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Who has accessed this record" in panel
+    assert viewer.full_name in panel
+    assert "Viewing Health (test)" in panel

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 VALID = {
-    "given_name": "Petronella", "family_name": "Ashcombe-Vane",
-    "date_of_birth": ["3", "4", "1991"], "gender": "female", "ethnic_group": "white",
-    "disability": "no", "lgbt": "not_known", "phone": "07700 900321",
-    "current_address": "9 Example Close", "postcode": "ZZ1 1ZZ",
+    "given_name": "Petronella",
+    "family_name": "Ashcombe-Vane",
+    "date_of_birth": ["3", "4", "1991"],
+    "gender": "female",
+    "ethnic_group": "white",
+    "disability": "no",
+    "lgbt": "not_known",
+    "phone": "07700 900321",
+    "current_address": "9 Example Close",
+    "postcode": "ZZ1 1ZZ",
 }
 
 
@@ -80,8 +86,13 @@ def test_change_answers_keeps_everything(client, login_as, clock):
 def test_future_incident_date_is_refused(client, login_as, cases, clock):
     user = login_as("practitioner")
     case = cases.open(by=user)
-    page = client.post(f"/cases/{case.id}/incidents/new", data={
-        "occurred_on": ["1", "1", "2031"], "types": ["physical"], "narrative": "Kept text",
-    }).get_data(as_text=True)
+    page = client.post(
+        f"/cases/{case.id}/incidents/new",
+        data={
+            "occurred_on": ["1", "1", "2031"],
+            "types": ["physical"],
+            "narrative": "Kept text",
+        },
+    ).get_data(as_text=True)
     assert "Date of the incident must be today or in the past" in page
     assert "Kept text" in page

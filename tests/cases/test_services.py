@@ -63,8 +63,9 @@ def test_case_page_queries_do_not_grow_with_people(client, make, cases, clock, d
         client.get(f"/cases/{case.id}")
     for i in range(8):
         cases.perpetrator(case, by=owner, family_name=f"Perp{i}")
-        child = create_person(PersonDetails(given_name=f"Kid{i}", family_name="Child"), by=owner,
-                              role="child")
+        child = create_person(
+            PersonDetails(given_name=f"Kid{i}", family_name="Child"), by=owner, role="child"
+        )
         add_child(case, by=owner, person=child, school="Synthetic Primary", lives_in_household=True)
     with QueryCounter(db.engine) as after:
         client.get(f"/cases/{case.id}")
@@ -75,11 +76,15 @@ def test_similar_people_are_offered(make, cases, clock, db):
     owner = make.user()
     cases.open(by=owner, family_name="Smith", given_name="Jo", born=date(1988, 2, 2))
     found = people.similar_people(
-        people.PersonDetails(given_name="Joanne", family_name="Smyth", date_of_birth=date(1988, 9, 9))
+        people.PersonDetails(
+            given_name="Joanne", family_name="Smyth", date_of_birth=date(1988, 9, 9)
+        )
     )
     assert [p.family_name for p in found] == ["Smith"]
     by_phone = cases.open(by=owner, family_name="Other", phone="07700 900999")
-    found = people.similar_people(people.PersonDetails(family_name="Unrelated", phone="+447700900999"))
+    found = people.similar_people(
+        people.PersonDetails(family_name="Unrelated", phone="+447700900999")
+    )
     assert [p.id for p in found] == [by_phone.victim_id]
     assert people.similar_people(people.PersonDetails(family_name="Jones")) == []
 
@@ -99,27 +104,40 @@ def test_merge_keeps_every_link_is_audited_and_can_be_undone(make, cases, clock,
     keep, gone = first.victim, second.victim
 
     record = people.merge_people(keep, gone, by=coordinator)
-    assert db.session.scalar(select(func.count()).select_from(Incident)
-                             .where(Incident.victim_id == keep.id)) == 3
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Incident).where(Incident.victim_id == keep.id)
+        )
+        == 3
+    )
     assert {c.victim_id for c in db.session.scalars(select(Case))} == {keep.id}
     assert db.session.get(Person, gone.id).merged_into_id == keep.id
-    merge_event = db.session.execute(
-        select(ledger_table).where(ledger_table.c.action == "person.merge")
-    ).mappings().one()
+    merge_event = (
+        db.session.execute(select(ledger_table).where(ledger_table.c.action == "person.merge"))
+        .mappings()
+        .one()
+    )
     assert merge_event["object_id"] == str(keep.id)
     assert "Duplicated" not in str(dict(merge_event))
 
     people.undo_merge(record, by=coordinator)
-    assert db.session.scalar(select(func.count()).select_from(Incident)
-                             .where(Incident.victim_id == gone.id)) == 2
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Incident).where(Incident.victim_id == gone.id)
+        )
+        == 2
+    )
     assert db.session.get(Case, second.id).victim_id == gone.id
 
     checkpoint_now()
     settings = app.extensions["emarac.settings"]
     with db.engine.connect() as conn:
-        result = audit.verify(conn, public_key=audit.load_public_key(settings.audit_public_key),
-                              checkpoints=audit.FileCheckpointStore(settings.audit_checkpoint_dir).all(),
-                              table=ledger_table)
+        result = audit.verify(
+            conn,
+            public_key=audit.load_public_key(settings.audit_public_key),
+            checkpoints=audit.FileCheckpointStore(settings.audit_checkpoint_dir).all(),
+            table=ledger_table,
+        )
     assert result.ok, result
 
 
@@ -153,15 +171,34 @@ def test_raw_rows_of_a_whole_case_hold_no_plaintext(make, cases, clock, db):
     from emarac.people.services import PersonDetails, create_person
 
     owner = make.user()
-    case = cases.open(by=owner, family_name="Quillfeather", current_address="77 Nowhere Mews",
-                      phone="07700 900432", aliases=["Quilly Quillfeather"])
+    case = cases.open(
+        by=owner,
+        family_name="Quillfeather",
+        current_address="77 Nowhere Mews",
+        phone="07700 900432",
+        aliases=["Quilly Quillfeather"],
+    )
     cases.perpetrator(case, by=owner, family_name="Thistlewaite")
-    child = create_person(PersonDetails(given_name="Wren", family_name="Quillfeather",
-                                        date_of_birth=date(2019, 5, 6)), by=owner, role="child")
+    child = create_person(
+        PersonDetails(
+            given_name="Wren", family_name="Quillfeather", date_of_birth=date(2019, 5, 6)
+        ),
+        by=owner,
+        role="child",
+    )
     add_child(case, by=owner, person=child, school="Brambleford Infants", lives_in_household=True)
     cases.incident(case, by=owner, narrative="Threw the synthetic kettle")
-    needles = ["Quillfeather", "Nowhere Mews", "900432", "Thistlewaite", "Wren",
-               "Brambleford", "kettle", "2019-05-06", "1990-04-12"]
+    needles = [
+        "Quillfeather",
+        "Nowhere Mews",
+        "900432",
+        "Thistlewaite",
+        "Wren",
+        "Brambleford",
+        "kettle",
+        "2019-05-06",
+        "1990-04-12",
+    ]
     with db.engine.connect() as conn:
         for table in inspect(db.engine).get_table_names():
             for row in conn.execute(text(f'SELECT * FROM "{table}"')):
