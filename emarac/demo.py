@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from emarac.agencies import services as agency_services
 from emarac.agencies.models import Agency, AgencyKind, Role, User
 from emarac.auth import totp
+from emarac.cases import demo_cases
 from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.extensions import db
@@ -104,17 +105,8 @@ def load() -> list[Login]:
             user.totp_secret = totp.new_secret()
             user.totp_confirmed_at = utcnow()
             db.session.commit()
-    _load_case_data()
-    return logins()
-
-
-def _load_case_data() -> None:
-    """Later features add synthetic cases here."""
-    try:
-        from emarac.cases import demo_cases
-    except ImportError:
-        return
     demo_cases.load()
+    return logins()
 
 
 def logins() -> list[Login]:

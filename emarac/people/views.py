@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from emarac.agencies.forms import ConfirmForm
+from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
+from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.people import services
 from emarac.people.forms import SearchForm
+from emarac.people.models import Person, PersonMerge
 from emarac.protocol import policy
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -57,3 +63,93 @@ def _visible_cases_of(person_ids: list[Any]) -> dict[Any, list[Case]]:
         if case_id in cases:
             found.setdefault(person_id, []).append(cases[case_id])
     return found
+
+
+def _visible_person_or_404(person_id: uuid.UUID) -> Person:
+    person = db.session.get(Person, person_id)
+    visible = set(db.session.scalars(policy.visible_person_ids(current_user)).all())
+    if person is None or person.id not in visible:
+        record_event("access.denied", object_type="person", object_id=person_id)
+        db.session.commit()
+        abort(404)
+    return person
+
+
+@bp.route("/<uuid:person_id>")
+@login_required
+def show(person_id: uuid.UUID) -> Any:
+    """A person's record, their cases, and (for coordinators) possible duplicates to merge."""
+    person = _visible_person_or_404(person_id)
+    record_event(
+        "person.view",
+        object_type="person",
+        object_id=person.id,
+        fields=("given_name", "family_name", "date_of_birth", "aliases"),
+    )
+    db.session.commit()
+    may_merge = policy.may_merge_people(current_user)
+    duplicates: list[Person] = []
+    merges: list[PersonMerge] = []
+    if may_merge:
+        visible = set(db.session.scalars(policy.visible_person_ids(current_user)).all())
+        details = services.PersonDetails(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+            phone=person.phone,
+        )
+        duplicates = [
+            p for p in services.similar_people(details, exclude=[person.id]) if p.id in visible
+        ]
+        merges = list(
+            db.session.scalars(
+                select(PersonMerge)
+                .where(PersonMerge.kept_id == person.id)
+                .order_by(PersonMerge.merged_at.desc())
+            )
+        )
+    return render_template(
+        "people/show.html",
+        person=person,
+        cases=_visible_cases_of([person.id]).get(person.id, []),
+        may_merge=may_merge,
+        duplicates=duplicates,
+        merges=merges,
+        undo_until=lambda m: m.merged_at + timedelta(days=services.MERGE_UNDO_DAYS),
+        now=utcnow(),
+    )
+
+
+@bp.route("/<uuid:person_id>/merge/<uuid:other_id>", methods=["POST"])
+@login_required
+def merge(person_id: uuid.UUID, other_id: uuid.UUID) -> Any:
+    if not policy.may_merge_people(current_user):
+        abort(404)
+    keep = _visible_person_or_404(person_id)
+    other = _visible_person_or_404(other_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.merge_people(keep, other, by=current_user)
+    except services.NotAllowed:
+        abort(404)
+    flash("Records merged. You can undo this for 30 days.", "success")
+    return redirect(url_for("people.show", person_id=person_id))
+
+
+@bp.route("/merges/<uuid:merge_id>/undo", methods=["POST"])
+@login_required
+def undo(merge_id: uuid.UUID) -> Any:
+    record = db.session.get(PersonMerge, merge_id)
+    if record is None or not policy.may_merge_people(current_user):
+        abort(404)
+    _visible_person_or_404(record.kept_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.undo_merge(record, by=current_user)
+    except services.NotAllowed:
+        flash("This merge can no longer be undone.")
+    else:
+        flash("Merge undone.", "success")
+    return redirect(url_for("people.show", person_id=record.kept_id))

@@ -210,3 +210,27 @@ def test_raw_rows_of_a_whole_case_hold_no_plaintext(make, cases, clock, db):
                     assert needle.lower() not in flat.lower(), (table, needle)
     assert db.session.scalar(select(func.count()).select_from(CasePerpetrator)) == 1
     assert db.session.scalar(select(func.count()).select_from(CaseChild)) == 1
+
+
+def test_coordinator_merges_through_the_pages(client, login_as, make, cases, clock, db):
+    agency = make.agency()
+    owner = make.user(agency=agency)
+    first = cases.open(by=owner, family_name="Lindqvist", born=date(1985, 5, 5))
+    second = cases.open(by=owner, family_name="Lindquist", born=date(1985, 5, 5))
+    login_as("coordinator", agency=agency)
+    page = client.get(f"/people/{first.victim_id}").get_data(as_text=True)
+    assert "Possible duplicates" in page
+    assert f"/people/{first.victim_id}/merge/{second.victim_id}" in page
+    response = client.post(f"/people/{first.victim_id}/merge/{second.victim_id}")
+    assert response.status_code == 302
+    assert db.session.get(Case, second.id).victim_id == first.victim_id
+    page = client.get(f"/people/{first.victim_id}").get_data(as_text=True)
+    assert "Undo merge" in page
+
+
+def test_practitioner_cannot_merge(client, login_as, make, cases, clock):
+    user = login_as("practitioner")
+    a = cases.open(by=user, family_name="Solberg")
+    b = cases.open(by=user, family_name="Solberg")
+    assert client.post(f"/people/{a.victim_id}/merge/{b.victim_id}").status_code == 404
+    assert "Possible duplicates" not in client.get(f"/people/{a.victim_id}").get_data(as_text=True)
