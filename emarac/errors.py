@@ -21,9 +21,21 @@ PAGES = {
 }
 
 
+FALLBACK = (
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<title>Sorry, there is a problem with the service – eMARAC</title></head>"
+    "<body><main><h1>Sorry, there is a problem with the service</h1>"
+    "<p>Try again later.</p></main></body></html>"
+)
+
+
 def _render(code: int) -> Any:
     template = PAGES.get(code, "errors/500.html" if code >= 500 else "errors/400.html")
-    return render_template(template), code
+    try:
+        return render_template(template), code
+    except Exception:  # noqa: BLE001 - e.g. the database is down while loading the user
+        log.error("error page %s could not be rendered; plain fallback sent", code)
+        return FALLBACK, code
 
 
 def _where(error: BaseException) -> str:

@@ -26,7 +26,7 @@ CSP = {
 _talisman = Talisman()
 
 # Files that hold no case data and may be cached by the browser.
-STATIC_ENDPOINTS = frozenset({"static", "main.govuk_assets"})
+STATIC_ENDPOINTS = frozenset({"static"})
 
 
 def register(app: Flask) -> None:
@@ -38,8 +38,7 @@ def register(app: Flask) -> None:
         strict_transport_security_max_age=31536000,
         strict_transport_security_include_subdomains=True,
         content_security_policy=CSP,
-        # Only the GOV.UK template's one-line body-class script needs the nonce.
-        content_security_policy_nonce_in=["script-src"],
+        content_security_policy_nonce_in=[],  # no inline script at all: nothing needs a nonce
         frame_options="DENY",
         referrer_policy="no-referrer",
         session_cookie_secure=settings.is_production,

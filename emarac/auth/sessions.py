@@ -89,7 +89,7 @@ def expiry_reason() -> str | None:
 
 def enforce_session() -> Any:
     """Before each request: expire stale sessions, else record activity."""
-    if request.endpoint in ("static", "main.govuk_assets"):
+    if request.endpoint == "static":
         return None
     reason = expiry_reason()
     if reason is not None:
