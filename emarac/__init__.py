@@ -122,7 +122,9 @@ def register_blueprints(app: Flask) -> None:
     from emarac.cases.views import bp as cases_bp
     from emarac.main.views import bp as main_bp
     from emarac.people.views import bp as people_bp
+    from emarac.risk.services import register_timeline
 
+    register_timeline()
     for bp in (main_bp, auth_bp, agencies_bp, auditlog_bp, cases_bp, people_bp):
         app.register_blueprint(bp)
 

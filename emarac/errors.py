@@ -22,7 +22,7 @@ PAGES = {
 
 
 FALLBACK = (
-    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
     "<title>Sorry, there is a problem with the service – eMARAC</title></head>"
     "<body><main><h1>Sorry, there is a problem with the service</h1>"
     "<p>Try again later.</p></main></body></html>"

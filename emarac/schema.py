@@ -21,6 +21,7 @@ def import_models() -> None:
     import emarac.crypto.models  # noqa: F401
     import emarac.incidents.models  # noqa: F401
     import emarac.people.models  # noqa: F401
+    import emarac.risk.models  # noqa: F401
 
 
 def create_schema() -> None:

@@ -1,0 +1,110 @@
+"""The checklist form, built from the version's questions (never hard-coded fields)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from emarac.clock import today
+from emarac.forms import BaseForm
+from emarac.risk import rules
+from emarac.risk.models import Answer, ChecklistVersion
+from emarac.widgets import DateInput
+
+ANSWERS = [
+    (Answer.YES.value, "Yes"),
+    (Answer.NO.value, "No"),
+    (Answer.NOT_KNOWN.value, "Not known"),
+]
+
+
+class AssessmentBase(BaseForm):
+    completed_on = DateField(
+        "Date completed",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="For example, 27 3 2026",
+        validators=[DataRequired("Enter the date the checklist was completed")],
+    )
+    victim_present = RadioField(
+        "Was it completed with the victim?",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[DataRequired("Select whether the victim was present")],
+    )
+    judged_level = SelectField(
+        "Professional judgement: raise the level to",
+        widget=GovSelect(),
+        choices=[("", "No change"), ("medium", "Medium"), ("high", "High")],
+        default="",
+        description="Judgement can raise the level the answers give, never lower it",
+    )
+    judgement_reason = TextAreaField(
+        "Reason for your judgement", widget=GovTextArea(), validators=[Length(max=5000)]
+    )
+    submit = SubmitField("Save checklist", widget=GovSubmitInput())
+
+    version: ChecklistVersion
+
+    def answers(self) -> dict[Any, Answer]:
+        return {
+            q.id: Answer(self[f"q_{q.code}"].data or "not_known") for q in self.version.questions
+        }
+
+    def notes(self) -> dict[Any, str]:
+        return {
+            q.id: self[f"n_{q.code}"].data
+            for q in self.version.questions
+            if self[f"n_{q.code}"].data
+        }
+
+    def core_yes(self) -> int:
+        return sum(
+            1
+            for q in self.version.questions
+            if q.section == "core" and self[f"q_{q.code}"].data == Answer.YES.value
+        )
+
+    def validate_completed_on(self, field: Any) -> None:
+        if field.data and field.data > today():
+            raise ValidationError("Date completed must be today or in the past")
+
+    def validate_judged_level(self, field: Any) -> None:
+        if not field.data:
+            return
+        try:
+            rules.final_level(self.core_yes(), rules.RiskLevel(field.data))
+        except rules.JudgementError as problem:
+            raise ValidationError(str(problem)) from problem
+
+    def validate_judgement_reason(self, field: Any) -> None:
+        if self.judged_level.data and not (field.data or "").strip():
+            raise ValidationError("Enter the reason for your professional judgement")
+
+
+def assessment_form(version: ChecklistVersion) -> AssessmentBase:
+    """A form class with a Yes/No/Not known question and a note for each checklist item."""
+    fields: dict[str, Any] = {}
+    for question in version.questions:
+        fields[f"q_{question.code}"] = RadioField(
+            f"{question.position}. {question.text}",
+            widget=GovRadioInput(),
+            choices=ANSWERS,
+            default=Answer.NOT_KNOWN.value,
+        )
+        fields[f"n_{question.code}"] = StringField(
+            "Note (optional)", widget=GovTextInput(), validators=[Length(max=1000)]
+        )
+    form_class = type("AssessmentForm", (AssessmentBase,), fields)
+    form = form_class()
+    form.version = version
+    return form

@@ -1,0 +1,98 @@
+"""Risk checklists as versioned data, and the assessments made with them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from emarac.crypto.fields import EncryptedText, encrypted_column
+from emarac.models_base import Base, created_at, uuid_pk
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+
+class ChecklistVersion(Base):
+    """One published version; old assessments keep pointing at theirs."""
+
+    __tablename__ = "checklist_version"
+
+    id: Mapped[uuid_pk]
+    label: Mapped[str] = mapped_column(String(80), unique=True)
+    published_at: Mapped[datetime | None]
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created_at]
+
+    questions: Mapped[list[ChecklistQuestion]] = relationship(
+        order_by="ChecklistQuestion.position", lazy="selectin", back_populates="version"
+    )
+
+
+class ChecklistQuestion(Base):
+    __tablename__ = "checklist_question"
+    __table_args__ = (
+        UniqueConstraint("version_id", "code", name="uq_checklist_question_version_code"),
+    )
+
+    id: Mapped[uuid_pk]
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_version.id"), index=True)
+    section: Mapped[str] = mapped_column(String(16), comment="core, stalking or honour")
+    code: Mapped[str] = mapped_column(String(40), comment="stable id across versions")
+    text: Mapped[str] = mapped_column(String(400))
+    position: Mapped[int] = mapped_column(Integer)
+    factor: Mapped[str | None] = mapped_column(
+        String(40), comment="causal or vulnerability factor it feeds, for indicators"
+    )
+
+    version: Mapped[ChecklistVersion] = relationship(back_populates="questions")
+
+
+class RiskAssessment(Base):
+    __tablename__ = "risk_assessment"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id"), index=True)
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_version.id"))
+    completed_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    completed_on: Mapped[date] = mapped_column(Date)
+    victim_present: Mapped[bool] = mapped_column(Boolean)
+    yes_count: Mapped[int] = mapped_column(Integer, comment="core section only")
+    scored_level: Mapped[str] = mapped_column(String(16))
+    judged_level: Mapped[str | None] = mapped_column(String(16))
+    final_level: Mapped[str] = mapped_column(String(16), index=True)
+    judgement_reason_ct: Mapped[bytes | None] = encrypted_column()
+    judgement_reason = EncryptedText("judgement_reason_ct")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[created_at]
+
+    version: Mapped[ChecklistVersion] = relationship()
+    answers: Mapped[list[RiskAnswer]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", back_populates="assessment"
+    )
+
+
+class RiskAnswer(Base):
+    __tablename__ = "risk_answer"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "question_id", name="uq_risk_answer_assessment_question"),
+    )
+
+    id: Mapped[uuid_pk]
+    assessment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("risk_assessment.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_question.id"))
+    answer: Mapped[Answer] = mapped_column(String(12))
+    note_ct: Mapped[bytes | None] = encrypted_column()
+    note = EncryptedText("note_ct")
+
+    assessment: Mapped[RiskAssessment] = relationship(back_populates="answers")
+    question: Mapped[ChecklistQuestion] = relationship(lazy="joined")

@@ -1,0 +1,171 @@
+"""Checklist versions and risk assessments."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, String, cast, literal, select
+
+from emarac.agencies.models import User
+from emarac.auditing import record_event
+from emarac.cases.models import Case
+from emarac.clock import utcnow
+from emarac.extensions import db
+from emarac.protocol import policy
+from emarac.risk import rules
+from emarac.risk.checklist_seed import SECTIONS
+from emarac.risk.models import (
+    Answer,
+    ChecklistQuestion,
+    ChecklistVersion,
+    RiskAnswer,
+    RiskAssessment,
+)
+
+DEFAULT_LABEL = "eMARAC checklist 2026"
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def current_checklist() -> ChecklistVersion:
+    """The version new assessments use; the default is created from the seed once."""
+    version = db.session.scalar(select(ChecklistVersion).where(ChecklistVersion.is_current))
+    if version is not None:
+        return version
+    version = ChecklistVersion(label=DEFAULT_LABEL, published_at=utcnow(), is_current=True)
+    db.session.add(version)
+    position = 0
+    for section, (_, questions) in SECTIONS.items():
+        for question in questions:
+            position += 1
+            db.session.add(
+                ChecklistQuestion(
+                    version=version,
+                    section=section,
+                    code=question.code,
+                    text=question.text,
+                    position=position,
+                    factor=question.factor,
+                )
+            )
+    db.session.flush()
+    record_event("checklist.publish", object_type="checklist_version", object_id=version.id)
+    db.session.commit()
+    return version
+
+
+def publish_version(
+    label: str, questions: list[tuple[str, str, str, str | None]], *, by: User
+) -> ChecklistVersion:
+    """Publish a new version (section, code, text, factor); old assessments keep theirs."""
+    if not policy.may_manage_agencies(by):
+        raise NotAllowed
+    for old in db.session.scalars(select(ChecklistVersion).where(ChecklistVersion.is_current)):
+        old.is_current = False
+    version = ChecklistVersion(label=label, published_at=utcnow(), is_current=True)
+    db.session.add(version)
+    for position, (section, code, text, factor) in enumerate(questions, start=1):
+        db.session.add(
+            ChecklistQuestion(
+                version=version,
+                section=section,
+                code=code,
+                text=text,
+                position=position,
+                factor=factor,
+            )
+        )
+    db.session.flush()
+    record_event("checklist.publish", object_type="checklist_version", object_id=version.id)
+    db.session.commit()
+    return version
+
+
+@dataclass
+class AssessmentInput:
+    completed_on: date
+    victim_present: bool
+    answers: dict[uuid.UUID, Answer]
+    notes: dict[uuid.UUID, str] = field(default_factory=dict)
+    judged_level: rules.RiskLevel | None = None
+    judgement_reason: str | None = None
+
+
+def yes_count(version: ChecklistVersion, answers: dict[uuid.UUID, Answer]) -> int:
+    """Yes answers in the core section: the optional sections do not change the score."""
+    core = {q.id for q in version.questions if q.section == "core"}
+    return sum(1 for qid, a in answers.items() if qid in core and a is Answer.YES)
+
+
+def record_assessment(
+    case: Case, *, by: User, version: ChecklistVersion, data: AssessmentInput
+) -> RiskAssessment:
+    """Store a completed checklist with its score, band and judgement; commits."""
+    if not policy.may_edit_case(by, case):
+        raise NotAllowed
+    count = yes_count(version, data.answers)
+    scored = rules.risk_band(count)
+    final = rules.final_level(count, data.judged_level)  # raises JudgementError if lowering
+    if data.judged_level is not None and not (data.judgement_reason or "").strip():
+        raise ValueError("a professional judgement needs a written reason")
+    assessment = RiskAssessment(
+        case_id=case.id,
+        version_id=version.id,
+        completed_by_id=by.id,
+        agency_id=by.agency_id,
+        completed_on=data.completed_on,
+        victim_present=data.victim_present,
+        yes_count=count,
+        scored_level=scored,
+        judged_level=data.judged_level,
+        final_level=final,
+        is_demo=by.is_demo,
+    )
+    assessment.judgement_reason = data.judgement_reason or None
+    for question in version.questions:
+        answer = data.answers.get(question.id, Answer.NOT_KNOWN)
+        row = RiskAnswer(assessment_id=assessment.id, question_id=question.id, answer=answer)
+        row.note = data.notes.get(question.id) or None
+        assessment.answers.append(row)
+    case.risk_level = final
+    db.session.add(assessment)
+    db.session.flush()
+    record_event(
+        "risk.assess",
+        object_type="risk_assessment",
+        object_id=assessment.id,
+        fields=("answers", "notes", "judged_level", "judgement_reason", "final_level"),
+        purpose=f"case {case.id}",
+    )
+    db.session.commit()
+    return assessment
+
+
+def latest_assessment(case: Case) -> RiskAssessment | None:
+    return db.session.scalar(
+        select(RiskAssessment)
+        .where(RiskAssessment.case_id == case.id)
+        .order_by(RiskAssessment.completed_on.desc(), RiskAssessment.created_at.desc())
+        .limit(1)
+    )
+
+
+def _timeline_source(case: Case) -> Select[Any]:
+    return select(
+        RiskAssessment.created_at.label("at"),
+        literal("risk_assessment").label("kind"),
+        cast(RiskAssessment.id, String).label("oid"),
+    ).where(RiskAssessment.case_id == case.id)
+
+
+def register_timeline() -> None:
+    from emarac.cases.services import TIMELINE_SOURCES, TIMELINE_TITLES
+
+    if _timeline_source not in TIMELINE_SOURCES:
+        TIMELINE_SOURCES.append(_timeline_source)
+        TIMELINE_TITLES["risk_assessment"] = "Risk checklist completed"
