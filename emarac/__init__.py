@@ -121,11 +121,25 @@ def register_blueprints(app: Flask) -> None:
     from emarac.auth.views import bp as auth_bp
     from emarac.cases.views import bp as cases_bp
     from emarac.main.views import bp as main_bp
+    from emarac.notifications.views import bp as notifications_bp
     from emarac.people.views import bp as people_bp
+    from emarac.referrals.services import register as register_repeat_detection
+    from emarac.referrals.views import bp as referrals_bp
     from emarac.risk.services import register_timeline
 
     register_timeline()
-    for bp in (main_bp, auth_bp, agencies_bp, auditlog_bp, cases_bp, people_bp):
+    register_repeat_detection()
+    blueprints = (
+        main_bp,
+        auth_bp,
+        agencies_bp,
+        auditlog_bp,
+        cases_bp,
+        people_bp,
+        referrals_bp,
+        notifications_bp,
+    )
+    for bp in blueprints:
         app.register_blueprint(bp)
 
 

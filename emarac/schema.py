@@ -20,7 +20,10 @@ def import_models() -> None:
     import emarac.cases.models  # noqa: F401
     import emarac.crypto.models  # noqa: F401
     import emarac.incidents.models  # noqa: F401
+    import emarac.meetings.models  # noqa: F401
+    import emarac.notifications.models  # noqa: F401
     import emarac.people.models  # noqa: F401
+    import emarac.referrals.models  # noqa: F401
     import emarac.risk.models  # noqa: F401
 
 

@@ -6,6 +6,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from emarac.agencies.models import Role
+from emarac.notifications.services import unread_count
 
 # (text, endpoint, roles that see it; empty = every signed-in user)
 NAV: list[tuple[str, str, tuple[Role, ...]]] = [
@@ -14,6 +15,8 @@ NAV: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Search", "people.search", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
     ("Agencies", "agencies.list_agencies", (Role.SYSTEM_ADMIN,)),
     ("Users", "agencies.index", (Role.AGENCY_ADMIN,)),
+    ("Triage", "referrals.triage", (Role.COORDINATOR,)),
+    ("Notifications", "notifications.index", ()),
     ("Audit trail", "auditlog.index", (Role.SYSTEM_ADMIN, Role.COORDINATOR)),
 ]
 
@@ -26,5 +29,8 @@ def nav_items() -> list[dict[str, object]]:
         if roles and not current_user.has_role(*roles):
             continue
         href = url_for(endpoint)
+        if endpoint == "notifications.index":
+            unread = unread_count(current_user)
+            text = f"Notifications ({unread})" if unread else text
         items.append({"text": text, "href": href, "active": request.endpoint == endpoint})
     return items

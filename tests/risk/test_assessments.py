@@ -60,11 +60,14 @@ def test_judgement_cannot_lower_sixteen_and_answers_are_kept(client, login_as, d
     user = login_as("practitioner")
     case = Cases(db, make).open(by=user)
     data = answers_with(risk.current_checklist(), 16) | {
-        "judged_level": "medium", "judgement_reason": "Feels lower", "n_weapons": "Kept note"}
+        "judged_level": "medium",
+        "judgement_reason": "Feels lower",
+        "n_weapons": "Kept note",
+    }
     page = client.post(f"/cases/{case.id}/risk/new", data=data).get_data(as_text=True)
     assert "cannot lower the level below high" in page
     assert 'value="Kept note"' in page
-    assert "Yes answers so far: <span id=\"yes-count\" data-testid=\"yes-count\">16</span>" in page
+    assert 'Yes answers so far: <span id="yes-count" data-testid="yes-count">16</span>' in page
     assert db.session.scalar(select(RiskAssessment)) is None
 
 
@@ -74,9 +77,11 @@ def test_a_new_version_leaves_old_assessments_alone(client, login_as, db, make, 
     case = Cases(db, make).open(by=user)
     old = risk.current_checklist()
     client.post(f"/cases/{case.id}/risk/new", data=answers_with(old, 5))
-    new = risk.publish_version("Area version 2", [
-        ("core", f"item_{i}", f"Synthetic question {i}?", None) for i in range(1, 21)
-    ], by=admin)
+    new = risk.publish_version(
+        "Area version 2",
+        [("core", f"item_{i}", f"Synthetic question {i}?", None) for i in range(1, 21)],
+        by=admin,
+    )
     assert risk.current_checklist().id == new.id
     first = db.session.scalar(select(RiskAssessment))
     assert first.version_id == old.id

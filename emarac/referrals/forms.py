@@ -1,0 +1,100 @@
+"""Referral and triage forms."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from emarac.forms import BaseForm
+from emarac.referrals.models import Consent
+from emarac.risk.rules import Criterion
+from emarac.widgets import DateInput
+
+CRITERIA = [
+    (Criterion.VISIBLE_HIGH_RISK.value, "Visible high risk: 14 or more yes answers"),
+    (Criterion.PROFESSIONAL_JUDGEMENT.value, "Professional judgement"),
+    (
+        Criterion.POTENTIAL_ESCALATION.value,
+        "Potential escalation: 3 or more incidents in 12 months",
+    ),
+    (Criterion.REPEAT.value, "Repeat: further abuse within 12 months of the last referral"),
+]
+
+
+class ReferralForm(BaseForm):
+    criteria = SelectMultipleField(
+        "Referral criteria",
+        widget=GovCheckboxesInput(),
+        description="Criteria the case already meets are ticked and cannot be removed",
+        choices=CRITERIA,
+        validators=[Optional()],
+    )
+    judgement_reason = TextAreaField(
+        "Reason for professional judgement", widget=GovTextArea(), validators=[Length(max=5000)]
+    )
+    consent = RadioField(
+        "Consent",
+        widget=GovRadioInput(),
+        choices=[(c.value, c.label) for c in Consent],
+        validators=[DataRequired("Select the consent position")],
+    )
+    consent_reason = TextAreaField(
+        "If consent was overridden: why", widget=GovTextArea(), validators=[Length(max=2000)]
+    )
+    consent_decided_by = StringField(
+        "If consent was overridden: who decided",
+        widget=GovTextInput(),
+        validators=[Length(max=200)],
+    )
+    risks = TextAreaField(
+        "The risks, in your words",
+        widget=GovTextArea(),
+        validators=[DataRequired("Describe the risks in your own words"), Length(max=10000)],
+    )
+    safety_measures = TextAreaField(
+        "Safety measures already in place", widget=GovTextArea(), validators=[Length(max=10000)]
+    )
+    has_idva = BooleanField("The victim already has an IDVA", widget=GovCheckboxInput())
+    refer_to_idva = BooleanField(
+        "Refer to the IDVA service at the same time", widget=GovCheckboxInput()
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class AcceptForm(BaseForm):
+    meeting_id = SelectField("Meeting", widget=GovSelect(), choices=[], validators=[Optional()])
+    new_meeting_on = DateField(
+        "Or a new meeting on",
+        widget=DateInput(),
+        format="%d %m %Y",
+        description="For example, 14 12 2026",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Accept onto the meeting", widget=GovSubmitInput())
+
+
+class ReturnForm(BaseForm):
+    reason = TextAreaField(
+        "Why is it being returned?",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter why the referral is being returned"), Length(max=2000)],
+    )
+    submit = SubmitField("Return to the referrer", widget=GovSubmitInput())

@@ -1,0 +1,326 @@
+"""Referral to MARAC, triage by the coordinator, and repeat detection.
+
+A repeat is any new incident for a victim within 12 months of their last
+referral (rules.is_repeat); the system flags the case and notifies the owning
+agency, the IDVA service and the area's coordinators, so nobody has to
+"flag and tag" their own files by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import select
+
+from emarac.agencies.models import Agency, AgencyKind, Role, User
+from emarac.auditing import record_event
+from emarac.cases.models import Case, CaseStatus
+from emarac.clock import today, utcnow
+from emarac.extensions import db
+from emarac.incidents.models import Incident
+from emarac.meetings.models import Meeting
+from emarac.notifications import services as notify
+from emarac.protocol import policy
+from emarac.referrals.models import Consent, Referral, ReferralStatus
+from emarac.risk import rules
+from emarac.risk.services import latest_assessment
+
+
+class NotAllowed(Exception):
+    pass
+
+
+class Invalid(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def last_referral_date(victim_id: uuid.UUID, *, before: date | None = None) -> date | None:
+    query = (
+        select(Referral.submitted_on)
+        .join(Case, Case.id == Referral.case_id)
+        .where(Case.victim_id == victim_id, Referral.status != ReferralStatus.DUPLICATE)
+        .order_by(Referral.submitted_on.desc())
+        .limit(1)
+    )
+    if before is not None:
+        query = query.where(Referral.submitted_on <= before)
+    return db.session.scalar(query)
+
+
+def criteria_for(case: Case, *, on: date | None = None) -> set[rules.Criterion]:
+    """The criteria the case meets today, from its checklist, incidents and referrals."""
+    on = on or today()
+    assessment = latest_assessment(case)
+    dates = [
+        d.date()
+        for d in db.session.scalars(
+            select(Incident.occurred_at).where(Incident.victim_id == case.victim_id)
+        )
+    ]
+    judged = (
+        rules.RiskLevel(assessment.judged_level) if assessment and assessment.judged_level else None
+    )
+    return rules.criteria_met(
+        on=on,
+        yes_count=assessment.yes_count if assessment else None,
+        judged=judged,
+        incident_dates=dates,
+        last_referral=last_referral_date(case.victim_id, before=on),
+    )
+
+
+@dataclass
+class ReferralInput:
+    criteria: set[rules.Criterion]
+    consent: Consent
+    risks: str
+    safety_measures: str
+    consent_reason: str | None = None
+    consent_decided_by: str | None = None
+    judgement_reason: str | None = None
+    has_idva: bool = False
+    refer_to_idva: bool = False
+
+
+def check(data: ReferralInput, *, automatic: set[rules.Criterion]) -> None:
+    """The rules a referral's answers must keep; raises Invalid naming the field."""
+    if not automatic <= data.criteria:
+        raise Invalid("criteria", "Criteria the case meets cannot be removed")
+    if not data.criteria:
+        raise Invalid(
+            "criteria", "Select the criteria the case meets, or use professional judgement"
+        )
+    if rules.Criterion.PROFESSIONAL_JUDGEMENT in data.criteria and not data.judgement_reason:
+        raise Invalid("judgement_reason", "Enter the reason for your professional judgement")
+    if data.consent is Consent.OVERRIDDEN and not (data.consent_reason and data.consent_decided_by):
+        raise Invalid("consent_reason", "Enter why consent was overridden and who decided")
+    if not data.risks.strip():
+        raise Invalid("risks", "Describe the risks in your own words")
+
+
+def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
+    """Refer a case to its area's MARAC; commits. Suspended agencies cannot refer."""
+    if not by.agency.may_hold_accounts or not policy.may_view_case(by, case):
+        raise NotAllowed
+    automatic = criteria_for(case)
+    check(data, automatic=automatic)
+    assessment = latest_assessment(case)
+    repeat = rules.Criterion.REPEAT in data.criteria
+    referral = Referral(
+        case_id=case.id,
+        area_id=case.area_id,
+        referring_agency_id=by.agency_id,
+        referred_by_id=by.id,
+        submitted_on=today(),
+        criteria=sorted(c.value for c in data.criteria),
+        yes_count=assessment.yes_count if assessment else None,
+        is_repeat=repeat,
+        consent=data.consent,
+        has_idva=data.has_idva,
+        refer_to_idva=data.refer_to_idva,
+        is_demo=by.is_demo,
+    )
+    for name in (
+        "consent_reason",
+        "consent_decided_by",
+        "risks",
+        "safety_measures",
+        "judgement_reason",
+    ):
+        setattr(referral, name, getattr(data, name) or None)
+    case.status = CaseStatus.REFERRED
+    case.is_repeat = case.is_repeat or repeat
+    if case.referring_agency_id is None and by.agency_id != case.owning_agency_id:
+        case.referring_agency_id = by.agency_id
+    if data.refer_to_idva and case.idva_agency_id is None:
+        idva = db.session.scalar(
+            select(Agency.id).where(
+                Agency.area_id == case.area_id, Agency.kind == AgencyKind.IDVA_SERVICE
+            )
+        )
+        case.idva_agency_id = idva
+    db.session.add(referral)
+    db.session.flush()
+    record_event(
+        "referral.create",
+        object_type="referral",
+        object_id=referral.id,
+        fields=("criteria", "consent", "risks", "safety_measures"),
+        purpose=f"case {case.id}",
+    )
+    notify.to_coordinators(
+        case.area_id, case=case, kind="referral.new", text=f"New referral for {case.reference}"
+    )
+    db.session.commit()
+    return referral
+
+
+def resubmit(referral: Referral, *, by: User, data: ReferralInput) -> Referral:
+    """A returned referral, corrected by its referrer, goes back to the queue."""
+    if referral.status != ReferralStatus.RETURNED or referral.referring_agency_id != by.agency_id:
+        raise NotAllowed
+    if not by.agency.may_hold_accounts:
+        raise NotAllowed
+    check(data, automatic=criteria_for(referral.case))
+    referral.criteria = sorted(c.value for c in data.criteria)
+    referral.consent = data.consent
+    for name in (
+        "consent_reason",
+        "consent_decided_by",
+        "risks",
+        "safety_measures",
+        "judgement_reason",
+    ):
+        setattr(referral, name, getattr(data, name) or None)
+    referral.status = ReferralStatus.SUBMITTED
+    referral.submitted_on = today()
+    record_event(
+        "referral.resubmit",
+        object_type="referral",
+        object_id=referral.id,
+        fields=("criteria", "consent", "risks", "safety_measures"),
+    )
+    db.session.commit()
+    return referral
+
+
+def triage_queue(coordinator: User) -> list[Referral]:
+    """New referrals of the coordinator's area: repeats first, then oldest first."""
+    if not coordinator.has_role(Role.COORDINATOR):
+        raise NotAllowed
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(
+                Referral.area_id == coordinator.agency.area_id,
+                Referral.status == ReferralStatus.SUBMITTED,
+            )
+            .order_by(
+                sql_case((Referral.is_repeat, 0), else_=1),
+                Referral.submitted_on,
+                Referral.created_at,
+            )
+        )
+    )
+
+
+def _triageable(referral: Referral, by: User) -> None:
+    if not by.has_role(Role.COORDINATOR) or by.agency.area_id != referral.area_id:
+        raise NotAllowed
+    if referral.status != ReferralStatus.SUBMITTED:
+        raise NotAllowed
+
+
+def accept(
+    referral: Referral,
+    *,
+    by: User,
+    meeting: Meeting | None = None,
+    new_meeting_on: date | None = None,
+) -> Meeting:
+    """Accept onto a meeting of the area (an existing one, or a new one on a date)."""
+    _triageable(referral, by)
+    if meeting is None:
+        if new_meeting_on is None:
+            raise Invalid("meeting_id", "Choose a meeting or enter the date of a new one")
+        meeting = Meeting(area_id=referral.area_id, held_on=new_meeting_on)
+        db.session.add(meeting)
+        db.session.flush()
+        record_event("meeting.create", object_type="meeting", object_id=meeting.id)
+    elif meeting.area_id != referral.area_id:
+        raise NotAllowed
+    referral.status = ReferralStatus.ACCEPTED
+    referral.meeting_id = meeting.id
+    referral.triaged_by_id = by.id
+    referral.triaged_at = utcnow()
+    record_event(
+        "referral.accept",
+        object_type="referral",
+        object_id=referral.id,
+        fields=("status", "meeting_id"),
+    )
+    notify.to_agency(
+        referral.referring_agency_id,
+        case=referral.case,
+        kind="referral.accepted",
+        text=f"Referral for {referral.case.reference} accepted onto a meeting",
+    )
+    db.session.commit()
+    return meeting
+
+
+def return_to_referrer(referral: Referral, *, by: User, reason: str) -> None:
+    _triageable(referral, by)
+    if not reason.strip():
+        raise Invalid("reason", "Enter why the referral is being returned")
+    referral.status = ReferralStatus.RETURNED
+    referral.returned_reason = reason
+    referral.triaged_by_id = by.id
+    referral.triaged_at = utcnow()
+    record_event(
+        "referral.return",
+        object_type="referral",
+        object_id=referral.id,
+        fields=("status", "returned_reason"),
+    )
+    notify.to_agency(
+        referral.referring_agency_id,
+        case=referral.case,
+        kind="referral.returned",
+        text=f"Referral for {referral.case.reference} returned for correction",
+    )
+    db.session.commit()
+
+
+def mark_duplicate(referral: Referral, *, of: Referral, by: User) -> None:
+    _triageable(referral, by)
+    if of.id == referral.id or of.case.victim_id != referral.case.victim_id:
+        raise Invalid("duplicate_of", "Choose an open referral for the same victim")
+    referral.status = ReferralStatus.DUPLICATE
+    referral.duplicate_of_id = of.id
+    referral.triaged_by_id = by.id
+    referral.triaged_at = utcnow()
+    record_event(
+        "referral.duplicate",
+        object_type="referral",
+        object_id=referral.id,
+        fields=("status", "duplicate_of_id"),
+    )
+    db.session.commit()
+
+
+def flag_repeat(incident: Incident, by: User) -> None:
+    """After an incident is recorded: within 12 months of the last referral, it is a repeat."""
+    last = last_referral_date(incident.victim_id, before=incident.occurred_at.date())
+    if not rules.is_repeat(incident.occurred_at.date(), last):
+        return
+    cases = db.session.scalars(
+        select(Case).where(Case.victim_id == incident.victim_id, Case.status != CaseStatus.CLOSED)
+    ).all()
+    for case in cases:
+        case.is_repeat = True
+        record_event(
+            "case.flag_repeat",
+            object_type="marac_case",
+            object_id=case.id,
+            fields=("is_repeat",),
+            purpose=f"incident {incident.id}",
+        )
+        text = f"Repeat incident on {case.reference}: propose re-referral to MARAC"
+        notify.to_agency(case.owning_agency_id, case=case, kind="case.repeat", text=text)
+        if case.idva_agency_id is not None:
+            notify.to_agency(case.idva_agency_id, case=case, kind="case.repeat", text=text)
+        notify.to_coordinators(case.area_id, case=case, kind="case.repeat", text=text)
+
+
+def register() -> None:
+    from emarac.incidents.services import AFTER_RECORD
+
+    if flag_repeat not in AFTER_RECORD:
+        AFTER_RECORD.append(flag_repeat)

@@ -1,0 +1,241 @@
+"""Referral, triage, returned referrals, repeat detection and who is notified."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from emarac.cases.models import Case
+from emarac.notifications.models import Notification
+from emarac.referrals import services
+from emarac.referrals.models import Consent, Referral
+from emarac.risk.rules import Criterion
+from tests.cases.conftest import Cases
+from tests.conftest import sign_in
+
+FORM = {
+    "consent": "given",
+    "risks": "Synthetic description of the risks",
+    "safety_measures": "Synthetic safety plan",
+    "criteria": ["professional_judgement"],
+    "judgement_reason": "Escalating threats",
+}
+
+
+@pytest.fixture
+def area(make, clock):
+    owner_agency = make.agency(name="Area Police (test)", area="Testshire MARAC")
+    idva = make.agency(name="Area IDVA (test)", kind="idva_service", area="Testshire MARAC")
+    coordinator = make.user(
+        agency=make.agency(name="Area CSP (test)", kind="other", area="Testshire MARAC"),
+        roles=("coordinator",),
+    )
+    return {
+        "owner": make.user(agency=owner_agency),
+        "owner_colleague": make.user(agency=owner_agency),
+        "idva": make.user(agency=idva, roles=("idva",)),
+        "coordinator": coordinator,
+        "other_area": make.user(agency=make.agency(area="Elsewhere MARAC")),
+        "same_area_stranger": make.user(agency=make.agency(kind="housing", area="Testshire MARAC")),
+        "manager": make.user(agency=owner_agency, roles=("manager",)),
+    }
+
+
+def refer(db, make, user, **changes):
+    case = Cases(db, make).open(by=user)
+    fields = {
+        "criteria": {Criterion.PROFESSIONAL_JUDGEMENT},
+        "consent": Consent.GIVEN,
+        "risks": "Synthetic risks",
+        "safety_measures": "",
+        "judgement_reason": "Judged high",
+    }
+    data = services.ReferralInput(**(fields | changes))
+    return case, services.refer_case(case, by=user, data=data)
+
+
+def test_refer_then_accept_and_the_referrer_sees_it(client, app, db, make, area):
+    case = Cases(db, make).open(by=area["owner"])
+    sign_in(client, area["owner"])
+    page = client.post(f"/cases/{case.id}/refer", data=FORM).get_data(as_text=True)
+    assert "Check your referral" in page
+    response = client.post(f"/cases/{case.id}/refer", data={**FORM, "stage": "confirm"})
+    assert response.status_code == 302
+    referral = db.session.scalar(select(Referral))
+    assert db.session.get(Case, case.id).status == "referred"
+
+    coordinator = app.test_client()
+    sign_in(coordinator, area["coordinator"])
+    queue = coordinator.get("/referrals/triage").get_data(as_text=True)
+    assert case.reference in queue
+    accepted = coordinator.post(
+        f"/referrals/{referral.id}/triage",
+        data={"action": "accept", "accept-new_meeting_on": ["14", "12", "2026"]},
+    )
+    assert accepted.status_code == 302
+    status = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Accepted onto a meeting" in status
+    assert "14 December 2026" in status
+    notices = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == area["owner"].id)
+    ).all()
+    assert "referral.accepted" in notices
+
+
+def test_criteria_the_case_meets_cannot_be_removed(db, make, area):
+    case = Cases(db, make).open(by=area["owner"])
+    for days in (10, 20, 30):
+        Cases(db, make).incident(case, by=area["owner"], days_ago=days)
+    assert Criterion.POTENTIAL_ESCALATION in services.criteria_for(case)
+    with pytest.raises(services.Invalid, match="cannot be removed"):
+        services.refer_case(
+            case,
+            by=area["owner"],
+            data=services.ReferralInput(
+                criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+                consent=Consent.GIVEN,
+                risks="x",
+                safety_measures="",
+                judgement_reason="y",
+            ),
+        )
+
+
+def test_returned_referral_keeps_every_answer_for_correction(client, app, db, make, area):
+    case, referral = refer(db, make, area["owner"], safety_measures="Kept safety plan text")
+    services.return_to_referrer(referral, by=area["coordinator"], reason="Add the children")
+    sign_in(client, area["owner"])
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Returned: Add the children" in page
+    assert "Synthetic risks" in page
+    assert "Kept safety plan text" in page
+    assert "Judged high" in page
+    response = client.post(f"/referrals/{referral.id}", data={**FORM, "risks": "Corrected risks"})
+    assert response.status_code == 302
+    db.session.refresh(referral)
+    assert (referral.status, referral.risks) == ("submitted", "Corrected risks")
+
+
+def test_referral_from_a_suspended_agency_is_refused(db, make, area):
+    from emarac.agencies.services import set_protocol_status
+
+    user = area["same_area_stranger"]
+    case = Cases(db, make).open(by=user)
+    admin = make.user(roles=("system_admin",))
+    set_protocol_status(user.agency, signed_on=user.agency.isp_signed_on, suspended=True, by=admin)
+    with pytest.raises(services.NotAllowed):
+        services.refer_case(
+            case,
+            by=user,
+            data=services.ReferralInput(
+                criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+                consent=Consent.GIVEN,
+                risks="x",
+                safety_measures="",
+                judgement_reason="y",
+            ),
+        )
+
+
+def test_repeat_incident_flags_the_case_and_notifies_exactly_the_right_users(db, make, area, clock):
+    case, referral = refer(db, make, area["owner"], refer_to_idva=True)
+    assert db.session.get(Case, case.id).idva_agency_id == area["idva"].agency_id
+    before = set(db.session.scalars(select(Notification.id)))
+    clock.advance(days=30)
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-30)
+    case = db.session.get(Case, case.id)
+    assert case.is_repeat
+    notified = {
+        n.user_id
+        for n in db.session.scalars(select(Notification).where(Notification.kind == "case.repeat"))
+        if n.id not in before
+    }
+    expected = {
+        area["owner"].id,
+        area["owner_colleague"].id,
+        area["idva"].id,
+        area["coordinator"].id,
+    }
+    assert notified == expected
+    texts = db.session.scalars(select(Notification.text).where(Notification.kind == "case.repeat"))
+    assert all(t.startswith(f"Repeat incident on {case.reference}") for t in texts)
+
+
+def test_incident_a_year_and_a_day_later_is_not_a_repeat(db, make, area, clock):
+    case, referral = refer(db, make, area["owner"])
+    clock.advance(days=400)
+    # The incident helper counts back from 1 November; the referral was on 2 November.
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-367)  # day 366 after
+    assert not db.session.get(Case, case.id).is_repeat
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-366)  # day 365 after
+    assert db.session.get(Case, case.id).is_repeat
+
+
+def test_repeats_go_to_the_top_of_the_queue(db, make, area, clock):
+    first_case, first = refer(db, make, area["owner"])
+    clock.advance(days=2)
+    Cases(db, make).incident(first_case, by=area["owner"], days_ago=-2)
+    services.accept(first, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
+    _, plain = refer(db, make, area["owner"])
+    repeat = services.refer_case(
+        first_case,
+        by=area["owner"],
+        data=services.ReferralInput(
+            criteria={Criterion.REPEAT, Criterion.PROFESSIONAL_JUDGEMENT},
+            consent=Consent.GIVEN,
+            risks="again",
+            safety_measures="",
+            judgement_reason="j",
+        ),
+    )
+    queue = services.triage_queue(area["coordinator"])
+    assert [r.id for r in queue] == [repeat.id, plain.id]
+    assert repeat.is_repeat
+
+
+def test_duplicate_referral_is_merged(db, make, area):
+    case, first = refer(db, make, area["owner"])
+    second = services.refer_case(
+        case,
+        by=area["owner_colleague"],
+        data=services.ReferralInput(
+            criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+            consent=Consent.NOT_SOUGHT,
+            risks="dup",
+            safety_measures="",
+            judgement_reason="j",
+        ),
+    )
+    services.mark_duplicate(second, of=first, by=area["coordinator"])
+    assert (second.status, second.duplicate_of_id) == ("duplicate", first.id)
+
+
+def test_other_agencies_cannot_see_the_referral(client, db, make, area):
+    _, referral = refer(db, make, area["owner"])
+    sign_in(client, area["same_area_stranger"])
+    assert client.get(f"/referrals/{referral.id}").status_code == 404
+    assert client.get("/referrals/triage").status_code == 404
+
+
+def test_everything_is_audited_and_the_ledger_verifies(db, make, area, app, clock):
+    import audit
+    from emarac.auditing import checkpoint_now, ledger_table
+
+    case, referral = refer(db, make, area["owner"])
+    services.accept(
+        referral, by=area["coordinator"], new_meeting_on=date.today() + timedelta(days=9)
+    )
+    actions = set(db.session.scalars(select(ledger_table.c.action)))
+    assert {"referral.create", "referral.accept", "meeting.create"} <= actions
+    checkpoint_now()
+    settings = app.extensions["emarac.settings"]
+    with db.engine.connect() as conn:
+        result = audit.verify(
+            conn,
+            public_key=audit.load_public_key(settings.audit_public_key),
+            checkpoints=audit.FileCheckpointStore(settings.audit_checkpoint_dir).all(),
+            table=ledger_table,
+        )
+    assert result.ok, result
