@@ -142,3 +142,21 @@ class CaseChild(Base):
 
     case: Mapped[Case] = relationship(back_populates="children")
     person: Mapped[Person] = relationship()
+
+
+class CaseTransfer(Base):
+    """A case moved to another area's MARAC; its history goes with it."""
+
+    __tablename__ = "case_transfer"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id"), index=True)
+    from_area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id"))
+    to_area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id"))
+    transferred_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    reason_ct: Mapped[bytes | None] = encrypted_column()
+    reason = EncryptedText("reason_ct")
+    transferred_at: Mapped[created_at]
+
+    from_area: Mapped[Area] = relationship(foreign_keys=[from_area_id])
+    to_area: Mapped[Area] = relationship(foreign_keys=[to_area_id])

@@ -8,12 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, literal, select, union_all
+from sqlalchemy import Select, String, cast, func, literal, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from emarac.agencies.models import User
+from emarac.agencies.models import Area, User
 from emarac.auditing import record_event
-from emarac.cases.models import Case, CaseChild, CasePerpetrator, CaseSequence, Relationship
+from emarac.cases.models import (
+    Case,
+    CaseChild,
+    CasePerpetrator,
+    CaseSequence,
+    CaseTransfer,
+    Relationship,
+)
 from emarac.clock import today
 from emarac.extensions import db
 from emarac.people.models import Person
@@ -227,3 +234,60 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
 # register a source: a function of the case returning SELECT (at, kind, oid).
 TIMELINE_SOURCES: list[Callable[[Case], Select[Any]]] = []
 TIMELINE_TITLES: dict[str, str] = {}
+
+
+def transfer_case(case: Case, *, to_area_id: uuid.UUID, by: User, reason: str) -> CaseTransfer:
+    """Move a case to another area's MARAC (its coordinator decides); commits.
+
+    Everything recorded on the case (people, incidents, checklists, referrals,
+    and later minutes and actions) stays linked to it, so it travels along;
+    the new area's coordinators see it from now on, the old area's no longer.
+    """
+    if not policy.may_transfer_case(by, case):
+        raise NotAllowed
+    if to_area_id == case.area_id or db.session.get(Area, to_area_id) is None:
+        raise NotAllowed
+    if not reason.strip():
+        raise ValueError("a transfer needs a reason")
+    transfer = CaseTransfer(
+        case_id=case.id, from_area_id=case.area_id, to_area_id=to_area_id, transferred_by_id=by.id
+    )
+    transfer.reason = reason
+    case.area_id = to_area_id
+    # Referrals still waiting for triage move to the new area's queue.
+    from emarac.referrals.models import Referral, ReferralStatus
+
+    db.session.execute(
+        update(Referral)
+        .where(Referral.case_id == case.id, Referral.status == ReferralStatus.SUBMITTED)
+        .values(area_id=to_area_id)
+    )
+    db.session.add(transfer)
+    db.session.flush()
+    record_event(
+        "case.transfer",
+        object_type="marac_case",
+        object_id=case.id,
+        fields=("area_id", "reason"),
+        recipient=f"area {to_area_id}",
+    )
+    from emarac.notifications import services as notify
+
+    notify.to_coordinators(
+        to_area_id,
+        case=case,
+        kind="case.transfer_in",
+        text=f"{case.reference} transferred to your MARAC",
+    )
+    db.session.commit()
+    return transfer
+
+
+def transfers_of(case: Case) -> list[CaseTransfer]:
+    return list(
+        db.session.scalars(
+            select(CaseTransfer)
+            .where(CaseTransfer.case_id == case.id)
+            .order_by(CaseTransfer.transferred_at)
+        )
+    )

@@ -109,6 +109,8 @@ def show(case_id: uuid.UUID) -> Any:
         names = auditlog.names_for(access)
     return render_template(
         "cases/show.html",
+        transfers=services.transfers_of(case),
+        may_transfer=policy.may_transfer_case(current_user, case),
         case=case,
         restricted=restricted,
         entries=entries,
@@ -240,3 +242,31 @@ def assess(case_id: uuid.UUID) -> Any:
     return render_template(
         "cases/assess.html", case=case, form=form, version=version, yes_count=form.core_yes()
     )
+
+
+@bp.route("/<uuid:case_id>/transfer", methods=["GET", "POST"])
+@login_required
+def transfer(case_id: uuid.UUID) -> Any:
+    from sqlalchemy import select
+
+    from emarac.agencies.models import Area
+    from emarac.cases.forms import TransferForm
+
+    case = _case_or_404(case_id)
+    if not policy.may_transfer_case(current_user, case):
+        abort(404)
+    form = TransferForm()
+    areas = db.session.execute(
+        select(Area.id, Area.name).where(Area.id != case.area_id).order_by(Area.name)
+    ).all()
+    form.to_area.choices = [("", "Choose an area")] + [(str(i), n) for i, n in areas]
+    if form.validate_on_submit():
+        services.transfer_case(
+            case,
+            to_area_id=uuid.UUID(form.to_area.data),
+            by=current_user,
+            reason=form.reason.data or "",
+        )
+        flash(f"{case.reference} transferred", "success")
+        return redirect(url_for("cases.index"))
+    return render_template("cases/transfer.html", case=case, form=form)

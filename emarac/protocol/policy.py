@@ -214,3 +214,13 @@ def may_see_access_log(actor: User | None, case: Any) -> bool:
     if actor.agency_id == case.owning_agency_id:
         return True
     return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == case.area_id
+
+
+def may_transfer_case(actor: User | None, case: Any) -> bool:
+    """The coordinator of the case's current area moves it to another area's MARAC."""
+    return (
+        may_view_case(actor, case)
+        and actor is not None
+        and actor.has_role(Role.COORDINATOR)
+        and actor.agency.area_id == case.area_id
+    )

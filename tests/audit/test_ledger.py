@@ -147,8 +147,6 @@ def test_events_need_a_namespaced_action():
 
 
 def test_twenty_concurrent_writers_give_one_unbroken_chain(ledger):
-    if ledger.engine.dialect.name != "postgresql":
-        pytest.skip("concurrency is the production database's job; SQLite serialises writers")
     errors: list[BaseException] = []
 
     def writer() -> None:

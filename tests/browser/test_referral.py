@@ -10,10 +10,13 @@ from tests.conftest import DEFAULT_PASSWORD
 def test_practitioner_refers_and_the_coordinator_accepts(ui, make, live_app, browser):
     from emarac.extensions import db
 
-    practitioner = make.user(agency=make.agency(name="Hillside Police (test)",
-                                                area="Testshire MARAC"))
-    coordinator = make.user(agency=make.agency(name="Testshire CSP (test)", kind="other",
-                                               area="Testshire MARAC"), roles=("coordinator",))
+    practitioner = make.user(
+        agency=make.agency(name="Hillside Police (test)", area="Testshire MARAC")
+    )
+    coordinator = make.user(
+        agency=make.agency(name="Testshire CSP (test)", kind="other", area="Testshire MARAC"),
+        roles=("coordinator",),
+    )
     case = Cases(db, make).open(by=practitioner)
     page = ui.page
 

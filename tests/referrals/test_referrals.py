@@ -239,3 +239,34 @@ def test_everything_is_audited_and_the_ledger_verifies(db, make, area, app, cloc
             table=ledger_table,
         )
     assert result.ok, result
+
+
+def test_transfer_moves_the_case_and_its_history_to_another_area(client, db, make, area):
+    from emarac.cases import services as case_services
+    from emarac.cases.services import transfer_case
+
+    case, referral = refer(db, make, area["owner"])
+    Cases(db, make).incident(case, by=area["owner"])
+    new_coordinator = make.user(
+        agency=make.agency(kind="other", area="Elsewhere MARAC"), roles=("coordinator",)
+    )
+    with pytest.raises(case_services.NotAllowed):
+        transfer_case(
+            case, to_area_id=new_coordinator.agency.area_id, by=area["owner"], reason="moved"
+        )
+    transfer_case(
+        case,
+        to_area_id=new_coordinator.agency.area_id,
+        by=area["coordinator"],
+        reason="Victim moved to a refuge in the other area",
+    )
+    db.session.refresh(referral)
+    assert referral.area_id == new_coordinator.agency.area_id  # into the new triage queue
+    assert [r.id for r in services.triage_queue(new_coordinator)] == [referral.id]
+    sign_in(client, new_coordinator)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Transferred from Testshire MARAC" in page
+    assert "Incident recorded by" in page  # the history came along
+    old = client.application.test_client()
+    sign_in(old, area["coordinator"])
+    assert old.get(f"/cases/{case.id}").status_code == 404
