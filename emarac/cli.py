@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -105,6 +106,29 @@ def create_user(
     click.echo(f"Created user {user.id}")
     click.echo("Add this to an authenticator app now; it is not shown again:")
     click.echo(totp.provisioning_uri(secret, user.email))
+
+
+@emarac_cli.command("publish-checklist")
+@click.argument("label")
+@click.argument("questions_file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def publish_checklist(label: str, questions_file: Any) -> None:
+    """Publish a new risk checklist version from a JSON list of questions.
+
+    Each item: {"section": "core|stalking|honour", "code": "...", "text": "...",
+    "factor": null or a factor name}. Old assessments keep their own version.
+    """
+    import json
+
+    from emarac.risk.services import publish_version
+
+    try:
+        items = json.load(questions_file)
+        questions = [(q["section"], q["code"], q["text"], q.get("factor")) for q in items]
+        version = publish_version(label, questions, by=None)
+    except (ValueError, KeyError, TypeError) as problem:
+        raise click.ClickException(f"Not published: {problem}") from problem
+    click.echo(f"Published checklist {version.label} with {len(questions)} questions")
 
 
 @emarac_cli.command("demo")

@@ -183,3 +183,29 @@ def _settings_from(env: dict[str, str]):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def test_publish_checklist_version(operator_env, tmp_path):
+    import json
+
+    path = tmp_path / "checklist.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "section": "core",
+                    "code": "c1",
+                    "text": "Synthetic question one?",
+                    "factor": None,
+                },
+                {"section": "stalking", "code": "s1", "text": "Synthetic stalking question?"},
+            ]
+        )
+    )
+    result = flask(operator_env, "emarac", "publish-checklist", "Area version 3", str(path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "with 2 questions" in result.stdout
+    path.write_text(json.dumps([{"section": "other", "code": "x", "text": "?"}]))
+    bad = flask(operator_env, "emarac", "publish-checklist", "Broken", str(path))
+    assert bad.returncode != 0
+    assert "sections are core, stalking or honour" in bad.stderr

@@ -60,11 +60,18 @@ def current_checklist() -> ChecklistVersion:
 
 
 def publish_version(
-    label: str, questions: list[tuple[str, str, str, str | None]], *, by: User
+    label: str, questions: list[tuple[str, str, str, str | None]], *, by: User | None
 ) -> ChecklistVersion:
-    """Publish a new version (section, code, text, factor); old assessments keep theirs."""
-    if not policy.may_manage_agencies(by):
+    """Publish a new version (section, code, text, factor); old assessments keep theirs.
+
+    ``by`` is a system administrator, or None for the operator command on the server.
+    """
+    if by is not None and not policy.may_manage_agencies(by):
         raise NotAllowed
+    if not questions or len({code for _, code, _, _ in questions}) != len(questions):
+        raise ValueError("a checklist needs questions with distinct codes")
+    if any(section not in {"core", "stalking", "honour"} for section, _, _, _ in questions):
+        raise ValueError("sections are core, stalking or honour")
     for old in db.session.scalars(select(ChecklistVersion).where(ChecklistVersion.is_current)):
         old.is_current = False
     version = ChecklistVersion(label=label, published_at=utcnow(), is_current=True)
