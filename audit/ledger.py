@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from audit.encoding import GENESIS_HASH, body, encode_fields
+from audit.encoding import GENESIS_HASH, HASHED_COLUMNS, body, encode_fields
 
 # One fixed key for pg_advisory_xact_lock: every append takes it, so appends
 # are serialised and each one reads the true head. The lock is released at
@@ -98,26 +98,7 @@ def record(target: Connection | Session, event: AuditEvent, *, table: Table) -> 
         event.request_id,
         event.client_addr,
     )
-    row = dict(
-        zip(
-            (
-                "seq",
-                "occurred_at",
-                "user_id",
-                "agency_id",
-                "action",
-                "object_type",
-                "object_id",
-                "fields",
-                "purpose",
-                "recipient",
-                "request_id",
-                "client_addr",
-            ),
-            values,
-            strict=True,
-        )
-    )
+    row: dict[str, object] = dict(zip(HASHED_COLUMNS, values, strict=True))
     row["prev_hash"] = prev_hash
     row["hash"] = hash_row(prev_hash, values)
     conn.execute(insert(table).values(**row))

@@ -253,3 +253,20 @@ def login_as(client: FlaskClient, make: Factory) -> Callable[..., Any]:
         return user
 
     return _login
+
+
+def assert_ledger_verifies(app: Flask, db: Any) -> None:
+    """Sign a checkpoint now and check the whole audit chain against it."""
+    import audit
+    from emarac.auditing import checkpoint_now, ledger_table
+
+    checkpoint_now()
+    settings = app.extensions["emarac.settings"]
+    with db.engine.connect() as conn:
+        result = audit.verify(
+            conn,
+            public_key=audit.load_public_key(settings.audit_public_key),
+            checkpoints=audit.FileCheckpointStore(settings.audit_checkpoint_dir).all(),
+            table=ledger_table,
+        )
+    assert result.ok, result

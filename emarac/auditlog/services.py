@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
 
+from audit.encoding import HASHED_COLUMNS
 from emarac.agencies.models import Agency, User
 from emarac.auditing import ledger_table, record_event
 from emarac.extensions import db
@@ -112,20 +113,8 @@ def _uuid(value: object) -> object:
         return None
 
 
-CSV_COLUMNS = [
-    "seq",
-    "occurred_at",
-    "user_id",
-    "agency_id",
-    "action",
-    "object_type",
-    "object_id",
-    "fields",
-    "purpose",
-    "recipient",
-    "request_id",
-    "client_addr",
-]
+# The ledger's own columns, in its canonical order (hashes are not exported).
+CSV_COLUMNS = list(HASHED_COLUMNS)
 
 
 def export_csv(actor: User, flt: AuditFilter) -> str:

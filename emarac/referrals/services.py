@@ -217,6 +217,30 @@ def _triageable(referral: Referral, by: User) -> None:
         raise NotAllowed
 
 
+def _decide(
+    referral: Referral,
+    *,
+    by: User,
+    status: ReferralStatus,
+    action: str,
+    fields: tuple[str, ...],
+    notice: str | None,
+) -> None:
+    """Record a triage decision, audit it, tell the referrer, commit."""
+    referral.status = status
+    referral.triaged_by_id = by.id
+    referral.triaged_at = utcnow()
+    record_event(action, object_type="referral", object_id=referral.id, fields=fields)
+    if notice is not None:
+        notify.to_agency(
+            referral.referring_agency_id,
+            case=referral.case,
+            kind=f"referral.{status.value}",
+            text=f"Referral for {referral.case.reference} {notice}",
+        )
+    db.session.commit()
+
+
 def accept(
     referral: Referral,
     *,
@@ -235,23 +259,15 @@ def accept(
         record_event("meeting.create", object_type="meeting", object_id=meeting.id)
     elif meeting.area_id != referral.area_id:
         raise NotAllowed
-    referral.status = ReferralStatus.ACCEPTED
     referral.meeting_id = meeting.id
-    referral.triaged_by_id = by.id
-    referral.triaged_at = utcnow()
-    record_event(
-        "referral.accept",
-        object_type="referral",
-        object_id=referral.id,
+    _decide(
+        referral,
+        by=by,
+        status=ReferralStatus.ACCEPTED,
+        action="referral.accept",
         fields=("status", "meeting_id"),
+        notice="accepted onto a meeting",
     )
-    notify.to_agency(
-        referral.referring_agency_id,
-        case=referral.case,
-        kind="referral.accepted",
-        text=f"Referral for {referral.case.reference} accepted onto a meeting",
-    )
-    db.session.commit()
     return meeting
 
 
@@ -259,40 +275,30 @@ def return_to_referrer(referral: Referral, *, by: User, reason: str) -> None:
     _triageable(referral, by)
     if not reason.strip():
         raise Invalid("reason", "Enter why the referral is being returned")
-    referral.status = ReferralStatus.RETURNED
     referral.returned_reason = reason
-    referral.triaged_by_id = by.id
-    referral.triaged_at = utcnow()
-    record_event(
-        "referral.return",
-        object_type="referral",
-        object_id=referral.id,
+    _decide(
+        referral,
+        by=by,
+        status=ReferralStatus.RETURNED,
+        action="referral.return",
         fields=("status", "returned_reason"),
+        notice="returned for correction",
     )
-    notify.to_agency(
-        referral.referring_agency_id,
-        case=referral.case,
-        kind="referral.returned",
-        text=f"Referral for {referral.case.reference} returned for correction",
-    )
-    db.session.commit()
 
 
 def mark_duplicate(referral: Referral, *, of: Referral, by: User) -> None:
     _triageable(referral, by)
     if of.id == referral.id or of.case.victim_id != referral.case.victim_id:
         raise Invalid("duplicate_of", "Choose an open referral for the same victim")
-    referral.status = ReferralStatus.DUPLICATE
     referral.duplicate_of_id = of.id
-    referral.triaged_by_id = by.id
-    referral.triaged_at = utcnow()
-    record_event(
-        "referral.duplicate",
-        object_type="referral",
-        object_id=referral.id,
+    _decide(
+        referral,
+        by=by,
+        status=ReferralStatus.DUPLICATE,
+        action="referral.duplicate",
         fields=("status", "duplicate_of_id"),
+        notice=None,
     )
-    db.session.commit()
 
 
 def flag_repeat(incident: Incident, by: User) -> None:

@@ -12,6 +12,7 @@ from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.incidents.models import Incident
 from emarac.people import services as people
 from emarac.people.models import Person
+from tests.conftest import assert_ledger_verifies
 
 
 class QueryCounter:
@@ -90,9 +91,6 @@ def test_similar_people_are_offered(make, cases, clock, db):
 
 
 def test_merge_keeps_every_link_is_audited_and_can_be_undone(make, cases, clock, db, app):
-    import audit
-    from emarac.auditing import checkpoint_now
-
     agency = make.agency()
     owner = make.user(agency=agency)
     coordinator = make.user(agency=agency, roles=("coordinator",))
@@ -129,16 +127,7 @@ def test_merge_keeps_every_link_is_audited_and_can_be_undone(make, cases, clock,
     )
     assert db.session.get(Case, second.id).victim_id == gone.id
 
-    checkpoint_now()
-    settings = app.extensions["emarac.settings"]
-    with db.engine.connect() as conn:
-        result = audit.verify(
-            conn,
-            public_key=audit.load_public_key(settings.audit_public_key),
-            checkpoints=audit.FileCheckpointStore(settings.audit_checkpoint_dir).all(),
-            table=ledger_table,
-        )
-    assert result.ok, result
+    assert_ledger_verifies(app, db)
 
 
 def test_only_coordinators_merge_and_not_after_30_days(make, cases, clock, db):

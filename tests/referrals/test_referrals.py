@@ -13,7 +13,7 @@ from emarac.referrals import services
 from emarac.referrals.models import Consent, Referral
 from emarac.risk.rules import Criterion
 from tests.cases.conftest import Cases
-from tests.conftest import sign_in
+from tests.conftest import assert_ledger_verifies, sign_in
 
 FORM = {
     "consent": "given",
@@ -220,8 +220,7 @@ def test_other_agencies_cannot_see_the_referral(client, db, make, area):
 
 
 def test_everything_is_audited_and_the_ledger_verifies(db, make, area, app, clock):
-    import audit
-    from emarac.auditing import checkpoint_now, ledger_table
+    from emarac.auditing import ledger_table
 
     case, referral = refer(db, make, area["owner"])
     services.accept(
@@ -229,16 +228,7 @@ def test_everything_is_audited_and_the_ledger_verifies(db, make, area, app, cloc
     )
     actions = set(db.session.scalars(select(ledger_table.c.action)))
     assert {"referral.create", "referral.accept", "meeting.create"} <= actions
-    checkpoint_now()
-    settings = app.extensions["emarac.settings"]
-    with db.engine.connect() as conn:
-        result = audit.verify(
-            conn,
-            public_key=audit.load_public_key(settings.audit_public_key),
-            checkpoints=audit.FileCheckpointStore(settings.audit_checkpoint_dir).all(),
-            table=ledger_table,
-        )
-    assert result.ok, result
+    assert_ledger_verifies(app, db)
 
 
 def test_transfer_moves_the_case_and_its_history_to_another_area(client, db, make, area):
