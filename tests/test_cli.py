@@ -209,3 +209,19 @@ def test_publish_checklist_version(operator_env, tmp_path):
     bad = flask(operator_env, "emarac", "publish-checklist", "Broken", str(path))
     assert bad.returncode != 0
     assert "sections are core, stalking or honour" in bad.stderr
+
+
+def test_keys_status_and_rotate_commands(operator_env):
+    flask(operator_env, "emarac", "keys", "init")
+    assert flask(operator_env, "emarac", "demo").returncode == 0
+    before = flask(operator_env, "emarac", "keys", "status")
+    assert before.returncode == 0
+    rotated = flask(operator_env, "emarac", "keys", "rotate", "--batch-size", "200")
+    assert rotated.returncode == 0, rotated.stderr[-2000:]
+    assert "Rotation to key 2 complete" in rotated.stdout
+    after = flask(operator_env, "emarac", "keys", "status")
+    assert "retired" in after.stdout
+    code = flask(
+        operator_env, "emarac", "demo-code", "practitioner.demoshire-police@demo.emarac.invalid"
+    )
+    assert code.returncode == 0  # the TOTP secret still decrypts under the new key

@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import select
 
 from emarac.agencies.models import Agency, AgencyKind, Role, User
 from emarac.auditing import record_event
@@ -326,7 +327,25 @@ def flag_repeat(incident: Incident, by: User) -> None:
 
 
 def register() -> None:
+    """Hook repeat detection into incidents, and referrals into the case timeline."""
     from emarac.incidents.services import AFTER_RECORD
 
     if flag_repeat not in AFTER_RECORD:
         AFTER_RECORD.append(flag_repeat)
+    register_timeline()
+
+
+def _timeline_source(case: Case) -> Any:
+    return select(
+        Referral.created_at.label("at"),
+        literal("referral").label("kind"),
+        cast(Referral.id, String).label("oid"),
+    ).where(Referral.case_id == case.id)
+
+
+def register_timeline() -> None:
+    from emarac.cases.services import TIMELINE_SOURCES, TIMELINE_TITLES
+
+    if _timeline_source not in TIMELINE_SOURCES:
+        TIMELINE_SOURCES.append(_timeline_source)
+        TIMELINE_TITLES["referral"] = "Referred to MARAC"

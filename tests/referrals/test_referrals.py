@@ -75,6 +75,7 @@ def test_refer_then_accept_and_the_referrer_sees_it(client, app, db, make, area)
         data={"action": "accept", "accept-new_meeting_on": ["14", "12", "2026"]},
     )
     assert accepted.status_code == 302
+    assert "Referred to MARAC" in client.get(f"/cases/{case.id}").get_data(as_text=True)
     status = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
     assert "Accepted onto a meeting" in status
     assert "14 December 2026" in status
