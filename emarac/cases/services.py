@@ -160,7 +160,10 @@ def visible_cases(actor: User, *, page: int = 1, per_page: int = 25) -> tuple[li
     query = select(Case).where(policy.case_filter(actor))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.order_by(Case.created_at.desc()).limit(per_page).offset((page - 1) * per_page)
+        query.options(joinedload(Case.owning_agency))
+        .order_by(Case.created_at.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return list(rows), total
 

@@ -224,3 +224,16 @@ def may_transfer_case(actor: User | None, case: Any) -> bool:
         and actor.has_role(Role.COORDINATOR)
         and actor.agency.area_id == case.area_id
     )
+
+
+def may_view_referral(actor: User | None, referral: Any) -> bool:
+    """The referring agency and the coordinators of the referral's area."""
+    if not _usable(actor) or actor is None or referral is None:
+        return False
+    if actor.agency_id == referral.referring_agency_id and actor.has_role(*CASE_CONTENT_ROLES):
+        return True
+    return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == referral.area_id
+
+
+def may_triage(actor: User | None) -> bool:
+    return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)

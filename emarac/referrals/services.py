@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, literal, select
 from sqlalchemy import case as sql_case
+from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, AgencyKind, Role, User
 from emarac.auditing import record_event
@@ -193,7 +194,7 @@ def resubmit(referral: Referral, *, by: User, data: ReferralInput) -> Referral:
 
 def triage_queue(coordinator: User) -> list[Referral]:
     """New referrals of the coordinator's area: repeats first, then oldest first."""
-    if not coordinator.has_role(Role.COORDINATOR):
+    if not policy.may_triage(coordinator):
         raise NotAllowed
     return list(
         db.session.scalars(
@@ -202,6 +203,7 @@ def triage_queue(coordinator: User) -> list[Referral]:
                 Referral.area_id == coordinator.agency.area_id,
                 Referral.status == ReferralStatus.SUBMITTED,
             )
+            .options(selectinload(Referral.case), selectinload(Referral.referring_agency))
             .order_by(
                 sql_case((Referral.is_repeat, 0), else_=1),
                 Referral.submitted_on,

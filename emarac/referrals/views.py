@@ -9,11 +9,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from emarac.agencies.models import Role
 from emarac.auditing import record_event
 from emarac.cases import services as case_services
 from emarac.extensions import db
 from emarac.meetings.models import Meeting, MeetingStatus
+from emarac.protocol import policy
 from emarac.referrals import services
 from emarac.referrals.forms import AcceptForm, ReferralForm, ReturnForm
 from emarac.referrals.models import Consent, Referral, ReferralStatus
@@ -72,13 +72,7 @@ def refer(case_id: uuid.UUID) -> Any:
 
 def _referral_or_404(referral_id: uuid.UUID) -> Referral:
     referral = db.session.get(Referral, referral_id)
-    if referral is None:
-        abort(404)
-    is_referrer = referral.referring_agency_id == current_user.agency_id
-    is_coordinator = (
-        current_user.has_role(Role.COORDINATOR) and current_user.agency.area_id == referral.area_id
-    )
-    if not (is_referrer or is_coordinator):
+    if referral is None or not policy.may_view_referral(current_user, referral):
         record_event("access.denied", object_type="referral", object_id=referral_id)
         db.session.commit()
         abort(404)
@@ -137,7 +131,7 @@ def show(referral_id: uuid.UUID) -> Any:
 @bp.route("/referrals/triage")
 @login_required
 def triage() -> Any:
-    if not current_user.has_role(Role.COORDINATOR):
+    if not policy.may_triage(current_user):
         abort(404)
     queue = services.triage_queue(current_user)
     record_event("referral.triage_view", object_type="referral", fields=("status",))
@@ -161,7 +155,7 @@ def _meetings() -> list[Meeting]:
 @bp.route("/referrals/<uuid:referral_id>/triage", methods=["GET", "POST"])
 @login_required
 def decide(referral_id: uuid.UUID) -> Any:
-    if not current_user.has_role(Role.COORDINATOR):
+    if not policy.may_triage(current_user):
         abort(404)
     referral = _referral_or_404(referral_id)
     accept_form = AcceptForm(prefix="accept")
