@@ -121,6 +121,8 @@ def register_blueprints(app: Flask) -> None:
     from emarac.auth.views import bp as auth_bp
     from emarac.cases.views import bp as cases_bp
     from emarac.main.views import bp as main_bp
+    from emarac.meetings.services import register as register_meeting_access
+    from emarac.meetings.views import bp as meetings_bp
     from emarac.notifications.views import bp as notifications_bp
     from emarac.people.views import bp as people_bp
     from emarac.referrals.services import register as register_repeat_detection
@@ -129,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
 
     register_timeline()
     register_repeat_detection()
+    register_meeting_access()
     blueprints = (
         main_bp,
         auth_bp,
@@ -137,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         people_bp,
         referrals_bp,
+        meetings_bp,
         notifications_bp,
     )
     for bp in blueprints:

@@ -6,10 +6,11 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from emarac.agencies.models import Area
+from emarac.agencies.models import Agency, Area
+from emarac.cases.models import Case
 from emarac.models_base import Base, created_at, uuid_pk
 
 
@@ -31,7 +32,57 @@ class Meeting(Base):
     created_at: Mapped[created_at]
 
     area: Mapped[Area] = relationship()
+    invites: Mapped[list[MeetingInvite]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    items: Mapped[list[AgendaItem]] = relationship(
+        cascade="all, delete-orphan", order_by="AgendaItem.position", lazy="selectin"
+    )
+
+    @property
+    def is_released(self) -> bool:
+        return self.status != MeetingStatus.PLANNED
 
     @property
     def title(self) -> str:
         return f"{self.area.name}, {self.held_on:%-d %B %Y}"
+
+
+class MeetingInvite(Base):
+    """An agency invited to a meeting; after agenda release it may research its cases."""
+
+    __tablename__ = "meeting_invite"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "agency_id", name="uq_meeting_invite_meeting_agency"),
+    )
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class AgendaItem(Base):
+    """A case on a meeting's agenda, in the order the coordinator set."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "case_id", name="uq_agenda_item_meeting_case"),
+    )
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id"), index=True)
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referral.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    from_area: Mapped[str | None] = mapped_column(
+        String(120), comment="set when the case was transferred in"
+    )
+
+    case: Mapped[Case] = relationship(lazy="selectin")

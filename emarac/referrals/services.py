@@ -24,6 +24,7 @@ from emarac.clock import today, utcnow
 from emarac.extensions import db
 from emarac.incidents.models import Incident
 from emarac.meetings.models import Meeting
+from emarac.meetings.services import invite_core_members
 from emarac.notifications import services as notify
 from emarac.protocol import policy
 from emarac.referrals.models import Consent, Referral, ReferralStatus
@@ -259,6 +260,7 @@ def accept(
         meeting = Meeting(area_id=referral.area_id, held_on=new_meeting_on)
         db.session.add(meeting)
         db.session.flush()
+        invite_core_members(meeting)
         record_event("meeting.create", object_type="meeting", object_id=meeting.id)
     elif meeting.area_id != referral.area_id:
         raise NotAllowed

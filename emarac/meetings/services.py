@@ -1,0 +1,154 @@
+"""Meetings: creating them, the agenda built from accepted referrals, releasing it.
+
+Releasing the agenda opens its cases to the invited agencies for research,
+through a grant the access policy adds (``policy.add_case_grant``), until each
+case closes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import ColumnElement, select
+
+from emarac.agencies.models import Agency, Role, User
+from emarac.auditing import record_event
+from emarac.cases.models import Case, CaseStatus, CaseTransfer
+from emarac.extensions import db
+from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, MeetingStatus
+from emarac.notifications import services as notify
+from emarac.protocol import policy
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def _coordinator_of(by: User, area_id: uuid.UUID) -> None:
+    if not by.has_role(Role.COORDINATOR) or by.agency.area_id != area_id:
+        raise NotAllowed
+
+
+def create_meeting(*, by: User, held_on: date) -> Meeting:
+    """A meeting of the coordinator's area; the area's active agencies are invited."""
+    _coordinator_of(by, by.agency.area_id)
+    meeting = Meeting(area_id=by.agency.area_id, held_on=held_on)
+    db.session.add(meeting)
+    db.session.flush()
+    invite_core_members(meeting)
+    record_event(
+        "meeting.create", object_type="meeting", object_id=meeting.id, fields=("held_on", "invites")
+    )
+    db.session.commit()
+    return meeting
+
+
+def invite_core_members(meeting: Meeting) -> None:
+    have = {i.agency_id for i in meeting.invites}
+    agencies = db.session.scalars(select(Agency).where(Agency.area_id == meeting.area_id))
+    for agency in agencies:
+        if agency.may_hold_accounts and agency.id not in have:
+            meeting.invites.append(MeetingInvite(agency_id=agency.id))
+
+
+def visible_meetings(actor: User) -> list[Meeting]:
+    """Coordinators and chairs: their area's meetings; others: released ones they are invited to."""
+    query = select(Meeting).order_by(Meeting.held_on.desc())
+    if actor.has_role(Role.COORDINATOR, Role.CHAIR):
+        query = query.where(Meeting.area_id == actor.agency.area_id)
+    else:
+        invited = select(MeetingInvite.meeting_id).where(MeetingInvite.agency_id == actor.agency_id)
+        query = query.where(Meeting.id.in_(invited), Meeting.status != MeetingStatus.PLANNED)
+    return list(db.session.scalars(query))
+
+
+def may_see_meeting(actor: User, meeting: Meeting) -> bool:
+    if actor.has_role(Role.COORDINATOR, Role.CHAIR) and actor.agency.area_id == meeting.area_id:
+        return True
+    invited = any(i.agency_id == actor.agency_id for i in meeting.invites)
+    return invited and meeting.is_released and actor.has_role(*policy.CASE_CONTENT_ROLES)
+
+
+def build_agenda(meeting: Meeting) -> None:
+    """Add every accepted referral for this meeting; order repeats first, then by score."""
+    from emarac.referrals.models import Referral, ReferralStatus
+
+    on_agenda = {item.case_id for item in meeting.items}
+    referrals = db.session.scalars(
+        select(Referral).where(
+            Referral.meeting_id == meeting.id, Referral.status == ReferralStatus.ACCEPTED
+        )
+    ).all()
+    for referral in referrals:
+        if referral.case_id in on_agenda:
+            continue
+        transfer = db.session.scalar(
+            select(CaseTransfer)
+            .where(CaseTransfer.case_id == referral.case_id)
+            .order_by(CaseTransfer.transferred_at.desc())
+            .limit(1)
+        )
+        meeting.items.append(
+            AgendaItem(
+                case_id=referral.case_id,
+                referral_id=referral.id,
+                position=0,
+                is_repeat=referral.is_repeat,
+                from_area=transfer.from_area.name if transfer is not None else None,
+            )
+        )
+        on_agenda.add(referral.case_id)
+    scores = {r.case_id: (r.yes_count or 0, r.submitted_on) for r in referrals}
+    ordered = sorted(
+        meeting.items,
+        key=lambda item: (
+            not item.is_repeat,
+            -scores.get(item.case_id, (0, date.min))[0],
+            scores.get(item.case_id, (0, date.max))[1],
+        ),
+    )
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    meeting.items = ordered
+    db.session.flush()
+
+
+def release_agenda(meeting: Meeting, *, by: User) -> None:
+    """Open the agenda's cases to the invited agencies and tell them."""
+    _coordinator_of(by, meeting.area_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise NotAllowed
+    build_agenda(meeting)
+    meeting.status = MeetingStatus.AGENDA_RELEASED
+    record_event(
+        "meeting.release_agenda",
+        object_type="meeting",
+        object_id=meeting.id,
+        fields=("status", "agenda"),
+        recipient=",".join(sorted(str(i.agency_id) for i in meeting.invites)),
+    )
+    for invite in meeting.invites:
+        notify.to_agency(
+            invite.agency_id,
+            case=None,
+            kind="meeting.agenda",
+            text=f"Agenda released for the MARAC of {meeting.held_on:%-d %B %Y}",
+        )
+    db.session.commit()
+
+
+def meeting_grant(actor: User) -> ColumnElement[bool]:
+    """Cases on a released agenda are visible to invited agencies while they stay open."""
+    released = (MeetingStatus.AGENDA_RELEASED, MeetingStatus.IN_SESSION, MeetingStatus.MINUTED)
+    on_agenda = (
+        select(AgendaItem.case_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .join(MeetingInvite, MeetingInvite.meeting_id == Meeting.id)
+        .where(MeetingInvite.agency_id == actor.agency_id, Meeting.status.in_(released))
+    )
+    return Case.id.in_(on_agenda) & (Case.status != CaseStatus.CLOSED)
+
+
+def register() -> None:
+    policy.add_case_grant(meeting_grant)

@@ -1,0 +1,107 @@
+"""Meetings: the agenda from accepted referrals, its release, and what it opens."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from emarac.cases.models import CaseStatus
+from emarac.meetings import services as meetings
+from emarac.notifications.models import Notification
+from emarac.referrals import services as referrals
+from emarac.referrals.models import Consent
+from emarac.risk.rules import Criterion
+from tests.cases.conftest import Cases
+from tests.conftest import sign_in
+
+
+def refer(db, make, user, *, repeat=False):
+    case = Cases(db, make).open(by=user)
+    criteria = {Criterion.PROFESSIONAL_JUDGEMENT} | ({Criterion.REPEAT} if repeat else set())
+    return case, referrals.refer_case(
+        case,
+        by=user,
+        data=referrals.ReferralInput(
+            criteria=criteria,
+            consent=Consent.GIVEN,
+            risks="Synthetic",
+            safety_measures="",
+            judgement_reason="j",
+        ),
+    )
+
+
+def setup_area(make):
+    owner = make.user(agency=make.agency(name="Agenda Police (test)", area="Testshire MARAC"))
+    housing = make.agency(name="Agenda Housing (test)", kind="housing", area="Testshire MARAC")
+    coordinator = make.user(
+        agency=make.agency(name="Agenda CSP (test)", kind="other", area="Testshire MARAC"),
+        roles=("coordinator",),
+    )
+    outsider = make.user(
+        agency=make.agency(name="Far Away Health (test)", kind="health", area="Elsewhere MARAC")
+    )
+    return owner, make.user(agency=housing), coordinator, outsider
+
+
+def test_release_opens_the_cases_to_invited_agencies_until_closure(client, app, db, make, clock):
+    owner, housing_worker, coordinator, outsider = setup_area(make)
+    case, referral = refer(db, make, owner)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    assert {i.agency_id for i in meeting.invites} >= {owner.agency_id, housing_worker.agency_id}
+    assert outsider.agency_id not in {i.agency_id for i in meeting.invites}
+
+    sign_in(client, housing_worker)
+    assert client.get(f"/cases/{case.id}").status_code == 404  # not before release
+    assert client.get(f"/meetings/{meeting.id}").status_code == 404
+
+    meetings.release_agenda(meeting, by=coordinator)
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    agenda = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert case.reference in agenda
+    assert db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == housing_worker.id)
+    ).all() == ["meeting.agenda"]
+
+    stranger = app.test_client()
+    sign_in(stranger, outsider)
+    assert stranger.get(f"/meetings/{meeting.id}").status_code == 404
+    assert stranger.get(f"/cases/{case.id}").status_code == 404
+
+    case.status = CaseStatus.CLOSED
+    db.session.commit()
+    assert client.get(f"/cases/{case.id}").status_code == 404  # access ends with the case
+
+
+def test_agenda_puts_repeats_first(db, make, clock):
+    owner, _, coordinator, _ = setup_area(make)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    plain_case, plain = refer(db, make, owner)
+    repeat_case, repeat = refer(db, make, owner, repeat=True)
+    referrals.accept(plain, by=coordinator, meeting=meeting)
+    referrals.accept(repeat, by=coordinator, meeting=meeting)
+    meetings.build_agenda(meeting)
+    assert [i.case_id for i in meeting.items] == [repeat_case.id, plain_case.id]
+
+
+def test_coordinator_creates_and_releases_through_the_pages(client, login_as, make, db, clock):
+    owner, _, _, _ = setup_area(make)
+    agency = owner.agency
+    login_as("coordinator", agency=agency)
+    response = client.post("/meetings/new", data={"held_on": ["20", "12", "2026"]})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Release the agenda" in page
+    meeting_id = response.headers["Location"].rsplit("/", 1)[-1]
+    assert client.post(f"/meetings/{meeting_id}/release").status_code == 302
+    assert "Release the agenda" not in client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+
+
+def test_practitioners_cannot_create_or_release(client, login_as, make, db, clock):
+    _, _, coordinator, _ = setup_area(make)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    login_as("practitioner", agency=coordinator.agency)
+    assert client.get("/meetings/new").status_code == 404
+    assert client.post(f"/meetings/{meeting.id}/release").status_code == 404
