@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency, Area
 from emarac.cases.models import Case
+from emarac.crypto.fields import EncryptedText, encrypted_column
 from emarac.models_base import Base, created_at, uuid_pk
 
 
@@ -86,3 +87,30 @@ class AgendaItem(Base):
     )
 
     case: Mapped[Case] = relationship(lazy="selectin")
+
+
+class Research(Base):
+    """What one invited agency holds on a case before the meeting, in its own section."""
+
+    __tablename__ = "research"
+    __table_args__ = (
+        UniqueConstraint(
+            "meeting_id", "case_id", "agency_id", name="uq_research_meeting_case_agency"
+        ),
+    )
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting.id"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    no_information: Mapped[bool] = mapped_column(Boolean, default=False)
+    about_victim_ct: Mapped[bytes | None] = encrypted_column()
+    about_victim = EncryptedText("about_victim_ct")
+    about_perpetrator_ct: Mapped[bytes | None] = encrypted_column()
+    about_perpetrator = EncryptedText("about_perpetrator_ct")
+    about_children_ct: Mapped[bytes | None] = encrypted_column()
+    about_children = EncryptedText("about_children_ct")
+    updated_at: Mapped[created_at]
+
+    agency: Mapped[Agency] = relationship()

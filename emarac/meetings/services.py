@@ -11,12 +11,13 @@ import uuid
 from datetime import date
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, Role, User
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseStatus, CaseTransfer
 from emarac.extensions import db
-from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, MeetingStatus
+from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, MeetingStatus, Research
 from emarac.notifications import services as notify
 from emarac.protocol import policy
 
@@ -152,3 +153,79 @@ def meeting_grant(actor: User) -> ColumnElement[bool]:
 
 def register() -> None:
     policy.add_case_grant(meeting_grant)
+
+
+def may_research(actor: User, meeting: Meeting, case_id: uuid.UUID) -> bool:
+    """Invited agencies add research to the cases of a released agenda."""
+    return (
+        meeting.is_released
+        and meeting.status != MeetingStatus.CLOSED
+        and any(i.agency_id == actor.agency_id for i in meeting.invites)
+        and any(item.case_id == case_id for item in meeting.items)
+        and actor.has_role(*policy.CASE_CONTENT_ROLES)
+    )
+
+
+def save_research(
+    meeting: Meeting,
+    case_id: uuid.UUID,
+    *,
+    by: User,
+    no_information: bool,
+    about_victim: str | None,
+    about_perpetrator: str | None,
+    about_children: str | None,
+) -> Research:
+    """Create or replace the actor's agency section for this case; commits."""
+    if not may_research(by, meeting, case_id):
+        raise NotAllowed
+    if not no_information and not any((about_victim, about_perpetrator, about_children)):
+        raise ValueError("Enter what your agency holds, or say it holds no information")
+    research = db.session.scalar(
+        select(Research).where(
+            Research.meeting_id == meeting.id,
+            Research.case_id == case_id,
+            Research.agency_id == by.agency_id,
+        )
+    )
+    if research is None:
+        research = Research(
+            meeting_id=meeting.id, case_id=case_id, agency_id=by.agency_id, author_id=by.id
+        )
+        db.session.add(research)
+    research.author_id = by.id
+    research.no_information = no_information
+    research.about_victim = None if no_information else about_victim
+    research.about_perpetrator = None if no_information else about_perpetrator
+    research.about_children = None if no_information else about_children
+    db.session.flush()
+    record_event(
+        "research.save",
+        object_type="research",
+        object_id=research.id,
+        fields=("no_information", "about_victim", "about_perpetrator", "about_children"),
+        purpose=f"meeting {meeting.id} case {case_id}",
+    )
+    db.session.commit()
+    return research
+
+
+def research_status(meeting: Meeting) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """For each case on the agenda, the agencies that have responded (one query)."""
+    found: dict[uuid.UUID, set[uuid.UUID]] = {item.case_id: set() for item in meeting.items}
+    rows = db.session.execute(
+        select(Research.case_id, Research.agency_id).where(Research.meeting_id == meeting.id)
+    )
+    for case_id, agency_id in rows:
+        found.setdefault(case_id, set()).add(agency_id)
+    return found
+
+
+def research_for(meeting: Meeting, case_id: uuid.UUID) -> list[Research]:
+    return list(
+        db.session.scalars(
+            select(Research)
+            .where(Research.meeting_id == meeting.id, Research.case_id == case_id)
+            .options(selectinload(Research.agency))
+        )
+    )

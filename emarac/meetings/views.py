@@ -13,7 +13,7 @@ from emarac.agencies.models import Role
 from emarac.auditing import record_event
 from emarac.extensions import db
 from emarac.meetings import services
-from emarac.meetings.forms import MeetingForm
+from emarac.meetings.forms import MeetingForm, ResearchForm
 from emarac.meetings.models import Meeting
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -63,7 +63,12 @@ def show(meeting_id: uuid.UUID) -> Any:
     record_event("meeting.view", object_type="meeting", object_id=meeting.id, fields=("agenda",))
     db.session.commit()
     return render_template(
-        "meetings/show.html", meeting=meeting, is_coordinator=is_coordinator, confirm=ConfirmForm()
+        "meetings/show.html",
+        meeting=meeting,
+        is_coordinator=is_coordinator,
+        responded=services.research_status(meeting) if is_coordinator else {},
+        may_research=meeting.is_released
+        and any(i.agency_id == current_user.agency_id for i in meeting.invites),
     )
 
 
@@ -79,3 +84,48 @@ def release(meeting_id: uuid.UUID) -> Any:
         abort(404)
     flash("Agenda released to the invited agencies", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+@bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/research", methods=["GET", "POST"])
+@login_required
+def research(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    """Our agency's section of research on one agenda case; the other sections to read."""
+    meeting = _meeting_or_404(meeting_id)
+    if not services.may_research(current_user, meeting, case_id):
+        record_event(
+            "access.denied", object_type="marac_case", object_id=case_id, purpose="research refused"
+        )
+        db.session.commit()
+        abort(404)
+    item = next(i for i in meeting.items if i.case_id == case_id)
+    sections = services.research_for(meeting, case_id)
+    mine = next((r for r in sections if r.agency_id == current_user.agency_id), None)
+    form = ResearchForm(obj=mine)
+    if form.validate_on_submit():
+        try:
+            services.save_research(
+                meeting,
+                case_id,
+                by=current_user,
+                no_information=bool(form.no_information.data),
+                about_victim=form.about_victim.data or None,
+                about_perpetrator=form.about_perpetrator.data or None,
+                about_children=form.about_children.data or None,
+            )
+        except ValueError as problem:
+            form.about_victim.errors = [str(problem)]
+        else:
+            flash("Research saved", "success")
+            return redirect(url_for("meetings.research", meeting_id=meeting.id, case_id=case_id))
+    record_event(
+        "research.view",
+        object_type="marac_case",
+        object_id=case_id,
+        fields=("research",),
+        purpose=f"meeting {meeting.id}",
+    )
+    db.session.commit()
+    others = [r for r in sections if r.agency_id != current_user.agency_id]
+    return render_template(
+        "meetings/research.html", meeting=meeting, item=item, form=form, others=others
+    )

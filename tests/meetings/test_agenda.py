@@ -105,3 +105,52 @@ def test_practitioners_cannot_create_or_release(client, login_as, make, db, cloc
     login_as("practitioner", agency=coordinator.agency)
     assert client.get("/meetings/new").status_code == 404
     assert client.post(f"/meetings/{meeting.id}/release").status_code == 404
+
+
+def test_invited_agencies_add_research_and_the_coordinator_sees_responses(
+    client, app, db, make, clock
+):
+    owner, housing_worker, coordinator, outsider = setup_area(make)
+    case, referral = refer(db, make, owner)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    sign_in(client, housing_worker)
+    url = f"/meetings/{meeting.id}/cases/{case.id}/research"
+    assert client.get(url).status_code == 404  # not before the agenda is released
+    meetings.release_agenda(meeting, by=coordinator)
+    empty = client.post(url, data={})
+    assert "holds no information" in empty.get_data(as_text=True)
+    saved = client.post(url, data={"about_victim": "Tenancy held since 2020 (synthetic)"})
+    assert saved.status_code == 302
+
+    police = app.test_client()
+    sign_in(police, owner)
+    page = police.get(url).get_data(as_text=True)
+    assert "Agenda Housing (test)" in page
+    assert "Tenancy held since 2020 (synthetic)" in page
+    police.post(url, data={"no_information": "y"})
+
+    coordinator_client = app.test_client()
+    sign_in(coordinator_client, coordinator)
+    agenda = coordinator_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert f"2 of {len(meeting.invites)} agencies" in agenda
+
+    stranger = app.test_client()
+    sign_in(stranger, outsider)
+    assert stranger.get(url).status_code == 404
+
+
+def test_research_text_is_encrypted(db, make, clock):
+    from sqlalchemy import text
+
+    owner, housing_worker, coordinator, _ = setup_area(make)
+    case, referral = refer(db, make, owner)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    meetings.release_agenda(meeting, by=coordinator)
+    meetings.save_research(meeting, case.id, by=housing_worker, no_information=False,
+                           about_victim="Rent arrears noted (synthetic)", about_perpetrator=None,
+                           about_children=None)
+    with db.engine.connect() as conn:
+        raw = conn.execute(text("SELECT * FROM research")).all()
+    assert "Rent arrears" not in str(raw)
