@@ -28,6 +28,7 @@ def create_app(config: Settings | None = None, **overrides: Any) -> Flask:
     register_extensions(app)
     register_templating(app)
     register_blueprints(app)
+    register_feature_hooks()
     register_errorhandlers(app)
     register_security_headers(app)
     register_request_hooks(app)
@@ -121,17 +122,11 @@ def register_blueprints(app: Flask) -> None:
     from emarac.auth.views import bp as auth_bp
     from emarac.cases.views import bp as cases_bp
     from emarac.main.views import bp as main_bp
-    from emarac.meetings.services import register as register_meeting_access
     from emarac.meetings.views import bp as meetings_bp
     from emarac.notifications.views import bp as notifications_bp
     from emarac.people.views import bp as people_bp
-    from emarac.referrals.services import register as register_repeat_detection
     from emarac.referrals.views import bp as referrals_bp
-    from emarac.risk.services import register_timeline
 
-    register_timeline()
-    register_repeat_detection()
-    register_meeting_access()
     blueprints = (
         main_bp,
         auth_bp,
@@ -145,6 +140,17 @@ def register_blueprints(app: Flask) -> None:
     )
     for bp in blueprints:
         app.register_blueprint(bp)
+
+
+def register_feature_hooks() -> None:
+    """Later features plug into earlier ones (timeline, incidents, access) through hooks."""
+    from emarac.meetings.services import register as register_meeting_access
+    from emarac.referrals.services import register as register_repeat_detection
+    from emarac.risk.services import register_timeline
+
+    register_timeline()
+    register_repeat_detection()
+    register_meeting_access()
 
 
 def register_errorhandlers(app: Flask) -> None:

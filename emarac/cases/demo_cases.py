@@ -44,27 +44,31 @@ GIVEN = [
     "Sabeline",
     "Tamsin",
 ]
+# Made-up surnames, each marked so that no demo record can pass for a real person.
 FAMILY = [
-    "Ashgrove",
-    "Brackenby",
-    "Cindervale",
-    "Dunmarrow",
-    "Elderwick",
-    "Fallowmere",
-    "Gorsefield",
-    "Harrowgate-Synth",
-    "Ivybridge-Demo",
-    "Juniperlee",
-    "Kestrelton",
-    "Larkspire",
-    "Moorcroft",
-    "Nettlebed",
-    "Oakhurst-Demo",
-    "Pebbleton",
-    "Quarrington",
-    "Rookmoor",
-    "Saltmarsh",
-    "Thornbury-Demo",
+    f"{stem}-Demo"
+    for stem in (
+        "Ashgrove",
+        "Brackenby",
+        "Cindervale",
+        "Dunmarrow",
+        "Elderwick",
+        "Fallowmere",
+        "Gorsefield",
+        "Harrowgate",
+        "Ivybridge",
+        "Juniperlee",
+        "Kestrelton",
+        "Larkspire",
+        "Moorcroft",
+        "Nettlebed",
+        "Oakhurst",
+        "Pebbleton",
+        "Quarrington",
+        "Rookmoor",
+        "Saltmarsh",
+        "Thornbury",
+    )
 ]
 PERP_GIVEN = ["Bram", "Corvin", "Dacre", "Edric", "Fenwick", "Garrick", "Hollis", "Ivor"]
 SCHOOLS = ["Demoshire Primary (demo)", "Fallowmere Infants (demo)", "Larkspire Academy (demo)"]
