@@ -19,7 +19,7 @@ from emarac.extensions import db
 from emarac.schema import ensure_data_key
 
 DEMO_AREA = "Demoshire MARAC"
-DEMO_PASSWORD = "demo-only-Partnership-2026"  # noqa: S105 - published demo password
+DEMO_PASSWORD = "demo-only-Partnership-2026"  # noqa: S105  # nosec B105 - published demo password
 DEMO_DOMAIN = "demo.emarac.invalid"
 
 # (agency name, kind, roles of the users it gets)

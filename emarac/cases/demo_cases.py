@@ -79,7 +79,7 @@ def load(seed: int = 20261123) -> int:
     existing = db.session.scalar(select(func.count()).select_from(Case).where(Case.is_demo))
     if existing:
         return int(existing or 0)
-    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    rng = random.Random(seed)  # noqa: S311  # nosec B311 - synthetic data, not security
     practitioners = db.session.scalars(
         select(User).where(User.is_demo.is_(True)).order_by(User.email)
     ).all()

@@ -89,7 +89,7 @@ def case_filter(actor: User | None) -> ColumnElement[bool]:
     ]
     if actor.has_role(Role.COORDINATOR, Role.CHAIR):
         clauses.append(Case.area_id == actor.agency.area_id)
-    clauses.extend(extra(actor) for extra in _CASE_GRANTS)
+    clauses.extend(grant(actor) for grant in _CASE_GRANTS)
     return or_(*clauses)
 
 

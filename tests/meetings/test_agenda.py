@@ -148,9 +148,15 @@ def test_research_text_is_encrypted(db, make, clock):
     meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
     referrals.accept(referral, by=coordinator, meeting=meeting)
     meetings.release_agenda(meeting, by=coordinator)
-    meetings.save_research(meeting, case.id, by=housing_worker, no_information=False,
-                           about_victim="Rent arrears noted (synthetic)", about_perpetrator=None,
-                           about_children=None)
+    meetings.save_research(
+        meeting,
+        case.id,
+        by=housing_worker,
+        no_information=False,
+        about_victim="Rent arrears noted (synthetic)",
+        about_perpetrator=None,
+        about_children=None,
+    )
     with db.engine.connect() as conn:
         raw = conn.execute(text("SELECT * FROM research")).all()
     assert "Rent arrears" not in str(raw)
