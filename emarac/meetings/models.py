@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
@@ -112,5 +112,20 @@ class Research(Base):
     about_children_ct: Mapped[bytes | None] = encrypted_column()
     about_children = EncryptedText("about_children_ct")
     updated_at: Mapped[created_at]
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Attendance(Base):
+    """Who attended for which agency; case content is shown only after the statement is accepted."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id", name="uq_attendance_meeting_user"),)
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    confidentiality_accepted_at: Mapped[datetime]
 
     agency: Mapped[Agency] = relationship()

@@ -16,8 +16,16 @@ from sqlalchemy.orm import selectinload
 from emarac.agencies.models import Agency, Role, User
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseStatus, CaseTransfer
+from emarac.clock import utcnow
 from emarac.extensions import db
-from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, MeetingStatus, Research
+from emarac.meetings.models import (
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MeetingInvite,
+    MeetingStatus,
+    Research,
+)
 from emarac.notifications import services as notify
 from emarac.protocol import policy
 
@@ -227,5 +235,55 @@ def research_for(meeting: Meeting, case_id: uuid.UUID) -> list[Research]:
             select(Research)
             .where(Research.meeting_id == meeting.id, Research.case_id == case_id)
             .options(selectinload(Research.agency))
+        )
+    )
+
+
+CONFIDENTIALITY_STATEMENT = (
+    "Information shared at this meeting is confidential. It is shared to protect people at "
+    "risk of serious harm, under the partnership's information-sharing protocol. I will use "
+    "it only for that purpose, share it only with people in my agency who need it to act on "
+    "this meeting's decisions, record it securely, and never pass it to the victim's abuser "
+    "or to anyone acting for them."
+)
+
+
+def attendance_of(meeting: Meeting, user: User) -> Attendance | None:
+    return db.session.scalar(
+        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user.id)
+    )
+
+
+def accept_confidentiality(meeting: Meeting, *, by: User) -> Attendance:
+    """Join the register, accepting the statement; required before any case is shown."""
+    if not may_see_meeting(by, meeting) or not meeting.is_released:
+        raise NotAllowed
+    attendance = attendance_of(meeting, by)
+    if attendance is None:
+        attendance = Attendance(
+            meeting_id=meeting.id,
+            user_id=by.id,
+            agency_id=by.agency_id,
+            confidentiality_accepted_at=utcnow(),
+        )
+        db.session.add(attendance)
+        db.session.flush()
+        record_event(
+            "meeting.confidentiality_accept",
+            object_type="meeting",
+            object_id=meeting.id,
+            fields=("attendance",),
+        )
+        db.session.commit()
+    return attendance
+
+
+def register_of(meeting: Meeting) -> list[Attendance]:
+    return list(
+        db.session.scalars(
+            select(Attendance)
+            .where(Attendance.meeting_id == meeting.id)
+            .options(selectinload(Attendance.agency))
+            .order_by(Attendance.confidentiality_accepted_at)
         )
     )

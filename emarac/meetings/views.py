@@ -129,3 +129,62 @@ def research(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     return render_template(
         "meetings/research.html", meeting=meeting, item=item, form=form, others=others
     )
+
+
+@bp.route("/<uuid:meeting_id>/attend", methods=["GET", "POST"])
+@login_required
+def attend(meeting_id: uuid.UUID) -> Any:
+    """The confidentiality statement every attendee accepts before seeing any case."""
+    meeting = _meeting_or_404(meeting_id)
+    if not meeting.is_released:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        services.accept_confidentiality(meeting, by=current_user)
+        if meeting.items:
+            return redirect(
+                url_for(
+                    "meetings.conference", meeting_id=meeting.id, case_id=meeting.items[0].case_id
+                )
+            )
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_template(
+        "meetings/attend.html",
+        meeting=meeting,
+        statement=services.CONFIDENTIALITY_STATEMENT,
+        register=services.register_of(meeting),
+    )
+
+
+@bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/conference")
+@login_required
+def conference(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    """One agenda case at a time, for the meeting; only after the statement is accepted."""
+    meeting = _meeting_or_404(meeting_id)
+    items = list(meeting.items)
+    index = next((n for n, i in enumerate(items) if i.case_id == case_id), None)
+    if index is None or not meeting.is_released:
+        abort(404)
+    if services.attendance_of(meeting, current_user) is None:
+        return redirect(url_for("meetings.attend", meeting_id=meeting.id))
+    from emarac.cases import services as case_services
+
+    case = case_services.load_for_page(case_id)
+    record_event(
+        "case.view",
+        object_type="marac_case",
+        object_id=case_id,
+        fields=("reference", "victim", "perpetrators", "children", "research"),
+        purpose=f"conference of meeting {meeting.id}",
+    )
+    db.session.commit()
+    return render_template(
+        "meetings/conference.html",
+        meeting=meeting,
+        case=case,
+        item=items[index],
+        research=services.research_for(meeting, case_id),
+        previous=items[index - 1] if index > 0 else None,
+        following=items[index + 1] if index + 1 < len(items) else None,
+        position=index + 1,
+        total=len(items),
+    )

@@ -160,3 +160,35 @@ def test_research_text_is_encrypted(db, make, clock):
     with db.engine.connect() as conn:
         raw = conn.execute(text("SELECT * FROM research")).all()
     assert "Rent arrears" not in str(raw)
+
+
+def test_no_case_content_before_the_confidentiality_statement(client, app, db, make, clock):
+    owner, housing_worker, coordinator, _ = setup_area(make)
+    case, referral = refer(db, make, owner)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    meetings.release_agenda(meeting, by=coordinator)
+    sign_in(client, housing_worker)
+    url = f"/meetings/{meeting.id}/cases/{case.id}/conference"
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/meetings/{meeting.id}/attend")
+    statement = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Information shared at this meeting is confidential" in statement
+    assert "Featherstonehaugh" not in statement
+    joined = client.post(f"/meetings/{meeting.id}/attend")
+    assert joined.headers["Location"].endswith(url)
+    page = client.get(url).get_data(as_text=True)
+    assert "Imogen Featherstonehaugh" in page
+    assert "Case 1 of 1" in page
+    register = client.get(f"/meetings/{meeting.id}/attend").get_data(as_text=True)
+    assert "Agenda Housing (test)" in register
+
+
+def test_attendance_only_for_released_meetings_of_invited_agencies(client, db, make, clock):
+    owner, housing_worker, coordinator, outsider = setup_area(make)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    sign_in(client, housing_worker)
+    assert client.get(f"/meetings/{meeting.id}/attend").status_code == 404
+    meetings.release_agenda(meeting, by=coordinator)
+    assert client.get(f"/meetings/{meeting.id}/attend").status_code == 200
