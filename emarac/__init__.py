@@ -117,6 +117,7 @@ def register_templating(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from emarac.actions.views import bp as actions_bp
     from emarac.agencies.views import bp as agencies_bp
     from emarac.auditlog.views import bp as auditlog_bp
     from emarac.auth.views import bp as auth_bp
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         people_bp,
         referrals_bp,
         meetings_bp,
+        actions_bp,
         notifications_bp,
     )
     for bp in blueprints:

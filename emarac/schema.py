@@ -15,6 +15,7 @@ from emarac.extensions import db
 
 def import_models() -> None:
     """Import every feature's models so the metadata is complete."""
+    import emarac.actions.models  # noqa: F401
     import emarac.agencies.models  # noqa: F401
     import emarac.auditing  # noqa: F401
     import emarac.cases.models  # noqa: F401

@@ -94,6 +94,8 @@ def enforce_session() -> Any:
     reason = expiry_reason()
     if reason is not None:
         end_session()
+        if (request.endpoint or "").startswith("auth."):
+            return None  # signing in again after an expired session just carries on
         messages = {
             "idle": "You were signed out because you were inactive for 15 minutes.",
             "absolute": "You were signed out because your session reached 8 hours.",

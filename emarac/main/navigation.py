@@ -17,6 +17,7 @@ NAV: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Users", "agencies.index", (Role.AGENCY_ADMIN,)),
     ("Triage", "referrals.triage", (Role.COORDINATOR,)),
     ("Meetings", "meetings.index", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
+    ("Actions", "actions.tracker", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
     ("Notifications", "notifications.index", ()),
     ("Audit trail", "auditlog.index", (Role.SYSTEM_ADMIN, Role.COORDINATOR)),
 ]

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from emarac.agencies.forms import ConfirmForm
 from emarac.agencies.models import Role
@@ -177,8 +179,27 @@ def conference(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
         purpose=f"conference of meeting {meeting.id}",
     )
     db.session.commit()
+    from emarac.actions.forms import ActionForm
+    from emarac.actions.models import Action
+
+    action_form = ActionForm()
+    action_form.owner_agency_id.choices = _agency_choices(meeting)
+    case_actions = list(
+        db.session.scalars(
+            select(Action)
+            .where(Action.case_id == case_id)
+            .options(selectinload(Action.owner_agency))
+            .order_by(Action.due_on)
+        )
+    )
+    may_add_actions = current_user.has_role(Role.CHAIR, Role.COORDINATOR) and (
+        current_user.agency.area_id == meeting.area_id
+    )
     return render_template(
         "meetings/conference.html",
+        action_form=action_form,
+        case_actions=case_actions,
+        may_add_actions=may_add_actions,
         meeting=meeting,
         case=case,
         item=items[index],
@@ -187,4 +208,44 @@ def conference(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
         following=items[index + 1] if index + 1 < len(items) else None,
         position=index + 1,
         total=len(items),
+    )
+
+
+@bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/actions", methods=["POST"])
+@login_required
+def add_action(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    """The chair or coordinator records an agreed action from conference mode."""
+    from emarac.actions import services as actions
+    from emarac.actions.forms import ActionForm
+    from emarac.cases import services as case_services
+
+    meeting = _meeting_or_404(meeting_id)
+    if not any(i.case_id == case_id for i in meeting.items):
+        abort(404)
+    form = ActionForm()
+    form.owner_agency_id.choices = _agency_choices(meeting)
+    if form.validate_on_submit():
+        case = case_services.load_for_page(case_id)
+        try:
+            actions.add_action(
+                case,
+                by=current_user,
+                meeting=meeting,
+                owner_agency_id=uuid.UUID(form.owner_agency_id.data),
+                description=form.description.data or "",
+                due_on=form.due_on.data,
+            )
+        except actions.NotAllowed:
+            abort(404)
+        flash("Action added", "success")
+    else:
+        for field in form:
+            for error in field.errors:
+                flash(error)
+    return redirect(url_for("meetings.conference", meeting_id=meeting.id, case_id=case_id))
+
+
+def _agency_choices(meeting: Meeting) -> list[tuple[str, str]]:
+    return [("", "Choose an agency")] + sorted(
+        ((str(i.agency_id), i.agency.name) for i in meeting.invites), key=lambda c: c[1]
     )

@@ -1,0 +1,105 @@
+"""Actions: agreeing them, updating them, the tracker, chasing overdue ones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from emarac.actions.models import Action, ActionStatus
+from emarac.agencies.models import Role, User
+from emarac.auditing import record_event
+from emarac.cases.models import Case
+from emarac.clock import today, utcnow
+from emarac.extensions import db
+from emarac.meetings.models import Meeting
+from emarac.notifications import services as notify
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def add_action(
+    case: Case,
+    *,
+    by: User,
+    meeting: Meeting | None,
+    owner_agency_id: uuid.UUID,
+    description: str,
+    due_on: date,
+) -> Action:
+    """The chair or coordinator records an agreed action; its owner agency is told."""
+    if not by.has_role(Role.CHAIR, Role.COORDINATOR) or by.agency.area_id != case.area_id:
+        raise NotAllowed
+    action = Action(
+        case_id=case.id,
+        meeting_id=meeting.id if meeting else None,
+        owner_agency_id=owner_agency_id,
+        created_by_id=by.id,
+        due_on=due_on,
+    )
+    action.description = description
+    db.session.add(action)
+    db.session.flush()
+    record_event(
+        "action.create",
+        object_type="action",
+        object_id=action.id,
+        fields=("description", "owner_agency_id", "due_on"),
+    )
+    notify.to_agency(
+        owner_agency_id,
+        case=case,
+        kind="action.new",
+        text=f"New action for your agency on {case.reference}",
+    )
+    db.session.commit()
+    return action
+
+
+def update_action(action: Action, *, by: User, status: ActionStatus, note: str | None) -> None:
+    """The owning agency marks its action done, or cannot be done (with a reason)."""
+    if by.agency_id != action.owner_agency_id:
+        raise NotAllowed
+    if status == ActionStatus.CANNOT and not (note or "").strip():
+        raise ValueError("Enter why the action cannot be done")
+    action.status = status
+    action.completion_note = note or None
+    action.completed_on = today() if status != ActionStatus.OPEN else None
+    record_event(
+        "action.update",
+        object_type="action",
+        object_id=action.id,
+        fields=("status", "completion_note"),
+    )
+    db.session.commit()
+
+
+def tracker(actor: User) -> list[Action]:
+    """Our agency's actions; coordinators see every action of their area."""
+    query = select(Action).options(selectinload(Action.case), selectinload(Action.owner_agency))
+    if actor.has_role(Role.COORDINATOR):
+        query = query.join(Case, Case.id == Action.case_id).where(
+            Case.area_id == actor.agency.area_id
+        )
+    else:
+        query = query.where(Action.owner_agency_id == actor.agency_id)
+    return list(db.session.scalars(query.order_by(Action.due_on)))
+
+
+def chase(action: Action, *, by: User) -> None:
+    """A coordinator reminds the owning agency of an overdue action."""
+    if not by.has_role(Role.COORDINATOR) or by.agency.area_id != action.case.area_id:
+        raise NotAllowed
+    action.last_chased_at = utcnow()
+    record_event("action.chase", object_type="action", object_id=action.id)
+    notify.to_agency(
+        action.owner_agency_id,
+        case=action.case,
+        kind="action.chase",
+        text=f"Overdue action on {action.case.reference}: please update it",
+    )
+    db.session.commit()

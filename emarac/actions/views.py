@@ -1,0 +1,94 @@
+"""The action tracker and updating an action."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from emarac.actions import services
+from emarac.actions.forms import ActionUpdateForm
+from emarac.actions.models import Action, ActionStatus
+from emarac.agencies.forms import ConfirmForm
+from emarac.agencies.models import Role
+from emarac.auditing import record_event
+from emarac.clock import today
+from emarac.extensions import db
+from emarac.protocol import policy
+
+bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+
+@bp.route("/")
+@login_required
+def tracker() -> Any:
+    if not policy.may_search_people(current_user):
+        abort(404)
+    actions = services.tracker(current_user)
+    record_event("action.tracker_view", object_type="action", fields=("status", "due_on"))
+    db.session.commit()
+    return render_template(
+        "actions/tracker.html",
+        actions=actions,
+        today=today(),
+        is_coordinator=current_user.has_role(Role.COORDINATOR),
+    )
+
+
+def _action_or_404(action_id: uuid.UUID) -> Action:
+    action = db.session.get(Action, action_id)
+    if action is None:
+        abort(404)
+    owner = action.owner_agency_id == current_user.agency_id
+    coordinator = (
+        current_user.has_role(Role.COORDINATOR)
+        and current_user.agency.area_id == action.case.area_id
+    )
+    if not (owner or coordinator):
+        record_event("access.denied", object_type="action", object_id=action_id)
+        db.session.commit()
+        abort(404)
+    return action
+
+
+@bp.route("/<uuid:action_id>", methods=["GET", "POST"])
+@login_required
+def update(action_id: uuid.UUID) -> Any:
+    action = _action_or_404(action_id)
+    form = ActionUpdateForm()
+    if not form.is_submitted():
+        form.status.data = action.status
+        form.note.data = action.completion_note
+    may_update = action.owner_agency_id == current_user.agency_id
+    if may_update and form.validate_on_submit():
+        try:
+            services.update_action(
+                action,
+                by=current_user,
+                status=ActionStatus(form.status.data),
+                note=form.note.data or None,
+            )
+        except ValueError as problem:
+            form.note.errors = [str(problem)]
+        else:
+            flash("Action updated", "success")
+            return redirect(url_for("actions.tracker"))
+    return render_template(
+        "actions/update.html", action=action, form=form, may_update=may_update, today=today()
+    )
+
+
+@bp.route("/<uuid:action_id>/chase", methods=["POST"])
+@login_required
+def chase(action_id: uuid.UUID) -> Any:
+    action = _action_or_404(action_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.chase(action, by=current_user)
+    except services.NotAllowed:
+        abort(404)
+    flash(f"Reminder sent to {action.owner_agency.name}", "success")
+    return redirect(url_for("actions.tracker"))
