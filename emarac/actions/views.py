@@ -41,12 +41,7 @@ def _action_or_404(action_id: uuid.UUID) -> Action:
     action = db.session.get(Action, action_id)
     if action is None:
         abort(404)
-    owner = action.owner_agency_id == current_user.agency_id
-    coordinator = (
-        current_user.has_role(Role.COORDINATOR)
-        and current_user.agency.area_id == action.case.area_id
-    )
-    if not (owner or coordinator):
+    if not policy.may_view_action(current_user, action):
         record_event("access.denied", object_type="action", object_id=action_id)
         db.session.commit()
         abort(404)

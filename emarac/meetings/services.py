@@ -72,13 +72,6 @@ def visible_meetings(actor: User) -> list[Meeting]:
     return list(db.session.scalars(query))
 
 
-def may_see_meeting(actor: User, meeting: Meeting) -> bool:
-    if actor.has_role(Role.COORDINATOR, Role.CHAIR) and actor.agency.area_id == meeting.area_id:
-        return True
-    invited = any(i.agency_id == actor.agency_id for i in meeting.invites)
-    return invited and meeting.is_released and actor.has_role(*policy.CASE_CONTENT_ROLES)
-
-
 def build_agenda(meeting: Meeting) -> None:
     """Add every accepted referral for this meeting; order repeats first, then by score."""
     from emarac.referrals.models import Referral, ReferralStatus
@@ -163,17 +156,6 @@ def register() -> None:
     policy.add_case_grant(meeting_grant)
 
 
-def may_research(actor: User, meeting: Meeting, case_id: uuid.UUID) -> bool:
-    """Invited agencies add research to the cases of a released agenda."""
-    return (
-        meeting.is_released
-        and meeting.status != MeetingStatus.CLOSED
-        and any(i.agency_id == actor.agency_id for i in meeting.invites)
-        and any(item.case_id == case_id for item in meeting.items)
-        and actor.has_role(*policy.CASE_CONTENT_ROLES)
-    )
-
-
 def save_research(
     meeting: Meeting,
     case_id: uuid.UUID,
@@ -185,7 +167,7 @@ def save_research(
     about_children: str | None,
 ) -> Research:
     """Create or replace the actor's agency section for this case; commits."""
-    if not may_research(by, meeting, case_id):
+    if not policy.may_research(by, meeting, case_id):
         raise NotAllowed
     if not no_information and not any((about_victim, about_perpetrator, about_children)):
         raise ValueError("Enter what your agency holds, or say it holds no information")
@@ -256,7 +238,7 @@ def attendance_of(meeting: Meeting, user: User) -> Attendance | None:
 
 def accept_confidentiality(meeting: Meeting, *, by: User) -> Attendance:
     """Join the register, accepting the statement; required before any case is shown."""
-    if not may_see_meeting(by, meeting) or not meeting.is_released:
+    if not policy.may_see_meeting(by, meeting) or not meeting.is_released:
         raise NotAllowed
     attendance = attendance_of(meeting, by)
     if attendance is None:

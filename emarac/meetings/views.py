@@ -17,13 +17,14 @@ from emarac.extensions import db
 from emarac.meetings import services
 from emarac.meetings.forms import MeetingForm, ResearchForm
 from emarac.meetings.models import Meeting
+from emarac.protocol import policy
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
 def _meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not services.may_see_meeting(current_user, meeting):
+    if meeting is None or not policy.may_see_meeting(current_user, meeting):
         record_event("access.denied", object_type="meeting", object_id=meeting_id)
         db.session.commit()
         abort(404)
@@ -93,7 +94,7 @@ def release(meeting_id: uuid.UUID) -> Any:
 def research(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     """Our agency's section of research on one agenda case; the other sections to read."""
     meeting = _meeting_or_404(meeting_id)
-    if not services.may_research(current_user, meeting, case_id):
+    if not policy.may_research(current_user, meeting, case_id):
         record_event(
             "access.denied", object_type="marac_case", object_id=case_id, purpose="research refused"
         )

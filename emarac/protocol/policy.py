@@ -237,3 +237,37 @@ def may_view_referral(actor: User | None, referral: Any) -> bool:
 
 def may_triage(actor: User | None) -> bool:
     return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
+
+
+# --- meetings and actions ---------------------------------------------------------
+
+
+def may_see_meeting(actor: User | None, meeting: Any) -> bool:
+    """Coordinators and chairs of the area; invited agencies once the agenda is released."""
+    if not _usable(actor) or actor is None:
+        return False
+    if actor.has_role(Role.COORDINATOR, Role.CHAIR) and actor.agency.area_id == meeting.area_id:
+        return True
+    invited = any(i.agency_id == actor.agency_id for i in meeting.invites)
+    return invited and meeting.is_released and actor.has_role(*CASE_CONTENT_ROLES)
+
+
+def may_research(actor: User | None, meeting: Any, case_id: Any) -> bool:
+    """Invited agencies add research to the cases of a released, open agenda."""
+    if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
+        return False
+    return (
+        meeting.is_released
+        and meeting.status != "closed"
+        and any(i.agency_id == actor.agency_id for i in meeting.invites)
+        and any(item.case_id == case_id for item in meeting.items)
+    )
+
+
+def may_view_action(actor: User | None, action: Any) -> bool:
+    """The owning agency, and the coordinators of the case's area."""
+    if not _usable(actor) or actor is None:
+        return False
+    if actor.agency_id == action.owner_agency_id and actor.has_role(*CASE_CONTENT_ROLES):
+        return True
+    return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == action.case.area_id
