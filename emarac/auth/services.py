@@ -38,22 +38,26 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def _audit_user(action: str, user: User, *, fields: tuple[str, ...] = ()) -> None:
+    """An event about this account, named as its own actor (it may not be signed in yet)."""
+    record_event(
+        action,
+        object_type="user",
+        object_id=user.id,
+        user_id=user.id,
+        agency_id=user.agency_id,
+        fields=fields,
+    )
+
+
 def _register_failure(user: User, action: str) -> None:
     settings = current_settings()
     user.failed_login_count += 1
-    record_event(
-        action, object_type="user", object_id=user.id, user_id=user.id, agency_id=user.agency_id
-    )
+    _audit_user(action, user)
     if user.failed_login_count >= settings.lockout_threshold:
         user.locked_until = utcnow() + timedelta(seconds=settings.lockout_seconds)
         user.failed_login_count = 0
-        record_event(
-            "auth.lockout",
-            object_type="user",
-            object_id=user.id,
-            user_id=user.id,
-            agency_id=user.agency_id,
-        )
+        _audit_user("auth.lockout", user)
 
 
 def check_password(email: str, password: str) -> PasswordCheck:
@@ -66,13 +70,7 @@ def check_password(email: str, password: str) -> PasswordCheck:
         db.session.commit()
         return PasswordCheck(SignInResult.BAD_CREDENTIALS)
     if user.is_locked():
-        record_event(
-            "auth.login_refused_locked",
-            object_type="user",
-            object_id=user.id,
-            user_id=user.id,
-            agency_id=user.agency_id,
-        )
+        _audit_user("auth.login_refused_locked", user)
         db.session.commit()
         return PasswordCheck(SignInResult.LOCKED, user)
     if not passwords.verify_password(user.password_hash, password):
@@ -81,25 +79,12 @@ def check_password(email: str, password: str) -> PasswordCheck:
         locked = user.is_locked()
         return PasswordCheck(SignInResult.LOCKED if locked else SignInResult.BAD_CREDENTIALS, user)
     if not user.is_active:
-        record_event(
-            "auth.login_refused_inactive",
-            object_type="user",
-            object_id=user.id,
-            user_id=user.id,
-            agency_id=user.agency_id,
-        )
+        _audit_user("auth.login_refused_inactive", user)
         db.session.commit()
         return PasswordCheck(SignInResult.NOT_PERMITTED, user)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-        record_event(
-            "auth.password_rehash",
-            object_type="user",
-            object_id=user.id,
-            user_id=user.id,
-            agency_id=user.agency_id,
-            fields=("password_hash",),
-        )
+        _audit_user("auth.password_rehash", user, fields=("password_hash",))
     db.session.commit()
     return PasswordCheck(SignInResult.OK, user)
 
@@ -135,13 +120,7 @@ def _use_recovery_code(user: User, code: str) -> bool:
     if row is None:
         return False
     row.used_at = utcnow()
-    record_event(
-        "auth.recovery_code_used",
-        object_type="user",
-        object_id=user.id,
-        user_id=user.id,
-        agency_id=user.agency_id,
-    )
+    _audit_user("auth.recovery_code_used", user)
     return True
 
 
@@ -170,14 +149,7 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     for code_text in codes:
         db.session.add(RecoveryCode(user_id=user.id, code_hash=totp.hash_recovery_code(code_text)))
-    record_event(
-        "auth.totp_enrolled",
-        object_type="user",
-        object_id=user.id,
-        user_id=user.id,
-        agency_id=user.agency_id,
-        fields=("totp_secret", "recovery_codes"),
-    )
+    _audit_user("auth.totp_enrolled", user, fields=("totp_secret", "recovery_codes"))
     db.session.commit()
     return codes
 
@@ -185,13 +157,7 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
 def complete_sign_in(user: User) -> None:
     user.failed_login_count = 0
     user.last_login_at = utcnow()
-    record_event(
-        "auth.login",
-        object_type="user",
-        object_id=user.id,
-        user_id=user.id,
-        agency_id=user.agency_id,
-    )
+    _audit_user("auth.login", user)
     db.session.commit()
 
 
@@ -203,7 +169,5 @@ def reauthenticated(user: User) -> None:
 def sign_out(user: User, *, reason: str = "auth.logout") -> None:
     """End the session everywhere: the bumped version makes every old cookie stale."""
     user.session_version += 1
-    record_event(
-        reason, object_type="user", object_id=user.id, user_id=user.id, agency_id=user.agency_id
-    )
+    _audit_user(reason, user)
     db.session.commit()

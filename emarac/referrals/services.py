@@ -107,6 +107,18 @@ def check(data: ReferralInput, *, automatic: set[rules.Criterion]) -> None:
         raise Invalid("risks", "Describe the risks in your own words")
 
 
+# The referrer's own words: encrypted on the referral, kept when it is returned.
+FREE_TEXT = ("consent_reason", "consent_decided_by", "risks", "safety_measures", "judgement_reason")
+
+
+def _copy_answers(referral: Referral, data: ReferralInput) -> None:
+    referral.consent = data.consent
+    referral.has_idva = data.has_idva
+    referral.refer_to_idva = data.refer_to_idva
+    for name in FREE_TEXT:
+        setattr(referral, name, getattr(data, name) or None)
+
+
 def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
     """Refer a case to its area's MARAC; commits. Suspended agencies cannot refer."""
     if not by.agency.may_hold_accounts or not policy.may_view_case(by, case):
@@ -129,14 +141,7 @@ def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
         refer_to_idva=data.refer_to_idva,
         is_demo=by.is_demo,
     )
-    for name in (
-        "consent_reason",
-        "consent_decided_by",
-        "risks",
-        "safety_measures",
-        "judgement_reason",
-    ):
-        setattr(referral, name, getattr(data, name) or None)
+    _copy_answers(referral, data)
     case.status = CaseStatus.REFERRED
     case.is_repeat = case.is_repeat or repeat
     if case.referring_agency_id is None and by.agency_id != case.owning_agency_id:
@@ -172,15 +177,7 @@ def resubmit(referral: Referral, *, by: User, data: ReferralInput) -> Referral:
         raise NotAllowed
     check(data, automatic=criteria_for(referral.case))
     referral.criteria = sorted(c.value for c in data.criteria)
-    referral.consent = data.consent
-    for name in (
-        "consent_reason",
-        "consent_decided_by",
-        "risks",
-        "safety_measures",
-        "judgement_reason",
-    ):
-        setattr(referral, name, getattr(data, name) or None)
+    _copy_answers(referral, data)
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_on = today()
     record_event(
