@@ -96,6 +96,9 @@ def test_create_agency_and_user_then_sign_in_with_printed_secret(operator_env, c
         response = client.post("/sign-in/security-code", data={"code": code_for_now(secret)})
         assert response.status_code == 302
         assert "Eastbrook Police (test)" in client.get("/").get_data(as_text=True)
+        from emarac.schema import dispose
+
+        dispose()
 
 
 def test_create_user_refuses_a_weak_password(operator_env):

@@ -49,7 +49,7 @@ def test_production_cookies_are_secure(tmp_path, monkeypatch, database_url):
 
 
 def test_post_without_csrf_token_is_rejected(settings, clock):
-    from emarac.schema import create_schema
+    from emarac.schema import create_schema, dispose
 
     app = create_app(settings)  # CSRF on, as in production
     with app.app_context():
@@ -63,6 +63,7 @@ def test_post_without_csrf_token_is_rejected(settings, clock):
         assert response.status_code == 400
         assert "Traceback" not in response.get_data(as_text=True)
         assert client.get("/").status_code == 302  # not signed in
+        dispose()  # close pooled connections now, not when the garbage collector gets to them
 
 
 def test_404_page_is_styled_and_shows_no_stack_trace(client):
