@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emarac import create_app
-from tests.conftest import DEFAULT_PASSWORD, make_settings
+from tests.conftest import DEFAULT_PASSWORD
 
 PAGES = ["/sign-in", "/privacy", "/healthz", "/no-such-page", "/static/does-not-exist.css"]
 
@@ -42,10 +42,25 @@ def test_session_cookie_flags(client, make, clock):
     assert "SameSite=Lax" in cookie
 
 
-def test_production_cookies_are_secure(tmp_path, monkeypatch, database_url):
-    settings = make_settings(database_url, tmp_path / "inst")
-    app = create_app(settings, SESSION_COOKIE_SECURE=True)
-    assert app.config["SESSION_COOKIE_SECURE"] is True
+def test_production_cookies_are_secure(tmp_path):
+    """configure() sets Secure cookies from the environment, not from a test override."""
+    from flask import Flask
+
+    from emarac import configure
+    from emarac.config import Environment, Settings
+
+    for environment, secure in ((Environment.PRODUCTION, True), (Environment.DEVELOPMENT, False)):
+        app = Flask("cookie-check")
+        settings = Settings(
+            environment=environment,
+            instance_path=tmp_path,
+            database_url="postgresql+psycopg://db.invalid/emarac",
+            secret_key="x" * 48,
+        )
+        configure(app, settings, {})
+        assert app.config["SESSION_COOKIE_SECURE"] is secure
+        assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+        assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
 def test_post_without_csrf_token_is_rejected(settings, clock):
