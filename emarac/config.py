@@ -68,6 +68,7 @@ class Settings:
     lockout_seconds: int = 15 * 60
     blind_index_bits: int = 32
     service_name: str = "eMARAC"
+    retention_years: int = 6
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -104,6 +105,7 @@ class Settings:
             idle_timeout_seconds=_env_int("IDLE_TIMEOUT_SECONDS", 15 * 60),
             absolute_timeout_seconds=_env_int("ABSOLUTE_TIMEOUT_SECONDS", 8 * 60 * 60),
             blind_index_bits=_env_int("BLIND_INDEX_BITS", 32),
+            retention_years=_env_int("RETENTION_YEARS", 6),
         )
 
     @property

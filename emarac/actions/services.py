@@ -50,6 +50,7 @@ def add_action(
         object_id=action.id,
         fields=("description", "owner_agency_id", "due_on"),
     )
+    _refresh(case)
     notify.to_agency(
         owner_agency_id,
         case=case,
@@ -69,6 +70,8 @@ def update_action(action: Action, *, by: User, status: ActionStatus, note: str |
     action.status = status
     action.completion_note = note or None
     action.completed_on = today() if status != ActionStatus.OPEN else None
+    db.session.flush()
+    _refresh(action.case)
     record_event(
         "action.update",
         object_type="action",
@@ -76,6 +79,12 @@ def update_action(action: Action, *, by: User, status: ActionStatus, note: str |
         fields=("status", "completion_note"),
     )
     db.session.commit()
+
+
+def _refresh(case: Case) -> None:
+    from emarac.meetings.conference import refresh_case_status
+
+    refresh_case_status(case)
 
 
 def tracker(actor: User) -> list[Action]:

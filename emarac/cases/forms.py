@@ -22,3 +22,19 @@ class TransferForm(BaseForm):
         validators=[DataRequired("Enter why the case is moving"), Length(max=2000)],
     )
     submit = SubmitField("Transfer the case", widget=GovSubmitInput())
+
+
+class ExclusionForm(BaseForm):
+    target = SelectField(
+        "Person or agency",
+        widget=GovSelect(),
+        choices=[],
+        validators=[DataRequired("Choose a person or an agency")],
+    )
+    reason = TextAreaField(
+        "Why they must not receive it",
+        widget=GovTextArea(),
+        description="For example, related to the perpetrator",
+        validators=[DataRequired("Enter why they must not receive it"), Length(max=2000)],
+    )
+    submit = SubmitField("Add to the list", widget=GovSubmitInput())

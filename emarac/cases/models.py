@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency, Area, User
@@ -160,3 +168,32 @@ class CaseTransfer(Base):
 
     from_area: Mapped[Area] = relationship(foreign_keys=[from_area_id])
     to_area: Mapped[Area] = relationship(foreign_keys=[to_area_id])
+
+
+class CaseExclusion(Base):
+    """Someone who must never receive this case's minutes or research.
+
+    Either one user (say, a professional related to the perpetrator) or a whole
+    agency; checked whenever a distribution list is built or research is shown.
+    """
+
+    __tablename__ = "case_exclusion"
+    __table_args__ = (
+        CheckConstraint(
+            "(user_id IS NULL) <> (agency_id IS NULL)", name="one_of_user_or_agency"
+        ),
+    )
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("marac_case.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    agency_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agency.id"))
+    reason_ct: Mapped[bytes | None] = encrypted_column()
+    reason = EncryptedText("reason_ct")
+    added_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    added_at: Mapped[datetime]
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    agency: Mapped[Agency | None] = relationship()

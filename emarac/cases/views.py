@@ -111,6 +111,8 @@ def show(case_id: uuid.UUID) -> Any:
         "cases/show.html",
         transfers=services.transfers_of(case),
         may_transfer=policy.may_transfer_case(current_user, case),
+        may_exclude=policy.may_manage_exclusions(current_user, case),
+        may_close=policy.may_close_case(current_user, case) and case.is_open,
         case=case,
         restricted=restricted,
         entries=entries,
@@ -270,3 +272,69 @@ def transfer(case_id: uuid.UUID) -> Any:
         flash(f"{case.reference} transferred", "success")
         return redirect(url_for("cases.index"))
     return render_template("cases/transfer.html", case=case, form=form)
+
+
+@bp.route("/<uuid:case_id>/must-not-receive", methods=["GET", "POST"])
+@login_required
+def exclusions(case_id: uuid.UUID) -> Any:
+    """The case's "must not receive" list: who never gets its minutes or research."""
+    from emarac.cases import closure
+    from emarac.cases.forms import ExclusionForm
+
+    case = _case_or_404(case_id)
+    if not policy.may_manage_exclusions(current_user, case):
+        abort(404)
+    form = ExclusionForm()
+    form.target.choices = [("", "Choose a person or an agency")] + closure.exclusion_choices(case)
+    if form.validate_on_submit():
+        try:
+            closure.add_exclusion(
+                case, by=current_user, choice=form.target.data or "", reason=form.reason.data or ""
+            )
+        except ValueError as problem:
+            form.target.errors = [str(problem)]
+        else:
+            flash("Added to the must-not-receive list", "success")
+            return redirect(url_for("cases.exclusions", case_id=case.id))
+    services.record_view(case, shown=("must_not_receive",))
+    return render_template(
+        "cases/exclusions.html", case=case, form=form, exclusions=closure.exclusions_of(case.id)
+    )
+
+
+@bp.route("/<uuid:case_id>/must-not-receive/<uuid:exclusion_id>/remove", methods=["POST"])
+@login_required
+def remove_exclusion(case_id: uuid.UUID, exclusion_id: uuid.UUID) -> Any:
+    from emarac.agencies.forms import ConfirmForm
+    from emarac.cases import closure
+
+    case = _case_or_404(case_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        closure.remove_exclusion(case, exclusion_id, by=current_user)
+    except closure.NotAllowed:
+        abort(404)
+    flash("Removed from the must-not-receive list", "success")
+    return redirect(url_for("cases.exclusions", case_id=case.id))
+
+
+@bp.route("/<uuid:case_id>/close", methods=["POST"])
+@login_required
+def close(case_id: uuid.UUID) -> Any:
+    """The coordinator closes a heard case once its actions are finished."""
+    from emarac.agencies.forms import ConfirmForm
+    from emarac.cases import closure
+
+    case = _case_or_404(case_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        closure.close_case(case, by=current_user)
+    except closure.NotAllowed:
+        abort(404)
+    except ValueError as problem:
+        flash(f"The case cannot close yet: {problem}")
+    else:
+        flash(f"{case.reference} closed; retention review on {case.review_on:%-d %B %Y}", "success")
+    return redirect(url_for("cases.show", case_id=case.id))

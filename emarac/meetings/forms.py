@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea
-from wtforms import BooleanField, DateField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from datetime import datetime, time
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from emarac.forms import BaseForm
 from emarac.widgets import DateInput
@@ -18,7 +37,56 @@ class MeetingForm(BaseForm):
         description="For example, 14 12 2026",
         validators=[DataRequired("Enter the date of the meeting")],
     )
+    starts_at = StringField(
+        "Start time",
+        widget=GovTextInput(),
+        description="24-hour clock, for example 10:00 or 14:30",
+        validators=[Optional()],
+    )
+    place = StringField(
+        "Place",
+        widget=GovTextInput(),
+        description="The venue, for example Committee Room 2, Civic Centre",
+        validators=[Optional(), Length(max=200)],
+    )
+    online_link = StringField(
+        "Online meeting link",
+        widget=GovTextInput(),
+        description="If people can join online",
+        validators=[Optional(), Length(max=500)],
+    )
+    chair_id = SelectField("Chair", widget=GovSelect(), choices=[], validators=[Optional()])
     submit = SubmitField("Create meeting", widget=GovSubmitInput())
+
+    def validate_starts_at(self, field: Field) -> None:
+        if field.data:
+            try:
+                field.parsed = datetime.strptime(field.data.strip(), "%H:%M").time()
+            except ValueError as exc:
+                raise ValidationError("Enter the start time like 10:00 or 14:30") from exc
+
+    def start_time(self) -> time | None:
+        parsed: Any = getattr(self.starts_at, "parsed", None)
+        return parsed if isinstance(parsed, time) else None
+
+    def validate_online_link(self, field: Field) -> None:
+        if field.data and not field.data.startswith("https://"):
+            raise ValidationError("Enter a link starting with https://")
+
+
+class ConferenceForm(BaseForm):
+    discussion = TextAreaField(
+        "Summary of the discussion",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter a summary of the discussion"), Length(max=20000)],
+    )
+    agreed_risk = RadioField(
+        "Risk level agreed by the meeting",
+        widget=GovRadioInput(),
+        choices=[("standard", "Standard"), ("medium", "Medium"), ("high", "High")],
+        validators=[DataRequired("Choose the risk level the meeting agreed")],
+    )
+    submit = SubmitField("Save this case", widget=GovSubmitInput())
 
 
 class ResearchForm(BaseForm):

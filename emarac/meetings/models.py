@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from emarac.agencies.models import Agency, Area
+from emarac.agencies.models import Agency, Area, User
 from emarac.cases.models import Case
-from emarac.crypto.fields import EncryptedText, encrypted_column
+from emarac.crypto.fields import EncryptedJSON, EncryptedText, encrypted_column
 from emarac.models_base import Base, created_at, uuid_pk
 
 
@@ -22,6 +22,16 @@ class MeetingStatus(StrEnum):
     MINUTED = "minuted"
     CLOSED = "closed"
 
+    @property
+    def label(self) -> str:
+        return {
+            "planned": "Planned",
+            "agenda_released": "Agenda released",
+            "in_session": "In session",
+            "minuted": "Minuted",
+            "closed": "Closed",
+        }[self.value]
+
 
 class Meeting(Base):
     __tablename__ = "meeting"
@@ -29,10 +39,17 @@ class Meeting(Base):
     id: Mapped[uuid_pk]
     area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id"), index=True)
     held_on: Mapped[date] = mapped_column(Date, index=True)
+    starts_at: Mapped[time | None] = mapped_column(Time)
+    place: Mapped[str | None] = mapped_column(String(200), comment="a venue, not an address")
+    online_link: Mapped[str | None] = mapped_column(String(500))
+    chair_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    coordinator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     status: Mapped[MeetingStatus] = mapped_column(String(20), default=MeetingStatus.PLANNED)
     created_at: Mapped[created_at]
 
     area: Mapped[Area] = relationship()
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    coordinator: Mapped[User | None] = relationship(foreign_keys=[coordinator_id])
     invites: Mapped[list[MeetingInvite]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
@@ -43,6 +60,10 @@ class Meeting(Base):
     @property
     def is_released(self) -> bool:
         return self.status != MeetingStatus.PLANNED
+
+    @property
+    def status_label(self) -> str:
+        return MeetingStatus(self.status).label
 
     @property
     def title(self) -> str:
@@ -85,6 +106,11 @@ class AgendaItem(Base):
     from_area: Mapped[str | None] = mapped_column(
         String(120), comment="set when the case was transferred in"
     )
+    discussion_ct: Mapped[bytes | None] = encrypted_column()
+    discussion = EncryptedText("discussion_ct")
+    agreed_risk: Mapped[str | None] = mapped_column(String(16))
+    heard_at: Mapped[datetime | None]
+    heard_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
 
     case: Mapped[Case] = relationship(lazy="selectin")
 
@@ -127,5 +153,45 @@ class Attendance(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     confidentiality_accepted_at: Mapped[datetime]
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Minutes(Base):
+    """The minutes of one case at one meeting, fixed when the meeting is minuted."""
+
+    __tablename__ = "minutes"
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id", name="uq_minutes_meeting_case"),)
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meeting.id"), index=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id"), index=True)
+    content_ct: Mapped[bytes | None] = encrypted_column()
+    content = EncryptedJSON("content_ct")
+    produced_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    produced_at: Mapped[datetime]
+
+    meeting: Mapped[Meeting] = relationship()
+    case: Mapped[Case] = relationship()
+    distributions: Mapped[list[MinutesDistribution]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class MinutesDistribution(Base):
+    """One recipient of a case's minutes: an attendee of an attending agency."""
+
+    __tablename__ = "minutes_distribution"
+    __table_args__ = (
+        UniqueConstraint("minutes_id", "user_id", name="uq_minutes_distribution_minutes_user"),
+    )
+
+    id: Mapped[uuid_pk]
+    minutes_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("minutes.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    distributed_at: Mapped[datetime]
 
     agency: Mapped[Agency] = relationship()

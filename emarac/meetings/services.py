@@ -8,14 +8,14 @@ case closes.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, Role, User
 from emarac.auditing import record_event
-from emarac.cases.models import Case, CaseStatus, CaseTransfer
+from emarac.cases.models import Case, CaseExclusion, CaseStatus, CaseTransfer
 from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.meetings.models import (
@@ -39,18 +39,74 @@ def _coordinator_of(by: User, area_id: uuid.UUID) -> None:
         raise NotAllowed
 
 
-def create_meeting(*, by: User, held_on: date) -> Meeting:
+def create_meeting(
+    *,
+    by: User,
+    held_on: date,
+    starts_at: time | None = None,
+    place: str | None = None,
+    online_link: str | None = None,
+    chair_id: uuid.UUID | None = None,
+) -> Meeting:
     """A meeting of the coordinator's area; the area's active agencies are invited."""
     _coordinator_of(by, by.agency.area_id)
-    meeting = Meeting(area_id=by.agency.area_id, held_on=held_on)
+    if chair_id is not None and chair_id not in {u.id for u in chairs_of(by.agency.area_id)}:
+        raise NotAllowed
+    meeting = Meeting(
+        area_id=by.agency.area_id,
+        held_on=held_on,
+        starts_at=starts_at,
+        place=place,
+        online_link=online_link,
+        chair_id=chair_id,
+        coordinator_id=by.id,
+    )
     db.session.add(meeting)
     db.session.flush()
     invite_core_members(meeting)
     record_event(
-        "meeting.create", object_type="meeting", object_id=meeting.id, fields=("held_on", "invites")
+        "meeting.create",
+        object_type="meeting",
+        object_id=meeting.id,
+        fields=("held_on", "starts_at", "place", "online_link", "chair_id", "invites"),
     )
     db.session.commit()
     return meeting
+
+
+def chairs_of(area_id: uuid.UUID) -> list[User]:
+    """Active users of the area who may chair a meeting."""
+    from emarac.agencies.models import UserRole
+
+    users = db.session.scalars(
+        select(User)
+        .join(Agency, Agency.id == User.agency_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(Agency.area_id == area_id, UserRole.role == Role.CHAIR)
+        .distinct()
+    )
+    return sorted((u for u in users if u.is_active), key=lambda u: u.full_name)
+
+
+def move_item(meeting: Meeting, case_id: uuid.UUID, *, by: User, step: int) -> None:
+    """The coordinator moves one case up (-1) or down (+1) the agenda; commits."""
+    _coordinator_of(by, meeting.area_id)
+    if meeting.status not in (MeetingStatus.PLANNED, MeetingStatus.AGENDA_RELEASED):
+        raise NotAllowed
+    items = list(meeting.items)
+    index = next((n for n, i in enumerate(items) if i.case_id == case_id), None)
+    if index is None:
+        raise NotAllowed
+    other = index + step
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+        for position, item in enumerate(items, start=1):
+            item.position = position
+        meeting.items = items
+        record_event(
+            "meeting.agenda_reorder", object_type="meeting", object_id=meeting.id, fields=("agenda",)
+        )
+    db.session.commit()
 
 
 def invite_core_members(meeting: Meeting) -> None:
@@ -73,7 +129,11 @@ def visible_meetings(actor: User) -> list[Meeting]:
 
 
 def build_agenda(meeting: Meeting) -> None:
-    """Add every accepted referral for this meeting; order repeats first, then by score."""
+    """Add every accepted referral for this meeting; order repeats first, then by score.
+
+    The order is set again only when new cases join, so a coordinator's own
+    ordering holds until then.
+    """
     from emarac.referrals.models import Referral, ReferralStatus
 
     on_agenda = {item.case_id for item in meeting.items}
@@ -101,6 +161,8 @@ def build_agenda(meeting: Meeting) -> None:
             )
         )
         on_agenda.add(referral.case_id)
+    if all(item.position for item in meeting.items):
+        return
     scores = {r.case_id: (r.yes_count or 0, r.submitted_on) for r in referrals}
     ordered = sorted(
         meeting.items,
@@ -149,7 +211,10 @@ def meeting_grant(actor: User) -> ColumnElement[bool]:
         .join(MeetingInvite, MeetingInvite.meeting_id == Meeting.id)
         .where(MeetingInvite.agency_id == actor.agency_id, Meeting.status.in_(released))
     )
-    return Case.id.in_(on_agenda) & (Case.status != CaseStatus.CLOSED)
+    excluded = select(CaseExclusion.case_id).where(
+        policy.excluded_clause(actor, CaseExclusion)
+    )
+    return Case.id.in_(on_agenda) & (Case.status != CaseStatus.CLOSED) & Case.id.not_in(excluded)
 
 
 def register() -> None:

@@ -44,6 +44,10 @@ def _active(query: Any) -> list[User]:
     return [u for u in db.session.scalars(query) if u.is_active]
 
 
+def to_users(users: list[User], *, case: Any, kind: str, text: str) -> None:
+    _notify([u for u in users if u.is_active], case=case, kind=kind, text=text)
+
+
 def to_agency(agency_id: uuid.UUID | None, *, case: Any, kind: str, text: str) -> None:
     if agency_id is None:
         return

@@ -261,7 +261,70 @@ def may_research(actor: User | None, meeting: Any, case_id: Any) -> bool:
         and meeting.status != "closed"
         and any(i.agency_id == actor.agency_id for i in meeting.invites)
         and any(item.case_id == case_id for item in meeting.items)
+        and not is_excluded(actor, case_id)
     )
+
+
+def is_excluded(actor: User, case_id: Any) -> bool:
+    """On the case's "must not receive" list, by name or through the agency."""
+    from emarac.cases.models import CaseExclusion
+    from emarac.extensions import db
+
+    found = db.session.scalar(
+        select(CaseExclusion.id)
+        .where(CaseExclusion.case_id == case_id, excluded_clause(actor, CaseExclusion))
+        .limit(1)
+    )
+    return found is not None
+
+
+def excluded_clause(actor: User, exclusion: Any) -> ColumnElement[bool]:
+    return or_(exclusion.user_id == actor.id, exclusion.agency_id == actor.agency_id)
+
+
+def may_run_conference(actor: User | None, meeting: Any) -> bool:
+    """The chair or a coordinator of the area records discussions, risk and actions."""
+    if not _usable(actor) or actor is None:
+        return False
+    return (
+        actor.has_role(Role.CHAIR, Role.COORDINATOR)
+        and actor.agency.area_id == meeting.area_id
+        and meeting.status in ("agenda_released", "in_session")
+    )
+
+
+def may_manage_exclusions(actor: User | None, case: Any) -> bool:
+    """Coordinators of the area and the owning agency keep the "must not receive" list."""
+    if not may_view_case(actor, case) or actor is None:
+        return False
+    if actor.has_role(Role.COORDINATOR) and actor.agency.area_id == case.area_id:
+        return True
+    return actor.agency_id == case.owning_agency_id
+
+
+def may_close_case(actor: User | None, case: Any) -> bool:
+    return (
+        _usable(actor)
+        and actor is not None
+        and actor.has_role(Role.COORDINATOR)
+        and actor.agency.area_id == case.area_id
+    )
+
+
+def may_read_minutes(actor: User | None, minutes: Any) -> bool:
+    """Recipients of the distribution, and the area's coordinators and chairs.
+
+    Nobody on the case's "must not receive" list reads them, whatever their role.
+    """
+    if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
+        return False
+    if is_excluded(actor, minutes.case_id):
+        return False
+    if actor.has_role(Role.COORDINATOR, Role.CHAIR) and (
+        actor.agency.area_id == minutes.meeting.area_id
+    ):
+        return True
+    return any(d.user_id == actor.id for d in minutes.distributions)
 
 
 def may_view_action(actor: User | None, action: Any) -> bool:

@@ -11,3 +11,24 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 
 initGovuk()
 initMoj()
+
+// "Print" buttons on print-friendly pages.
+for (const button of document.querySelectorAll('[data-module="app-print"]')) {
+  button.addEventListener('click', () => window.print())
+}
+
+// Conference mode: the left and right arrow keys move between agenda cases,
+// unless the chair is typing in a field.
+const agenda = document.querySelector('[data-module="app-agenda-keys"]')
+if (agenda) {
+  document.addEventListener('keydown', (event) => {
+    const typing = event.target.closest('input, textarea, select, [contenteditable]')
+    if (typing || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return
+    const rel = { ArrowLeft: 'prev', ArrowRight: 'next' }[event.key]
+    const link = rel && agenda.querySelector(`a[rel="${rel}"]`)
+    if (link) {
+      event.preventDefault()
+      link.click()
+    }
+  })
+}

@@ -1,0 +1,241 @@
+"""The conference itself: the record of each case, the minutes and their distribution.
+
+The chair takes the agenda one case at a time and records the discussion and
+the agreed risk level (actions are added alongside, in ``emarac.actions``).
+When every case has been heard the minutes are fixed, one per case, and
+distributed to the people who attended for their agencies, never to anyone on
+the case's "must not receive" list. Each distribution is a recorded disclosure.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from emarac.actions.models import Action, ActionStatus
+from emarac.agencies.models import User
+from emarac.auditing import record_event
+from emarac.cases.models import Case, CaseStatus
+from emarac.clock import utcnow
+from emarac.extensions import db
+from emarac.meetings import services
+from emarac.meetings.models import (
+    AgendaItem,
+    Meeting,
+    MeetingStatus,
+    Minutes,
+    MinutesDistribution,
+)
+from emarac.notifications import services as notify
+from emarac.protocol import policy
+
+RISK_LEVELS = ("standard", "medium", "high")
+
+DISCLOSURE_PURPOSE = (
+    "MARAC minutes shared under the information-sharing protocol "
+    "(Crime and Disorder Act 1998 s.115) to protect a victim at high risk"
+)
+
+
+def record_discussion(
+    meeting: Meeting, item: AgendaItem, *, by: User, discussion: str, agreed_risk: str
+) -> None:
+    """Record what the meeting said and the risk level it agreed for one case; commits."""
+    if not policy.may_run_conference(by, meeting):
+        raise services.NotAllowed
+    if not discussion.strip():
+        raise ValueError("Enter a summary of the discussion")
+    if agreed_risk not in RISK_LEVELS:
+        raise ValueError("Choose the risk level the meeting agreed")
+    item.discussion = discussion.strip()
+    item.agreed_risk = agreed_risk
+    item.heard_at = utcnow()
+    item.heard_by_id = by.id
+    if meeting.status == MeetingStatus.AGENDA_RELEASED:
+        meeting.status = MeetingStatus.IN_SESSION
+    case = item.case
+    case.risk_level = agreed_risk
+    refresh_case_status(case)
+    record_event(
+        "conference.record",
+        object_type="marac_case",
+        object_id=case.id,
+        fields=("discussion", "agreed_risk", "risk_level", "status"),
+        purpose=f"conference of meeting {meeting.id}",
+    )
+    db.session.commit()
+
+
+def refresh_case_status(case: Case) -> None:
+    """After a hearing a case is "actions open" while any action is open, else "heard"."""
+    if case.status == CaseStatus.CLOSED:
+        return
+    heard = db.session.scalar(
+        select(AgendaItem.id).where(AgendaItem.case_id == case.id, AgendaItem.heard_at.is_not(None))
+    )
+    if heard is None:
+        return
+    open_action = db.session.scalar(
+        select(Action.id).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
+    )
+    case.status = CaseStatus.ACTIONS_OPEN if open_action is not None else CaseStatus.HEARD
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user: User
+    excluded: bool
+
+
+def distribution_list(meeting: Meeting, case_id: uuid.UUID) -> list[Recipient]:
+    """The people who attended for their agencies, each marked if they must not receive."""
+    recipients = []
+    for attendance in services.register_of(meeting):
+        user = db.session.get(User, attendance.user_id)
+        if user is None:
+            continue
+        excluded = policy.is_excluded(user, case_id) or not user.is_active
+        recipients.append(Recipient(user=user, excluded=excluded))
+    return recipients
+
+
+def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
+    """Fix the minutes of every case heard and distribute them; the meeting is minuted.
+
+    Refused until every case on the agenda has been heard.
+    """
+    if not policy.may_run_conference(by, meeting) or meeting.status != MeetingStatus.IN_SESSION:
+        raise services.NotAllowed
+    unheard = [item for item in meeting.items if item.heard_at is None]
+    if unheard:
+        raise ValueError(
+            f"{len(unheard)} case{'s' if len(unheard) != 1 else ''} on the agenda "
+            "not heard yet: record the discussion of every case first"
+        )
+    attending = sorted({a.agency.name for a in services.register_of(meeting)})
+    produced = []
+    for item in meeting.items:
+        minutes = Minutes(
+            meeting_id=meeting.id,
+            case_id=item.case_id,
+            produced_by_id=by.id,
+            produced_at=utcnow(),
+        )
+        minutes.content = _content(meeting, item, attending)
+        db.session.add(minutes)
+        db.session.flush()
+        record_event(
+            "minutes.produce",
+            object_type="minutes",
+            object_id=minutes.id,
+            fields=("content",),
+            purpose=f"meeting {meeting.id} case {item.case_id}",
+        )
+        _distribute(minutes, meeting, item.case)
+        produced.append(minutes)
+    meeting.status = MeetingStatus.MINUTED
+    record_event("meeting.minuted", object_type="meeting", object_id=meeting.id, fields=("status",))
+    db.session.commit()
+    return produced
+
+
+def _distribute(minutes: Minutes, meeting: Meeting, case: Case) -> None:
+    for recipient in distribution_list(meeting, case.id):
+        user = recipient.user
+        if recipient.excluded:
+            record_event(
+                "minutes.withhold",
+                object_type="minutes",
+                object_id=minutes.id,
+                recipient=f"user:{user.id} agency:{user.agency_id}",
+                purpose="on the case's must-not-receive list",
+            )
+            continue
+        minutes.distributions.append(
+            MinutesDistribution(user_id=user.id, agency_id=user.agency_id, distributed_at=utcnow())
+        )
+        record_event(
+            "minutes.distribute",
+            object_type="minutes",
+            object_id=minutes.id,
+            fields=("content",),
+            recipient=f"user:{user.id} agency:{user.agency_id}",
+            purpose=DISCLOSURE_PURPOSE,
+        )
+        notify.to_users(
+            [user],
+            case=case,
+            kind="minutes.distributed",
+            text=f"Minutes of {case.reference} from the MARAC of {meeting.held_on:%-d %B %Y}",
+        )
+
+
+def _content(meeting: Meeting, item: AgendaItem, attending: list[str]) -> dict[str, Any]:
+    """What the minutes say, fixed at the time they are produced."""
+    case = db.session.scalars(
+        select(Case)
+        .where(Case.id == item.case_id)
+        .options(selectinload(Case.victim), selectinload(Case.perpetrators))
+    ).one()
+    actions = db.session.scalars(
+        select(Action)
+        .where(Action.case_id == case.id, Action.meeting_id == meeting.id)
+        .options(selectinload(Action.owner_agency))
+        .order_by(Action.due_on)
+    )
+    return {
+        "reference": case.reference,
+        "meeting": meeting.title,
+        "victim": case.victim.display_name,
+        "perpetrators": [p.person.display_name for p in case.perpetrators],
+        "repeat": item.is_repeat,
+        "agreed_risk": item.agreed_risk,
+        "discussion": item.discussion,
+        "research": [
+            {
+                "agency": r.agency.name,
+                "no_information": r.no_information,
+                "victim": r.about_victim,
+                "perpetrator": r.about_perpetrator,
+                "children": r.about_children,
+            }
+            for r in services.research_for(meeting, case.id)
+        ],
+        "actions": [
+            {"description": a.description, "owner": a.owner_agency.name, "due_on": str(a.due_on)}
+            for a in actions
+        ],
+        "attending": attending,
+    }
+
+
+def minutes_for(meeting: Meeting) -> dict[uuid.UUID, Minutes]:
+    rows = db.session.scalars(select(Minutes).where(Minutes.meeting_id == meeting.id))
+    return {m.case_id: m for m in rows}
+
+
+def minutes_visible_to(actor: User) -> list[Minutes]:
+    """Minutes sent to the actor; coordinators and chairs also see their area's.
+
+    Minutes of cases the actor must not receive are left out whatever the role.
+    """
+    from emarac.agencies.models import Role
+    from emarac.cases.models import CaseExclusion
+
+    query = (
+        select(Minutes)
+        .join(Meeting, Meeting.id == Minutes.meeting_id)
+        .options(selectinload(Minutes.case), selectinload(Minutes.meeting))
+    )
+    sent = select(MinutesDistribution.minutes_id).where(MinutesDistribution.user_id == actor.id)
+    if actor.has_role(Role.COORDINATOR, Role.CHAIR):
+        query = query.where((Meeting.area_id == actor.agency.area_id) | Minutes.id.in_(sent))
+    else:
+        query = query.where(Minutes.id.in_(sent))
+    excluded = select(CaseExclusion.case_id).where(policy.excluded_clause(actor, CaseExclusion))
+    query = query.where(Minutes.case_id.not_in(excluded))
+    return list(db.session.scalars(query.order_by(Meeting.held_on.desc(), Minutes.produced_at)))
