@@ -302,3 +302,59 @@ def test_meeting_details_are_kept_and_bad_ones_explained(client, login_as, db, m
     assert response.status_code == 302
     details = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "10:00" in details and chair.full_name in details
+
+
+def test_every_step_of_a_meeting_is_audited_and_the_ledger_verifies(app, client, db, session_ready):
+    s = session_ready
+    meeting, case = s["meeting"], s["cases"][0]
+    sign_in(client, s["housing"])
+    client.get(f"/meetings/{meeting.id}")
+    client.post(
+        f"/meetings/{meeting.id}/cases/{case.id}/research",
+        data={"about_victim": "Synthetic tenancy note"},
+    )
+    client.get(f"/meetings/{meeting.id}/cases/{case.id}/research")
+    client.get(f"/meetings/{meeting.id}/cases/{case.id}/conference")
+    chair = app.test_client()
+    sign_in(chair, s["coordinator"])
+    for item in meeting.items:
+        chair.post(
+            f"/meetings/{meeting.id}/cases/{item.case_id}/actions",
+            data={
+                "description": "Synthetic action",
+                "owner_agency_id": str(s["housing"].agency_id),
+                "due_on": ["10", "1", "2027"],
+            },
+        )
+        chair.post(
+            f"/meetings/{meeting.id}/cases/{item.case_id}/record",
+            data={"discussion": "Synthetic discussion", "agreed_risk": "high"},
+        )
+    chair.post(f"/meetings/{meeting.id}/minutes")
+    minutes = db.session.scalars(select(Minutes).where(Minutes.case_id == case.id)).one()
+    client.get(f"/meetings/minutes/{minutes.id}")
+    client.get(f"/meetings/minutes/{minutes.id}/print")
+    client.get(f"/meetings/{meeting.id}/agenda/print")
+
+    ledger = ledger_table
+    recorded = set(db.session.scalars(select(ledger.c.action)))
+    assert {
+        "meeting.view",
+        "research.save",
+        "research.view",
+        "case.view",
+        "action.create",
+        "conference.record",
+        "minutes.produce",
+        "minutes.distribute",
+        "meeting.minuted",
+        "minutes.view",
+        "minutes.print",
+        "meeting.agenda_print",
+    } <= recorded
+    # No personal data in the trail: the discussion and research text never appear.
+    texts = " ".join(
+        str(v) for row in db.session.execute(select(ledger)).all() for v in row if v is not None
+    )
+    assert "Synthetic tenancy note" not in texts and "Synthetic discussion" not in texts
+    assert_ledger_verifies(app, db)
