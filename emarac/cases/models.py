@@ -179,9 +179,7 @@ class CaseExclusion(Base):
 
     __tablename__ = "case_exclusion"
     __table_args__ = (
-        CheckConstraint(
-            "(user_id IS NULL) <> (agency_id IS NULL)", name="one_of_user_or_agency"
-        ),
+        CheckConstraint("(user_id IS NULL) <> (agency_id IS NULL)", name="one_of_user_or_agency"),
     )
 
     id: Mapped[uuid_pk]

@@ -104,7 +104,10 @@ def move_item(meeting: Meeting, case_id: uuid.UUID, *, by: User, step: int) -> N
             item.position = position
         meeting.items = items
         record_event(
-            "meeting.agenda_reorder", object_type="meeting", object_id=meeting.id, fields=("agenda",)
+            "meeting.agenda_reorder",
+            object_type="meeting",
+            object_id=meeting.id,
+            fields=("agenda",),
         )
     db.session.commit()
 
@@ -211,9 +214,7 @@ def meeting_grant(actor: User) -> ColumnElement[bool]:
         .join(MeetingInvite, MeetingInvite.meeting_id == Meeting.id)
         .where(MeetingInvite.agency_id == actor.agency_id, Meeting.status.in_(released))
     )
-    excluded = select(CaseExclusion.case_id).where(
-        policy.excluded_clause(actor, CaseExclusion)
-    )
+    excluded = select(CaseExclusion.case_id).where(policy.excluded_clause(actor, CaseExclusion))
     return Case.id.in_(on_agenda) & (Case.status != CaseStatus.CLOSED) & Case.id.not_in(excluded)
 
 

@@ -164,7 +164,9 @@ def attend(meeting_id: uuid.UUID) -> Any:
         if meeting.items:
             return redirect(
                 url_for(
-                    "meetings.conference_case", meeting_id=meeting.id, case_id=meeting.items[0].case_id
+                    "meetings.conference_case",
+                    meeting_id=meeting.id,
+                    case_id=meeting.items[0].case_id,
                 )
             )
         return redirect(url_for("meetings.show", meeting_id=meeting.id))
@@ -284,7 +286,9 @@ def record(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     flash(f"Case {index + 1} of {len(items)} saved", "success")
     if index + 1 < len(items):
         following = items[index + 1].case_id
-        return redirect(url_for("meetings.conference_case", meeting_id=meeting.id, case_id=following))
+        return redirect(
+            url_for("meetings.conference_case", meeting_id=meeting.id, case_id=following)
+        )
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
 
@@ -355,7 +359,9 @@ def minutes_print(minutes_id: uuid.UUID) -> Any:
 @login_required
 def agenda_print(meeting_id: uuid.UUID) -> Any:
     meeting = _meeting_or_404(meeting_id)
-    record_event("meeting.agenda_print", object_type="meeting", object_id=meeting.id, fields=("agenda",))
+    record_event(
+        "meeting.agenda_print", object_type="meeting", object_id=meeting.id, fields=("agenda",)
+    )
     db.session.commit()
     return render_template("meetings/agenda_print.html", meeting=meeting, watermark=_watermark())
 
@@ -407,7 +413,9 @@ def add_action(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
         abort(404)
     flash("Action added", "success")
     return redirect(
-        url_for("meetings.conference_case", meeting_id=meeting.id, case_id=case_id, _anchor="actions")
+        url_for(
+            "meetings.conference_case", meeting_id=meeting.id, case_id=case_id, _anchor="actions"
+        )
     )
 
 

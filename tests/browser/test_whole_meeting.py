@@ -89,7 +89,9 @@ def test_a_whole_meeting(ui, make, browser):
     housing_context, housing_ui = second_window(browser, ui, housing_officer)
     housing_ui.goto(meeting_url)
     housing_ui.follow(f"Add research for {references[0]}")
-    housing_ui.page.get_by_label("About the victim").fill("Synthetic: tenancy at risk, two noise reports")
+    housing_ui.page.get_by_label("About the victim").fill(
+        "Synthetic: tenancy at risk, two noise reports"
+    )
     housing_ui.submit("Save research")
     health_context, health_ui = second_window(browser, ui, nurse)
     for reference in references:
@@ -121,7 +123,10 @@ def test_a_whole_meeting(ui, make, browser):
     assert "Case 1 of 3" in cpage.content()
     for number, reference in enumerate(references, start=1):
         assert f"Case {number} of 3" in cpage.content()
-        cpage.get_by_label("Action", exact=True).fill(f"Synthetic action {number}: review the tenancy")
+        assert cpage.get_by_role("heading", level=1).inner_text().startswith(reference)
+        cpage.get_by_label("Action", exact=True).fill(
+            f"Synthetic action {number}: review the tenancy"
+        )
         owner = housing if number != 3 else health
         cpage.get_by_label("Owning agency").select_option(label=owner.name)
         fill_date(cpage, "due_on", "10", "1", "2027")
@@ -153,7 +158,8 @@ def test_a_whole_meeting(ui, make, browser):
     hpage.get_by_label("Completion note, or why it cannot be done").fill("Synthetic: locks changed")
     housing_ui.submit("Save")
     tracker_text = hpage.get_by_test_id("tracker").inner_text()
-    assert tracker_text.count("Open") == 1 and tracker_text.count("Done") == 1
+    assert tracker_text.count("Open") == 1
+    assert tracker_text.count("Done") == 1
 
     for context, window in (
         (housing_context, housing_ui),
