@@ -16,6 +16,7 @@ from emarac.cases import demo_cases
 from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.extensions import db
+from emarac.meetings import demo as demo_meeting
 from emarac.schema import ensure_data_key
 
 DEMO_AREA = "Demoshire MARAC"
@@ -106,6 +107,7 @@ def load() -> list[Login]:
             user.totp_confirmed_at = utcnow()
             db.session.commit()
     demo_cases.load()
+    demo_meeting.load()
     return logins()
 
 
