@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.auth.views import bp as auth_bp
     from emarac.cases.views import bp as cases_bp
     from emarac.main.views import bp as main_bp
+    from emarac.indicators.views import bp as indicators_bp
     from emarac.meetings.views import bp as meetings_bp
     from emarac.notifications.views import bp as notifications_bp
     from emarac.people.views import bp as people_bp
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         meetings_bp,
         actions_bp,
         notifications_bp,
+        indicators_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)

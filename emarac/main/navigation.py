@@ -18,6 +18,7 @@ NAV: list[tuple[str, str, tuple[Role, ...]]] = [
     ("Triage", "referrals.triage", (Role.COORDINATOR,)),
     ("Meetings", "meetings.index", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
     ("Actions", "actions.tracker", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
+    ("Indicators", "indicators.dashboard", (Role.MANAGER, Role.COORDINATOR)),
     ("Notifications", "notifications.index", ()),
     ("Audit trail", "auditlog.index", (Role.SYSTEM_ADMIN, Role.COORDINATOR)),
 ]

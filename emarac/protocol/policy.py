@@ -334,3 +334,11 @@ def may_view_action(actor: User | None, action: Any) -> bool:
     if actor.agency_id == action.owner_agency_id and actor.has_role(*CASE_CONTENT_ROLES):
         return True
     return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == action.case.area_id
+
+
+# --- management information -----------------------------------------------------
+
+
+def may_view_indicators(actor: User | None) -> bool:
+    """Managers and coordinators see the depersonalised indicators; nobody else does."""
+    return _usable(actor) and actor is not None and actor.has_role(Role.MANAGER, Role.COORDINATOR)

@@ -1,0 +1,454 @@
+"""The managers' dashboard and exports, built from the indicator queries.
+
+Every figure leaves here already suppressed: a count under 5 becomes "<5", and
+so does a percentage either of whose counts is under 5. Pages, charts and CSV
+files all read these display values, so none of them can show a small number.
+Charts get ``None`` (a gap) where the table says "<5".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from emarac.indicators import queries
+from emarac.indicators.maths import (
+    BUCKETS,
+    FACTORS,
+    SUPPRESS_BELOW,
+    DaysToHearing,
+    FactorCounts,
+    QuarterlyReturn,
+    ReferralSources,
+    Volume,
+    suppress,
+    suppress_rate,
+)
+from emarac.indicators.periods import Filters, Period, previous_period, quarters_between
+
+TREND_QUARTERS = 8
+
+FACTOR_LABELS = {
+    "alcohol": "Alcohol",
+    "drugs": "Drugs",
+    "mental_health": "Mental health",
+    "pregnancy": "Pregnancy",
+    "separation": "Separation",
+    "child_contact": "Child contact",
+    "financial_dependence": "Financial dependence",
+}
+
+
+def count_text(n: int) -> str:
+    return str(suppress(n))
+
+
+def rate_text(numerator: int, denominator: int) -> str:
+    value = suppress_rate(numerator, denominator)
+    return value if isinstance(value, str) else f"{value:.1f}%"
+
+
+def chart_value(n: int) -> int | None:
+    return None if n < SUPPRESS_BELOW else n
+
+
+def chart_rate(numerator: int, denominator: int) -> float | None:
+    value = suppress_rate(numerator, denominator)
+    return None if isinstance(value, str) else round(value, 1)
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    value: str
+    previous: str
+    change: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as the page, the chart and the CSV all see it."""
+
+    key: str
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    chart: str | None = None  # "line" or "bar": which chart the page draws from it
+    series: tuple[str, ...] = ()  # the columns the chart plots
+    chart_data: dict[str, list[float | None]] = field(default_factory=dict)
+
+    def csv_rows(self) -> Iterable[Sequence[str]]:
+        yield self.columns
+        yield from self.rows
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    previous: Period
+    filters: Filters
+    headlines: tuple[Headline, ...]
+    trends: tuple[Table, ...]
+    quarterly_return: Table
+    process: Table
+
+
+def _change(now: float | None, before: float | None, *, unit: str) -> str:
+    if now is None or before is None:
+        return "Not comparable"
+    delta = now - before
+    if abs(delta) < 0.05:
+        return "No change"
+    word = "Up" if delta > 0 else "Down"
+    amount = f"{abs(delta):.1f}" if unit == "points" else f"{abs(delta):.0f}"
+    return f"{word} {amount}{' points' if unit == 'points' else ''}"
+
+
+def _count_or_none(n: int) -> float | None:
+    return None if n < SUPPRESS_BELOW else float(n)
+
+
+def _rate_or_none(numerator: int, denominator: int) -> float | None:
+    value = suppress_rate(numerator, denominator)
+    return None if isinstance(value, str) else value
+
+
+def _headlines(
+    bind: queries.Bind, now: Filters, before: Filters, population: int | None
+) -> tuple[Headline, ...]:
+    heard_now = queries.cases_heard(bind, now, population=population)
+    heard_before = queries.cases_heard(bind, before, population=population)
+    repeat_now = queries.repeat_rate(bind, now)
+    repeat_before = queries.repeat_rate(bind, before)
+    days_now = queries.days_to_hearing(bind, now)
+    days_before = queries.days_to_hearing(bind, before)
+    actions_now = queries.actions_on_time(bind, now)
+    actions_before = queries.actions_on_time(bind, before)
+    sources_now = _sources(queries.quarterly_return(bind, now))
+    sources_before = _sources(queries.quarterly_return(bind, before))
+
+    def per_women(volume: Volume) -> str:
+        rate = volume.per_10000_women
+        if rate is None:
+            return "Population not set"
+        return "<5 cases" if volume.heard < SUPPRESS_BELOW else f"{rate:.1f}"
+
+    def per_women_value(volume: Volume) -> float | None:
+        if volume.heard < SUPPRESS_BELOW:
+            return None
+        return volume.per_10000_women
+
+    return (
+        Headline(
+            "Cases heard",
+            count_text(heard_now.heard),
+            count_text(heard_before.heard),
+            _change(_count_or_none(heard_now.heard), _count_or_none(heard_before.heard), unit="n"),
+        ),
+        Headline(
+            "Repeat rate",
+            rate_text(repeat_now.repeats, repeat_now.heard),
+            rate_text(repeat_before.repeats, repeat_before.heard),
+            _change(
+                _rate_or_none(repeat_now.repeats, repeat_now.heard),
+                _rate_or_none(repeat_before.repeats, repeat_before.heard),
+                unit="points",
+            ),
+        ),
+        Headline(
+            "Cases a year per 10,000 women (benchmark 40)",
+            per_women(heard_now),
+            per_women(heard_before),
+            _change(per_women_value(heard_now), per_women_value(heard_before), unit="points"),
+        ),
+        Headline(
+            "Referrals from partners other than police",
+            rate_text(sources_now.not_police, sources_now.total),
+            rate_text(sources_before.not_police, sources_before.total),
+            _change(
+                _rate_or_none(sources_now.not_police, sources_now.total),
+                _rate_or_none(sources_before.not_police, sources_before.total),
+                unit="points",
+            ),
+        ),
+        Headline(
+            "Median days from referral to hearing",
+            _days_text(days_now.median, days_now.hearings),
+            _days_text(days_before.median, days_before.hearings),
+            _change(_days_value(days_now), _days_value(days_before), unit="n"),
+        ),
+        Headline(
+            "Actions completed on time",
+            rate_text(actions_now.on_time, actions_now.due),
+            rate_text(actions_before.on_time, actions_before.due),
+            _change(
+                _rate_or_none(actions_now.on_time, actions_now.due),
+                _rate_or_none(actions_before.on_time, actions_before.due),
+                unit="points",
+            ),
+        ),
+    )
+
+
+def _days_shown(hearings: int, value: int | None) -> bool:
+    return value is not None and hearings >= SUPPRESS_BELOW
+
+
+def _days_value(days: DaysToHearing) -> float | None:
+    if days.median is None or days.hearings < SUPPRESS_BELOW:
+        return None
+    return float(days.median)
+
+
+def _days_text(value: int | None, hearings: int) -> str:
+    if not _days_shown(hearings, value):
+        return "<5 hearings" if hearings else "No hearings"
+    return f"{value} days"
+
+
+def _sources(returns: Iterable[QuarterlyReturn]) -> ReferralSources:
+    totals = dict.fromkeys(BUCKETS, 0)
+    for row in returns:
+        for bucket in BUCKETS:
+            totals[bucket] += getattr(row.referrals, bucket)
+    return ReferralSources(**totals)
+
+
+def trend_filters(filters: Filters) -> Filters:
+    """The eight calendar quarters up to the end of the chosen period."""
+    last = quarters_between(filters.end, filters.end)[0]
+    start = last.start
+    for _ in range(TREND_QUARTERS - 1):
+        start = quarters_between(start - timedelta(days=1), start - timedelta(days=1))[0].start
+    return Filters(start, filters.end, filters.area_id, filters.referring_agency_id)
+
+
+def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
+    wide = trend_filters(filters)
+    repeat = queries.repeat_rate(bind, wide)
+    factor_rows = {f.quarter: f for f in queries.factors(bind, wide)}
+    returns = {r.quarter: r for r in queries.quarterly_return(bind, wide)}
+    quarters = [q.code for q in quarters_between(wide.start, wide.end)]
+    by_quarter = {r.quarter: r for r in repeat.by_quarter}
+
+    repeat_rows = []
+    for code in quarters:
+        row = by_quarter.get(code)
+        heard, repeats = (row.heard, row.repeats) if row else (0, 0)
+        repeat_rows.append(
+            (code, count_text(heard), count_text(repeats), rate_text(repeats, heard))
+        )
+    repeat_table = Table(
+        key="repeat-trend",
+        caption="Cases heard and repeat rate by quarter",
+        columns=("Quarter", "Cases heard", "Repeat cases", "Repeat rate"),
+        rows=tuple(repeat_rows),
+        chart="line",
+        series=("Repeat rate",),
+        chart_data={
+            "Repeat rate": [
+                chart_rate(by_quarter[c].repeats, by_quarter[c].heard) if c in by_quarter else None
+                for c in quarters
+            ]
+        },
+    )
+    volume_table = Table(
+        key="volume-trend",
+        caption="Cases heard by quarter",
+        columns=("Quarter", "Cases heard", "Children in the households"),
+        rows=tuple(
+            (
+                c,
+                count_text(returns[c].cases_discussed if c in returns else 0),
+                count_text(returns[c].children if c in returns else 0),
+            )
+            for c in quarters
+        ),
+        chart="bar",
+        series=("Cases heard",),
+        chart_data={
+            "Cases heard": [
+                chart_value(returns[c].cases_discussed) if c in returns else None for c in quarters
+            ]
+        },
+    )
+    empty = FactorCounts(quarter="", heard=0)
+    factor_table = Table(
+        key="factors-trend",
+        caption="Causal and vulnerability factors in the cases heard, by quarter",
+        columns=("Quarter", "Cases heard", *(FACTOR_LABELS[f] for f in FACTORS)),
+        rows=tuple(
+            (
+                c,
+                count_text(factor_rows.get(c, empty).heard),
+                *(count_text(factor_rows.get(c, empty).as_dict()[f]) for f in FACTORS),
+            )
+            for c in quarters
+        ),
+        chart="bar",
+        series=tuple(FACTOR_LABELS[f] for f in FACTORS),
+        chart_data={
+            FACTOR_LABELS[f]: [
+                chart_value(factor_rows[c].as_dict()[f]) if c in factor_rows else None
+                for c in quarters
+            ]
+            for f in FACTORS
+        },
+    )
+    return repeat_table, volume_table, factor_table
+
+
+RETURN_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Meetings held", "meetings"),
+    ("Cases discussed", "cases_discussed"),
+    ("Repeat cases", "repeat_cases"),
+    ("Children in the households", "children"),
+    ("Referrals from the police", "referrals.police"),
+    ("Referrals from the IDVA service", "referrals.idva"),
+    ("Referrals from health", "referrals.health"),
+    ("Referrals from children's services", "referrals.childrens_services"),
+    ("Referrals from housing", "referrals.housing"),
+    ("Referrals from other agencies", "referrals.others"),
+    ("Victims who are Black, Asian or minority ethnic", "victims_bame"),
+    ("Victims who are lesbian, gay, bisexual or transgender", "victims_lgbt"),
+    ("Victims who are disabled", "victims_disabled"),
+    ("Victims who are male", "victims_male"),
+    ("Victims aged 16 or 17", "victims_aged_16_17"),
+    ("Perpetrators aged 17 or under", "perpetrators_17_or_under"),
+)
+
+
+def _value(row: QuarterlyReturn, path: str) -> int:
+    if path.startswith("referrals."):
+        return int(getattr(row.referrals, path.split(".", 1)[1]))
+    return int(getattr(row, path))
+
+
+WITHHELD = "Withheld"
+
+
+def _total_text(values: Sequence[int]) -> str:
+    """A row's total, withheld when it would give away the one suppressed figure in the row."""
+    suppressed = sum(1 for v in values if v < SUPPRESS_BELOW)
+    if suppressed == 1 and len(values) > 1:
+        return WITHHELD
+    return count_text(sum(values))
+
+
+def _return_table(bind: queries.Bind, filters: Filters) -> Table:
+    """The quarterly return as partners fill it in: a row per field, a column per quarter."""
+    returns = list(queries.quarterly_return(bind, filters))
+    quarters = [q.code for q in quarters_between(filters.start, filters.end)]
+    by_quarter = {r.quarter: r for r in returns}
+    rows = []
+    for label, path in RETURN_FIELDS:
+        values = [_value(by_quarter[c], path) if c in by_quarter else 0 for c in quarters]
+        rows.append((label, *(count_text(v) for v in values), _total_text(values)))
+    sources = _sources(returns)
+    share = [
+        rate_text(by_quarter[c].referrals.not_police, by_quarter[c].referrals.total)
+        if c in by_quarter
+        else rate_text(0, 0)
+        for c in quarters
+    ]
+    rows.append(
+        (
+            "Share of referrals from partners other than police",
+            *share,
+            rate_text(sources.not_police, sources.total),
+        )
+    )
+    return Table(
+        key="quarterly-return",
+        caption="Quarterly return",
+        columns=("Field", *quarters, "Total"),
+        rows=tuple(rows),
+    )
+
+
+def _process_table(bind: queries.Bind, filters: Filters) -> Table:
+    days = queries.days_to_hearing(bind, filters)
+    on_time = queries.actions_on_time(bind, filters)
+    attendance = queries.attendance(bind, filters)
+    research = queries.research_response(bind, filters)
+    days_p90 = _days_text(days.p90, days.hearings)
+    return Table(
+        key="process",
+        caption="Process measures",
+        columns=("Measure", "Figure", "Out of"),
+        rows=(
+            (
+                "Median days from referral to hearing",
+                _days_text(days.median, days.hearings),
+                count_text(days.hearings) + " hearings",
+            ),
+            (
+                "90th percentile of days from referral to hearing",
+                days_p90,
+                count_text(days.hearings) + " hearings",
+            ),
+            (
+                "Actions completed on time",
+                rate_text(on_time.on_time, on_time.due),
+                count_text(on_time.due) + " actions due",
+            ),
+            (
+                "Agency attendance",
+                rate_text(attendance.attended, attendance.invited),
+                count_text(attendance.invited) + " invitations",
+            ),
+            (
+                "Research responses",
+                rate_text(research.received, research.expected),
+                count_text(research.expected) + " requests",
+            ),
+        ),
+    )
+
+
+def build(
+    bind: queries.Bind,
+    period: Period,
+    *,
+    area_id: uuid.UUID | None,
+    referring_agency_id: uuid.UUID | None,
+    population: int | None,
+) -> Dashboard:
+    previous = previous_period(period)
+    now = Filters.for_period(period, area_id=area_id, referring_agency_id=referring_agency_id)
+    before = Filters.for_period(previous, area_id=area_id, referring_agency_id=referring_agency_id)
+    return Dashboard(
+        period=period,
+        previous=previous,
+        filters=now,
+        headlines=_headlines(bind, now, before, population),
+        trends=_trends(bind, now),
+        quarterly_return=_return_table(bind, now),
+        process=_process_table(bind, now),
+    )
+
+
+def to_csv(tables: Iterable[Table]) -> str:
+    """Tables one after another, each under its caption; cells a spreadsheet will not run."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for number, table in enumerate(tables):
+        if number:
+            writer.writerow([])
+        writer.writerow([table.caption])
+        for row in table.csv_rows():
+            writer.writerow([_csv_safe(cell) for cell in row])
+    return out.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def default_period(today: date) -> Period:
+    """The last complete calendar quarter."""
+    return previous_period(quarters_between(today, today)[0])

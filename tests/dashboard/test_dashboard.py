@@ -1,0 +1,151 @@
+"""The managers' dashboard: who sees it, periods, suppression, exports, audit, no personal data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from emarac.auditing import ledger_table
+from emarac.incidents.models import Incident
+from emarac.indicators import report
+from emarac.meetings.models import Research
+from emarac.people.models import Person
+from emarac.synth import generate
+from tests.conftest import DEFAULT_PASSWORD, assert_ledger_verifies, sign_in, totp_now
+
+
+@pytest.fixture
+def partnership(db, clock):
+    """A small synthetic partnership: a few hundred hearings over three years."""
+    summary = generate(db.engine, cases=150, incidents=900, seed=11)
+    db.session.expire_all()
+    return summary
+
+
+def test_managers_and_coordinators_see_it_practitioners_do_not(client, app, make, db, clock):
+    manager = make.user(roles=("manager",))
+    sign_in(client, manager)
+    page = client.get("/indicators/")
+    assert page.status_code == 200
+    assert "Repeat victimisation and MARAC activity" in page.get_data(as_text=True)
+    assert "Indicators" in client.get("/").get_data(as_text=True)
+
+    for roles in (("practitioner",), ("idva",), ("chair",), ("system_admin",)):
+        other = app.test_client()
+        sign_in(other, make.user(roles=roles))
+        assert other.get("/indicators/").status_code == 404, roles
+        assert other.get("/indicators/export/return.csv?period=2026-Q3").status_code == 404
+        assert "/indicators/" not in other.get("/").get_data(as_text=True)
+
+
+def test_small_counts_show_as_under_five(client, make, db, clock, partnership):
+    sign_in(client, make.user(roles=("manager",)))
+    # One month holds only a handful of hearings: its figures are suppressed.
+    months = [choice for choice, _ in report_choices(clock)]
+    pages = [client.get(f"/indicators/?period={code}").get_data(as_text=True) for code in months]
+    assert any("&lt;5" in page for page in pages)
+    assert all(not re.search(r">\s*[0-4]\s*<", page.split("Trends over")[-1]) for page in pages)
+
+
+def report_choices(clock):
+    from emarac.indicators.views import period_choices
+
+    return [c for c in period_choices(clock.now.date()) if c[0][4:5] == "-" and "Q" not in c[0]]
+
+
+def test_changing_the_period_and_a_bad_range_keeps_the_input(client, make, db, clock, partnership):
+    sign_in(client, make.user(roles=("manager",)))
+    page = client.get("/indicators/?period=2026-Q1").get_data(as_text=True)
+    assert "January to March 2026" in page
+    assert 'data-testid="quarterly-return"' in page
+    bad = client.get("/indicators/?period=custom&start=1&start=6&start=2026&end=1&end=5&end=2026")
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert "Enter a last day on or after the first day" in text
+    assert 'value="2026"' in text
+    assert 'value="6"' in text
+    good = client.get(
+        "/indicators/?period=custom&start=1&start=1&start=2025&end=30&end=6&end=2026"
+    ).get_data(as_text=True)
+    assert "1 January 2025 to 30 June 2026" in good
+
+
+def test_csv_exports_need_a_fresh_sign_in_and_are_audited(
+    app, client, make, db, clock, partnership
+):
+    manager = make.user(roles=("manager",))
+    sign_in(client, manager)
+    clock.advance(minutes=10)
+    stale = client.get("/indicators/export/return.csv?period=FY2025")
+    assert stale.status_code == 302
+    assert "reauthenticate" in stale.headers["Location"]
+    again = client.post(
+        stale.headers["Location"], data={"password": DEFAULT_PASSWORD, "code": totp_now(manager)}
+    )
+    assert again.headers["Location"] == "/indicators/export/return.csv?period=FY2025"
+    response = client.get("/indicators/export/return.csv?period=FY2025")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    body = response.get_data(as_text=True)
+    assert body.splitlines()[0] == "Quarterly return"
+    assert body.splitlines()[1].startswith("Field,2025-Q2,2025-Q3,2025-Q4,2026-Q1,Total")
+    trends = client.get("/indicators/export/trends.csv?period=FY2025").get_data(as_text=True)
+    assert "Repeat rate" in trends
+    assert "Process measures" in trends
+    recorded = db.session.scalars(
+        select(ledger_table.c.action).where(ledger_table.c.user_id == str(manager.id))
+    ).all()
+    assert recorded.count("indicators.export") == 2
+    assert_ledger_verifies(app, db)
+
+
+def test_a_total_that_would_give_a_small_figure_away_is_withheld():
+    assert report._total_text([7, 3, 6, 5]) == report.WITHHELD
+    assert report._total_text([7, 3, 2, 5]) == "17"
+    assert report._total_text([7, 9, 6, 5]) == "27"
+
+
+def test_nothing_a_manager_can_open_holds_personal_data(client, make, db, clock, partnership):
+    """Every page and export a manager reaches, scanned for the generated people."""
+    people = db.session.scalars(select(Person)).all()
+    secrets = set()
+    for person in people:
+        for value in (person.given_name, person.family_name, person.current_address):
+            if value and len(value) > 3:
+                secrets.add(value)
+        if person.date_of_birth:
+            secrets.add(person.date_of_birth.isoformat())
+            secrets.add(f"{person.date_of_birth:%-d %B %Y}")
+    for incident in db.session.scalars(select(Incident)).all():
+        if incident.narrative:
+            secrets.add(incident.narrative)
+    for research in db.session.scalars(select(Research)).all():
+        secrets.update(t for t in (research.about_victim, research.about_perpetrator) if t)
+    assert len(secrets) > 300
+
+    manager = make.user(roles=("manager",))
+    sign_in(client, manager)
+    urls = ["/", "/notifications/"]
+    from emarac.indicators.views import period_choices
+
+    for code, _ in period_choices(clock.now.date())[:-1]:
+        urls += [f"/indicators/?period={code}", f"/indicators/return/print?period={code}"]
+    urls += [
+        "/indicators/export/return.csv?period=FY2025",
+        "/indicators/export/trends.csv?period=FY2025",
+        "/indicators/export/return.csv?period=2024-01-01/2026-10-31",
+    ]
+    outputs = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        outputs.append((url, response.get_data(as_text=True)))
+    for url, text in outputs:
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{url} shows personal data"
+    # and the manager cannot reach the records themselves
+    assert client.get("/cases/").status_code in (403, 404) or "Synth" not in client.get(
+        "/cases/"
+    ).get_data(as_text=True)
