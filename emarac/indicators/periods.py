@@ -1,0 +1,227 @@
+"""Reporting periods and the filters every indicator takes.
+
+A manager chooses a period in one of four forms, each written as a short code
+so it can travel in a query string:
+
+- a calendar month, ``2026-03``;
+- a calendar quarter, ``2026-Q1`` (January to March);
+- a financial year, ``FY2026``, which runs from 1 April 2026 to 31 March 2027;
+- a custom range of whole days, ``2026-01-05/2026-02-01``, both ends included.
+
+``previous_period`` gives the period to compare against for the "change
+against the previous period" headline: the month, quarter or financial year
+before, or for a custom range the same number of days ending the day before it
+starts. ``quarters_between`` lists the calendar quarters a range touches, which
+is how trends and the quarterly return are broken down.
+
+Dates are whole days and every range includes both its ends.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+class PeriodKind(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    FINANCIAL_YEAR = "financial_year"
+    CUSTOM = "custom"
+
+
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# The financial year starts in April: FY2026 is 1 April 2026 to 31 March 2027.
+FINANCIAL_YEAR_STARTS = 4
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of whole days, both ends included, and the form it was chosen in."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("a period cannot end before it starts")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def code(self) -> str:
+        """The short form ``parse_period`` reads back."""
+        if self.kind is PeriodKind.MONTH:
+            return f"{self.start:%Y-%m}"
+        if self.kind is PeriodKind.QUARTER:
+            return f"{self.start.year}-Q{_quarter_number(self.start)}"
+        if self.kind is PeriodKind.FINANCIAL_YEAR:
+            return f"FY{self.start.year}"
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+    @property
+    def label(self) -> str:
+        """How the period reads on a page: "January to March 2026"."""
+        if self.kind is PeriodKind.MONTH:
+            return f"{MONTH_NAMES[self.start.month - 1]} {self.start.year}"
+        if self.kind is PeriodKind.QUARTER:
+            first = MONTH_NAMES[self.start.month - 1]
+            last = MONTH_NAMES[self.end.month - 1]
+            return f"{first} to {last} {self.start.year}"
+        if self.kind is PeriodKind.FINANCIAL_YEAR:
+            return f"April {self.start.year} to March {self.end.year}"
+        return f"{_long_date(self.start)} to {_long_date(self.end)}"
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every indicator is asked for: a range of days and, optionally, who.
+
+    ``end`` is included. ``area_id`` limits the figures to one MARAC area;
+    ``referring_agency_id`` to the cases one agency referred.
+    """
+
+    start: date
+    end: date
+    area_id: uuid.UUID | None = None
+    referring_agency_id: uuid.UUID | None = None
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("the filters cannot end before they start")
+
+    @classmethod
+    def for_period(
+        cls,
+        period: Period,
+        *,
+        area_id: uuid.UUID | None = None,
+        referring_agency_id: uuid.UUID | None = None,
+    ) -> Filters:
+        return cls(period.start, period.end, area_id, referring_agency_id)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def month_period(year: int, month: int) -> Period:
+    if not 1 <= month <= 12:
+        raise ValueError("a month is numbered 1 to 12")
+    start = date(year, month, 1)
+    return Period(PeriodKind.MONTH, start, _next_month(start) - timedelta(days=1))
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    if not 1 <= quarter <= 4:
+        raise ValueError("a quarter is numbered 1 to 4")
+    start = date(year, 3 * quarter - 2, 1)
+    end = _next_month(_next_month(_next_month(start))) - timedelta(days=1)
+    return Period(PeriodKind.QUARTER, start, end)
+
+
+def financial_year(year: int) -> Period:
+    start = date(year, FINANCIAL_YEAR_STARTS, 1)
+    end = date(year + 1, FINANCIAL_YEAR_STARTS, 1) - timedelta(days=1)
+    return Period(PeriodKind.FINANCIAL_YEAR, start, end)
+
+
+def custom_period(start: date, end: date) -> Period:
+    return Period(PeriodKind.CUSTOM, start, end)
+
+
+def quarter_containing(day: date) -> Period:
+    return quarter_period(day.year, _quarter_number(day))
+
+
+PERIOD_FORMS = (
+    "Enter a period as a month (2026-03), a quarter (2026-Q1), "
+    "a financial year (FY2026) or a range of dates (2026-01-05/2026-02-01)"
+)
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_QUARTER = re.compile(r"(\d{4})-Q([1-4])")
+_FINANCIAL_YEAR = re.compile(r"FY(\d{4})")
+_CUSTOM = re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})")
+
+
+def parse_period(text: str) -> Period:
+    """Read a period code; raises ValueError, in words a manager can act on, if it is not one."""
+    code = text.strip().upper()
+    if match := _CUSTOM.fullmatch(code):
+        try:
+            start, end = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+        except ValueError:
+            raise ValueError(PERIOD_FORMS) from None
+        if end < start:
+            raise ValueError("Enter an end date on or after the start date")
+        return custom_period(start, end)
+    try:
+        if match := _MONTH.fullmatch(code):
+            return month_period(int(match[1]), int(match[2]))
+        if match := _QUARTER.fullmatch(code):
+            return quarter_period(int(match[1]), int(match[2]))
+        if match := _FINANCIAL_YEAR.fullmatch(code):
+            return financial_year(int(match[1]))
+    except ValueError:
+        pass
+    raise ValueError(PERIOD_FORMS)
+
+
+def previous_period(period: Period) -> Period:
+    """The period just before, of the same kind, to compare a headline figure against."""
+    if period.kind is PeriodKind.MONTH:
+        last_month = period.start - timedelta(days=1)
+        return month_period(last_month.year, last_month.month)
+    if period.kind is PeriodKind.QUARTER:
+        return quarter_containing(period.start - timedelta(days=1))
+    if period.kind is PeriodKind.FINANCIAL_YEAR:
+        return financial_year(period.start.year - 1)
+    end = period.start - timedelta(days=1)
+    return custom_period(end - timedelta(days=period.days - 1), end)
+
+
+def quarters_between(start: date, end: date) -> list[Period]:
+    """Every calendar quarter that shares at least one day with ``start`` to ``end``."""
+    if end < start:
+        raise ValueError("the range cannot end before it starts")
+    quarters = [quarter_containing(start)]
+    while quarters[-1].end < end:
+        quarters.append(quarter_containing(quarters[-1].end + timedelta(days=1)))
+    return quarters
+
+
+def _quarter_number(day: date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def _next_month(first_of_month: date) -> date:
+    if first_of_month.month == 12:
+        return date(first_of_month.year + 1, 1, 1)
+    return date(first_of_month.year, first_of_month.month + 1, 1)
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"

@@ -1,0 +1,563 @@
+"""The indicators as set-based SQL, worked out inside the database.
+
+Each function here returns the same result class as its namesake in
+``maths.py`` and follows the definitions written there; a test checks that the
+two agree on a generated data set. Everything is counted by the database with
+GROUP BY, EXISTS and window functions, so the figures keep coming back quickly
+at millions of incidents (DESIGN.md, "Scaling out"); Python only turns a
+handful of grouped rows (one per quarter at most) into result objects.
+
+The statements run on SQLite and PostgreSQL. Where the two differ (date
+arithmetic, an incident's date in UTC, percentiles) a small ``_Dates`` helper
+or a branch on the dialect picks the spelling. Only plain statistical columns
+are read: never a name, date of birth, address or any encrypted field.
+
+``INDICATORS`` names every indicator for the benchmark, and
+``hand_written_sql`` gives plain PostgreSQL for some of them, to compare the
+generated statements against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Connection,
+    Date,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+
+from emarac.actions.models import Action
+from emarac.agencies.models import Agency
+from emarac.cases.models import Case, CaseChild, CasePerpetrator
+from emarac.incidents.models import Incident
+from emarac.indicators import maths
+from emarac.indicators.maths import (
+    ActionsOnTime,
+    AttendanceRate,
+    DaysToHearing,
+    FactorCounts,
+    QuarterlyReturn,
+    ReferralsByAgency,
+    ReferralSources,
+    RepeatQuarter,
+    RepeatRate,
+    ResearchResponse,
+    Volume,
+)
+from emarac.indicators.periods import Filters, quarters_between
+from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
+from emarac.people.models import Person
+from emarac.referrals.models import Referral
+from emarac.risk.models import ChecklistQuestion, RiskAnswer, RiskAssessment
+
+Bind = Connection | Session
+
+
+class _Dates:
+    """Date arithmetic in the spelling of the database at hand."""
+
+    def __init__(self, bind: Bind) -> None:
+        dialect = bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect
+        self.sqlite = dialect.name == "sqlite"
+
+    def days_before(self, day: ColumnElement[Any], days: int) -> ColumnElement[Any]:
+        if self.sqlite:
+            return func.date(day, f"-{int(days)} days", type_=Date)
+        return day - literal(days, Integer)
+
+    def days_between(self, later: ColumnElement[Any], earlier: ColumnElement[Any]) -> Any:
+        if self.sqlite:
+            return cast(func.julianday(later) - func.julianday(earlier), Integer)
+        return cast(later - earlier, Integer)
+
+    def utc_date(self, moment: Any) -> ColumnElement[Any]:
+        """The calendar day of a timestamp in UTC (SQLite stores them in UTC already)."""
+        if self.sqlite:
+            return func.date(moment, type_=Date)
+        return cast(func.timezone("UTC", moment), Date)
+
+
+def _age_at(held_on: Any, birth_year: Any, estimated_age: Any) -> Any:
+    year = cast(extract("year", held_on), Integer)
+    return case((birth_year.is_not(None), year - birth_year), else_=estimated_age)
+
+
+def _quarter(day: Any, filters: Filters) -> Any:
+    """The calendar quarter's code ("2026-Q1") of a date, for the quarters the filters span."""
+    quarters = quarters_between(filters.start, filters.end)
+    return case(*[(day.between(q.start, q.end), q.code) for q in quarters])
+
+
+def _hearings(filters: Filters) -> CTE:
+    """Heard agenda items the filters select, with what the indicators need of each."""
+    referrer = func.coalesce(
+        Referral.referring_agency_id, Case.referring_agency_id, Case.owning_agency_id
+    )
+    query = (
+        select(
+            AgendaItem.id.label("item_id"),
+            AgendaItem.meeting_id,
+            AgendaItem.case_id,
+            Case.victim_id,
+            Meeting.area_id,
+            Meeting.held_on,
+            _quarter(Meeting.held_on, filters).label("quarter"),
+            AgendaItem.referral_id,
+            Referral.submitted_on.label("referred_on"),
+            func.coalesce(Referral.submitted_on, Meeting.held_on).label("reference_on"),
+            referrer.label("referring_agency_id"),
+        )
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .join(Case, Case.id == AgendaItem.case_id)
+        .outerjoin(Referral, Referral.id == AgendaItem.referral_id)
+        .where(
+            Meeting.status.in_(maths.HEARD_STATUSES),
+            Meeting.held_on.between(filters.start, filters.end),
+        )
+    )
+    if filters.area_id is not None:
+        query = query.where(Meeting.area_id == filters.area_id)
+    if filters.referring_agency_id is not None:
+        query = query.where(referrer == filters.referring_agency_id)
+    return query.cte("hearing")
+
+
+def _repeat_items(hearing: CTE, dates: _Dates) -> Any:
+    """Item ids of the hearings that are repeats, as a semi-join the planner can hash."""
+    earlier = aliased(Referral)
+    earlier_case = aliased(Case)
+    had_earlier = exists(
+        select(literal(1))
+        .select_from(earlier)
+        .join(earlier_case, earlier_case.id == earlier.case_id)
+        .where(
+            earlier_case.victim_id == hearing.c.victim_id,
+            earlier.status.not_in(maths.UNCOUNTED_REFERRALS),
+            earlier.submitted_on < hearing.c.reference_on,
+            earlier.submitted_on
+            >= dates.days_before(hearing.c.reference_on, maths.REPEAT_WINDOW_DAYS),
+            earlier.meeting_id.is_distinct_from(hearing.c.meeting_id),
+        )
+    )
+    return select(hearing.c.item_id).where(had_earlier).subquery("repeat_item")
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _by_quarter(bind: Bind, statement: Select[Any]) -> dict[str, Any]:
+    """Grouped rows keyed by their first column, the quarter's code."""
+    return {row[0]: row for row in bind.execute(statement)}
+
+
+# --- indicators ------------------------------------------------------------------
+
+
+def cases_heard(bind: Bind, filters: Filters, *, population: int | None = None) -> Volume:
+    hearing = _hearings(filters)
+    heard = bind.execute(select(func.count()).select_from(hearing)).scalar_one()
+    return Volume(heard=heard, days=filters.days, population=population)
+
+
+def repeat_rate(bind: Bind, filters: Filters) -> RepeatRate:
+    hearing = _hearings(filters)
+    repeat = _repeat_items(hearing, _Dates(bind))
+    rows = _by_quarter(
+        bind,
+        select(hearing.c.quarter, func.count(), func.count(repeat.c.item_id))
+        .select_from(hearing.outerjoin(repeat, repeat.c.item_id == hearing.c.item_id))
+        .group_by(hearing.c.quarter),
+    )
+    quarters = []
+    for q in quarters_between(filters.start, filters.end):
+        _, heard, repeats = rows.get(q.code, (q.code, 0, 0))
+        quarters.append(RepeatQuarter(q.code, heard, repeats))
+    return RepeatRate(
+        heard=sum(q.heard for q in quarters),
+        repeats=sum(q.repeats for q in quarters),
+        by_quarter=tuple(quarters),
+    )
+
+
+def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...]:
+    hearing = _hearings(filters)
+    repeat = _repeat_items(hearing, _Dates(bind))
+    children = (
+        select(CaseChild.case_id, func.count().label("n"))
+        .where(CaseChild.lives_in_household, CaseChild.case_id.in_(select(hearing.c.case_id)))
+        .group_by(CaseChild.case_id)
+        .subquery("children")
+    )
+    perpetrator = aliased(Person)
+    young = (
+        select(hearing.c.item_id, func.count().label("n"))
+        .join(CasePerpetrator, CasePerpetrator.case_id == hearing.c.case_id)
+        .join(perpetrator, perpetrator.id == CasePerpetrator.person_id)
+        .where(
+            _age_at(hearing.c.held_on, perpetrator.birth_year, perpetrator.estimated_age)
+            <= maths.OLDEST_YOUNG_PERPETRATOR
+        )
+        .group_by(hearing.c.item_id)
+        .subquery("young")
+    )
+    victim = aliased(Person)
+    referrer = aliased(Agency)
+    victim_age = _age_at(hearing.c.held_on, victim.birth_year, victim.estimated_age)
+    named = [bucket for bucket in maths.BUCKETS if bucket != "others"]
+    kinds = {
+        bucket: [k for k, b in maths.AGENCY_BUCKETS.items() if b == bucket] for bucket in named
+    }
+    statement = (
+        select(
+            hearing.c.quarter,
+            func.count(hearing.c.meeting_id.distinct()),
+            func.count(),
+            func.count(repeat.c.item_id),
+            func.coalesce(func.sum(children.c.n), 0),
+            *[_count_if(referrer.kind.in_(kinds[bucket])) for bucket in named],
+            _count_if(func.coalesce(referrer.kind, "").not_in(list(maths.AGENCY_BUCKETS))),
+            _count_if(victim.ethnic_group.in_(maths.MINORITY_ETHNIC_GROUPS)),
+            _count_if(victim.lgbt == maths.YES),
+            _count_if(victim.disability == maths.YES),
+            _count_if(victim.gender == maths.MALE),
+            _count_if(victim_age.in_(maths.VICTIM_AGES)),
+            func.coalesce(func.sum(young.c.n), 0),
+        )
+        .select_from(
+            hearing.join(victim, victim.id == hearing.c.victim_id)
+            .outerjoin(referrer, referrer.id == hearing.c.referring_agency_id)
+            .outerjoin(repeat, repeat.c.item_id == hearing.c.item_id)
+            .outerjoin(children, children.c.case_id == hearing.c.case_id)
+            .outerjoin(young, young.c.item_id == hearing.c.item_id)
+        )
+        .group_by(hearing.c.quarter)
+    )
+    rows = _by_quarter(bind, statement)
+    returns = []
+    for q in quarters_between(filters.start, filters.end):
+        row = rows.get(q.code)
+        n = [int(v) for v in row[1:]] if row is not None else [0] * 16
+        returns.append(
+            QuarterlyReturn(
+                quarter=q.code,
+                meetings=n[0],
+                cases_discussed=n[1],
+                repeat_cases=n[2],
+                children=n[3],
+                referrals=ReferralSources(*n[4:10]),
+                victims_bame=n[10],
+                victims_lgbt=n[11],
+                victims_disabled=n[12],
+                victims_male=n[13],
+                victims_aged_16_17=n[14],
+                perpetrators_17_or_under=n[15],
+            )
+        )
+    return tuple(returns)
+
+
+def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
+    dates = _Dates(bind)
+    hearing = _hearings(filters)
+    answered = (
+        select(
+            hearing.c.item_id,
+            *[
+                func.max(case((ChecklistQuestion.factor.in_(codes), 1), else_=0)).label(name)
+                for name, codes in maths.FACTOR_CODES.items()
+            ],
+        )
+        .join(
+            RiskAssessment,
+            and_(
+                RiskAssessment.case_id == hearing.c.case_id,
+                RiskAssessment.completed_on <= hearing.c.held_on,
+            ),
+        )
+        .join(RiskAnswer, RiskAnswer.assessment_id == RiskAssessment.id)
+        .join(ChecklistQuestion, ChecklistQuestion.id == RiskAnswer.question_id)
+        .where(RiskAnswer.answer == maths.YES, ChecklistQuestion.factor.is_not(None))
+        .group_by(hearing.c.item_id)
+        .subquery("answered")
+    )
+    incident_on = dates.utc_date(Incident.occurred_at)
+    drink = (
+        select(hearing.c.item_id)
+        .where(
+            exists(
+                select(literal(1)).where(
+                    Incident.victim_id == hearing.c.victim_id,
+                    Incident.alcohol_or_drugs.is_(True),
+                    incident_on <= hearing.c.held_on,
+                    incident_on >= dates.days_before(hearing.c.held_on, maths.INCIDENT_WINDOW_DAYS),
+                )
+            )
+        )
+        .subquery("drink")
+    )
+    columns = [
+        _count_if(or_(answered.c.alcohol == 1, drink.c.item_id.is_not(None))),
+        *[_count_if(answered.c[name] == 1) for name in maths.FACTORS if name != "alcohol"],
+    ]
+    statement = (
+        select(hearing.c.quarter, func.count(), *columns)
+        .select_from(
+            hearing.outerjoin(answered, answered.c.item_id == hearing.c.item_id).outerjoin(
+                drink, drink.c.item_id == hearing.c.item_id
+            )
+        )
+        .group_by(hearing.c.quarter)
+    )
+    rows = _by_quarter(bind, statement)
+    counts = []
+    for q in quarters_between(filters.start, filters.end):
+        row = rows.get(q.code)
+        n = [int(v) for v in row[1:]] if row is not None else [0] * (1 + len(maths.FACTORS))
+        counts.append(FactorCounts(q.code, n[0], **dict(zip(maths.FACTORS, n[1:], strict=True))))
+    return tuple(counts)
+
+
+def days_to_hearing(bind: Bind, filters: Filters) -> DaysToHearing:
+    dates = _Dates(bind)
+    hearing = _hearings(filters)
+    days = (
+        select(dates.days_between(hearing.c.held_on, hearing.c.referred_on).label("days"))
+        .where(hearing.c.referred_on.is_not(None))
+        .subquery("days")
+    )
+    if not dates.sqlite:
+        statement = select(
+            func.count(),
+            func.percentile_disc(maths.MEDIAN / 100).within_group(days.c.days),
+            func.percentile_disc(maths.NINETIETH / 100).within_group(days.c.days),
+        ).select_from(days)
+    else:
+        # SQLite has no percentile_disc: the same nearest rank from row numbers,
+        # in whole numbers: the first value whose rank x 100 >= percentile x n.
+        ranked = select(
+            days.c.days,
+            func.row_number().over(order_by=days.c.days).label("rank"),
+            func.count().over().label("n"),
+        ).subquery("ranked")
+
+        def at(percentile: int) -> Any:
+            reached = ranked.c.rank * 100 >= percentile * ranked.c.n
+            return func.min(case((reached, ranked.c.days)))
+
+        statement = select(func.count(), at(maths.MEDIAN), at(maths.NINETIETH)).select_from(ranked)
+    count, median, p90 = bind.execute(statement).one()
+    return DaysToHearing(
+        hearings=count,
+        median=None if median is None else int(median),
+        p90=None if p90 is None else int(p90),
+    )
+
+
+def actions_on_time(bind: Bind, filters: Filters) -> ActionsOnTime:
+    area = func.coalesce(Meeting.area_id, Case.area_id)
+    referrer = func.coalesce(Case.referring_agency_id, Case.owning_agency_id)
+    done = Action.status == maths.DONE
+    on_time = and_(done, Action.completed_on <= Action.due_on)
+    statement = (
+        select(
+            func.count(),
+            _count_if(on_time),
+            _count_if(done),
+            _count_if(Action.status == maths.CANNOT),
+        )
+        .select_from(Action)
+        .join(Case, Case.id == Action.case_id)
+        .outerjoin(Meeting, Meeting.id == Action.meeting_id)
+        .where(Action.due_on.between(filters.start, filters.end))
+    )
+    if filters.area_id is not None:
+        statement = statement.where(area == filters.area_id)
+    if filters.referring_agency_id is not None:
+        statement = statement.where(referrer == filters.referring_agency_id)
+    due, in_time, all_done, cannot = (int(v) for v in bind.execute(statement).one())
+    return ActionsOnTime(
+        due=due,
+        on_time=in_time,
+        late=all_done - in_time,
+        cannot=cannot,
+        still_open=due - all_done - cannot,
+    )
+
+
+def attendance(bind: Bind, filters: Filters) -> AttendanceRate:
+    present = select(Attendance.meeting_id, Attendance.agency_id).distinct().subquery("present")
+    statement = (
+        select(
+            func.count(Meeting.id.distinct()),
+            func.count(MeetingInvite.id),
+            func.count(present.c.agency_id),
+        )
+        .select_from(Meeting)
+        .outerjoin(MeetingInvite, MeetingInvite.meeting_id == Meeting.id)
+        .outerjoin(
+            present,
+            and_(
+                present.c.meeting_id == MeetingInvite.meeting_id,
+                present.c.agency_id == MeetingInvite.agency_id,
+            ),
+        )
+        .where(
+            Meeting.status.in_(maths.HEARD_STATUSES),
+            Meeting.held_on.between(filters.start, filters.end),
+        )
+    )
+    if filters.area_id is not None:
+        statement = statement.where(Meeting.area_id == filters.area_id)
+    meetings, invited, attended = bind.execute(statement).one()
+    return AttendanceRate(meetings=meetings, invited=invited, attended=attended)
+
+
+def research_response(bind: Bind, filters: Filters) -> ResearchResponse:
+    hearing = _hearings(filters)
+    statement = (
+        select(func.count(), func.count(Research.id))
+        .select_from(hearing)
+        .join(MeetingInvite, MeetingInvite.meeting_id == hearing.c.meeting_id)
+        .outerjoin(
+            Research,
+            and_(
+                Research.meeting_id == hearing.c.meeting_id,
+                Research.case_id == hearing.c.case_id,
+                Research.agency_id == MeetingInvite.agency_id,
+            ),
+        )
+    )
+    expected, received = bind.execute(statement).one()
+    return ResearchResponse(expected=expected, received=received)
+
+
+def referrals_by_agency(bind: Bind, filters: Filters) -> ReferralsByAgency:
+    statement = (
+        select(Referral.referring_agency_id, func.count())
+        .where(
+            Referral.status.not_in(maths.UNCOUNTED_REFERRALS),
+            Referral.submitted_on.between(filters.start, filters.end),
+        )
+        .group_by(Referral.referring_agency_id)
+    )
+    if filters.area_id is not None:
+        statement = statement.where(Referral.area_id == filters.area_id)
+    if filters.referring_agency_id is not None:
+        statement = statement.where(Referral.referring_agency_id == filters.referring_agency_id)
+    pairs = [(agency_id, int(n)) for agency_id, n in bind.execute(statement)]
+    return ReferralsByAgency(counts=maths.ordered_counts(pairs))
+
+
+INDICATORS: dict[str, Callable[[Bind, Filters], object]] = {
+    "cases_heard": cases_heard,
+    "repeat_rate": repeat_rate,
+    "quarterly_return": quarterly_return,
+    "factors": factors,
+    "days_to_hearing": days_to_hearing,
+    "actions_on_time": actions_on_time,
+    "attendance": attendance,
+    "research_response": research_response,
+    "referrals_by_agency": referrals_by_agency,
+}
+
+
+# --- plain SQL, for the benchmark's comparison ---------------------------------
+# Written out whole, as an analyst would, for PostgreSQL only.
+
+CASES_HEARD_SQL = """
+SELECT count(*) AS heard
+FROM agenda_item ai
+JOIN meeting m ON m.id = ai.meeting_id
+JOIN marac_case c ON c.id = ai.case_id
+LEFT JOIN referral r ON r.id = ai.referral_id
+WHERE m.status IN ('in_session', 'minuted', 'closed')
+  AND m.held_on BETWEEN :start AND :end
+  AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
+  AND (CAST(:referring_agency_id AS uuid) IS NULL
+       OR coalesce(r.referring_agency_id, c.referring_agency_id, c.owning_agency_id)
+          = CAST(:referring_agency_id AS uuid))
+"""
+
+REPEAT_RATE_SQL = """
+SELECT CAST(date_trunc('quarter', m.held_on) AS date) AS quarter_start,
+       count(*) AS heard,
+       count(*) FILTER (WHERE EXISTS (
+           SELECT 1
+           FROM referral e
+           JOIN marac_case ec ON ec.id = e.case_id
+           WHERE ec.victim_id = c.victim_id
+             AND e.status NOT IN ('returned', 'duplicate')
+             AND e.submitted_on < coalesce(r.submitted_on, m.held_on)
+             AND e.submitted_on >= coalesce(r.submitted_on, m.held_on) - 365
+             AND e.meeting_id IS DISTINCT FROM ai.meeting_id
+       )) AS repeats
+FROM agenda_item ai
+JOIN meeting m ON m.id = ai.meeting_id
+JOIN marac_case c ON c.id = ai.case_id
+LEFT JOIN referral r ON r.id = ai.referral_id
+WHERE m.status IN ('in_session', 'minuted', 'closed')
+  AND m.held_on BETWEEN :start AND :end
+  AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
+  AND (CAST(:referring_agency_id AS uuid) IS NULL
+       OR coalesce(r.referring_agency_id, c.referring_agency_id, c.owning_agency_id)
+          = CAST(:referring_agency_id AS uuid))
+GROUP BY 1
+ORDER BY 1
+"""
+
+DAYS_TO_HEARING_SQL = """
+SELECT count(*) AS hearings,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY m.held_on - r.submitted_on) AS median,
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY m.held_on - r.submitted_on) AS p90
+FROM agenda_item ai
+JOIN meeting m ON m.id = ai.meeting_id
+JOIN marac_case c ON c.id = ai.case_id
+JOIN referral r ON r.id = ai.referral_id
+WHERE m.status IN ('in_session', 'minuted', 'closed')
+  AND m.held_on BETWEEN :start AND :end
+  AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
+  AND (CAST(:referring_agency_id AS uuid) IS NULL
+       OR coalesce(r.referring_agency_id, c.referring_agency_id, c.owning_agency_id)
+          = CAST(:referring_agency_id AS uuid))
+"""
+
+HAND_WRITTEN_SQL: dict[str, str] = {
+    "cases_heard": CASES_HEARD_SQL,
+    "repeat_rate": REPEAT_RATE_SQL,
+    "days_to_hearing": DAYS_TO_HEARING_SQL,
+}
+
+
+def hand_written_sql(name: str) -> str | None:
+    """One plain PostgreSQL statement for the indicator, or None when there is none.
+
+    Bind it with ``hand_written_params(filters)``: ``:start``, ``:end``,
+    ``:area_id`` and ``:referring_agency_id`` (the last two may be None).
+    ``repeat_rate`` gives one row per quarter (heard, repeats) to be summed.
+    """
+    return HAND_WRITTEN_SQL.get(name)
+
+
+def hand_written_params(filters: Filters) -> dict[str, object]:
+    return {
+        "start": filters.start,
+        "end": filters.end,
+        "area_id": filters.area_id,
+        "referring_agency_id": filters.referring_agency_id,
+    }

@@ -1,0 +1,388 @@
+"""The SQL indicators on a small area built through the real services, with known answers.
+
+Runs on every backend the ``db`` fixture offers. The story, in Testshire:
+
+- A: referred on 6 Oct 2025 and again on 6 Oct 2026 (365 days later): a repeat.
+- B: referred on 5 Oct 2025 and again on 6 Oct 2026 (366 days later): not a repeat,
+  though an alcohol incident 365 days before the hearing counts under alcohol.
+- C: a first referral; male, Asian, disabled, LGBT+, 16; a perpetrator of 17.
+- D: an earlier referral was returned: not a repeat. E: referred in March 2026 and
+  again in November: a repeat. G: earlier referrals returned or merged: not a repeat.
+- F: on the agenda of a meeting not yet held: not counted.
+- X: a case heard in another area.
+
+A, B and C are heard on 19 Oct 2026 (meeting 1), D, E and G on 16 Nov (meeting 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from emarac.actions import services as actions
+from emarac.actions.models import ActionStatus
+from emarac.cases import services as case_services
+from emarac.cases.models import Relationship
+from emarac.incidents.models import IncidentType
+from emarac.incidents.services import IncidentDetails, record_incident
+from emarac.indicators import maths, queries, rows
+from emarac.indicators.maths import DaysToHearing, ReferralSources
+from emarac.indicators.periods import Filters, parse_period
+from emarac.meetings import services as meetings
+from emarac.meetings.models import MeetingStatus
+from emarac.people.models import EthnicGroup, Gender, YesNoUnknown
+from emarac.people.services import PersonDetails, create_person
+from emarac.referrals import services as referrals
+from emarac.referrals.models import Consent
+from emarac.risk import services as risk
+from emarac.risk.models import Answer
+from emarac.risk.rules import Criterion
+
+Q4 = parse_period("2026-Q4")
+
+
+@dataclass
+class World:
+    testshire: Any
+    police: Any
+    elsewhere_police: Any
+    meeting_1: Any
+    meeting_2: Any
+
+
+class Builder:
+    """Moves the clock and calls the services the way the pages would."""
+
+    def __init__(self, db: Any, make: Any, clock: Any) -> None:
+        self.db, self.make, self.clock = db, make, clock
+
+    def on(self, day: date) -> None:
+        self.clock.now = datetime.combine(day, time(9), UTC)
+
+    def case(self, by: Any, day: date, **details: Any) -> Any:
+        self.on(day)
+        details.setdefault("gender", Gender.FEMALE)
+        victim = create_person(
+            PersonDetails(given_name="Synthetic", family_name="Victim", **details),
+            by=by,
+            role="victim",
+        )
+        return case_services.open_case(by=by, victim=victim)
+
+    def refer(self, case: Any, by: Any, day: date) -> Any:
+        self.on(day)
+        criteria = referrals.criteria_for(case) | {Criterion.PROFESSIONAL_JUDGEMENT}
+        return referrals.refer_case(
+            case,
+            by=by,
+            data=referrals.ReferralInput(
+                criteria=criteria,
+                consent=Consent.GIVEN,
+                risks="Synthetic",
+                safety_measures="",
+                judgement_reason="Synthetic",
+            ),
+        )
+
+    def meeting(self, coordinator: Any, held_on: date, *accepted: Any) -> Any:
+        meeting = meetings.create_meeting(by=coordinator, held_on=held_on)
+        for referral in accepted:
+            referrals.accept(referral, by=coordinator, meeting=meeting)
+        meetings.release_agenda(meeting, by=coordinator)
+        return meeting
+
+    def held(self, meeting: Any, status: MeetingStatus) -> None:
+        # The conference service is being written elsewhere; the status is all we need.
+        meeting.status = status
+        self.db.session.commit()
+
+    def person(
+        self, case: Any, by: Any, *, child: bool = False, at_home: bool = True, **details: Any
+    ) -> None:
+        person = create_person(
+            PersonDetails(given_name="Synthetic", family_name="Person", **details),
+            by=by,
+            role="child" if child else "perpetrator",
+        )
+        if child:
+            case_services.add_child(
+                case, by=by, person=person, school=None, lives_in_household=at_home
+            )
+        else:
+            case_services.add_perpetrator(
+                case, by=by, person=person, relationship=Relationship.EX_PARTNER
+            )
+
+    def incident(self, case: Any, by: Any, at: datetime, *, alcohol: bool = True) -> None:
+        record_incident(
+            by=by,
+            victim=case.victim,
+            details=IncidentDetails(
+                occurred_at=at, types={IncidentType.PHYSICAL}, alcohol_or_drugs=alcohol
+            ),
+        )
+
+    def assessment(self, case: Any, by: Any, completed_on: date, *yes: str) -> None:
+        version = risk.current_checklist()
+        answers = {q.id: Answer.YES if q.code in yes else Answer.NO for q in version.questions}
+        risk.record_assessment(
+            case,
+            by=by,
+            version=version,
+            data=risk.AssessmentInput(
+                completed_on=completed_on, victim_present=True, answers=answers
+            ),
+        )
+
+    def action(self, coordinator: Any, case: Any, meeting: Any, owner: Any, due: date) -> Any:
+        return actions.add_action(
+            case,
+            by=coordinator,
+            meeting=meeting,
+            owner_agency_id=owner.agency_id,
+            description="Synthetic",
+            due_on=due,
+        )
+
+    def finish(self, action: Any, by: Any, day: date, status: ActionStatus) -> None:
+        self.on(day)
+        actions.update_action(action, by=by, status=status, note="Synthetic")
+
+
+@pytest.fixture
+def world(db, make, clock) -> World:
+    """The Testshire story above, plus one case heard in another area."""
+    build = Builder(db, make, clock)
+    area = "Testshire MARAC"
+    police = make.user(agency=make.agency(kind="police", area=area))
+    health = make.user(agency=make.agency(kind="health", area=area))
+    idva = make.user(agency=make.agency(kind="idva_service", area=area))
+    housing = make.user(agency=make.agency(kind="housing", area=area))
+    coordinator = make.user(
+        agency=make.agency(kind="other", area=area), roles=("coordinator", "practitioner")
+    )
+
+    b = build.case(police, date(2025, 10, 5))
+    b1 = build.refer(b, police, date(2025, 10, 5))
+    a = build.case(health, date(2025, 10, 6))
+    a1 = build.refer(a, health, date(2025, 10, 6))
+    meeting_0 = build.meeting(coordinator, date(2025, 10, 20), a1, b1)
+    build.held(meeting_0, MeetingStatus.CLOSED)
+    build.incident(b, police, datetime(2025, 10, 19, 21, 0, tzinfo=UTC))  # 365 days before
+
+    e = build.case(police, date(2026, 3, 1))
+    e1 = build.refer(e, police, date(2026, 3, 1))
+    build.held(build.meeting(coordinator, date(2026, 3, 16), e1), MeetingStatus.MINUTED)
+    build.incident(e, police, datetime(2026, 5, 1, 12, 0, tzinfo=UTC))
+
+    d = build.case(housing, date(2026, 1, 10), estimated_age=17, ethnic_group=EthnicGroup.BLACK)
+    referrals.return_to_referrer(
+        build.refer(d, housing, date(2026, 1, 10)), by=coordinator, reason="More detail"
+    )
+    g = build.case(coordinator, date(2026, 6, 1))
+    g0 = build.refer(g, coordinator, date(2026, 6, 1))
+    referrals.return_to_referrer(g0, by=coordinator, reason="More detail")
+    referrals.mark_duplicate(build.refer(g, coordinator, date(2026, 6, 1)), of=g0, by=coordinator)
+
+    c = build.case(
+        idva,
+        date(2026, 9, 28),
+        date_of_birth=date(2010, 1, 15),
+        gender=Gender.MALE,
+        ethnic_group=EthnicGroup.ASIAN,
+        disability=YesNoUnknown.YES,
+        lgbt=YesNoUnknown.YES,
+    )
+    build.person(c, idva, date_of_birth=date(2009, 6, 1))  # 17 at a 2026 hearing
+    build.person(c, idva, child=True, date_of_birth=date(2020, 2, 2))
+    build.person(c, idva, child=True, at_home=False)
+    # An alcohol incident at 23:30 UTC, 366 days before the hearing by its UTC date.
+    build.incident(c, idva, datetime(2025, 10, 18, 23, 30, tzinfo=UTC))
+    c1 = build.refer(c, idva, date(2026, 9, 28))
+    build.person(a, health, date_of_birth=date(1985, 1, 1))
+    build.person(a, health, child=True, date_of_birth=date(2018, 1, 1))
+    build.person(a, health, child=True, date_of_birth=date(2021, 1, 1))
+    build.assessment(a, health, date(2026, 10, 1), "pregnancy", "perpetrator_problems")
+    build.assessment(c, idva, date(2026, 10, 25), "separation")  # after the hearing
+
+    a2 = build.refer(a, health, date(2026, 10, 6))
+    b2 = build.refer(b, police, date(2026, 10, 6))
+    meeting_1 = build.meeting(coordinator, date(2026, 10, 19), a2, b2, c1)
+    for by, case in ((health, a), (police, b), (idva, c), (police, a)):
+        meetings.save_research(
+            meeting_1,
+            case.id,
+            by=by,
+            no_information=True,
+            about_victim=None,
+            about_perpetrator=None,
+            about_children=None,
+        )
+    for by in (police, health, coordinator):
+        meetings.accept_confidentiality(meeting_1, by=by)
+    build.held(meeting_1, MeetingStatus.MINUTED)
+
+    d1 = build.refer(d, housing, date(2026, 11, 2))
+    e2 = build.refer(e, police, date(2026, 11, 2))
+    g2 = build.refer(g, coordinator, date(2026, 11, 2))
+    meeting_2 = build.meeting(coordinator, date(2026, 11, 16), d1, e2, g2)
+    meetings.save_research(
+        meeting_2,
+        d.id,
+        by=housing,
+        no_information=True,
+        about_victim=None,
+        about_perpetrator=None,
+        about_children=None,
+    )
+    meetings.accept_confidentiality(meeting_2, by=housing)
+    build.held(meeting_2, MeetingStatus.CLOSED)
+
+    f = build.case(police, date(2026, 11, 2))
+    build.meeting(coordinator, date(2026, 12, 14), build.refer(f, police, date(2026, 11, 2)))
+
+    build.on(date(2026, 10, 19))
+    on_time = build.action(coordinator, a, meeting_1, health, date(2026, 10, 30))
+    late = build.action(coordinator, b, meeting_1, police, date(2026, 11, 5))
+    build.action(coordinator, c, meeting_1, idva, date(2026, 12, 1))
+    cannot = build.action(coordinator, d, meeting_2, housing, date(2026, 12, 10))
+    build.action(coordinator, e, meeting_2, police, date(2027, 1, 10))
+    build.finish(on_time, health, date(2026, 10, 29), ActionStatus.DONE)
+    build.finish(late, police, date(2026, 11, 10), ActionStatus.DONE)
+    build.finish(cannot, housing, date(2026, 12, 1), ActionStatus.CANNOT)
+
+    elsewhere_police = make.user(agency=make.agency(kind="police", area="Elsewhere MARAC"))
+    elsewhere_coordinator = make.user(
+        agency=make.agency(kind="other", area="Elsewhere MARAC"), roles=("coordinator",)
+    )
+    x = build.case(elsewhere_police, date(2026, 10, 1))
+    x1 = build.refer(x, elsewhere_police, date(2026, 10, 1))
+    build.held(
+        build.meeting(elsewhere_coordinator, date(2026, 10, 12), x1), MeetingStatus.IN_SESSION
+    )
+    return World(police.agency.area, police.agency, elsewhere_police.agency, meeting_1, meeting_2)
+
+
+@pytest.fixture
+def conn(db, world):
+    """A Core connection, as the dashboard and the benchmark use."""
+    with db.engine.connect() as connection:
+        yield connection
+
+
+def in_testshire(world: World, period: Any = Q4, **more: Any) -> Filters:
+    return Filters.for_period(period, area_id=world.testshire.id, **more)
+
+
+def test_cases_heard_and_repeats(world, conn):
+    filters = in_testshire(world)
+    volume = queries.cases_heard(conn, filters, population=20_000)
+    assert (volume.heard, volume.days) == (6, 92)
+    assert volume.per_10000_women == pytest.approx(6 / 20_000 * 10_000 * 365 / 92)
+
+    rate = queries.repeat_rate(conn, filters)
+    assert (rate.heard, rate.repeats) == (6, 2)  # A (day 365) and E
+    assert [(q.quarter, q.heard, q.repeats) for q in rate.by_quarter] == [("2026-Q4", 6, 2)]
+
+    year = queries.repeat_rate(conn, Filters(date(2026, 1, 1), date(2026, 12, 31)))
+    assert [(q.quarter, q.heard, q.repeats) for q in year.by_quarter] == [
+        ("2026-Q1", 1, 0),
+        ("2026-Q2", 0, 0),
+        ("2026-Q3", 0, 0),
+        ("2026-Q4", 7, 2),
+    ]
+    police = queries.repeat_rate(conn, in_testshire(world, referring_agency_id=world.police.id))
+    assert (police.heard, police.repeats) == (2, 1)  # B and E
+
+
+def test_quarterly_return_and_factors(world, conn):
+    (q4,) = queries.quarterly_return(conn, in_testshire(world))
+    assert q4 == maths.QuarterlyReturn(
+        quarter="2026-Q4",
+        meetings=2,
+        cases_discussed=6,
+        repeat_cases=2,
+        children=3,
+        referrals=ReferralSources(police=2, idva=1, health=1, housing=1, others=1),
+        victims_bame=2,
+        victims_lgbt=1,
+        victims_disabled=1,
+        victims_male=1,
+        victims_aged_16_17=2,
+        perpetrators_17_or_under=1,
+    )
+    assert q4.referrals.not_police_percent == pytest.approx(400 / 6)
+
+    (factors,) = queries.factors(conn, in_testshire(world))
+    assert factors.heard == 6
+    assert factors.as_dict() == {
+        "alcohol": 3,  # A by the checklist; B and E by incidents
+        "drugs": 1,
+        "mental_health": 1,
+        "pregnancy": 1,
+        "separation": 0,  # C's answer came after the hearing
+        "child_contact": 0,
+        "financial_dependence": 0,
+    }
+
+
+def test_process_measures_and_referrals_by_agency(world, conn):
+    filters = in_testshire(world)
+    # Waits of 13, 13, 21 (meeting 1) and 14, 14, 14 (meeting 2) days.
+    assert queries.days_to_hearing(conn, filters) == DaysToHearing(6, median=14, p90=21)
+    # With the other area's 11 days: n = 7, ranks 4 and 7.
+    everywhere = Filters.for_period(Q4)
+    assert queries.days_to_hearing(conn, everywhere) == DaysToHearing(7, median=14, p90=21)
+
+    assert queries.actions_on_time(conn, filters) == maths.ActionsOnTime(
+        due=4, on_time=1, late=1, cannot=1, still_open=1
+    )
+    police = in_testshire(world, referring_agency_id=world.police.id)
+    assert queries.actions_on_time(conn, police) == maths.ActionsOnTime(1, 0, 1, 0, 0)
+
+    # Five agencies are invited to each Testshire meeting; three came to the first, one
+    # to the second. The other area's meeting invited its two agencies; nobody signed in.
+    assert queries.attendance(conn, filters) == maths.AttendanceRate(2, 10, 4)
+    assert queries.attendance(conn, everywhere) == maths.AttendanceRate(3, 12, 4)
+    # Three cases x five agencies at each meeting; four sections, then one.
+    assert queries.research_response(conn, filters) == maths.ResearchResponse(30, 5)
+    assert queries.research_response(conn, everywhere) == maths.ResearchResponse(32, 5)
+
+    result = queries.referrals_by_agency(conn, filters)
+    # Police: B, E, F; then health (A), IDVA (C is 28 September, outside), housing (D),
+    # and the coordinator's agency (G; its returned and merged referrals are not counted).
+    counts = sorted(n for _, n in result.counts)
+    assert counts == [1, 1, 1, 3]
+    assert result.counts[0] == (world.police.id, 3)
+
+
+def test_the_python_rules_and_the_hand_written_sql_agree(world, conn):
+    for filters in (
+        in_testshire(world),
+        Filters.for_period(Q4),
+        Filters(date(2025, 1, 1), date(2026, 12, 31)),
+        in_testshire(world, referring_agency_id=world.police.id),
+    ):
+        data = rows.load(conn, filters)
+        for name, indicator in queries.INDICATORS.items():
+            assert indicator(conn, filters) == maths.INDICATORS[name](data, filters), name
+
+    assert queries.hand_written_sql("attendance") is None
+    if conn.dialect.name != "postgresql":
+        return  # the hand-written statements are PostgreSQL's
+    for filters in (Filters.for_period(Q4), in_testshire(world)):
+        params = queries.hand_written_params(filters)
+        heard = conn.execute(text(queries.hand_written_sql("cases_heard")), params).scalar_one()
+        assert heard == queries.cases_heard(conn, filters).heard
+        by_quarter = conn.execute(text(queries.hand_written_sql("repeat_rate")), params).all()
+        rate = queries.repeat_rate(conn, filters)
+        assert (sum(r.heard for r in by_quarter), sum(r.repeats for r in by_quarter)) == (
+            rate.heard,
+            rate.repeats,
+        )
+        days = conn.execute(text(queries.hand_written_sql("days_to_hearing")), params).one()
+        assert DaysToHearing(*days) == queries.days_to_hearing(conn, filters)
