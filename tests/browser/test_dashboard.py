@@ -1,0 +1,55 @@
+"""A manager reads the indicators in the browser; a practitioner cannot."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from emarac.auth.totp import code_for_now
+from emarac.synth import generate
+from tests.browser.conftest import sign_in_through_browser
+from tests.conftest import DEFAULT_PASSWORD
+
+
+def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, live_app):
+    from emarac.extensions import db
+
+    generate(db.engine, cases=120, incidents=600, seed=5)
+    manager = make.user(roles=("manager",))
+    practitioner = make.user()
+
+    sign_in_through_browser(ui, manager, DEFAULT_PASSWORD)
+    page = ui.page
+    ui.follow("Indicators")
+    assert page.get_by_test_id("period").inner_text() == "July to September 2026"
+    page.wait_for_selector("canvas[data-drawn='true']")
+    assert page.locator("canvas[data-drawn='true']").count() == 3
+    for key in ("repeat-trend", "volume-trend", "factors-trend", "quarterly-return", "process"):
+        assert page.get_by_test_id(key).is_visible()  # every chart has its table
+
+    page.get_by_label("Period").select_option(label="Financial year: April 2025 to March 2026")
+    ui.submit("Show figures")
+    assert page.get_by_test_id("period").inner_text() == "April 2025 to March 2026"
+    header = page.get_by_test_id("quarterly-return").locator("thead").inner_text()
+    assert "2025-Q2" in header
+    assert "2026-Q1" in header
+
+    clock.advance(minutes=6)  # the sign-in is no longer fresh enough for an export
+    ui.follow("Download the quarterly return (CSV)")
+    assert "/reauthenticate" in page.url
+    page.locator("#password").fill(DEFAULT_PASSWORD)
+    page.get_by_label("Security code").fill(code_for_now(manager.totp_secret))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Confirm it is you").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Quarterly return"]
+    assert rows[1][:2] == ["Field", "2025-Q2"]
+    assert download.value.suggested_filename == "marac-return-FY2025.csv"
+
+    ui.page.context.clear_cookies()
+    sign_in_through_browser(ui, practitioner, DEFAULT_PASSWORD)
+    assert page.get_by_role("link", name="Indicators").count() == 0
+    response = page.goto(f"{ui.base}/indicators/")
+    assert response.status == 404
