@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from emarac.agencies import services as agency_services
-from emarac.agencies.models import Agency, AgencyKind, Role, User
+from emarac.agencies.models import Agency, AgencyKind, Area, Role, User
 from emarac.auth import totp
 from emarac.cases import demo_cases
 from emarac.clock import utcnow
@@ -22,6 +22,7 @@ from emarac.schema import ensure_data_key
 DEMO_AREA = "Demoshire MARAC"
 DEMO_PASSWORD = "demo-only-Partnership-2026"  # noqa: S105  # nosec B105 - published demo password
 DEMO_DOMAIN = "demo.emarac.invalid"
+DEMO_POPULATION = 210_000
 
 # (agency name, kind, roles of the users it gets)
 DEMO_AGENCIES: list[tuple[str, AgencyKind, list[Role]]] = [
@@ -106,6 +107,10 @@ def load() -> list[Login]:
             user.totp_secret = totp.new_secret()
             user.totp_confirmed_at = utcnow()
             db.session.commit()
+    area = db.session.scalar(select(Area).where(Area.name == DEMO_AREA))
+    if area is not None and area.adult_female_population is None:
+        area.adult_female_population = DEMO_POPULATION  # made up, of a plausible size
+        db.session.commit()
     demo_cases.load()
     demo_meeting.load()
     return logins()

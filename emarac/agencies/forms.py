@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS
 from emarac.forms import BaseForm
@@ -122,3 +122,23 @@ class ConfirmForm(BaseForm):
     """A bare POST with its CSRF token, for buttons like suspend and reset."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class AreaForm(BaseForm):
+    adult_female_population = StringField(
+        "Women aged 16 and over living in the area",
+        widget=GovTextInput(),
+        description="From the latest population estimates, for example 210,000. "
+        "Used for cases per 10,000 women; leave empty if not known.",
+        validators=[Optional(), Length(max=20)],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def population(self) -> int | None:
+        raw = (self.adult_female_population.data or "").replace(",", "").replace(" ", "")
+        return int(raw) if raw else None
+
+    def validate_adult_female_population(self, field: StringField) -> None:
+        raw = (field.data or "").replace(",", "").replace(" ", "")
+        if raw and (not raw.isdigit() or not 1_000 <= int(raw) <= 20_000_000):
+            raise ValidationError("Enter a whole number between 1,000 and 20,000,000")

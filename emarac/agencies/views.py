@@ -191,3 +191,33 @@ def reset(user_id: uuid.UUID) -> Any:
     token = services.reset_password_link(target, by=current_user)
     link = url_for("auth.set_password", token=token, _external=True)
     return render_template("agencies/invited.html", user=target, link=link, reset=True)
+
+
+@bp.route("/areas/<uuid:area_id>", methods=["GET", "POST"])
+@login_required
+def area(area_id: uuid.UUID) -> Any:
+    """An area's settings: the population the cases-per-10,000-women indicator uses."""
+    from emarac.agencies.forms import AreaForm
+    from emarac.agencies.models import Area
+
+    if not policy.may_manage_agencies(current_user):
+        abort(404)
+    found = db.session.get(Area, area_id)
+    if found is None:
+        abort(404)
+    form = AreaForm()
+    if not form.is_submitted():
+        population = found.adult_female_population
+        form.adult_female_population.data = f"{population:,}" if population else ""
+    if form.validate_on_submit():
+        found.adult_female_population = form.population()
+        record_event(
+            "area.update",
+            object_type="area",
+            object_id=found.id,
+            fields=("adult_female_population",),
+        )
+        db.session.commit()
+        flash("Area settings saved", "success")
+        return redirect(url_for("agencies.list_agencies"))
+    return render_template("agencies/area.html", area=found, form=form)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from emarac.auditing import ledger_table
 from emarac.incidents.models import Incident
 from emarac.indicators import report
+from emarac.indicators.periods import parse_period
 from emarac.meetings.models import Research
 from emarac.people.models import Person
 from emarac.synth import generate
@@ -149,3 +150,32 @@ def test_nothing_a_manager_can_open_holds_personal_data(client, make, db, clock,
     assert client.get("/cases/").status_code in (403, 404) or "Synth" not in client.get(
         "/cases/"
     ).get_data(as_text=True)
+
+
+def test_an_administrator_sets_the_area_population_the_volume_uses(
+    client, make, db, clock, partnership
+):
+    from emarac.agencies.models import Area
+
+    area = db.session.scalars(select(Area)).first()
+    sign_in(client, make.user(roles=("system_admin",)))
+    bad = client.post(f"/admin/areas/{area.id}", data={"adult_female_population": "lots"})
+    assert "Enter a whole number between 1,000 and 20,000,000" in bad.get_data(as_text=True)
+    assert 'value="lots"' in bad.get_data(as_text=True)
+    client.post(f"/admin/areas/{area.id}", data={"adult_female_population": "210,000"})
+    db.session.expire_all()
+    assert area.adult_female_population == 210_000
+
+    manager = client.application.test_client()
+    sign_in(manager, make.user(roles=("manager",)))
+    page = manager.get(f"/indicators/?period=FY2025&area={area.id}").get_data(as_text=True)
+    assert "Population not set" not in page
+    volume = report.build(
+        db.session(),
+        parse_period("FY2025"),
+        area_id=area.id,
+        referring_agency_id=None,
+        population=210_000,
+    ).headlines[2]
+    assert volume.value in page
+    assert volume.value.replace(".", "").isdigit()
