@@ -206,8 +206,18 @@ def release_agenda(meeting: Meeting, *, by: User) -> None:
 
 
 def meeting_grant(actor: User) -> ColumnElement[bool]:
-    """Cases on a released agenda are visible to invited agencies while they stay open."""
-    released = (MeetingStatus.AGENDA_RELEASED, MeetingStatus.IN_SESSION, MeetingStatus.MINUTED)
+    """Cases on a released agenda are visible to invited agencies while they stay open.
+
+    Access follows the case, not the meeting: closing the meeting locks its
+    research and record, but agencies keep working the cases (and their
+    actions) until each case closes.
+    """
+    released = (
+        MeetingStatus.AGENDA_RELEASED,
+        MeetingStatus.IN_SESSION,
+        MeetingStatus.MINUTED,
+        MeetingStatus.CLOSED,
+    )
     on_agenda = (
         select(AgendaItem.case_id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
@@ -335,3 +345,13 @@ def register_of(meeting: Meeting) -> list[Attendance]:
             .order_by(Attendance.confidentiality_accepted_at)
         )
     )
+
+
+def close_meeting(meeting: Meeting, *, by: User) -> None:
+    """After the minutes, the coordinator closes the meeting: no more research or changes."""
+    _coordinator_of(by, meeting.area_id)
+    if meeting.status != MeetingStatus.MINUTED:
+        raise NotAllowed
+    meeting.status = MeetingStatus.CLOSED
+    record_event("meeting.close", object_type="meeting", object_id=meeting.id, fields=("status",))
+    db.session.commit()

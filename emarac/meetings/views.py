@@ -306,6 +306,20 @@ def move(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="agenda"))
 
 
+@bp.route("/<uuid:meeting_id>/close", methods=["POST"])
+@login_required
+def close(meeting_id: uuid.UUID) -> Any:
+    meeting = _meeting_or_404(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.close_meeting(meeting, by=current_user)
+    except services.NotAllowed:
+        abort(404)
+    flash("Meeting closed", "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
 @bp.route("/<uuid:meeting_id>/minutes", methods=["POST"])
 @login_required
 def produce_minutes(meeting_id: uuid.UUID) -> Any:

@@ -364,3 +364,20 @@ def test_every_step_of_a_meeting_is_audited_and_the_ledger_verifies(app, client,
     assert "Synthetic tenancy note" not in texts
     assert "Synthetic discussion" not in texts
     assert_ledger_verifies(app, db)
+
+
+def test_closing_the_meeting_locks_research_but_not_the_cases(client, db, session_ready):
+    s = session_ready
+    meeting, case = s["meeting"], s["cases"][0]
+    hear_all(meeting, s["coordinator"])
+    conference.produce_minutes(meeting, by=s["coordinator"])
+    with pytest.raises(meetings.NotAllowed):
+        meetings.close_meeting(meeting, by=s["owner"])
+    coordinator = client.application.test_client()
+    sign_in(coordinator, s["coordinator"])
+    assert coordinator.post(f"/meetings/{meeting.id}/close").status_code == 302
+    db.session.expire_all()
+    assert meeting.status == MeetingStatus.CLOSED
+    sign_in(client, s["housing"])
+    assert client.get(f"/meetings/{meeting.id}/cases/{case.id}/research").status_code == 404
+    assert client.get(f"/cases/{case.id}").status_code == 200  # the case is still open
