@@ -9,6 +9,7 @@ FLASK := $(VENV)/bin/flask
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+SCALE_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: help run serve setup venv assets keys db demo test lint format bench migration clean
@@ -74,6 +75,7 @@ format: venv ## Format the code
 
 bench: assets ## Run the benchmarks (needs PostgreSQL for the full-scale figures)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/scale.py $(SCALE_ARGS)
 
 migration: venv ## Autogenerate a migration: make migration m="what changed"
 	$(FLASK) db migrate -m "$(m)"

@@ -122,8 +122,8 @@ def register_blueprints(app: Flask) -> None:
     from emarac.auditlog.views import bp as auditlog_bp
     from emarac.auth.views import bp as auth_bp
     from emarac.cases.views import bp as cases_bp
-    from emarac.main.views import bp as main_bp
     from emarac.indicators.views import bp as indicators_bp
+    from emarac.main.views import bp as main_bp
     from emarac.meetings.views import bp as meetings_bp
     from emarac.notifications.views import bp as notifications_bp
     from emarac.people.views import bp as people_bp

@@ -157,4 +157,29 @@ def demo_code(email: str) -> None:
     click.echo(totp.code_for_now(user.totp_secret))
 
 
+@emarac_cli.command("synth")
+@click.option("--cases", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--incidents", type=click.IntRange(min=0), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@with_appcontext
+def synth(cases: int, incidents: int, seed: int) -> None:
+    """Generate a synthetic partnership at scale (refused in production)."""
+    from emarac.synth import SynthError, generate
+
+    if current_settings().is_production:
+        raise click.ClickException("Refused: synthetic data is never generated in production mode")
+    ensure_data_key()
+    try:
+        summary = generate(db.engine, cases=cases, incidents=incidents, seed=seed, progress=True)
+    except SynthError as problem:
+        raise click.ClickException(str(problem)) from problem
+    for table, count in summary.rows.items():
+        click.echo(f"{table:20} {count:>12,}")
+    click.echo(
+        f"{summary.cases:,} cases and {summary.incidents:,} incidents (seed {seed}) in "
+        f"{summary.seconds:.1f} s: {summary.incidents_per_second:,.0f} incidents a second; "
+        f"{summary.repeat_rate:.0%} of {summary.hearings:,} hearings were repeats"
+    )
+
+
 emarac_cli.add_command(keys)

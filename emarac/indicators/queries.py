@@ -20,15 +20,16 @@ generated statements against.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
     ColumnElement,
     Connection,
     Date,
     Integer,
     Select,
+    Subquery,
     and_,
     case,
     cast,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -92,6 +94,10 @@ class _Dates:
         return cast(func.timezone("UTC", moment), Date)
 
 
+def _midnight(day: date, days_later: int) -> datetime:
+    return datetime.combine(day + timedelta(days=days_later), time(0), tzinfo=UTC)
+
+
 def _age_at(held_on: Any, birth_year: Any, estimated_age: Any) -> Any:
     year = cast(extract("year", held_on), Integer)
     return case((birth_year.is_not(None), year - birth_year), else_=estimated_age)
@@ -103,8 +109,13 @@ def _quarter(day: Any, filters: Filters) -> Any:
     return case(*[(day.between(q.start, q.end), q.code) for q in quarters])
 
 
-def _hearings(filters: Filters) -> CTE:
-    """Heard agenda items the filters select, with what the indicators need of each."""
+def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
+    """Heard agenda items the filters select, with what the indicators need of each.
+
+    Each use makes a subquery of its own rather than sharing one CTE: PostgreSQL
+    then plans every use with the tables' own statistics, where a shared CTE is
+    materialised and its size guessed, which led to poor plans on large data.
+    """
     referrer = func.coalesce(
         Referral.referring_agency_id, Case.referring_agency_id, Case.owning_agency_id
     )
@@ -123,7 +134,9 @@ def _hearings(filters: Filters) -> CTE:
             referrer.label("referring_agency_id"),
         )
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .join(Case, Case.id == AgendaItem.case_id)
+        # Every item has a case (a non-null foreign key), so the outer join loses
+        # nothing; it lets PostgreSQL leave the case out when no column of it is used.
+        .outerjoin(Case, Case.id == AgendaItem.case_id)
         .outerjoin(Referral, Referral.id == AgendaItem.referral_id)
         .where(
             Meeting.status.in_(maths.HEARD_STATUSES),
@@ -134,14 +147,14 @@ def _hearings(filters: Filters) -> CTE:
         query = query.where(Meeting.area_id == filters.area_id)
     if filters.referring_agency_id is not None:
         query = query.where(referrer == filters.referring_agency_id)
-    return query.cte("hearing")
+    return query.subquery(name)
 
 
-def _repeat_items(hearing: CTE, dates: _Dates) -> Any:
-    """Item ids of the hearings that are repeats, as a semi-join the planner can hash."""
+def _had_earlier_referral(hearing: Subquery, dates: _Dates) -> ColumnElement[bool]:
+    """EXISTS a MARAC referral of the victim 1 to 365 days before the reference date."""
     earlier = aliased(Referral)
     earlier_case = aliased(Case)
-    had_earlier = exists(
+    return exists(
         select(literal(1))
         .select_from(earlier)
         .join(earlier_case, earlier_case.id == earlier.case_id)
@@ -154,16 +167,29 @@ def _repeat_items(hearing: CTE, dates: _Dates) -> Any:
             earlier.meeting_id.is_distinct_from(hearing.c.meeting_id),
         )
     )
-    return select(hearing.c.item_id).where(had_earlier).subquery("repeat_item")
+
+
+def _tally(what: str, hearing: Subquery, *, joined: Any = None) -> Select[Any]:
+    """``(what, quarter, count)`` rows: hearings (or rows joined to them) per quarter."""
+    return (
+        select(literal(what).label("what"), hearing.c.quarter, func.count().label("n"))
+        .select_from(joined if joined is not None else hearing)
+        .group_by(hearing.c.quarter)
+    )
+
+
+def _tallies(bind: Bind, *parts: Select[Any]) -> dict[tuple[str, str], int]:
+    """Run several tallies as one UNION ALL; each part is planned on its own."""
+    return {(what, quarter): int(n) for what, quarter, n in bind.execute(union_all(*parts))}
+
+
+def _repeats(filters: Filters, dates: _Dates) -> Select[Any]:
+    hearing = _hearings(filters, "repeat_hearing")
+    return _tally("repeats", hearing).where(_had_earlier_referral(hearing, dates))
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _by_quarter(bind: Bind, statement: Select[Any]) -> dict[str, Any]:
-    """Grouped rows keyed by their first column, the quarter's code."""
-    return {row[0]: row for row in bind.execute(statement)}
 
 
 # --- indicators ------------------------------------------------------------------
@@ -176,60 +202,30 @@ def cases_heard(bind: Bind, filters: Filters, *, population: int | None = None) 
 
 
 def repeat_rate(bind: Bind, filters: Filters) -> RepeatRate:
-    hearing = _hearings(filters)
-    repeat = _repeat_items(hearing, _Dates(bind))
-    rows = _by_quarter(
-        bind,
-        select(hearing.c.quarter, func.count(), func.count(repeat.c.item_id))
-        .select_from(hearing.outerjoin(repeat, repeat.c.item_id == hearing.c.item_id))
-        .group_by(hearing.c.quarter),
+    counts = _tallies(bind, _tally("heard", _hearings(filters)), _repeats(filters, _Dates(bind)))
+    quarters = tuple(
+        RepeatQuarter(q.code, counts.get(("heard", q.code), 0), counts.get(("repeats", q.code), 0))
+        for q in quarters_between(filters.start, filters.end)
     )
-    quarters = []
-    for q in quarters_between(filters.start, filters.end):
-        _, heard, repeats = rows.get(q.code, (q.code, 0, 0))
-        quarters.append(RepeatQuarter(q.code, heard, repeats))
     return RepeatRate(
         heard=sum(q.heard for q in quarters),
         repeats=sum(q.repeats for q in quarters),
-        by_quarter=tuple(quarters),
+        by_quarter=quarters,
     )
 
 
 def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...]:
     hearing = _hearings(filters)
-    repeat = _repeat_items(hearing, _Dates(bind))
-    children = (
-        select(CaseChild.case_id, func.count().label("n"))
-        .where(CaseChild.lives_in_household, CaseChild.case_id.in_(select(hearing.c.case_id)))
-        .group_by(CaseChild.case_id)
-        .subquery("children")
-    )
-    perpetrator = aliased(Person)
-    young = (
-        select(hearing.c.item_id, func.count().label("n"))
-        .join(CasePerpetrator, CasePerpetrator.case_id == hearing.c.case_id)
-        .join(perpetrator, perpetrator.id == CasePerpetrator.person_id)
-        .where(
-            _age_at(hearing.c.held_on, perpetrator.birth_year, perpetrator.estimated_age)
-            <= maths.OLDEST_YOUNG_PERPETRATOR
-        )
-        .group_by(hearing.c.item_id)
-        .subquery("young")
-    )
     victim = aliased(Person)
     referrer = aliased(Agency)
     victim_age = _age_at(hearing.c.held_on, victim.birth_year, victim.estimated_age)
     named = [bucket for bucket in maths.BUCKETS if bucket != "others"]
-    kinds = {
-        bucket: [k for k, b in maths.AGENCY_BUCKETS.items() if b == bucket] for bucket in named
-    }
-    statement = (
+    kinds = {b: [k for k, v in maths.AGENCY_BUCKETS.items() if v == b] for b in named}
+    main = (
         select(
             hearing.c.quarter,
             func.count(hearing.c.meeting_id.distinct()),
             func.count(),
-            func.count(repeat.c.item_id),
-            func.coalesce(func.sum(children.c.n), 0),
             *[_count_if(referrer.kind.in_(kinds[bucket])) for bucket in named],
             _count_if(func.coalesce(referrer.kind, "").not_in(list(maths.AGENCY_BUCKETS))),
             _count_if(victim.ethnic_group.in_(maths.MINORITY_ETHNIC_GROUPS)),
@@ -237,36 +233,60 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
             _count_if(victim.disability == maths.YES),
             _count_if(victim.gender == maths.MALE),
             _count_if(victim_age.in_(maths.VICTIM_AGES)),
-            func.coalesce(func.sum(young.c.n), 0),
         )
         .select_from(
-            hearing.join(victim, victim.id == hearing.c.victim_id)
-            .outerjoin(referrer, referrer.id == hearing.c.referring_agency_id)
-            .outerjoin(repeat, repeat.c.item_id == hearing.c.item_id)
-            .outerjoin(children, children.c.case_id == hearing.c.case_id)
-            .outerjoin(young, young.c.item_id == hearing.c.item_id)
+            hearing.join(victim, victim.id == hearing.c.victim_id).outerjoin(
+                referrer, referrer.id == hearing.c.referring_agency_id
+            )
         )
         .group_by(hearing.c.quarter)
     )
-    rows = _by_quarter(bind, statement)
+    rows = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(main)}
+
+    with_children = _hearings(filters, "child_hearing")
+    with_perpetrators = _hearings(filters, "perpetrator_hearing")
+    perpetrator = aliased(Person)
+    young = _age_at(with_perpetrators.c.held_on, perpetrator.birth_year, perpetrator.estimated_age)
+    extra = _tallies(
+        bind,
+        _repeats(filters, _Dates(bind)),
+        _tally(
+            "children",
+            with_children,
+            joined=with_children.join(CaseChild, CaseChild.case_id == with_children.c.case_id),
+        ).where(CaseChild.lives_in_household.is_(True)),
+        _tally(
+            "young",
+            with_perpetrators,
+            joined=with_perpetrators.join(
+                CasePerpetrator, CasePerpetrator.case_id == with_perpetrators.c.case_id
+            ).join(perpetrator, perpetrator.id == CasePerpetrator.person_id),
+        ).where(
+            young <= maths.OLDEST_YOUNG_PERPETRATOR,
+            # Implied by the line above; narrows the people read before ages are worked out.
+            or_(
+                perpetrator.birth_year >= filters.start.year - maths.OLDEST_YOUNG_PERPETRATOR,
+                perpetrator.birth_year.is_(None),
+            ),
+        ),
+    )
     returns = []
     for q in quarters_between(filters.start, filters.end):
-        row = rows.get(q.code)
-        n = [int(v) for v in row[1:]] if row is not None else [0] * 16
+        n = rows.get(q.code, [0] * 13)
         returns.append(
             QuarterlyReturn(
                 quarter=q.code,
                 meetings=n[0],
                 cases_discussed=n[1],
-                repeat_cases=n[2],
-                children=n[3],
-                referrals=ReferralSources(*n[4:10]),
-                victims_bame=n[10],
-                victims_lgbt=n[11],
-                victims_disabled=n[12],
-                victims_male=n[13],
-                victims_aged_16_17=n[14],
-                perpetrators_17_or_under=n[15],
+                repeat_cases=extra.get(("repeats", q.code), 0),
+                children=extra.get(("children", q.code), 0),
+                referrals=ReferralSources(*n[2:8]),
+                victims_bame=n[8],
+                victims_lgbt=n[9],
+                victims_disabled=n[10],
+                victims_male=n[11],
+                victims_aged_16_17=n[12],
+                perpetrators_17_or_under=extra.get(("young", q.code), 0),
             )
         )
     return tuple(returns)
@@ -275,37 +295,63 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
 def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
     dates = _Dates(bind)
     hearing = _hearings(filters)
+    assessed = _hearings(filters, "assessed_hearing")
+    # The few questions that feed a factor, looked up first so that their ids reach
+    # the plan and answers are read through the (assessment, question) index.
+    feeds: dict[Any, str] = {
+        question: code
+        for question, code in bind.execute(
+            select(ChecklistQuestion.id, ChecklistQuestion.factor).where(
+                ChecklistQuestion.factor.is_not(None)
+            )
+        )
+        if code
+    }
+
+    def fed_by(codes: tuple[str, ...]) -> list[Any]:
+        return [question for question, code in feeds.items() if code in codes]
+
     answered = (
         select(
-            hearing.c.item_id,
+            assessed.c.item_id,
             *[
-                func.max(case((ChecklistQuestion.factor.in_(codes), 1), else_=0)).label(name)
+                func.max(case((RiskAnswer.question_id.in_(fed_by(codes)), 1), else_=0)).label(name)
                 for name, codes in maths.FACTOR_CODES.items()
             ],
         )
         .join(
             RiskAssessment,
             and_(
-                RiskAssessment.case_id == hearing.c.case_id,
-                RiskAssessment.completed_on <= hearing.c.held_on,
+                RiskAssessment.case_id == assessed.c.case_id,
+                RiskAssessment.completed_on <= assessed.c.held_on,
             ),
         )
         .join(RiskAnswer, RiskAnswer.assessment_id == RiskAssessment.id)
-        .join(ChecklistQuestion, ChecklistQuestion.id == RiskAnswer.question_id)
-        .where(RiskAnswer.answer == maths.YES, ChecklistQuestion.factor.is_not(None))
-        .group_by(hearing.c.item_id)
+        .where(
+            RiskAssessment.completed_on <= filters.end,
+            RiskAnswer.question_id.in_(list(feeds)),
+            RiskAnswer.answer == maths.YES,
+        )
+        .group_by(assessed.c.item_id)
         .subquery("answered")
     )
+    drinking = _hearings(filters, "drinking_hearing")
     incident_on = dates.utc_date(Incident.occurred_at)
     drink = (
-        select(hearing.c.item_id)
+        select(drinking.c.item_id)
         .where(
             exists(
                 select(literal(1)).where(
-                    Incident.victim_id == hearing.c.victim_id,
+                    Incident.victim_id == drinking.c.victim_id,
                     Incident.alcohol_or_drugs.is_(True),
-                    incident_on <= hearing.c.held_on,
-                    incident_on >= dates.days_before(hearing.c.held_on, maths.INCIDENT_WINDOW_DAYS),
+                    # A day wider than the window on each side, whatever the time zone,
+                    # so an index on the time can narrow the search; the dates decide.
+                    Incident.occurred_at
+                    >= _midnight(filters.start, -maths.INCIDENT_WINDOW_DAYS - 1),
+                    Incident.occurred_at < _midnight(filters.end, 2),
+                    incident_on <= drinking.c.held_on,
+                    incident_on
+                    >= dates.days_before(drinking.c.held_on, maths.INCIDENT_WINDOW_DAYS),
                 )
             )
         )
@@ -324,11 +370,10 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
         )
         .group_by(hearing.c.quarter)
     )
-    rows = _by_quarter(bind, statement)
+    rows = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(statement)}
     counts = []
     for q in quarters_between(filters.start, filters.end):
-        row = rows.get(q.code)
-        n = [int(v) for v in row[1:]] if row is not None else [0] * (1 + len(maths.FACTORS))
+        n = rows.get(q.code, [0] * (1 + len(maths.FACTORS)))
         counts.append(FactorCounts(q.code, n[0], **dict(zip(maths.FACTORS, n[1:], strict=True))))
     return tuple(counts)
 
@@ -429,22 +474,43 @@ def attendance(bind: Bind, filters: Filters) -> AttendanceRate:
 
 
 def research_response(bind: Bind, filters: Filters) -> ResearchResponse:
+    # Expected: for each meeting, its heard cases x its invited agencies.
     hearing = _hearings(filters)
-    statement = (
-        select(func.count(), func.count(Research.id))
-        .select_from(hearing)
-        .join(MeetingInvite, MeetingInvite.meeting_id == hearing.c.meeting_id)
-        .outerjoin(
+    items = (
+        select(hearing.c.meeting_id, func.count().label("n"))
+        .group_by(hearing.c.meeting_id)
+        .subquery("items")
+    )
+    invited = (
+        select(MeetingInvite.meeting_id, func.count().label("n"))
+        .group_by(MeetingInvite.meeting_id)
+        .subquery("invited")
+    )
+    expected = select(func.coalesce(func.sum(items.c.n * invited.c.n), 0)).select_from(
+        items.join(invited, invited.c.meeting_id == items.c.meeting_id)
+    )
+    # Received: research sections on those cases from agencies invited to the meeting.
+    researched = _hearings(filters, "researched_hearing")
+    received = (
+        select(func.count())
+        .select_from(researched)
+        .join(
             Research,
             and_(
-                Research.meeting_id == hearing.c.meeting_id,
-                Research.case_id == hearing.c.case_id,
-                Research.agency_id == MeetingInvite.agency_id,
+                Research.meeting_id == researched.c.meeting_id,
+                Research.case_id == researched.c.case_id,
+            ),
+        )
+        .join(
+            MeetingInvite,
+            and_(
+                MeetingInvite.meeting_id == Research.meeting_id,
+                MeetingInvite.agency_id == Research.agency_id,
             ),
         )
     )
-    expected, received = bind.execute(statement).one()
-    return ResearchResponse(expected=expected, received=received)
+    row = bind.execute(select(expected.scalar_subquery(), received.scalar_subquery())).one()
+    return ResearchResponse(expected=int(row[0]), received=int(row[1]))
 
 
 def referrals_by_agency(bind: Bind, filters: Filters) -> ReferralsByAgency:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Time,
     Uuid,
     insert,
 )
@@ -157,6 +158,7 @@ _BINARY_TYPES: tuple[tuple[type[TypeEngine[Any]], str], ...] = (
     (Integer, "int4"),
     (DateTime, "timestamptz"),
     (Date, "date"),
+    (Time, "time"),
     (JSON, "text"),
     (String, "text"),
 )

@@ -26,6 +26,7 @@ from emarac.actions.models import ActionStatus
 from emarac.agencies.models import AgencyKind
 from emarac.cases.models import CaseChild, CaseStatus, Relationship
 from emarac.incidents.models import Incident, IncidentType
+from emarac.meetings.models import AgendaItem
 from emarac.referrals.models import Consent, Referral, ReferralStatus
 from emarac.risk import rules
 from emarac.risk.models import Answer, RiskAnswer, RiskAssessment
@@ -540,16 +541,26 @@ def _referral(
     )
     if meeting is not None:
         meeting.items += 1
+        item_id = ctx.new_id()
+        held = meeting.held
         ctx.batch.add(
             "agenda_item",
             {
-                "id": ctx.new_id(),
+                "id": item_id,
                 "meeting_id": meeting.id,
                 "case_id": facts.id,
                 "referral_id": row_id,
                 "position": meeting.items,
                 "is_repeat": repeat,
                 "from_area": None,
+                "discussion_ct": ctx.sealer.seal(
+                    AgendaItem, "discussion", item_id, words.DISCUSSION if held else None
+                ),
+                "agreed_risk": level.value if held else None,
+                "heard_at": ctx.at(meeting.held_on, earliest_hour=10, latest_hour=13)
+                if held
+                else None,
+                "heard_by_id": facts.area.chair if held else None,
             },
         )
     return row_id, level, meeting

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from emarac.actions.models import Action, ActionStatus
 from emarac.agencies.models import AgencyKind
@@ -95,6 +95,11 @@ class Calendar:
                 "area_id": area.id,
                 "held_on": held_on,
                 "status": meeting.status.value,
+                "starts_at": time(10, 0),
+                "place": f"Synthtown Civic Centre {words.MARK}",
+                "online_link": None,
+                "chair_id": area.chair,
+                "coordinator_id": area.coordinator,
                 "created_at": ctx.at(held_on - timedelta(days=28)),
             },
         )

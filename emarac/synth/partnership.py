@@ -61,6 +61,7 @@ class AreaInfo:
     agencies: list[AgencyInfo]
     weight: float
     coordinator: uuid.UUID = field(default=uuid.UUID(int=0))
+    chair: uuid.UUID = field(default=uuid.UUID(int=0))
     perpetrators: list[uuid.UUID] = field(default_factory=list)
     _by_kind: dict[AgencyKind, list[AgencyInfo]] = field(default_factory=dict)
 
@@ -161,8 +162,8 @@ def _agency(
                 ),
                 "full_name": f"Synthetic {user_role.label} {number} ({label})",
                 "agency_id": agency.id,
-                "password_hash": None,
-                "totp_secret_ct": None,
+                "password_hash": None,  # nosec B105 - an invitation: no password yet
+                "totp_secret_ct": None,  # nosec B105 - nor an authenticator
                 "totp_confirmed_at": None,
                 "totp_last_step": 0,
                 "failed_login_count": 0,
@@ -180,6 +181,8 @@ def _agency(
         if user_role is Role.COORDINATOR:
             area.coordinator = user_id
         else:
+            if user_role is Role.CHAIR:
+                area.chair = user_id
             agency.users.append(user_id)
     if not agency.users:  # the partnership's chair and analyst stand in as its staff
         agency.users.append(area.coordinator)

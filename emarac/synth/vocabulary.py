@@ -89,6 +89,7 @@ SAFETY = "Synthetic referral: safety measures summarised for testing only."
 JUDGEMENT = "Synthetic professional judgement recorded for testing only."
 CONSENT_REASON = "Synthetic: consent overridden to protect the victim (testing only)."
 RETURNED = "Synthetic: returned for more information (testing only)."
+DISCUSSION = "Synthetic conference discussion for testing: no real case is described."
 RESEARCH = "Synthetic research note for testing: no real agency record is described."
 ACTIONS = (
     "Synthetic action: review safety plan with the victim",

@@ -1,0 +1,110 @@
+"""The synthetic partnership: determinism, real encryption, plausible rates, the command."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from emarac.agencies.models import Agency, AgencyKind
+from emarac.cases.models import Case, CaseChild
+from emarac.config import Environment
+from emarac.crypto.keyring import current_keyring, use_keyring
+from emarac.incidents.models import Incident
+from emarac.people.models import Gender, Person
+from emarac.people.services import SearchQuery, search_people
+from emarac.referrals.models import Referral, ReferralStatus
+from emarac.synth import SynthError, generate
+from emarac.synth.checks import orphans
+
+
+def _ids(conn, model) -> list[str]:
+    return sorted(str(i) for i in conn.scalars(select(model.id)))
+
+
+def test_same_seed_gives_the_same_data_in_another_database(db, clock, tmp_path):
+    first = generate(db.engine, cases=60, incidents=400, seed=11)
+    other = create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    db.metadata.create_all(other)
+    with use_keyring(current_keyring()):
+        second = generate(other, cases=60, incidents=400, seed=11)
+    assert first.rows == second.rows
+    assert first.rows["marac_case"] == 60
+    assert first.rows["incident"] == first.incidents == 400
+    with db.engine.connect() as a, other.connect() as b:
+        for model in (Person, Case, Incident, Referral):
+            assert _ids(a, model) == _ids(b, model)
+        plain = select(Case.reference, Case.status, Case.opened_on, Case.risk_level)
+        assert (
+            a.execute(plain.order_by(Case.reference)).all()
+            == b.execute(plain.order_by(Case.reference)).all()
+        )
+        assert orphans(a) == {}
+    other.dispose()
+
+
+def test_a_seed_is_generated_once(db, clock):
+    generate(db.engine, cases=5, incidents=20, seed=3)
+    with pytest.raises(SynthError, match="already been generated"):
+        generate(db.engine, cases=5, incidents=20, seed=3)
+
+
+def test_names_decrypt_through_the_models_and_search_finds_a_generated_person(db, make, clock):
+    generate(db.engine, cases=60, incidents=400, seed=5)
+    case = db.session.scalar(select(Case).where(Case.is_demo).order_by(Case.id).limit(1))
+    victim = db.session.get(Person, case.victim_id)
+    assert victim.family_name.endswith("-Synth")
+    assert victim.is_demo
+    assert victim.date_of_birth is None or victim.birth_year == victim.date_of_birth.year
+    partnership = db.session.scalar(
+        select(Agency).where(Agency.area_id == case.area_id, Agency.kind == AgencyKind.OTHER)
+    )
+    coordinator = make.user(agency=partnership, roles=("coordinator",))
+    name = f"{victim.given_name} {victim.family_name}"
+    hits = search_people(coordinator, SearchQuery(name=name))
+    assert [h.visible for h in hits if h.person.id == victim.id] == [True]
+
+
+def test_rates_are_near_the_national_figures(db, clock):
+    summary = generate(db.engine, cases=800, incidents=6000, seed=2026)
+    assert 0.25 <= summary.repeat_rate <= 0.38
+    with db.engine.connect() as conn:
+        referrals = conn.execute(
+            select(Agency.kind, func.count())
+            .join(Referral, Referral.referring_agency_id == Agency.id)
+            .where(Referral.status != ReferralStatus.DUPLICATE)
+            .group_by(Agency.kind)
+        ).all()
+        total = sum(n for _, n in referrals)
+        police = sum(n for kind, n in referrals if kind == AgencyKind.POLICE)
+        assert 0.28 <= 1 - police / total <= 0.44
+        children = conn.scalar(select(func.count()).select_from(CaseChild))
+        assert 1.0 <= children / 800 <= 1.4
+        male = conn.scalar(
+            select(func.count())
+            .select_from(Case)
+            .join(Person, Person.id == Case.victim_id)
+            .where(Person.gender == Gender.MALE)
+        )
+        assert male / 800 < 0.1
+        repeats = conn.scalar(select(func.count()).where(Referral.is_repeat))
+        assert repeats == summary.repeat_hearings + conn.scalar(
+            select(func.count()).where(Referral.is_repeat, Referral.meeting_id.is_(None))
+        )
+
+
+def test_command_prints_counts_and_rate_and_refuses_production(app, db, clock):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["emarac", "synth", "--cases", "20", "--incidents", "120", "--seed", "9"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "incidents a second" in result.output
+    assert "-Synth" not in result.output  # counts only, never a name
+    app.extensions["emarac.settings"].environment = Environment.PRODUCTION
+    refused = runner.invoke(
+        args=["emarac", "synth", "--cases", "1", "--seed", str(uuid.uuid4().int % 1000)]
+    )
+    assert refused.exit_code != 0
+    assert "production" in refused.output
