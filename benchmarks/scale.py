@@ -475,6 +475,7 @@ def generate_or_reuse(
         wanted = (seed, cases, incidents)
         if marker is not None and (marker.seed, marker.cases, marker.incidents) == wanted:
             console.print(f"Reusing {cases:,} cases / {incidents:,} incidents (seed {seed})")
+            upgrade(directory=str(ROOT / "migrations"))  # newer indexes apply to old data too
             return app, dict(marker.generated, reused=True)
         has_data = inspect(db.engine).has_table("marac_case")
         db.engine.dispose()

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency
@@ -48,6 +48,16 @@ INCIDENT_TYPE_LABELS = {
 
 class Incident(Base):
     __tablename__ = "incident"
+    __table_args__ = (
+        # Incidents flagged for alcohol or drugs, by victim and time, for the factor indicators.
+        Index(
+            "ix_incident_victim_drink",
+            "victim_id",
+            "occurred_at",
+            postgresql_where=text("alcohol_or_drugs"),
+            sqlite_where=text("alcohol_or_drugs"),
+        ),
+    )
 
     id: Mapped[uuid_pk]
     victim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.crypto.fields import EncryptedText, encrypted_column
@@ -83,6 +83,14 @@ class RiskAnswer(Base):
     __tablename__ = "risk_answer"
     __table_args__ = (
         UniqueConstraint("assessment_id", "question_id", name="uq_risk_answer_assessment_question"),
+        # The factor indicators read only "yes" answers to a few questions.
+        Index(
+            "ix_risk_answer_yes_question",
+            "question_id",
+            "assessment_id",
+            postgresql_where=text("answer = 'yes'"),
+            sqlite_where=text("answer = 'yes'"),
+        ),
     )
 
     id: Mapped[uuid_pk]
