@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.crypto.fields import EncryptedText, encrypted_column
@@ -68,6 +69,12 @@ class RiskAssessment(Base):
     scored_level: Mapped[str] = mapped_column(String(16))
     judged_level: Mapped[str | None] = mapped_column(String(16))
     final_level: Mapped[str] = mapped_column(String(16), index=True)
+    yes_factors: Mapped[str] = mapped_column(
+        String(240),
+        default="",
+        server_default="",
+        comment="factor codes of the questions answered yes, as ',code,code,' (for indicators)",
+    )
     judgement_reason_ct: Mapped[bytes | None] = encrypted_column()
     judgement_reason = EncryptedText("judgement_reason_ct")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -83,14 +90,6 @@ class RiskAnswer(Base):
     __tablename__ = "risk_answer"
     __table_args__ = (
         UniqueConstraint("assessment_id", "question_id", name="uq_risk_answer_assessment_question"),
-        # The factor indicators read only "yes" answers to a few questions.
-        Index(
-            "ix_risk_answer_yes_question",
-            "question_id",
-            "assessment_id",
-            postgresql_where=text("answer = 'yes'"),
-            sqlite_where=text("answer = 'yes'"),
-        ),
     )
 
     id: Mapped[uuid_pk]
@@ -104,3 +103,12 @@ class RiskAnswer(Base):
 
     assessment: Mapped[RiskAssessment] = relationship(back_populates="answers")
     question: Mapped[ChecklistQuestion] = relationship(lazy="joined")
+
+
+def yes_factors_text(codes: Iterable[str | None]) -> str:
+    """The ``yes_factors`` value for these factor codes: sorted, each wrapped in commas.
+
+    Wrapping makes ``LIKE '%,code,%'`` match a whole code and never part of another.
+    """
+    present = sorted({code for code in codes if code})
+    return "," + ",".join(present) + "," if present else ""

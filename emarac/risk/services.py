@@ -23,6 +23,7 @@ from emarac.risk.models import (
     ChecklistVersion,
     RiskAnswer,
     RiskAssessment,
+    yes_factors_text,
 )
 
 DEFAULT_LABEL = "eMARAC checklist 2026"
@@ -139,6 +140,9 @@ def record_assessment(
         row = RiskAnswer(assessment_id=assessment.id, question_id=question.id, answer=answer)
         row.note = data.notes.get(question.id) or None
         assessment.answers.append(row)
+    assessment.yes_factors = yes_factors_text(
+        q.factor for q in version.questions if data.answers.get(q.id) == Answer.YES
+    )
     case.risk_level = final
     db.session.add(assessment)
     db.session.flush()

@@ -29,7 +29,7 @@ from emarac.incidents.models import Incident, IncidentType
 from emarac.meetings.models import AgendaItem
 from emarac.referrals.models import Consent, Referral, ReferralStatus
 from emarac.risk import rules
-from emarac.risk.models import Answer, RiskAnswer, RiskAssessment
+from emarac.risk.models import Answer, RiskAnswer, RiskAssessment, yes_factors_text
 from emarac.synth import meetings, people
 from emarac.synth import vocabulary as words
 from emarac.synth.context import Context
@@ -257,6 +257,9 @@ def assessment(
             "scored_level": rules.risk_band(core_yes).value,
             "judged_level": judged_level.value if judged_level else None,
             "final_level": final.value,
+            "yes_factors": yes_factors_text(
+                q.factor for q in checklist.questions if answers.get(q.id) is Answer.YES
+            ),
             "judgement_reason_ct": ctx.sealer.seal(
                 RiskAssessment, "judgement_reason", row_id, words.JUDGEMENT if judged else None
             ),

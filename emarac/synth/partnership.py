@@ -80,6 +80,7 @@ class Question:
     id: uuid.UUID
     section: str
     code: str
+    factor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,11 +207,17 @@ def current_checklist(conn: Connection, ctx: Context) -> Checklist:
     )
     if version_id is not None:
         rows = conn.execute(
-            select(ChecklistQuestion.id, ChecklistQuestion.section, ChecklistQuestion.code)
+            select(
+                ChecklistQuestion.id,
+                ChecklistQuestion.section,
+                ChecklistQuestion.code,
+                ChecklistQuestion.factor,
+            )
             .where(ChecklistQuestion.version_id == version_id)
             .order_by(ChecklistQuestion.position)
         ).all()
-        return Checklist(version_id, [Question(r.id, r.section, r.code) for r in rows], False)
+        questions = [Question(r.id, r.section, r.code, r.factor) for r in rows]
+        return Checklist(version_id, questions, False)
     version_id = ctx.new_id()
     ctx.batch.add(
         "checklist_version",
@@ -227,7 +234,7 @@ def current_checklist(conn: Connection, ctx: Context) -> Checklist:
     for section, (_, seeds) in SECTIONS.items():
         for seed_question in seeds:
             position += 1
-            question = Question(ctx.new_id(), section, seed_question.code)
+            question = Question(ctx.new_id(), section, seed_question.code, seed_question.factor)
             questions.append(question)
             ctx.batch.add(
                 "checklist_question",

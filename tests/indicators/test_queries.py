@@ -386,3 +386,28 @@ def test_the_python_rules_and_the_hand_written_sql_agree(world, conn):
         )
         days = conn.execute(text(queries.hand_written_sql("days_to_hearing")), params).one()
         assert DaysToHearing(*days) == queries.days_to_hearing(conn, filters)
+
+
+def test_assessments_keep_the_factor_codes_answered_yes(world, db):
+    from sqlalchemy import select
+
+    from emarac.risk.models import ChecklistQuestion, RiskAnswer, RiskAssessment
+
+    for assessment in db.session.scalars(select(RiskAssessment)):
+        yes_codes = db.session.scalars(
+            select(ChecklistQuestion.factor)
+            .join(RiskAnswer, RiskAnswer.question_id == ChecklistQuestion.id)
+            .where(
+                RiskAnswer.assessment_id == assessment.id,
+                RiskAnswer.answer == Answer.YES,
+                ChecklistQuestion.factor.is_not(None),
+            )
+        ).all()
+        expected = "," + ",".join(sorted(set(yes_codes))) + "," if yes_codes else ""
+        assert assessment.yes_factors == expected
+
+
+def test_the_research_count_leaves_the_planner_as_it_found_it(world, conn):
+    queries.research_response(conn, in_testshire(world))
+    if conn.dialect.name == "postgresql":
+        assert conn.execute(text("SHOW enable_nestloop")).scalar_one() == "on"
