@@ -149,15 +149,10 @@ def _headlines(
             count_text(heard_before.heard),
             _change(_count_or_none(heard_now.heard), _count_or_none(heard_before.heard), unit="n"),
         ),
-        Headline(
+        _rate_headline(
             "Repeat rate",
-            rate_text(repeat_now.repeats, repeat_now.heard),
-            rate_text(repeat_before.repeats, repeat_before.heard),
-            _change(
-                _rate_or_none(repeat_now.repeats, repeat_now.heard),
-                _rate_or_none(repeat_before.repeats, repeat_before.heard),
-                unit="points",
-            ),
+            (repeat_now.repeats, repeat_now.heard),
+            (repeat_before.repeats, repeat_before.heard),
         ),
         Headline(
             "Cases a year per 10,000 women (benchmark 40)",
@@ -165,15 +160,10 @@ def _headlines(
             per_women(heard_before),
             _change(per_women_value(heard_now), per_women_value(heard_before), unit="points"),
         ),
-        Headline(
+        _rate_headline(
             "Referrals from partners other than police",
-            rate_text(sources_now.not_police, sources_now.total),
-            rate_text(sources_before.not_police, sources_before.total),
-            _change(
-                _rate_or_none(sources_now.not_police, sources_now.total),
-                _rate_or_none(sources_before.not_police, sources_before.total),
-                unit="points",
-            ),
+            (sources_now.not_police, sources_now.total),
+            (sources_before.not_police, sources_before.total),
         ),
         Headline(
             "Median days from referral to hearing",
@@ -181,16 +171,21 @@ def _headlines(
             _days_text(days_before.median, days_before.hearings),
             _change(_days_value(days_now), _days_value(days_before), unit="n"),
         ),
-        Headline(
+        _rate_headline(
             "Actions completed on time",
-            rate_text(actions_now.on_time, actions_now.due),
-            rate_text(actions_before.on_time, actions_before.due),
-            _change(
-                _rate_or_none(actions_now.on_time, actions_now.due),
-                _rate_or_none(actions_before.on_time, actions_before.due),
-                unit="points",
-            ),
+            (actions_now.on_time, actions_now.due),
+            (actions_before.on_time, actions_before.due),
         ),
+    )
+
+
+def _rate_headline(label: str, now: tuple[int, int], before: tuple[int, int]) -> Headline:
+    """A percentage now and in the previous period (numerator, denominator each)."""
+    return Headline(
+        label,
+        rate_text(*now),
+        rate_text(*before),
+        _change(_rate_or_none(*now), _rate_or_none(*before), unit="points"),
     )
 
 
