@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from emarac.agencies.models import Agency
 from emarac.indicators import queries
 from emarac.indicators.maths import (
     BUCKETS,
@@ -95,6 +98,7 @@ class Dashboard:
     trends: tuple[Table, ...]
     quarterly_return: Table
     process: Table
+    referrers: Table
 
 
 def _change(now: float | None, before: float | None, *, unit: str) -> str:
@@ -405,6 +409,24 @@ def _process_table(bind: queries.Bind, filters: Filters) -> Table:
     )
 
 
+def _referrers_table(bind: queries.Bind, filters: Filters) -> Table:
+    """Referrals per referring agency in the period, most first (agency names, not people)."""
+    counts = queries.referrals_by_agency(bind, filters).counts
+    names = dict(
+        bind.execute(select(Agency.id, Agency.name).where(Agency.id.in_([a for a, _ in counts])))
+        .tuples()
+        .all()
+    )
+    return Table(
+        key="referrers",
+        caption="Referrals by referring agency",
+        columns=("Agency", "Referrals"),
+        rows=tuple(
+            (names.get(agency_id, "Unknown agency"), count_text(n)) for agency_id, n in counts
+        ),
+    )
+
+
 def build(
     bind: queries.Bind,
     period: Period,
@@ -424,6 +446,7 @@ def build(
         trends=_trends(bind, now),
         quarterly_return=_return_table(bind, now),
         process=_process_table(bind, now),
+        referrers=_referrers_table(bind, now),
     )
 
 

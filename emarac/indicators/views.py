@@ -211,7 +211,11 @@ def export(table: str) -> Any:
     _guard()
     period, area_id, agency_id = _period_from_args()
     board = _build(period, area_id, agency_id)
-    tables = [board.quarterly_return] if table == "return" else [*board.trends, board.process]
+    tables = (
+        [board.quarterly_return]
+        if table == "return"
+        else [*board.trends, board.process, board.referrers]
+    )
     body = report.to_csv(tables)
     _audit("indicators.export", period, area_id, agency_id, f"{table} CSV")
     filename = f"marac-{table}-{period.code.replace('/', '-to-')}.csv"

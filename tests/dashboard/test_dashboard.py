@@ -95,6 +95,7 @@ def test_csv_exports_need_a_fresh_sign_in_and_are_audited(
     trends = client.get("/indicators/export/trends.csv?period=FY2025").get_data(as_text=True)
     assert "Repeat rate" in trends
     assert "Process measures" in trends
+    assert "Referrals by referring agency" in trends
     recorded = db.session.scalars(
         select(ledger_table.c.action).where(ledger_table.c.user_id == str(manager.id))
     ).all()
