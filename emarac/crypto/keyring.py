@@ -57,6 +57,7 @@ class KeyRing:
         if active not in keys:
             raise ValueError("the active key version is not in the ring")
         self._aead = {v: AESGCM(k) for v, k in keys.items()}
+        self._prefixes = {v: version_prefix(v) for v in keys}
         self._raw = dict(keys)
         self._index_keys: dict[tuple[int, str], bytes] = {}
         self.active = active
@@ -72,7 +73,7 @@ class KeyRing:
         v = self.active if version is None else version
         nonce = secrets.token_bytes(NONCE)
         self.encryptions += 1
-        return version_prefix(v) + nonce + self._aead[v].encrypt(nonce, plaintext, aad)
+        return self._prefixes[v] + nonce + self._aead[v].encrypt(nonce, plaintext, aad)
 
     def decrypt(self, token: bytes, aad: bytes) -> bytes:
         v = version_of(token)
@@ -102,9 +103,7 @@ class KeyRing:
         return cached
 
     def blind(self, version: int, name: str, normalised: str, bits: int) -> str:
-        digest = hmac.new(
-            self.index_key(version, name), normalised.encode(), hashlib.sha256
-        ).digest()
+        digest = hmac.digest(self.index_key(version, name), normalised.encode(), hashlib.sha256)
         value = int.from_bytes(digest[:8], "big") >> (64 - bits)
         return f"{version}:{value:0{(bits + 3) // 4}x}"
 

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any, cast
 
+from psycopg.adapt import PyFormat
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -87,7 +90,11 @@ class Batch:
         self.written: Counter[str] = Counter()
 
     def add(self, table: str, row: dict[str, Any]) -> None:
-        self.rows.setdefault(table, []).append(row)
+        self.table(table).append(row)
+
+    def table(self, name: str) -> list[dict[str, Any]]:
+        """The rows waiting for one table, for a loop that adds many."""
+        return self.rows.setdefault(name, [])
 
     def __len__(self) -> int:
         return sum(len(rows) for rows in self.rows.values())
@@ -127,14 +134,27 @@ def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         "FROM STDIN (FORMAT BINARY)"
     )
     raw: Any = conn.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types([_binary_type(table.c[name].type) for name in columns])
-        if as_json:
-            for row in rows:
-                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
-        else:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+    with raw.cursor() as cursor:
+        # psycopg picks a dumper by the column's type, and for bytea that is
+        # the DB-API ``Binary`` wrapper's, written in Python. Ciphertexts are
+        # always plain bytes, so the compiled dumper for bytes serves them.
+        cursor.adapters.register_dumper(bytes, cursor.adapters.get_dumper(bytes, PyFormat.BINARY))
+        with cursor.copy(statement) as copy:
+            copy.set_types([_binary_type(table.c[name].type) for name in columns])
+            write = copy.write_row
+            if as_json:
+                for row in rows:
+                    write([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+            else:
+                for values in map(_in_order(columns), rows):
+                    write(values)
+
+
+def _in_order(columns: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A row's values in column order, gathered by one call into C."""
+    if len(columns) == 1:
+        return lambda row: (row[columns[0]],)
+    return itemgetter(*columns)
 
 
 def _binary_type(column_type: TypeEngine[Any]) -> str:

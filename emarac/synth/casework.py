@@ -123,6 +123,7 @@ YES_WEIGHTS = {
 }
 CHILD_CODES = {"children_household", "children_harmed", "child_contact"}
 TRIAGE_BACKLOG_DAYS = 3  # referrals this recent still wait for the coordinator
+_ANSWER_VALUES = {answer: answer.value for answer in Answer}  # an enum's .value is a call
 
 
 @dataclass
@@ -267,19 +268,19 @@ def assessment(
             "created_at": ctx.at(day, earliest_hour=9, latest_hour=17),
         },
     )
+    # About 35 answers an assessment: the most rows of any table, so the loop is kept lean.
+    rows = ctx.batch.table("risk_answer")
+    new_id, chance, seal = ctx.new_id, ctx.chance, ctx.sealer.seal
     for question_id, answer in answers.items():
-        answer_id = ctx.new_id()
-        noted = answer is Answer.YES and ctx.chance(0.03)
-        ctx.batch.add(
-            "risk_answer",
+        answer_id = new_id()
+        noted = answer is Answer.YES and chance(0.03)
+        rows.append(
             {
                 "id": answer_id,
                 "assessment_id": row_id,
                 "question_id": question_id,
-                "answer": answer.value,
-                "note_ct": ctx.sealer.seal(RiskAnswer, "note", answer_id, words.JUDGEMENT)
-                if noted
-                else None,
+                "answer": _ANSWER_VALUES[answer],
+                "note_ct": seal(RiskAnswer, "note", answer_id, words.JUDGEMENT) if noted else None,
             },
         )
     return core_yes, final

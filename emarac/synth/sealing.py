@@ -3,31 +3,44 @@
 The generator writes plain dictionaries with Core inserts, so it cannot rely on
 the model descriptors firing on attribute assignment. It calls the very same
 pieces instead: the descriptor's codec and associated data
-(``table.column:row-id``) and the model's :class:`~emarac.crypto.fields.BlindIndex`
-definitions, under the key ring in use. A value written here therefore
-decrypts through ``Person.family_name`` and is found by the people search,
-exactly like one typed into a form.
+(``table.column:row-id``), the model's :class:`~emarac.crypto.fields.BlindIndex`
+definitions and the key ring's own ``encrypt`` and ``blind``. A value written
+here therefore decrypts through ``Person.family_name`` and is found by the
+people search, exactly like one typed into a form.
+
+A million-incident run seals several million values, so what does not change
+between values is worked out once: each attribute's column, codec and the
+fixed start of its associated data, and each model's indexes with the name
+their keys are derived from.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emarac.crypto.fields import Encrypted, indexes_of
-from emarac.crypto.keyring import KeyRing, current_keyring
+from emarac.crypto.fields import BlindIndex, Encrypted, indexes_of
+from emarac.crypto.keyring import KeyRing, blind_index_bits, current_keyring
 
 
 @dataclass(frozen=True)
-class _RowId:
-    """Stands in for a model instance where only its id is needed (the AAD).
+class _Field:
+    """An encrypted attribute, ready to seal: the associated data is ``aad_prefix + row id``."""
 
-    The id is kept as its text, which is what the AAD is formatted from, so a
-    row with many encrypted fields formats its UUID once.
-    """
+    column: str
+    encode: Callable[[Any], bytes]
+    aad_prefix: bytes
 
-    id: str
+
+@dataclass(frozen=True)
+class _Index:
+    """A blind index of a model with the name its key is derived from (``table.column``)."""
+
+    index: BlindIndex
+    name: str
+    bits: int
 
 
 class Sealer:
@@ -35,10 +48,14 @@ class Sealer:
 
     def __init__(self, ring: KeyRing | None = None) -> None:
         self.ring = ring or current_keyring()
+        # The width comes from the app's settings, which do not change during a run.
+        self._bits = blind_index_bits()
         self._descriptors: dict[tuple[type, str], Encrypted] = {}
+        self._fields: dict[tuple[type, str], _Field] = {}
+        self._model_indexes: dict[type, tuple[_Index, ...]] = {}
         # Blind indexes of recurring values (surnames, birth dates, postcodes),
         # each computed once by the real code: HMAC is deterministic per key.
-        self._indexes: dict[tuple[str, str, tuple[Any, ...]], str | None] = {}
+        self._indexes: dict[tuple[str, int, tuple[Any, ...]], str | None] = {}
 
     def _descriptor(self, model: type, attribute: str) -> Encrypted:
         key = (model, attribute)
@@ -50,21 +67,39 @@ class Sealer:
             found = self._descriptors[key] = candidate
         return found
 
+    def _field(self, model: type, attribute: str) -> _Field:
+        key = (model, attribute)
+        found = self._fields.get(key)
+        if found is None:
+            descriptor = self._descriptor(model, attribute)
+            # The same text Encrypted.aad() formats, less the row id at its end.
+            prefix = descriptor.aad(_RowId("")).decode("ascii")
+            found = self._fields[key] = _Field(
+                descriptor.column, descriptor.codec.encode, prefix.encode("ascii")
+            )
+        return found
+
+    def _indexes_of(self, model: type) -> tuple[_Index, ...]:
+        found = self._model_indexes.get(model)
+        if found is None:
+            table = str(model.__dict__.get("__tablename__") or getattr(model, "__tablename__", ""))
+            found = self._model_indexes[model] = tuple(
+                _Index(index, f"{table}.{index.column}", index.bits or self._bits)
+                for index in indexes_of(model)
+            )
+        return found
+
     def column(self, model: type, attribute: str) -> str:
         """The ciphertext column behind an encrypted attribute."""
-        return self._descriptor(model, attribute).column
+        return self._field(model, attribute).column
 
     def seal(self, model: type, attribute: str, row_id: uuid.UUID, value: Any) -> bytes | None:
         """The token ``setattr(row, attribute, value)`` would store."""
         if value is None or value == "":
             return None
-        return self._seal(model, attribute, _RowId(str(row_id)), value)
-
-    def _seal(self, model: type, attribute: str, row: _RowId, value: Any) -> bytes | None:
-        if value is None or value == "":
-            return None
-        descriptor = self._descriptor(model, attribute)
-        return self.ring.encrypt(descriptor.codec.encode(value), descriptor.aad(row))
+        found = self._field(model, attribute)
+        aad = found.aad_prefix + str(row_id).encode("ascii")
+        return self.ring.encrypt(found.encode(value), aad)
 
     def open(self, model: type, attribute: str, row_id: uuid.UUID, token: bytes | None) -> Any:
         """The plain value of a stored token, as reading the attribute would give it."""
@@ -90,19 +125,42 @@ class Sealer:
         ``recurring=False`` says the indexed values are unique (references),
         so remembering their indexes would only use memory.
         """
-        row_key = _RowId(str(row_id))
+        ring = self.ring
+        encrypt = ring.encrypt
+        fields = self._fields
+        id_text = str(row_id).encode("ascii")
         for attribute, value in values.items():
-            row[self.column(model, attribute)] = self._seal(model, attribute, row_key, value)
-        table = str(model.__dict__.get("__tablename__") or getattr(model, "__tablename__", ""))
-        version = self.ring.active
-        for index in indexes_of(model):
+            found = fields.get((model, attribute)) or self._field(model, attribute)
+            row[found.column] = (
+                None
+                if value is None or value == ""
+                else encrypt(found.encode(value), found.aad_prefix + id_text)
+            )
+        version = ring.active
+        cache = self._indexes
+        for each in self._indexes_of(model):
+            index = each.index
             sources = tuple(values.get(source) for source in index.sources)
-            if not recurring:
-                row[index.column] = index.compute(table, list(sources), version)
+            key = (each.name, version, sources)
+            if recurring and key in cache:
+                row[index.column] = cache[key]
                 continue
-            key = (table, index.column, sources)
-            if key not in self._indexes:
-                if len(self._indexes) > 500_000:  # bound the memory on huge runs
-                    self._indexes.clear()
-                self._indexes[key] = index.compute(table, list(sources), version)
-            row[index.column] = self._indexes[key]
+            # BlindIndex.compute, with the ring and the width looked up once per run.
+            normalised = index.normalise(*sources)
+            value = (
+                None
+                if normalised is None
+                else ring.blind(version, each.name, normalised, each.bits)
+            )
+            if recurring:
+                if len(cache) > 500_000:  # bound the memory on huge runs
+                    cache.clear()
+                cache[key] = value
+            row[index.column] = value
+
+
+@dataclass(frozen=True)
+class _RowId:
+    """Stands in for a model instance where only its id is needed (the associated data)."""
+
+    id: str
