@@ -212,17 +212,14 @@ def meeting_grant(actor: User) -> ColumnElement[bool]:
     research and record, but agencies keep working the cases (and their
     actions) until each case closes.
     """
-    released = (
-        MeetingStatus.AGENDA_RELEASED,
-        MeetingStatus.IN_SESSION,
-        MeetingStatus.MINUTED,
-        MeetingStatus.CLOSED,
-    )
     on_agenda = (
         select(AgendaItem.case_id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(MeetingInvite, MeetingInvite.meeting_id == Meeting.id)
-        .where(MeetingInvite.agency_id == actor.agency_id, Meeting.status.in_(released))
+        .where(
+            MeetingInvite.agency_id == actor.agency_id,
+            Meeting.status != MeetingStatus.PLANNED,
+        )
     )
     excluded = select(CaseExclusion.case_id).where(policy.excluded_clause(actor, CaseExclusion))
     return Case.id.in_(on_agenda) & (Case.status != CaseStatus.CLOSED) & Case.id.not_in(excluded)
