@@ -92,14 +92,13 @@ class Recipient:
 
 
 def distribution_list(meeting: Meeting, case_id: uuid.UUID) -> list[Recipient]:
-    """The people who attended for their agencies, each marked if they must not receive."""
+    """Attendees who can still sign in, each marked if on the case's "must not receive" list."""
     recipients = []
     for attendance in services.register_of(meeting):
         user = db.session.get(User, attendance.user_id)
-        if user is None:
+        if user is None or not user.is_active:
             continue
-        excluded = policy.is_excluded(user, case_id) or not user.is_active
-        recipients.append(Recipient(user=user, excluded=excluded))
+        recipients.append(Recipient(user=user, excluded=policy.is_excluded(user, case_id)))
     return recipients
 
 
