@@ -23,10 +23,12 @@ from emarac.indicators.maths import (
     BUCKETS,
     FACTORS,
     SUPPRESS_BELOW,
+    ActionsOnTime,
     DaysToHearing,
     FactorCounts,
     QuarterlyReturn,
     ReferralSources,
+    RepeatRate,
     Volume,
     suppress,
     suppress_rate,
@@ -81,7 +83,6 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     chart: str | None = None  # "line" or "bar": which chart the page draws from it
-    series: tuple[str, ...] = ()  # the columns the chart plots
     chart_data: dict[str, list[float | None]] = field(default_factory=dict)
 
     def csv_rows(self) -> Iterable[Sequence[str]]:
@@ -121,19 +122,33 @@ def _rate_or_none(numerator: int, denominator: int) -> float | None:
     return None if isinstance(value, str) else value
 
 
-def _headlines(
-    bind: queries.Bind, now: Filters, before: Filters, population: int | None
-) -> tuple[Headline, ...]:
-    heard_now = queries.cases_heard(bind, now, population=population)
-    heard_before = queries.cases_heard(bind, before, population=population)
-    repeat_now = queries.repeat_rate(bind, now)
-    repeat_before = queries.repeat_rate(bind, before)
-    days_now = queries.days_to_hearing(bind, now)
-    days_before = queries.days_to_hearing(bind, before)
-    actions_now = queries.actions_on_time(bind, now)
-    actions_before = queries.actions_on_time(bind, before)
-    sources_now = _sources(queries.quarterly_return(bind, now))
-    sources_before = _sources(queries.quarterly_return(bind, before))
+@dataclass(frozen=True)
+class Figures:
+    """One period's results that several parts of the dashboard read, queried once."""
+
+    heard: Volume
+    repeat: RepeatRate
+    returns: tuple[QuarterlyReturn, ...]
+    days: DaysToHearing
+    actions: ActionsOnTime
+
+
+def _figures(bind: queries.Bind, filters: Filters, population: int | None) -> Figures:
+    return Figures(
+        heard=queries.cases_heard(bind, filters, population=population),
+        repeat=queries.repeat_rate(bind, filters),
+        returns=queries.quarterly_return(bind, filters),
+        days=queries.days_to_hearing(bind, filters),
+        actions=queries.actions_on_time(bind, filters),
+    )
+
+
+def _headlines(now: Figures, before: Figures) -> tuple[Headline, ...]:
+    heard_now, heard_before = now.heard, before.heard
+    repeat_now, repeat_before = now.repeat, before.repeat
+    days_now, days_before = now.days, before.days
+    actions_now, actions_before = now.actions, before.actions
+    sources_now, sources_before = _sources(now.returns), _sources(before.returns)
 
     def per_women(volume: Volume) -> str:
         rate = volume.per_10000_women
@@ -247,7 +262,6 @@ def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
         columns=("Quarter", "Cases heard", "Repeat cases", "Repeat rate"),
         rows=tuple(repeat_rows),
         chart="line",
-        series=("Repeat rate",),
         chart_data={
             "Repeat rate": [
                 chart_rate(by_quarter[c].repeats, by_quarter[c].heard) if c in by_quarter else None
@@ -268,7 +282,6 @@ def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
             for c in quarters
         ),
         chart="bar",
-        series=("Cases heard",),
         chart_data={
             "Cases heard": [
                 chart_value(returns[c].cases_discussed) if c in returns else None for c in quarters
@@ -289,7 +302,6 @@ def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
             for c in quarters
         ),
         chart="bar",
-        series=tuple(FACTOR_LABELS[f] for f in FACTORS),
         chart_data={
             FACTOR_LABELS[f]: [
                 chart_value(factor_rows[c].as_dict()[f]) if c in factor_rows else None
@@ -338,9 +350,8 @@ def _total_text(values: Sequence[int]) -> str:
     return count_text(sum(values))
 
 
-def _return_table(bind: queries.Bind, filters: Filters) -> Table:
+def _return_table(filters: Filters, returns: Sequence[QuarterlyReturn]) -> Table:
     """The quarterly return as partners fill it in: a row per field, a column per quarter."""
-    returns = list(queries.quarterly_return(bind, filters))
     quarters = [q.code for q in quarters_between(filters.start, filters.end)]
     by_quarter = {r.quarter: r for r in returns}
     rows = []
@@ -369,9 +380,9 @@ def _return_table(bind: queries.Bind, filters: Filters) -> Table:
     )
 
 
-def _process_table(bind: queries.Bind, filters: Filters) -> Table:
-    days = queries.days_to_hearing(bind, filters)
-    on_time = queries.actions_on_time(bind, filters)
+def _process_table(
+    bind: queries.Bind, filters: Filters, days: DaysToHearing, on_time: ActionsOnTime
+) -> Table:
     attendance = queries.attendance(bind, filters)
     research = queries.research_response(bind, filters)
     days_p90 = _days_text(days.p90, days.hearings)
@@ -438,16 +449,33 @@ def build(
     previous = previous_period(period)
     now = Filters.for_period(period, area_id=area_id, referring_agency_id=referring_agency_id)
     before = Filters.for_period(previous, area_id=area_id, referring_agency_id=referring_agency_id)
+    figures = _figures(bind, now, population)
     return Dashboard(
         period=period,
         previous=previous,
         filters=now,
-        headlines=_headlines(bind, now, before, population),
+        headlines=_headlines(figures, _figures(bind, before, population)),
         trends=_trends(bind, now),
-        quarterly_return=_return_table(bind, now),
-        process=_process_table(bind, now),
+        quarterly_return=_return_table(now, figures.returns),
+        process=_process_table(bind, now, figures.days, figures.actions),
         referrers=_referrers_table(bind, now),
     )
+
+
+def quarterly_return_table(bind: queries.Bind, filters: Filters) -> Table:
+    """The return alone, for its export and print view."""
+    return _return_table(filters, queries.quarterly_return(bind, filters))
+
+
+def trend_tables(bind: queries.Bind, filters: Filters) -> list[Table]:
+    """The trends, process measures and referrers alone, for their export."""
+    days = queries.days_to_hearing(bind, filters)
+    on_time = queries.actions_on_time(bind, filters)
+    return [
+        *_trends(bind, filters),
+        _process_table(bind, filters, days, on_time),
+        _referrers_table(bind, filters),
+    ]
 
 
 def to_csv(tables: Iterable[Table]) -> str:

@@ -26,6 +26,7 @@ from emarac.extensions import db
 from emarac.forms import BaseForm
 from emarac.indicators import report
 from emarac.indicators.periods import (
+    Filters,
     Period,
     custom_period,
     financial_year,
@@ -210,12 +211,12 @@ def _period_from_args() -> tuple[Period, uuid.UUID | None, uuid.UUID | None]:
 def export(table: str) -> Any:
     _guard()
     period, area_id, agency_id = _period_from_args()
-    board = _build(period, area_id, agency_id)
-    tables = (
-        [board.quarterly_return]
-        if table == "return"
-        else [*board.trends, board.process, board.referrers]
-    )
+    filters = Filters.for_period(period, area_id=area_id, referring_agency_id=agency_id)
+    session = db.session()
+    if table == "return":
+        tables = [report.quarterly_return_table(session, filters)]
+    else:
+        tables = report.trend_tables(session, filters)
     body = report.to_csv(tables)
     _audit("indicators.export", period, area_id, agency_id, f"{table} CSV")
     filename = f"marac-{table}-{period.code.replace('/', '-to-')}.csv"
@@ -231,11 +232,13 @@ def export(table: str) -> Any:
 def return_print() -> Any:
     _guard()
     period, area_id, agency_id = _period_from_args()
-    board = _build(period, area_id, agency_id)
+    filters = Filters.for_period(period, area_id=area_id, referring_agency_id=agency_id)
+    table = report.quarterly_return_table(db.session(), filters)
     _audit("indicators.print", period, area_id, agency_id, "quarterly return, print view")
     area = db.session.get(Area, area_id) if area_id else None
     return render_template(
         "indicators/return_print.html",
-        board=board,
+        period=period,
+        table=table,
         area_name=area.name if area else "All areas",
     )
