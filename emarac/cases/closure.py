@@ -20,7 +20,7 @@ from emarac.cases.models import Case, CaseExclusion, CaseStatus
 from emarac.clock import today, utcnow
 from emarac.config import current_settings
 from emarac.extensions import db
-from emarac.meetings.models import AgendaItem
+from emarac.meetings.conference import was_heard
 from emarac.protocol import policy
 
 
@@ -41,10 +41,7 @@ def reasons_not_to_close(case: Case) -> list[str]:
     reasons = []
     if case.status == CaseStatus.CLOSED:
         return ["The case is already closed"]
-    heard = db.session.scalar(
-        select(AgendaItem.id).where(AgendaItem.case_id == case.id, AgendaItem.heard_at.is_not(None))
-    )
-    if heard is None:
+    if not was_heard(case.id):
         reasons.append("The case has not been heard at a MARAC yet")
     open_actions = db.session.scalars(
         select(Action.id).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)

@@ -25,6 +25,7 @@ from emarac.extensions import db
 from emarac.meetings import services
 from emarac.meetings.models import (
     AgendaItem,
+    Attendance,
     Meeting,
     MeetingStatus,
     Minutes,
@@ -74,15 +75,22 @@ def refresh_case_status(case: Case) -> None:
     """After a hearing a case is "actions open" while any action is open, else "heard"."""
     if case.status == CaseStatus.CLOSED:
         return
-    heard = db.session.scalar(
-        select(AgendaItem.id).where(AgendaItem.case_id == case.id, AgendaItem.heard_at.is_not(None))
-    )
-    if heard is None:
+    if not was_heard(case.id):
         return
     open_action = db.session.scalar(
         select(Action.id).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
     )
     case.status = CaseStatus.ACTIONS_OPEN if open_action is not None else CaseStatus.HEARD
+
+
+def was_heard(case_id: uuid.UUID) -> bool:
+    """Whether any meeting has recorded its discussion of the case."""
+    heard = db.session.scalar(
+        select(AgendaItem.id)
+        .where(AgendaItem.case_id == case_id, AgendaItem.heard_at.is_not(None))
+        .limit(1)
+    )
+    return heard is not None
 
 
 @dataclass(frozen=True)
@@ -91,15 +99,19 @@ class Recipient:
     excluded: bool
 
 
-def distribution_list(meeting: Meeting, case_id: uuid.UUID) -> list[Recipient]:
-    """Attendees who can still sign in, each marked if on the case's "must not receive" list."""
-    recipients = []
-    for attendance in services.register_of(meeting):
-        user = db.session.get(User, attendance.user_id)
-        if user is None or not user.is_active:
-            continue
-        recipients.append(Recipient(user=user, excluded=policy.is_excluded(user, case_id)))
-    return recipients
+def distribution_list(register: list[Attendance], case_id: uuid.UUID) -> list[Recipient]:
+    """Attendees who can still sign in, in register order, each marked if excluded.
+
+    Excluded means on the case's "must not receive" list. Two queries, however
+    many attended.
+    """
+    order = {a.user_id: n for n, a in enumerate(register)}
+    users = sorted(
+        (u for u in db.session.scalars(select(User).where(User.id.in_(order))) if u.is_active),
+        key=lambda u: order[u.id],
+    )
+    excluded = policy.excluded_users(case_id, users)
+    return [Recipient(user=u, excluded=u.id in excluded) for u in users]
 
 
 def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
@@ -115,7 +127,8 @@ def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
             f"{len(unheard)} case{'s' if len(unheard) != 1 else ''} on the agenda "
             "not heard yet: record the discussion of every case first"
         )
-    attending = sorted({a.agency.name for a in services.register_of(meeting)})
+    register = services.register_of(meeting)
+    attending = sorted({a.agency.name for a in register})
     produced = []
     for item in meeting.items:
         minutes = Minutes(
@@ -134,7 +147,7 @@ def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
             fields=("content",),
             purpose=f"meeting {meeting.id} case {item.case_id}",
         )
-        _distribute(minutes, meeting, item.case)
+        _distribute(minutes, meeting, item.case, register)
         produced.append(minutes)
     meeting.status = MeetingStatus.MINUTED
     record_event("meeting.minuted", object_type="meeting", object_id=meeting.id, fields=("status",))
@@ -142,8 +155,8 @@ def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
     return produced
 
 
-def _distribute(minutes: Minutes, meeting: Meeting, case: Case) -> None:
-    for recipient in distribution_list(meeting, case.id):
+def _distribute(minutes: Minutes, meeting: Meeting, case: Case, register: list[Attendance]) -> None:
+    for recipient in distribution_list(register, case.id):
         user = recipient.user
         if recipient.excluded:
             record_event(

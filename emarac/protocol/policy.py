@@ -278,6 +278,21 @@ def is_excluded(actor: User, case_id: Any) -> bool:
     return found is not None
 
 
+def excluded_users(case_id: Any, users: list[User]) -> set[Any]:
+    """Ids of those ``users`` on the case's "must not receive" list, in one query."""
+    from emarac.cases.models import CaseExclusion
+    from emarac.extensions import db
+
+    rows = db.session.execute(
+        select(CaseExclusion.user_id, CaseExclusion.agency_id).where(
+            CaseExclusion.case_id == case_id
+        )
+    ).all()
+    by_user = {user_id for user_id, _ in rows if user_id is not None}
+    by_agency = {agency_id for _, agency_id in rows if agency_id is not None}
+    return {u.id for u in users if u.id in by_user or u.agency_id in by_agency}
+
+
 def excluded_clause(actor: User, exclusion: Any) -> ColumnElement[bool]:
     return or_(exclusion.user_id == actor.id, exclusion.agency_id == actor.agency_id)
 
