@@ -10,6 +10,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from emarac.protocol.policy import NotAllowed
+
 log = logging.getLogger(__name__)
 
 PAGES = {
@@ -46,7 +48,29 @@ def _where(error: BaseException) -> str:
     )
 
 
+def _denied(error: NotAllowed) -> Any:
+    """One denial path: roll back what the request did, record the refusal, answer 404."""
+    from emarac.auditing import record_event
+    from emarac.extensions import db
+
+    db.session.rollback()
+    try:
+        record_event(
+            "access.denied",
+            object_type=error.object_type,
+            object_id=error.object_id,
+            purpose=error.purpose or request.endpoint,
+        )
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the refusal stands even if the ledger is down
+        db.session.rollback()
+        log.error("access.denied could not be recorded at endpoint=%s", request.endpoint)
+    return _render(404)
+
+
 def register(app: Flask) -> None:
+    app.register_error_handler(NotAllowed, _denied)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         # The reason is a fixed phrase from Flask-WTF, never request content.

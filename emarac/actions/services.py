@@ -16,10 +16,7 @@ from emarac.clock import today, utcnow
 from emarac.extensions import db
 from emarac.meetings.models import Meeting
 from emarac.notifications import services as notify
-
-
-class NotAllowed(Exception):
-    pass
+from emarac.protocol.policy import NotAllowed
 
 
 def add_action(

@@ -15,12 +15,9 @@ from emarac.auth import passwords
 from emarac.clock import as_utc, utcnow
 from emarac.extensions import db
 from emarac.protocol import policy
+from emarac.protocol.policy import NotAllowed
 
 INVITATION_LIFETIME = timedelta(days=3)
-
-
-class NotAllowed(Exception):
-    """The actor may not do this; views turn it into a 404."""
 
 
 class Invalid(ValueError):

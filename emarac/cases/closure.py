@@ -22,10 +22,7 @@ from emarac.config import current_settings
 from emarac.extensions import db
 from emarac.meetings.conference import was_heard
 from emarac.protocol import policy
-
-
-class NotAllowed(Exception):
-    pass
+from emarac.protocol.policy import NotAllowed
 
 
 def review_date(closed_on: date, years: int) -> date:

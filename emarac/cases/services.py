@@ -25,14 +25,11 @@ from emarac.clock import today
 from emarac.extensions import db
 from emarac.people.models import Person
 from emarac.protocol import policy
+from emarac.protocol.policy import NotAllowed
 
 
 class NotFound(Exception):
     """No such case, or the actor may not see it: the same answer for both (404)."""
-
-
-class NotAllowed(Exception):
-    pass
 
 
 def next_reference(year: int) -> str:

@@ -12,10 +12,7 @@ from emarac.extensions import db
 from emarac.incidents.models import Incident, IncidentType
 from emarac.people.models import Person
 from emarac.protocol import policy
-
-
-class NotAllowed(Exception):
-    pass
+from emarac.protocol.policy import NotAllowed
 
 
 @dataclass

@@ -28,10 +28,7 @@ from emarac.meetings.models import (
 )
 from emarac.notifications import services as notify
 from emarac.protocol import policy
-
-
-class NotAllowed(Exception):
-    pass
+from emarac.protocol.policy import NotAllowed
 
 
 def _coordinator_of(by: User, area_id: uuid.UUID) -> None:

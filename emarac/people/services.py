@@ -29,13 +29,10 @@ from emarac.people.models import (
     YesNoUnknown,
 )
 from emarac.protocol import policy
+from emarac.protocol.policy import NotAllowed
 
 MERGE_UNDO_DAYS = 30
 MAX_CANDIDATES = 200
-
-
-class NotAllowed(Exception):
-    """The actor may not do this; views answer 404."""
 
 
 @dataclass

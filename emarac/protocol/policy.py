@@ -15,6 +15,23 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 from emarac.agencies.models import Agency, Role, User
 
 
+class NotAllowed(Exception):
+    """The one denial: the actor may not do this, or the record does not exist.
+
+    Services raise it; the app answers 404 (so ids cannot be probed) and
+    records an ``access.denied`` event naming the object, never its content.
+    Views never catch it.
+    """
+
+    def __init__(
+        self, object_type: str | None = None, object_id: Any = None, *, purpose: str | None = None
+    ) -> None:
+        super().__init__(object_type or "access")
+        self.object_type = object_type
+        self.object_id = object_id
+        self.purpose = purpose
+
+
 def _usable(actor: User | None) -> bool:
     return actor is not None and actor.is_authenticated and actor.is_active
 

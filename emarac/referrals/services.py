@@ -27,13 +27,10 @@ from emarac.meetings.models import Meeting
 from emarac.meetings.services import invite_core_members
 from emarac.notifications import services as notify
 from emarac.protocol import policy
+from emarac.protocol.policy import NotAllowed
 from emarac.referrals.models import Consent, Referral, ReferralStatus
 from emarac.risk import rules
 from emarac.risk.services import latest_assessment
-
-
-class NotAllowed(Exception):
-    pass
 
 
 class Invalid(ValueError):

@@ -15,6 +15,7 @@ from emarac.cases.models import Case
 from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.protocol import policy
+from emarac.protocol.policy import NotAllowed
 from emarac.risk import rules
 from emarac.risk.checklist_seed import SECTIONS
 from emarac.risk.models import (
@@ -27,10 +28,6 @@ from emarac.risk.models import (
 )
 
 DEFAULT_LABEL = "eMARAC checklist 2026"
-
-
-class NotAllowed(Exception):
-    pass
 
 
 def current_checklist() -> ChecklistVersion:
