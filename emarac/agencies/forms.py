@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -16,11 +19,13 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS
+from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS, Role
 from emarac.forms import BaseForm
+from emarac.protocol.policy import AGENCY_ROLES
 from emarac.widgets import DateInput
 
 
@@ -71,12 +76,33 @@ class ProtocolStatusForm(BaseForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-def role_choices(include_system_admin: bool) -> list[tuple[str, str]]:
-    return [
-        (role.value, label)
-        for role, label in ROLE_LABELS.items()
-        if include_system_admin or role.value != "system_admin"
-    ]
+def role_choices(offered: Collection[Role]) -> list[tuple[str, str]]:
+    """The offered roles as checkbox choices, in the order of ROLE_LABELS."""
+    return [(role.value, label) for role, label in ROLE_LABELS.items() if role in offered]
+
+
+class RolesField(SelectMultipleField):
+    """Role checkboxes that accept any real role, offered or not.
+
+    Only the roles the administrator may grant are shown; a crafted request for
+    another role gets through the form to the service, which refuses it with a
+    message next to the field instead of WTForms' "not a valid choice".
+    """
+
+    def pre_validate(self, form: object) -> None:
+        known = {role.value for role in Role}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError("Choose roles from the list")
+
+
+def _reason_field() -> TextAreaField:
+    return TextAreaField(
+        "Reason for the change",
+        widget=GovTextArea(),
+        description="Needed for the MARAC coordinator, chair, manager and system "
+        "administrator roles. The reason is kept in the audit trail.",
+        validators=[Optional(), Length(max=500)],
+    )
 
 
 class InviteUserForm(BaseForm):
@@ -97,24 +123,26 @@ class InviteUserForm(BaseForm):
             Length(max=254),
         ],
     )
-    roles = SelectMultipleField(
+    roles = RolesField(
         "Roles",
         description="Select all that apply.",
         widget=GovCheckboxesInput(),
-        choices=role_choices(False),
+        choices=role_choices(AGENCY_ROLES),
         validators=[DataRequired("Select at least one role")],
     )
+    reason = _reason_field()
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
 class UserRolesForm(BaseForm):
-    roles = SelectMultipleField(
+    roles = RolesField(
         "Roles",
         description="Select all that apply.",
         widget=GovCheckboxesInput(),
-        choices=role_choices(False),
+        choices=role_choices(AGENCY_ROLES),
         validators=[DataRequired("Select at least one role")],
     )
+    reason = _reason_field()
     submit = SubmitField("Save roles", widget=GovSubmitInput())
 
 

@@ -14,6 +14,7 @@ from emarac.auditing import record_event
 from emarac.auth import passwords
 from emarac.clock import as_utc, utcnow
 from emarac.extensions import db
+from emarac.notifications import services as notify
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
 
@@ -112,15 +113,12 @@ def create_user(
     password: str | None = None,
     is_demo: bool = False,
     by: User | None = None,
+    reason: str | None = None,
 ) -> User:
     """Create an account. ``by`` is None only for operator commands on the server."""
-    if by is not None:
-        if not policy.may_manage_users_of(by, agency):
-            raise NotAllowed
-        if not all(policy.may_grant_role(by, role) for role in roles):
-            raise Invalid("roles", "You cannot give this role")
-    if not roles:
-        raise Invalid("roles", "Select at least one role")
+    if by is not None and not policy.may_manage_users_of(by, agency):
+        raise NotAllowed("agency", agency.id)
+    _check_role_change(by, agency, before=frozenset(), after=frozenset(roles), reason=reason)
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Invalid("email", "An account with this email address already exists")
@@ -144,14 +142,85 @@ def create_user(
         object_id=user.id,
         fields=("email", "full_name", "agency_id", "roles"),
     )
+    _record_role_changes(user, granted=set(roles), removed=set(), by=by, reason=reason)
     return user
 
 
+def _check_role_change(
+    by: User | None,
+    agency: Agency,
+    *,
+    before: frozenset[Role],
+    after: frozenset[Role],
+    reason: str | None,
+    target: User | None = None,
+) -> None:
+    """Refuse, with a message for the roles field, what the actor may not grant or remove.
+
+    ``by`` is None for operator commands on the server, which are bound only by
+    separation of duties.
+    """
+    if not after:
+        raise Invalid("roles", "Select at least one role")
+    if policy.roles_conflict(after):
+        raise Invalid(
+            "roles",
+            "A system administrator cannot also hold a role that opens case content: "
+            "use a second account",
+        )
+    if by is None:
+        return
+    changed = before ^ after
+    if target is not None and changed and not policy.may_change_roles_of(by, target):
+        raise Invalid("roles", "You cannot change your own roles: ask another administrator")
+    refused = sorted(r for r in changed if not policy.may_grant_role(by, r, agency=agency))
+    if refused:
+        labels = ", ".join(r.label for r in refused)
+        raise Invalid(
+            "roles",
+            f"You cannot give or remove these roles: {labels}. "
+            "Only a system administrator can, with a reason",
+        )
+    if any(policy.role_needs_reason(r) for r in changed) and not (reason or "").strip():
+        raise Invalid("reason", "Enter the reason for giving or removing this role")
+
+
+def _record_role_changes(
+    user: User, *, granted: set[Role], removed: set[Role], by: User | None, reason: str | None
+) -> None:
+    """One ledger event per role given or taken; the area's coordinators and the
+    other system administrators are told, so no grant goes unseen."""
+    for action, roles, verb in (
+        ("user.role_grant", granted, "given"),
+        ("user.role_remove", removed, "removed"),
+    ):
+        for role in sorted(roles):
+            why = (reason or "").strip()
+            record_event(
+                action,
+                object_type="user",
+                object_id=user.id,
+                fields=("roles",),
+                purpose=f"{role.value}: {why}" if why else role.value,
+            )
+            text = f"Role {verb}: {role.label}, {user.full_name} ({user.agency.name})"
+            notify.to_coordinators(user.agency.area_id, case=None, kind=action, text=text)
+            notify.to_system_admins(kind=action, text=text, exclude=by.id if by else None)
+
+
 def invite_user(
-    *, email: str, full_name: str, agency: Agency, roles: set[Role], by: User
+    *,
+    email: str,
+    full_name: str,
+    agency: Agency,
+    roles: set[Role],
+    by: User,
+    reason: str | None = None,
 ) -> Invitation:
     """Create the account without a password and a one-time link to set one."""
-    user = create_user(email=email, full_name=full_name, agency=agency, roles=roles, by=by)
+    user = create_user(
+        email=email, full_name=full_name, agency=agency, roles=roles, by=by, reason=reason
+    )
     token = _issue_token(user, by=by)
     db.session.commit()
     return Invitation(user=user, token=token)
@@ -236,15 +305,19 @@ def set_suspended(user: User, *, suspended: bool, by: User) -> None:
     db.session.commit()
 
 
-def update_roles(user: User, *, roles: set[Role], by: User) -> None:
+def update_roles(user: User, *, roles: set[Role], by: User, reason: str | None = None) -> None:
     if not policy.may_manage_user(by, user):
-        raise NotAllowed
-    changed = roles ^ set(user.roles)
-    if not all(policy.may_grant_role(by, role) for role in changed):
-        raise Invalid("roles", "You cannot give or remove this role")
-    if not roles:
-        raise Invalid("roles", "Select at least one role")
+        raise NotAllowed("user", user.id)
+    before = frozenset(user.roles)
+    _check_role_change(
+        by, user.agency, before=before, after=frozenset(roles), reason=reason, target=user
+    )
+    if before == roles:
+        return
     user.set_roles(roles)
     user.session_version += 1
     record_event("user.update", object_type="user", object_id=user.id, fields=("roles",))
+    _record_role_changes(
+        user, granted=set(roles) - before, removed=set(before - roles), by=by, reason=reason
+    )
     db.session.commit()

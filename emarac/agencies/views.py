@@ -51,8 +51,8 @@ def _managed_user_or_404(user_id: uuid.UUID) -> User:
     return user
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    return role_choices(current_user.has_role(Role.SYSTEM_ADMIN))
+def _offered_roles(agency: Agency) -> frozenset[Role]:
+    return policy.grantable_roles(current_user, agency)
 
 
 @bp.route("/")
@@ -128,7 +128,8 @@ def users(agency_id: uuid.UUID) -> Any:
 def invite(agency_id: uuid.UUID) -> Any:
     agency = _managed_agency_or_404(agency_id)
     form = InviteUserForm()
-    form.roles.choices = _role_choices()
+    offered = _offered_roles(agency)
+    form.roles.choices = role_choices(offered)
     if form.validate_on_submit():
         try:
             invitation = services.invite_user(
@@ -137,6 +138,7 @@ def invite(agency_id: uuid.UUID) -> Any:
                 agency=agency,
                 roles={Role(r) for r in form.roles.data or []},
                 by=current_user,
+                reason=form.reason.data,
             )
         except services.Invalid as problem:
             db.session.rollback()
@@ -144,7 +146,12 @@ def invite(agency_id: uuid.UUID) -> Any:
         else:
             link = url_for("auth.set_password", token=invitation.token, _external=True)
             return render_template("agencies/invited.html", user=invitation.user, link=link)
-    return render_template("agencies/invite.html", agency=agency, form=form)
+    return render_template(
+        "agencies/invite.html",
+        agency=agency,
+        form=form,
+        asks_reason=any(policy.role_needs_reason(r) for r in offered),
+    )
 
 
 @bp.route("/users/<uuid:user_id>", methods=["GET", "POST"])
@@ -152,21 +159,35 @@ def invite(agency_id: uuid.UUID) -> Any:
 def user(user_id: uuid.UUID) -> Any:
     target = _managed_user_or_404(user_id)
     form = UserRolesForm()
-    form.roles.choices = _role_choices()
+    offered = _offered_roles(target.agency)
+    # Roles this administrator cannot manage are not shown, so they are kept as held.
+    held_elsewhere = target.roles - offered
+    form.roles.choices = role_choices(offered)
     if not form.is_submitted():
-        form.roles.data = [r.value for r in target.roles]
+        form.roles.data = [r.value for r in target.roles if r in offered]
     if form.validate_on_submit():
         try:
             services.update_roles(
-                target, roles={Role(r) for r in form.roles.data or []}, by=current_user
+                target,
+                roles={Role(r) for r in form.roles.data or []} | held_elsewhere,
+                by=current_user,
+                reason=form.reason.data,
             )
         except services.Invalid as problem:
             db.session.rollback()
-            form.roles.errors = [problem.message]
+            getattr(form, problem.field).errors = [problem.message]
         else:
             flash("Roles saved", "success")
             return redirect(url_for("agencies.user", user_id=target.id))
-    return render_template("agencies/user.html", target=target, form=form, confirm=ConfirmForm())
+    return render_template(
+        "agencies/user.html",
+        target=target,
+        form=form,
+        confirm=ConfirmForm(),
+        may_change_roles=policy.may_change_roles_of(current_user, target),
+        held_elsewhere=sorted(held_elsewhere),
+        asks_reason=any(policy.role_needs_reason(r) for r in offered),
+    )
 
 
 @bp.route("/users/<uuid:user_id>/suspend", methods=["POST"])

@@ -72,6 +72,13 @@ def to_coordinators(area_id: uuid.UUID, *, case: Any, kind: str, text: str) -> N
     _notify(users, case=case, kind=kind, text=text)
 
 
+def to_system_admins(*, kind: str, text: str, exclude: uuid.UUID | None = None) -> None:
+    users = _active(
+        select(User).join(UserRole).where(UserRole.role == Role.SYSTEM_ADMIN).distinct()
+    )
+    _notify([u for u in users if u.id != exclude], case=None, kind=kind, text=text)
+
+
 def unread_count(user: User) -> int:
     return (
         db.session.scalar(

@@ -54,13 +54,50 @@ def may_manage_user(actor: User | None, target: User) -> bool:
     return may_manage_users_of(actor, target.agency)
 
 
-def may_grant_role(actor: User | None, role: Role) -> bool:
-    """Only system administrators can create system administrators."""
+# --- roles ----------------------------------------------------------------------
+#
+# Roles come in scopes (DOMAIN.md, "The information-sharing protocol"):
+#   - agency roles work inside one agency and are granted by that agency's
+#     administrators (or a system administrator);
+#   - area roles open a whole area's cases (coordinator, chair) or its figures
+#     (manager), and system administration runs the platform: only a system
+#     administrator grants or removes them, with a written reason.
+# Nobody changes their own roles, and an account that administers the system
+# never also holds a role that opens case content (separation of duties).
+
+AGENCY_ROLES = frozenset({Role.PRACTITIONER, Role.IDVA, Role.AGENCY_ADMIN})
+AREA_ROLES = frozenset({Role.COORDINATOR, Role.CHAIR, Role.MANAGER})
+CASE_CONTENT_ROLES = (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)
+
+
+def grantable_roles(actor: User | None, agency: Agency) -> frozenset[Role]:
+    """The roles ``actor`` may give to (or take from) a user of ``agency``."""
     if not _usable(actor) or actor is None:
-        return False
-    if role is Role.SYSTEM_ADMIN:
-        return actor.has_role(Role.SYSTEM_ADMIN)
-    return actor.has_role(Role.SYSTEM_ADMIN, Role.AGENCY_ADMIN)
+        return frozenset()
+    if actor.has_role(Role.SYSTEM_ADMIN):
+        return frozenset(Role)
+    if actor.has_role(Role.AGENCY_ADMIN) and actor.agency_id == agency.id:
+        return AGENCY_ROLES
+    return frozenset()
+
+
+def may_grant_role(actor: User | None, role: Role, *, agency: Agency) -> bool:
+    return role in grantable_roles(actor, agency)
+
+
+def may_change_roles_of(actor: User | None, target: User) -> bool:
+    """Managing a colleague's roles, never one's own."""
+    return may_manage_user(actor, target) and actor is not None and actor.id != target.id
+
+
+def role_needs_reason(role: Role) -> bool:
+    """Area and system roles are granted with a written reason."""
+    return role not in AGENCY_ROLES
+
+
+def roles_conflict(roles: frozenset[Role] | set[Role]) -> bool:
+    """System administration with a role that opens case content: use two accounts."""
+    return Role.SYSTEM_ADMIN in roles and any(r in roles for r in CASE_CONTENT_ROLES)
 
 
 def manageable_users(actor: User | None, query: Select[tuple[User]]) -> Select[tuple[User]]:
@@ -84,8 +121,6 @@ def manageable_users(actor: User | None, query: Select[tuple[User]]) -> Select[t
 #     while the case is open (added with meetings).
 # Managers and system administrators see no case content at all; anyone else
 # who searches a known person learns only "known to MARAC".
-
-CASE_CONTENT_ROLES = (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)
 
 
 def _case_model() -> Any:

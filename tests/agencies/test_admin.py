@@ -85,17 +85,6 @@ def test_agency_admin_cannot_manage_another_agencys_users(client, login_as, make
     assert str(other_user.id) in denials
 
 
-def test_agency_admin_cannot_grant_system_admin(client, login_as, make, clock, db):
-    agency = make.agency()
-    login_as("agency_admin", agency=agency)
-    response = client.post(
-        f"/admin/agencies/{agency.id}/users/invite",
-        data={"full_name": "Pat Sample", "email": "pat@example.org", "roles": ["system_admin"]},
-    )
-    assert "not a valid choice" in response.get_data(as_text=True).lower()
-    assert db.session.scalar(select(User).where(User.email == "pat@example.org")) is None
-
-
 def test_practitioner_cannot_open_administration(client, login_as, make, clock):
     user = login_as("practitioner")
     assert client.get("/admin/").status_code == 404
