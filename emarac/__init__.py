@@ -151,14 +151,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_feature_hooks() -> None:
-    """Later features plug into earlier ones (timeline, incidents, access) through hooks."""
-    from emarac.meetings.services import register as register_meeting_access
+    """Later features plug into earlier ones (timeline, incidents) through hooks."""
     from emarac.referrals.services import register as register_repeat_detection
     from emarac.risk.services import register_timeline
 
     register_timeline()
     register_repeat_detection()
-    register_meeting_access()
 
 
 def register_errorhandlers(app: Flask) -> None:

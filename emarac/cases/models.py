@@ -195,3 +195,38 @@ class CaseExclusion(Base):
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     agency: Mapped[Agency | None] = relationship()
+
+
+class EmergencyAccess(Base):
+    """Break-glass: time-limited, read-only access to a case beyond the usual rules.
+
+    Asked for with a written reason by a practitioner who got a "known to MARAC"
+    hint for the case; it ends at ``expires_at`` (at most 24 hours) or earlier
+    when ended, and a coordinator reviews each use as justified or not.
+    """
+
+    __tablename__ = "emergency_access"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("marac_case.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    reason_ct: Mapped[bytes | None] = encrypted_column()
+    reason = EncryptedText("reason_ct")
+    granted_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(comment="access ends here, at most 24 hours on")
+    ended_at: Mapped[datetime | None] = mapped_column(comment="ended early by the user")
+    review_outcome: Mapped[str | None] = mapped_column(
+        String(16), comment="justified or not_justified, set by a coordinator"
+    )
+    review_note_ct: Mapped[bytes | None] = encrypted_column()
+    review_note = EncryptedText("review_note_ct")
+    reviewed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    agency: Mapped[Agency] = relationship()
+    case: Mapped[Case] = relationship()
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])

@@ -1,8 +1,7 @@
 """Meetings: creating them, the agenda built from accepted referrals, releasing it.
 
-Releasing the agenda opens its cases to the invited agencies for research,
-through a grant the access policy adds (``policy.add_case_grant``), until each
-case closes.
+Releasing the agenda opens its cases to the invited agencies for research
+(the access policy reads the agenda and its invitations), until each case closes.
 """
 
 from __future__ import annotations
@@ -10,12 +9,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, time
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, Role, User
 from emarac.auditing import record_event
-from emarac.cases.models import Case, CaseExclusion, CaseStatus, CaseTransfer
+from emarac.cases.models import CaseTransfer
 from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.meetings.models import (
@@ -200,30 +199,6 @@ def release_agenda(meeting: Meeting, *, by: User) -> None:
             text=f"Agenda released for the MARAC of {meeting.held_on:%-d %B %Y}",
         )
     db.session.commit()
-
-
-def meeting_grant(actor: User) -> ColumnElement[bool]:
-    """Cases on a released agenda are visible to invited agencies while they stay open.
-
-    Access follows the case, not the meeting: closing the meeting locks its
-    research and record, but agencies keep working the cases (and their
-    actions) until each case closes.
-    """
-    on_agenda = (
-        select(AgendaItem.case_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .join(MeetingInvite, MeetingInvite.meeting_id == Meeting.id)
-        .where(
-            MeetingInvite.agency_id == actor.agency_id,
-            Meeting.status != MeetingStatus.PLANNED,
-        )
-    )
-    excluded = select(CaseExclusion.case_id).where(policy.excluded_clause(actor, CaseExclusion))
-    return Case.id.in_(on_agenda) & (Case.status != CaseStatus.CLOSED) & Case.id.not_in(excluded)
-
-
-def register() -> None:
-    policy.add_case_grant(meeting_grant)
 
 
 def save_research(

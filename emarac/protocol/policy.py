@@ -7,12 +7,22 @@ answer 404 rather than 403 so that record ids cannot be probed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 
 from emarac.agencies.models import Agency, Role, User
+from emarac.cases.models import (
+    Case,
+    CaseChild,
+    CaseExclusion,
+    CasePerpetrator,
+    CaseStatus,
+    EmergencyAccess,
+)
+from emarac.clock import utcnow
+from emarac.extensions import db
+from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, MeetingStatus
 
 
 class NotAllowed(Exception):
@@ -114,59 +124,102 @@ def manageable_users(actor: User | None, query: Select[tuple[User]]) -> Select[t
 # --- cases -------------------------------------------------------------------
 #
 # Who sees a case in full (DOMAIN.md, "The information-sharing protocol"):
-#   - the owning agency and the referring agency;
-#   - the IDVA service the case is referred to;
-#   - coordinators and chairs of the case's area;
-#   - agencies invited to a meeting whose released agenda holds the case,
-#     while the case is open (added with meetings).
+#   - while it is open: the owning and referring agencies, the IDVA service it
+#     is referred to, the coordinators and chairs of its area, and agencies
+#     invited to a meeting past planning whose agenda holds it (unless on the
+#     case's must-not-receive list);
+#   - once it is closed: only the owning agency and the area's coordinators,
+#     read only;
+#   - a user with live emergency (break-glass) access, read only.
 # Managers and system administrators see no case content at all; anyone else
 # who searches a known person learns only "known to MARAC".
 
 
-def _case_model() -> Any:
-    from emarac.cases.models import Case
-
-    return Case
-
-
-def case_filter(actor: User | None) -> ColumnElement[bool]:
-    """A WHERE clause limiting a query on ``marac_case`` to cases ``actor`` may see."""
-    Case = _case_model()
-    if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
-        return false()
-    clauses: list[ColumnElement[bool]] = [
-        Case.owning_agency_id == actor.agency_id,
+def _open_case_grants(actor: User) -> list[ColumnElement[bool]]:
+    grants: list[ColumnElement[bool]] = [
         Case.referring_agency_id == actor.agency_id,
         Case.idva_agency_id == actor.agency_id,
+        _on_invited_agenda(actor),
     ]
-    if actor.has_role(Role.COORDINATOR, Role.CHAIR):
-        clauses.append(Case.area_id == actor.agency.area_id)
-    clauses.extend(grant(actor) for grant in _CASE_GRANTS)
+    if actor.has_role(Role.CHAIR):
+        grants.append(Case.area_id == actor.agency.area_id)
+    return grants
+
+
+def _on_invited_agenda(actor: User) -> ColumnElement[bool]:
+    """Cases on the agenda of a meeting past planning that the actor's agency is invited to.
+
+    Access follows the case, not the meeting: closing the meeting locks its
+    research, but agencies keep working the case until the case itself closes.
+    """
+    on_agenda = (
+        select(AgendaItem.case_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .join(MeetingInvite, MeetingInvite.meeting_id == Meeting.id)
+        .where(
+            MeetingInvite.agency_id == actor.agency_id,
+            Meeting.status != MeetingStatus.PLANNED,
+        )
+    )
+    excluded = select(CaseExclusion.case_id).where(excluded_clause(actor, CaseExclusion))
+    return Case.id.in_(on_agenda) & Case.id.not_in(excluded)
+
+
+def _standing_grants(actor: User) -> list[ColumnElement[bool]]:
+    """What survives closure: the owning agency and the area's coordinators."""
+    grants: list[ColumnElement[bool]] = [Case.owning_agency_id == actor.agency_id]
+    if actor.has_role(Role.COORDINATOR):
+        grants.append(Case.area_id == actor.agency.area_id)
+    return grants
+
+
+def emergency_access_clause(actor: User) -> ColumnElement[bool]:
+    """Cases the actor holds live break-glass access to."""
+    live = select(EmergencyAccess.case_id).where(
+        EmergencyAccess.user_id == actor.id,
+        EmergencyAccess.ended_at.is_(None),
+        EmergencyAccess.expires_at > utcnow(),
+    )
+    return Case.id.in_(live)
+
+
+def case_filter(actor: User | None, *, emergency: bool = True) -> ColumnElement[bool]:
+    """A WHERE clause limiting a query on ``marac_case`` to cases ``actor`` may see.
+
+    ``emergency=False`` leaves out break-glass access, for decisions that need
+    a standing part in the case (recording on it, for instance).
+    """
+    if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
+        return false()
+    clauses = [
+        *_standing_grants(actor),
+        (Case.status != CaseStatus.CLOSED) & or_(*_open_case_grants(actor)),
+    ]
+    if emergency:
+        clauses.append(emergency_access_clause(actor))
     return or_(*clauses)
-
-
-# Later features (meetings) add grants here rather than editing the rule above.
-_CASE_GRANTS: list[Callable[[User], ColumnElement[bool]]] = []
-
-
-def add_case_grant(grant: Callable[[User], ColumnElement[bool]]) -> None:
-    if grant not in _CASE_GRANTS:
-        _CASE_GRANTS.append(grant)
 
 
 def may_view_case(actor: User | None, case: Any) -> bool:
     if case is None or actor is None:
         return False
-    from emarac.extensions import db
-
-    Case = _case_model()
     found = db.session.scalar(select(Case.id).where(Case.id == case.id, case_filter(actor)))
     return found is not None
 
 
+def _has_standing(actor: User, case: Any) -> bool:
+    found = db.session.scalar(
+        select(Case.id).where(Case.id == case.id, case_filter(actor, emergency=False))
+    )
+    return found is not None
+
+
 def may_edit_case(actor: User | None, case: Any) -> bool:
-    """Owner and referrer agencies, the IDVA and area coordinators may change a case."""
-    if not may_view_case(actor, case) or actor is None:
+    """Owner and referrer agencies, the IDVA and area coordinators change an open case.
+
+    A closed case is read only, and break-glass access never allows changes.
+    """
+    if not may_view_case(actor, case) or actor is None or case.status == CaseStatus.CLOSED:
         return False
     if actor.has_role(Role.COORDINATOR) and actor.agency.area_id == case.area_id:
         return True
@@ -201,11 +254,9 @@ def may_merge_people(actor: User | None) -> bool:
     return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
 
 
-def visible_person_ids(actor: User | None) -> Select[tuple[Any]]:
+def visible_person_ids(actor: User | None, *, emergency: bool = True) -> Select[tuple[Any]]:
     """Ids of every person linked to a case ``actor`` may see (victim, perpetrator, child)."""
-    from emarac.cases.models import Case, CaseChild, CasePerpetrator
-
-    visible = select(Case.id).where(case_filter(actor))
+    visible = select(Case.id).where(case_filter(actor, emergency=emergency))
     return union(
         select(Case.victim_id.label("person_id")).where(Case.id.in_(visible)),
         select(CasePerpetrator.person_id).where(CasePerpetrator.case_id.in_(visible)),
@@ -242,7 +293,6 @@ def audit_agencies(actor: User | None, query: Select[Any]) -> Select[Any]:
 
 
 def _agency_id_strings(actor: User) -> list[str]:
-    from emarac.extensions import db
 
     ids = db.session.scalars(select(Agency.id).where(Agency.area_id == actor.agency.area_id))
     return [str(i) for i in ids]
@@ -252,9 +302,8 @@ def may_record_incident(actor: User | None, person: Any) -> bool:
     """Any agency user may record an incident for a person known to them (on a visible case)."""
     if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
         return False
-    from emarac.extensions import db
 
-    ids = visible_person_ids(actor).subquery()
+    ids = visible_person_ids(actor, emergency=False).subquery()
     found = db.session.scalar(select(ids.c.person_id).where(ids.c.person_id == person.id))
     return found is not None
 
@@ -319,8 +368,6 @@ def may_research(actor: User | None, meeting: Any, case_id: Any) -> bool:
 
 def is_excluded(actor: User, case_id: Any) -> bool:
     """On the case's "must not receive" list, by name or through the agency."""
-    from emarac.cases.models import CaseExclusion
-    from emarac.extensions import db
 
     found = db.session.scalar(
         select(CaseExclusion.id)
@@ -332,8 +379,6 @@ def is_excluded(actor: User, case_id: Any) -> bool:
 
 def excluded_users(case_id: Any, users: list[User]) -> set[Any]:
     """Ids of those ``users`` on the case's "must not receive" list, in one query."""
-    from emarac.cases.models import CaseExclusion
-    from emarac.extensions import db
 
     rows = db.session.execute(
         select(CaseExclusion.user_id, CaseExclusion.agency_id).where(
