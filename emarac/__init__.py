@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.agencies.views import bp as agencies_bp
     from emarac.auditlog.views import bp as auditlog_bp
     from emarac.auth.views import bp as auth_bp
+    from emarac.cases.emergency_views import bp as emergency_bp
     from emarac.cases.views import bp as cases_bp
     from emarac.indicators.views import bp as indicators_bp
     from emarac.main.views import bp as main_bp
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         agencies_bp,
         auditlog_bp,
         cases_bp,
+        emergency_bp,
         people_bp,
         referrals_bp,
         meetings_bp,

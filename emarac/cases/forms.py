@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea
-from wtforms import SelectField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
+from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from emarac.forms import BaseForm
@@ -38,3 +38,37 @@ class ExclusionForm(BaseForm):
         validators=[DataRequired("Enter why they must not receive it"), Length(max=2000)],
     )
     submit = SubmitField("Add to the list", widget=GovSubmitInput())
+
+
+class EmergencyAccessForm(BaseForm):
+    reason = TextAreaField(
+        "Why do you need to see this case now?",
+        widget=GovTextArea(),
+        description="For example, the person is in the emergency department and you need "
+        "the safety plan. The owning agency and the coordinators will read this.",
+        validators=[DataRequired("Enter why you need emergency access"), Length(max=2000)],
+    )
+    hours = RadioField(
+        "How long do you need access for?",
+        widget=GovRadioInput(),
+        choices=[("1", "1 hour"), ("4", "4 hours"), ("8", "8 hours"), ("24", "24 hours")],
+        default="4",
+        validators=[DataRequired("Choose how long you need access for")],
+    )
+    submit = SubmitField("Open the case read only", widget=GovSubmitInput())
+
+
+class EmergencyReviewForm(BaseForm):
+    outcome = RadioField(
+        "Was this use justified?",
+        widget=GovRadioInput(),
+        choices=[("justified", "Justified"), ("not_justified", "Not justified")],
+        validators=[DataRequired("Choose whether the use was justified")],
+    )
+    note = TextAreaField(
+        "Note",
+        widget=GovTextArea(),
+        description="Needed when the use was not justified.",
+        validators=[Length(max=2000)],
+    )
+    submit = SubmitField("Save the review", widget=GovSubmitInput())

@@ -120,6 +120,7 @@ def show(case_id: uuid.UUID) -> Any:
         may_edit=may_edit,
         access=access,
         names=names,
+        emergency=policy.live_emergency_access(current_user, case),
     )
 
 
@@ -137,6 +138,7 @@ def timeline(case_id: uuid.UUID) -> Any:
         total=total,
         page=page,
         pages=max(1, -(-total // 50)),
+        emergency=policy.live_emergency_access(current_user, case),
     )
 
 

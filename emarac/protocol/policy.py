@@ -7,11 +7,13 @@ answer 404 rather than 403 so that record ids cannot be probed.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 
 from emarac.agencies.models import Agency, Role, User
+from emarac.auditing import ledger_table
 from emarac.cases.models import (
     Case,
     CaseChild,
@@ -454,3 +456,85 @@ def may_view_action(actor: User | None, action: Any) -> bool:
 def may_view_indicators(actor: User | None) -> bool:
     """Managers and coordinators see the depersonalised indicators; nobody else does."""
     return _usable(actor) and actor is not None and actor.has_role(Role.MANAGER, Role.COORDINATOR)
+
+
+# --- break-glass ------------------------------------------------------------------
+#
+# Emergency access beyond the usual rules (DOMAIN.md: "break glass" needs a
+# written reason, is recorded and alerts the coordinator). Only someone who was
+# just told the case exists (a "known to MARAC" hint) can ask, never someone on
+# the case's must-not-receive list, and it is read only and time-limited.
+
+EMERGENCY_ACCESS_ROLES = (Role.PRACTITIONER, Role.IDVA)
+HINT_WINDOW_HOURS = 24
+
+
+def got_hint_for(actor: User, case: Any) -> bool:
+    """The ledger holds a "known to MARAC" hint for this case shown to ``actor`` lately."""
+    since = utcnow() - timedelta(hours=HINT_WINDOW_HOURS)
+    found = db.session.scalar(
+        select(ledger_table.c.seq)
+        .where(
+            ledger_table.c.action == "person.known_hint",
+            ledger_table.c.object_id == str(case.id),
+            ledger_table.c.user_id == str(actor.id),
+            ledger_table.c.occurred_at >= since,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def may_request_emergency_access(actor: User | None, case: Any) -> bool:
+    if not _usable(actor) or actor is None or case is None:
+        return False
+    return (
+        actor.has_role(*EMERGENCY_ACCESS_ROLES)
+        and not _has_standing(actor, case)
+        and not is_excluded(actor, case.id)
+        and got_hint_for(actor, case)
+    )
+
+
+def live_emergency_access(actor: User | None, case: Any) -> EmergencyAccess | None:
+    """The actor's live break-glass grant on this case, for the banner on its pages."""
+    if not _usable(actor) or actor is None or case is None:
+        return None
+    return db.session.scalar(
+        select(EmergencyAccess)
+        .where(
+            EmergencyAccess.case_id == case.id,
+            EmergencyAccess.user_id == actor.id,
+            EmergencyAccess.ended_at.is_(None),
+            EmergencyAccess.expires_at > utcnow(),
+        )
+        .order_by(EmergencyAccess.expires_at.desc())
+        .limit(1)
+    )
+
+
+def may_review_emergency_access(actor: User | None, access: Any) -> bool:
+    """The coordinators of the case's area review each use; never their own."""
+    return (
+        _usable(actor)
+        and actor is not None
+        and actor.has_role(Role.COORDINATOR)
+        and actor.agency.area_id == access.case.area_id
+        and actor.id != access.user_id
+    )
+
+
+def may_review_any_emergency_access(actor: User | None) -> bool:
+    return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
+
+
+def may_end_emergency_access(actor: User | None, access: Any) -> bool:
+    return _usable(actor) and actor is not None and actor.id == access.user_id
+
+
+def emergency_review_filter(actor: User | None) -> ColumnElement[bool]:
+    """Uses of break-glass that ``actor`` may review: their area's, as a coordinator."""
+    if not _usable(actor) or actor is None or not actor.has_role(Role.COORDINATOR):
+        return false()
+    in_area = select(Case.id).where(Case.area_id == actor.agency.area_id)
+    return EmergencyAccess.case_id.in_(in_area)
