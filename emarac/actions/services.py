@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from emarac.actions.models import Action, ActionStatus
-from emarac.agencies.models import Role, User
+from emarac.agencies.models import User
 from emarac.auditing import record_event
 from emarac.cases.models import Case
 from emarac.clock import today, utcnow
 from emarac.extensions import db
 from emarac.meetings.models import Meeting
 from emarac.notifications import services as notify
+from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
 
 
@@ -29,8 +30,8 @@ def add_action(
     due_on: date,
 ) -> Action:
     """The chair or coordinator records an agreed action; its owner agency is told."""
-    if not by.has_role(Role.CHAIR, Role.COORDINATOR) or by.agency.area_id != case.area_id:
-        raise NotAllowed
+    if not policy.may_agree_action(by, case):
+        raise NotAllowed("marac_case", case.id, purpose="action refused")
     action = Action(
         case_id=case.id,
         meeting_id=meeting.id if meeting else None,
@@ -86,20 +87,19 @@ def _refresh(case: Case) -> None:
 
 def tracker(actor: User) -> list[Action]:
     """Our agency's actions; coordinators see every action of their area."""
-    query = select(Action).options(selectinload(Action.case), selectinload(Action.owner_agency))
-    if actor.has_role(Role.COORDINATOR):
-        query = query.join(Case, Case.id == Action.case_id).where(
-            Case.area_id == actor.agency.area_id
-        )
-    else:
-        query = query.where(Action.owner_agency_id == actor.agency_id)
+    query = (
+        select(Action)
+        .join(Case, Case.id == Action.case_id)
+        .where(policy.action_filter(actor))
+        .options(selectinload(Action.case), selectinload(Action.owner_agency))
+    )
     return list(db.session.scalars(query.order_by(Action.due_on)))
 
 
 def chase(action: Action, *, by: User) -> None:
     """A coordinator reminds the owning agency of an overdue action."""
-    if not by.has_role(Role.COORDINATOR) or by.agency.area_id != action.case.area_id:
-        raise NotAllowed
+    if not policy.may_chase_action(by, action):
+        raise NotAllowed("action", action.id)
     action.last_chased_at = utcnow()
     record_event("action.chase", object_type="action", object_id=action.id)
     notify.to_agency(

@@ -12,7 +12,6 @@ from emarac.actions import services
 from emarac.actions.forms import ActionUpdateForm
 from emarac.actions.models import Action, ActionStatus
 from emarac.agencies.forms import ConfirmForm
-from emarac.agencies.models import Role
 from emarac.auditing import record_event
 from emarac.clock import today
 from emarac.extensions import db
@@ -33,7 +32,7 @@ def tracker() -> Any:
         "actions/tracker.html",
         actions=actions,
         today=today(),
-        is_coordinator=current_user.has_role(Role.COORDINATOR),
+        is_coordinator=policy.tracks_area_actions(current_user),
     )
 
 

@@ -60,9 +60,9 @@ def _offered_roles(agency: Agency) -> frozenset[Role]:
 def index() -> Any:
     if policy.may_manage_agencies(current_user):
         return redirect(url_for("agencies.list_agencies"))
-    if current_user.has_role(Role.AGENCY_ADMIN):
+    if policy.may_manage_users_of(current_user, current_user.agency):
         return redirect(url_for("agencies.users", agency_id=current_user.agency_id))
-    abort(404)
+    raise policy.NotAllowed("agency", current_user.agency_id)
 
 
 @bp.route("/agencies", methods=["GET", "POST"])

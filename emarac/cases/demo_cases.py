@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from emarac.agencies.models import Role, User
+from emarac.agencies.models import User
 from emarac.cases import services as case_services
 from emarac.cases.models import Case, Relationship
 from emarac.clock import today
@@ -20,6 +20,7 @@ from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
 from emarac.people.models import EthnicGroup, Gender, YesNoUnknown
 from emarac.people.services import PersonDetails, create_person
+from emarac.protocol import policy
 
 CASES = 50
 GIVEN = [
@@ -83,7 +84,7 @@ def load(seed: int = 20261123) -> int:
     practitioners = db.session.scalars(
         select(User).where(User.is_demo.is_(True)).order_by(User.email)
     ).all()
-    workers = [u for u in practitioners if u.has_role(Role.PRACTITIONER, Role.IDVA)]
+    workers = [u for u in practitioners if policy.works_cases_in_agency(u)]
     for i in range(CASES):
         by = workers[i % len(workers)]
         born = today() - timedelta(days=rng.randint(17 * 365, 70 * 365))

@@ -1,26 +1,39 @@
-"""Navigation items by role, for the header."""
+"""Navigation items for the header: each shown when the access policy allows its page."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import request, url_for
 from flask_login import current_user
 
-from emarac.agencies.models import Role
 from emarac.notifications.services import unread_count
+from emarac.protocol import policy
 
-# (text, endpoint, roles that see it; empty = every signed-in user)
-NAV: list[tuple[str, str, tuple[Role, ...]]] = [
-    ("Home", "main.home", ()),
-    ("Cases", "cases.index", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
-    ("Search", "people.search", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
-    ("Agencies", "agencies.list_agencies", (Role.SYSTEM_ADMIN,)),
-    ("Users", "agencies.index", (Role.AGENCY_ADMIN,)),
-    ("Triage", "referrals.triage", (Role.COORDINATOR,)),
-    ("Meetings", "meetings.index", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
-    ("Actions", "actions.tracker", (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)),
-    ("Indicators", "indicators.dashboard", (Role.MANAGER, Role.COORDINATOR)),
-    ("Notifications", "notifications.index", ()),
-    ("Audit trail", "auditlog.index", (Role.SYSTEM_ADMIN, Role.COORDINATOR)),
+
+def _anyone(actor: object) -> bool:
+    return True
+
+
+def _admin_of_own_agency(actor: object) -> bool:
+    agency = getattr(actor, "agency", None)
+    return agency is not None and policy.may_manage_users_of(current_user, agency)
+
+
+# (text, endpoint, the policy question that decides whether it is shown)
+NAV: list[tuple[str, str, Callable[..., bool]]] = [
+    ("Home", "main.home", _anyone),
+    ("Cases", "cases.index", policy.may_search_people),
+    ("Search", "people.search", policy.may_search_people),
+    ("Agencies", "agencies.list_agencies", policy.may_manage_agencies),
+    ("Users", "agencies.index", _admin_of_own_agency),
+    ("Triage", "referrals.triage", policy.may_triage),
+    ("Meetings", "meetings.index", policy.may_search_people),
+    ("Actions", "actions.tracker", policy.may_search_people),
+    ("Indicators", "indicators.dashboard", policy.may_view_indicators),
+    ("Emergency access", "emergency.queue", policy.may_review_any_emergency_access),
+    ("Notifications", "notifications.index", _anyone),
+    ("Audit trail", "auditlog.index", policy.may_read_audit),
 ]
 
 
@@ -28,8 +41,8 @@ def nav_items() -> list[dict[str, object]]:
     if not current_user.is_authenticated:
         return []
     items: list[dict[str, object]] = []
-    for text, endpoint, roles in NAV:
-        if roles and not current_user.has_role(*roles):
+    for text, endpoint, shown in NAV:
+        if not shown(current_user):
             continue
         href = url_for(endpoint)
         if endpoint == "notifications.index":

@@ -235,19 +235,11 @@ def minutes_visible_to(actor: User) -> list[Minutes]:
 
     Minutes of cases the actor must not receive are left out whatever the role.
     """
-    from emarac.agencies.models import Role
-    from emarac.cases.models import CaseExclusion
 
     query = (
         select(Minutes)
         .join(Meeting, Meeting.id == Minutes.meeting_id)
         .options(selectinload(Minutes.case), selectinload(Minutes.meeting))
     )
-    sent = select(MinutesDistribution.minutes_id).where(MinutesDistribution.user_id == actor.id)
-    if actor.has_role(Role.COORDINATOR, Role.CHAIR):
-        query = query.where((Meeting.area_id == actor.agency.area_id) | Minutes.id.in_(sent))
-    else:
-        query = query.where(Minutes.id.in_(sent))
-    excluded = select(CaseExclusion.case_id).where(policy.excluded_clause(actor, CaseExclusion))
-    query = query.where(Minutes.case_id.not_in(excluded))
+    query = query.where(policy.minutes_filter(actor))
     return list(db.session.scalars(query.order_by(Meeting.held_on.desc(), Minutes.produced_at)))

@@ -10,12 +10,13 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
-from emarac.agencies.models import Role, User
+from emarac.agencies.models import User
 from emarac.cases.models import Case
 from emarac.clock import today
 from emarac.extensions import db
 from emarac.meetings import services as meetings
 from emarac.meetings.models import Meeting
+from emarac.protocol import policy
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent, Referral
 from emarac.risk.rules import Criterion
@@ -30,7 +31,7 @@ def load() -> Meeting | None:
         .where(User.is_demo.is_(True), User.email.like("coordinator.%"))
         .order_by(User.email)
     )
-    if coordinator is None or not coordinator.has_role(Role.COORDINATOR):
+    if coordinator is None or not policy.may_create_meeting(coordinator):
         return None
     area_id = coordinator.agency.area_id
     existing = db.session.scalar(select(Meeting).where(Meeting.area_id == area_id))

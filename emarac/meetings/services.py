@@ -31,8 +31,8 @@ from emarac.protocol.policy import NotAllowed
 
 
 def _coordinator_of(by: User, area_id: uuid.UUID) -> None:
-    if not by.has_role(Role.COORDINATOR) or by.agency.area_id != area_id:
-        raise NotAllowed
+    if not policy.coordinates_area(by, area_id):
+        raise NotAllowed("area", area_id, purpose="coordinator only")
 
 
 def create_meeting(
@@ -118,12 +118,7 @@ def invite_core_members(meeting: Meeting) -> None:
 
 def visible_meetings(actor: User) -> list[Meeting]:
     """Coordinators and chairs: their area's meetings; others: released ones they are invited to."""
-    query = select(Meeting).order_by(Meeting.held_on.desc())
-    if actor.has_role(Role.COORDINATOR, Role.CHAIR):
-        query = query.where(Meeting.area_id == actor.agency.area_id)
-    else:
-        invited = select(MeetingInvite.meeting_id).where(MeetingInvite.agency_id == actor.agency_id)
-        query = query.where(Meeting.id.in_(invited), Meeting.status != MeetingStatus.PLANNED)
+    query = select(Meeting).where(policy.meeting_filter(actor)).order_by(Meeting.held_on.desc())
     return list(db.session.scalars(query))
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from emarac.agencies.forms import ConfirmForm
-from emarac.agencies.models import Role
 from emarac.auditing import record_event
 from emarac.extensions import db
 from emarac.meetings import conference, services
@@ -36,15 +35,15 @@ def _meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
 def index() -> Any:
     meetings = services.visible_meetings(current_user)
     return render_template(
-        "meetings/index.html", meetings=meetings, may_create=current_user.has_role(Role.COORDINATOR)
+        "meetings/index.html", meetings=meetings, may_create=policy.may_create_meeting(current_user)
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Any:
-    if not current_user.has_role(Role.COORDINATOR):
-        abort(404)
+    if not policy.may_create_meeting(current_user):
+        raise policy.NotAllowed("meeting", purpose="create refused")
     form = MeetingForm()
     form.chair_id.choices = [("", "Choose later")] + [
         (str(u.id), f"{u.full_name}, {u.agency.name}")
@@ -68,9 +67,7 @@ def new() -> Any:
 @login_required
 def show(meeting_id: uuid.UUID) -> Any:
     meeting = _meeting_or_404(meeting_id)
-    is_coordinator = (
-        current_user.has_role(Role.COORDINATOR) and current_user.agency.area_id == meeting.area_id
-    )
+    is_coordinator = policy.coordinates_area(current_user, meeting.area_id)
     if is_coordinator and not meeting.is_released:
         services.build_agenda(meeting)
         db.session.commit()

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 
+from emarac.actions.models import Action
 from emarac.agencies.models import Agency, Role, User
 from emarac.auditing import ledger_table
 from emarac.cases.models import (
@@ -24,7 +25,14 @@ from emarac.cases.models import (
 )
 from emarac.clock import utcnow
 from emarac.extensions import db
-from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, MeetingStatus
+from emarac.meetings.models import (
+    AgendaItem,
+    Meeting,
+    MeetingInvite,
+    MeetingStatus,
+    Minutes,
+    MinutesDistribution,
+)
 
 
 class NotAllowed(Exception):
@@ -239,6 +247,11 @@ def may_see_restricted(actor: User | None, case: Any) -> bool:
     return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == case.area_id
 
 
+def works_cases_in_agency(actor: User | None) -> bool:
+    """Practitioners and IDVAs: the people who open and work their agency's cases."""
+    return _usable(actor) and actor is not None and actor.has_role(*EMERGENCY_ACCESS_ROLES)
+
+
 def may_create_case(actor: User | None) -> bool:
     return (
         _usable(actor)
@@ -448,6 +461,74 @@ def may_view_action(actor: User | None, action: Any) -> bool:
     if actor.agency_id == action.owner_agency_id and actor.has_role(*CASE_CONTENT_ROLES):
         return True
     return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == action.case.area_id
+
+
+def coordinates_area(actor: User | None, area_id: Any) -> bool:
+    """A coordinator of this area: triage, meetings, actions, closure, reviews."""
+    return (
+        _usable(actor)
+        and actor is not None
+        and actor.has_role(Role.COORDINATOR)
+        and actor.agency.area_id == area_id
+    )
+
+
+def may_create_meeting(actor: User | None) -> bool:
+    return actor is not None and coordinates_area(actor, getattr(actor.agency, "area_id", None))
+
+
+def may_agree_action(actor: User | None, case: Any) -> bool:
+    """The chair or a coordinator of the case's area records an agreed action."""
+    return (
+        _usable(actor)
+        and actor is not None
+        and actor.has_role(Role.CHAIR, Role.COORDINATOR)
+        and actor.agency.area_id == case.area_id
+    )
+
+
+def may_chase_action(actor: User | None, action: Any) -> bool:
+    return coordinates_area(actor, action.case.area_id)
+
+
+def tracks_area_actions(actor: User | None) -> bool:
+    """Coordinators follow every action of their area; others their agency's own."""
+    return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
+
+
+def action_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``action`` (joined to its case) for the action tracker."""
+    if not _usable(actor) or actor is None:
+        return false()
+    if tracks_area_actions(actor):
+        return Case.area_id == actor.agency.area_id
+    if not actor.has_role(*CASE_CONTENT_ROLES):
+        return false()
+    return Action.owner_agency_id == actor.agency_id
+
+
+def meeting_filter(actor: User | None) -> ColumnElement[bool]:
+    """Meetings ``actor`` may see: the area's for its coordinators and chairs; released
+    ones the actor's agency is invited to for everyone else who works cases."""
+    if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
+        return false()
+    if actor.has_role(Role.COORDINATOR, Role.CHAIR):
+        return Meeting.area_id == actor.agency.area_id
+    invited = select(MeetingInvite.meeting_id).where(MeetingInvite.agency_id == actor.agency_id)
+    return Meeting.id.in_(invited) & (Meeting.status != MeetingStatus.PLANNED)
+
+
+def minutes_filter(actor: User | None) -> ColumnElement[bool]:
+    """Minutes (joined to their meeting) ``actor`` may read: the area's for coordinators
+    and chairs, those sent to them otherwise; never a case they must not receive."""
+    if not _usable(actor) or actor is None or not actor.has_role(*CASE_CONTENT_ROLES):
+        return false()
+    sent = select(MinutesDistribution.minutes_id).where(MinutesDistribution.user_id == actor.id)
+    clause: ColumnElement[bool] = Minutes.id.in_(sent)
+    if actor.has_role(Role.COORDINATOR, Role.CHAIR):
+        clause = clause | (Meeting.area_id == actor.agency.area_id)
+    excluded = select(CaseExclusion.case_id).where(excluded_clause(actor, CaseExclusion))
+    return clause & Minutes.case_id.not_in(excluded)
 
 
 # --- management information -----------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import String, cast, literal, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
-from emarac.agencies.models import Agency, AgencyKind, Role, User
+from emarac.agencies.models import Agency, AgencyKind, User
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseStatus
 from emarac.clock import today, utcnow
@@ -209,8 +209,8 @@ def triage_queue(coordinator: User) -> list[Referral]:
 
 
 def _triageable(referral: Referral, by: User) -> None:
-    if not by.has_role(Role.COORDINATOR) or by.agency.area_id != referral.area_id:
-        raise NotAllowed
+    if not policy.coordinates_area(by, referral.area_id):
+        raise NotAllowed("referral", referral.id)
     if referral.status != ReferralStatus.SUBMITTED:
         raise NotAllowed
 
