@@ -16,6 +16,7 @@ from emarac.auditing import record_event
 from emarac.clock import today
 from emarac.extensions import db
 from emarac.protocol import policy
+from emarac.protocol.guard import get_or_404
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -37,14 +38,7 @@ def tracker() -> Any:
 
 
 def _action_or_404(action_id: uuid.UUID) -> Action:
-    action = db.session.get(Action, action_id)
-    if action is None:
-        abort(404)
-    if not policy.may_view_action(current_user, action):
-        record_event("access.denied", object_type="action", object_id=action_id)
-        db.session.commit()
-        abort(404)
-    return action
+    return get_or_404(Action, action_id, may=policy.may_view_action)
 
 
 @bp.route("/<uuid:action_id>", methods=["GET", "POST"])
@@ -80,9 +74,6 @@ def chase(action_id: uuid.UUID) -> Any:
     action = _action_or_404(action_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.chase(action, by=current_user)
-    except services.NotAllowed:
-        abort(404)
+    services.chase(action, by=current_user)
     flash(f"Reminder sent to {action.owner_agency.name}", "success")
     return redirect(url_for("actions.tracker"))

@@ -22,33 +22,21 @@ from emarac.agencies.models import Agency, AgencyKind, Role, User
 from emarac.auditing import record_event
 from emarac.extensions import db
 from emarac.protocol import policy
+from emarac.protocol.guard import get_or_404
 
 bp = Blueprint("agencies", __name__, url_prefix="/admin")
 
 
 def _agency_or_404(agency_id: uuid.UUID) -> Agency:
-    agency = db.session.get(Agency, agency_id)
-    if agency is None:
-        abort(404)
-    return agency
+    return get_or_404(Agency, agency_id, may=lambda actor, _: policy.may_manage_agencies(actor))
 
 
 def _managed_agency_or_404(agency_id: uuid.UUID) -> Agency:
-    agency = _agency_or_404(agency_id)
-    if not policy.may_manage_users_of(current_user, agency):
-        record_event("access.denied", object_type="agency", object_id=agency_id)
-        db.session.commit()
-        abort(404)
-    return agency
+    return get_or_404(Agency, agency_id, may=policy.may_manage_users_of)
 
 
 def _managed_user_or_404(user_id: uuid.UUID) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or not policy.may_manage_user(current_user, user):
-        record_event("access.denied", object_type="user", object_id=user_id)
-        db.session.commit()
-        abort(404)
-    return user
+    return get_or_404(User, user_id, may=policy.may_manage_user)
 
 
 def _offered_roles(agency: Agency) -> frozenset[Role]:
@@ -195,10 +183,7 @@ def user(user_id: uuid.UUID) -> Any:
 def suspend(user_id: uuid.UUID) -> Any:
     target = _managed_user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.set_suspended(target, suspended=target.suspended_at is None, by=current_user)
-        except services.NotAllowed:
-            abort(404)
+        services.set_suspended(target, suspended=target.suspended_at is None, by=current_user)
         flash("Account suspended" if target.suspended_at else "Account reactivated", "success")
     return redirect(url_for("agencies.user", user_id=target.id))
 

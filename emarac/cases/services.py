@@ -25,11 +25,8 @@ from emarac.clock import today
 from emarac.extensions import db
 from emarac.people.models import Person
 from emarac.protocol import policy
+from emarac.protocol.guard import get_or_404
 from emarac.protocol.policy import NotAllowed
-
-
-class NotFound(Exception):
-    """No such case, or the actor may not see it: the same answer for both (404)."""
 
 
 def next_reference(year: int) -> str:
@@ -70,13 +67,8 @@ def open_case(*, by: User, victim: Person, opened_on: date | None = None) -> Cas
 
 
 def get_case(actor: User, case_id: uuid.UUID) -> Case:
-    """The case if ``actor`` may see it; otherwise NotFound, and the denial is audited."""
-    case = db.session.get(Case, case_id)
-    if case is None or not policy.may_view_case(actor, case):
-        record_event("access.denied", object_type="marac_case", object_id=case_id)
-        db.session.commit()
-        raise NotFound
-    return case
+    """The case if ``actor`` may see it; otherwise NotAllowed (a 404, and audited)."""
+    return get_or_404(Case, case_id, may=policy.may_view_case, actor=actor)
 
 
 def record_view(case: Case, *, shown: tuple[str, ...]) -> None:
@@ -87,11 +79,7 @@ def record_view(case: Case, *, shown: tuple[str, ...]) -> None:
 def editable_case(actor: User, case_id: uuid.UUID) -> Case:
     case = get_case(actor, case_id)
     if not policy.may_edit_case(actor, case):
-        record_event(
-            "access.denied", object_type="marac_case", object_id=case_id, purpose="edit refused"
-        )
-        db.session.commit()
-        raise NotFound
+        raise NotAllowed("marac_case", case_id, purpose="edit refused")
     return case
 
 
@@ -149,7 +137,7 @@ def load_for_page(case_id: uuid.UUID) -> Case:
         .execution_options(populate_existing=True)
     )
     if case is None:
-        raise NotFound
+        raise NotAllowed("marac_case", case_id)
     return case
 
 

@@ -24,12 +24,9 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 def _case_or_404(case_id: uuid.UUID, *, edit: bool = False) -> Any:
-    try:
-        if edit:
-            return services.editable_case(current_user, case_id)
-        return services.get_case(current_user, case_id)
-    except services.NotFound:
-        abort(404)
+    if edit:
+        return services.editable_case(current_user, case_id)
+    return services.get_case(current_user, case_id)
 
 
 @bp.route("/")
@@ -313,10 +310,7 @@ def remove_exclusion(case_id: uuid.UUID, exclusion_id: uuid.UUID) -> Any:
     case = _case_or_404(case_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        closure.remove_exclusion(case, exclusion_id, by=current_user)
-    except closure.NotAllowed:
-        abort(404)
+    closure.remove_exclusion(case, exclusion_id, by=current_user)
     flash("Removed from the must-not-receive list", "success")
     return redirect(url_for("cases.exclusions", case_id=case.id))
 
@@ -333,8 +327,6 @@ def close(case_id: uuid.UUID) -> Any:
         abort(400)
     try:
         closure.close_case(case, by=current_user)
-    except closure.NotAllowed:
-        abort(404)
     except ValueError as problem:
         flash(f"The case cannot close yet: {problem}")
     else:

@@ -140,9 +140,7 @@ def _population(area_id: uuid.UUID | None) -> int | None:
 
 def _guard() -> None:
     if not policy.may_view_indicators(current_user):
-        record_event("access.denied", object_type="indicators")
-        db.session.commit()
-        abort(404)
+        raise policy.NotAllowed("indicators")
 
 
 def _build(period: Period, area_id: uuid.UUID | None, agency_id: uuid.UUID | None) -> Any:

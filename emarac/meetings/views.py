@@ -17,17 +17,13 @@ from emarac.meetings import conference, services
 from emarac.meetings.forms import ConferenceForm, MeetingForm, ResearchForm
 from emarac.meetings.models import Meeting, MeetingStatus, Minutes
 from emarac.protocol import policy
+from emarac.protocol.guard import get_or_404
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
 def _meeting_or_404(meeting_id: uuid.UUID) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or not policy.may_see_meeting(current_user, meeting):
-        record_event("access.denied", object_type="meeting", object_id=meeting_id)
-        db.session.commit()
-        abort(404)
-    return meeting
+    return get_or_404(Meeting, meeting_id, may=policy.may_see_meeting)
 
 
 @bp.route("/")
@@ -96,10 +92,7 @@ def release(meeting_id: uuid.UUID) -> Any:
     meeting = _meeting_or_404(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.release_agenda(meeting, by=current_user)
-    except services.NotAllowed:
-        abort(404)
+    services.release_agenda(meeting, by=current_user)
     flash("Agenda released to the invited agencies", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
@@ -110,11 +103,7 @@ def research(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     """Our agency's section of research on one agenda case; the other sections to read."""
     meeting = _meeting_or_404(meeting_id)
     if not policy.may_research(current_user, meeting, case_id):
-        record_event(
-            "access.denied", object_type="marac_case", object_id=case_id, purpose="research refused"
-        )
-        db.session.commit()
-        abort(404)
+        raise policy.NotAllowed("marac_case", case_id, purpose="research refused")
     item = next(i for i in meeting.items if i.case_id == case_id)
     sections = services.research_for(meeting, case_id)
     mine = next((r for r in sections if r.agency_id == current_user.agency_id), None)
@@ -296,10 +285,7 @@ def move(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     step = -1 if request.form.get("direction") == "up" else 1
-    try:
-        services.move_item(meeting, case_id, by=current_user, step=step)
-    except services.NotAllowed:
-        abort(404)
+    services.move_item(meeting, case_id, by=current_user, step=step)
     return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="agenda"))
 
 
@@ -309,10 +295,7 @@ def close(meeting_id: uuid.UUID) -> Any:
     meeting = _meeting_or_404(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.close_meeting(meeting, by=current_user)
-    except services.NotAllowed:
-        abort(404)
+    services.close_meeting(meeting, by=current_user)
     flash("Meeting closed", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))
 
@@ -325,8 +308,6 @@ def produce_minutes(meeting_id: uuid.UUID) -> Any:
         abort(400)
     try:
         conference.produce_minutes(meeting, by=current_user)
-    except services.NotAllowed:
-        abort(404)
     except ValueError as problem:
         flash(str(problem))
     else:
@@ -335,12 +316,7 @@ def produce_minutes(meeting_id: uuid.UUID) -> Any:
 
 
 def _minutes_or_404(minutes_id: uuid.UUID) -> Minutes:
-    minutes = db.session.get(Minutes, minutes_id)
-    if minutes is None or not policy.may_read_minutes(current_user, minutes):
-        record_event("access.denied", object_type="minutes", object_id=minutes_id)
-        db.session.commit()
-        abort(404)
-    return minutes
+    return get_or_404(Minutes, minutes_id, may=policy.may_read_minutes)
 
 
 @bp.route("/minutes/<uuid:minutes_id>")
@@ -411,17 +387,14 @@ def add_action(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     if not form.validate_on_submit():
         return _show_case(meeting, index, action_form=form), 400
     case = case_services.load_for_page(case_id)
-    try:
-        actions.add_action(
-            case,
-            by=current_user,
-            meeting=meeting,
-            owner_agency_id=uuid.UUID(form.owner_agency_id.data),
-            description=form.description.data or "",
-            due_on=form.due_on.data,
-        )
-    except actions.NotAllowed:
-        abort(404)
+    actions.add_action(
+        case,
+        by=current_user,
+        meeting=meeting,
+        owner_agency_id=uuid.UUID(form.owner_agency_id.data),
+        description=form.description.data or "",
+        due_on=form.due_on.data,
+    )
     flash("Action added", "success")
     return redirect(
         url_for(

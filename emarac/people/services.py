@@ -364,12 +364,13 @@ def merge_people(keep: Person, merge: Person, *, by: User) -> PersonMerge:
 
 def undo_merge(record: PersonMerge, *, by: User) -> None:
     """Move each link back, within 30 days of the merge."""
-    if not policy.may_merge_people(by) or record.undone_at is not None:
-        raise NotAllowed
+    if not policy.may_merge_people(by):
+        raise NotAllowed("person_merge", record.id)
     from emarac.clock import as_utc
 
-    if utcnow() - as_utc(record.merged_at) > timedelta(days=MERGE_UNDO_DAYS):
-        raise NotAllowed
+    too_late = utcnow() - as_utc(record.merged_at) > timedelta(days=MERGE_UNDO_DAYS)
+    if record.undone_at is not None or too_late:
+        raise ValueError("This merge can no longer be undone")
     tables = {model.__tablename__: model for model, _ in _person_links()}
     for table, row_id, column in record.moved:
         model = tables[table]

@@ -19,6 +19,7 @@ from emarac.people import services
 from emarac.people.forms import SearchForm
 from emarac.people.models import Person, PersonMerge
 from emarac.protocol import policy
+from emarac.protocol.guard import get_or_404
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -66,13 +67,7 @@ def _visible_cases_of(person_ids: list[Any]) -> dict[Any, list[Case]]:
 
 
 def _visible_person_or_404(person_id: uuid.UUID) -> Person:
-    person = db.session.get(Person, person_id)
-    visible = set(db.session.scalars(policy.visible_person_ids(current_user)).all())
-    if person is None or person.id not in visible:
-        record_event("access.denied", object_type="person", object_id=person_id)
-        db.session.commit()
-        abort(404)
-    return person
+    return get_or_404(Person, person_id, may=policy.may_view_person)
 
 
 @bp.route("/<uuid:person_id>")
@@ -129,10 +124,7 @@ def merge(person_id: uuid.UUID, other_id: uuid.UUID) -> Any:
     other = _visible_person_or_404(other_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.merge_people(keep, other, by=current_user)
-    except services.NotAllowed:
-        abort(404)
+    services.merge_people(keep, other, by=current_user)
     flash("Records merged. You can undo this for 30 days.", "success")
     return redirect(url_for("people.show", person_id=person_id))
 
@@ -148,7 +140,7 @@ def undo(merge_id: uuid.UUID) -> Any:
         abort(400)
     try:
         services.undo_merge(record, by=current_user)
-    except services.NotAllowed:
+    except ValueError:
         flash("This merge can no longer be undone.")
     else:
         flash("Merge undone.", "success")

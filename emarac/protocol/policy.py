@@ -265,6 +265,15 @@ def may_search_people(actor: User | None) -> bool:
     return _usable(actor) and actor is not None and actor.has_role(*CASE_CONTENT_ROLES)
 
 
+def may_view_person(actor: User | None, person: Any) -> bool:
+    """Anyone who may see a case the person is linked to (victim, perpetrator or child)."""
+    if person is None or not _usable(actor):
+        return False
+    ids = visible_person_ids(actor).subquery()
+    found = db.session.scalar(select(ids.c.person_id).where(ids.c.person_id == person.id))
+    return found is not None
+
+
 def may_merge_people(actor: User | None) -> bool:
     return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
 

@@ -14,6 +14,7 @@ from emarac.cases import services as case_services
 from emarac.extensions import db
 from emarac.meetings.models import Meeting, MeetingStatus
 from emarac.protocol import policy
+from emarac.protocol.guard import get_or_404
 from emarac.referrals import services
 from emarac.referrals.forms import AcceptForm, ReferralForm, ReturnForm
 from emarac.referrals.models import Consent, Referral, ReferralStatus
@@ -40,10 +41,7 @@ def _input(form: ReferralForm) -> services.ReferralInput:
 @login_required
 def refer(case_id: uuid.UUID) -> Any:
     """The referral form, then check answers, then submit."""
-    try:
-        case = case_services.get_case(current_user, case_id)
-    except case_services.NotFound:
-        abort(404)
+    case = case_services.get_case(current_user, case_id)
     automatic = services.criteria_for(case)
     form = ReferralForm()
     if not form.is_submitted():
@@ -58,10 +56,7 @@ def refer(case_id: uuid.UUID) -> Any:
             getattr(form, problem.field).errors = [problem.message]
         else:
             if stage == "confirm":
-                try:
-                    referral = services.refer_case(case, by=current_user, data=data)
-                except services.NotAllowed:
-                    abort(404)
+                referral = services.refer_case(case, by=current_user, data=data)
                 flash("Referral sent to the MARAC coordinator", "success")
                 return redirect(url_for("referrals.show", referral_id=referral.id))
             return render_template("referrals/check.html", case=case, form=form, data=data)
@@ -71,12 +66,7 @@ def refer(case_id: uuid.UUID) -> Any:
 
 
 def _referral_or_404(referral_id: uuid.UUID) -> Referral:
-    referral = db.session.get(Referral, referral_id)
-    if referral is None or not policy.may_view_referral(current_user, referral):
-        record_event("access.denied", object_type="referral", object_id=referral_id)
-        db.session.commit()
-        abort(404)
-    return referral
+    return get_or_404(Referral, referral_id, may=policy.may_view_referral)
 
 
 @bp.route("/referrals/<uuid:referral_id>", methods=["GET", "POST"])
@@ -114,8 +104,6 @@ def show(referral_id: uuid.UUID) -> Any:
             services.resubmit(referral, by=current_user, data=_input(form))
         except services.Invalid as problem:
             getattr(form, problem.field).errors = [problem.message]
-        except services.NotAllowed:
-            abort(404)
         else:
             flash("Referral sent again", "success")
             return redirect(url_for("referrals.show", referral_id=referral.id))
@@ -191,7 +179,7 @@ def decide(referral_id: uuid.UUID) -> Any:
             return redirect(url_for("referrals.triage"))
     except services.Invalid as problem:
         accept_form.meeting_id.errors = [problem.message]
-    except (services.NotAllowed, ValueError):
+    except ValueError:
         abort(404)
     others = [
         r
