@@ -374,3 +374,20 @@ def may_view_action(actor: User | None, action: Any) -> bool:
 def may_view_indicators(actor: User | None) -> bool:
     """Managers and coordinators see the depersonalised indicators; nobody else does."""
     return _usable(actor) and actor is not None and actor.has_role(Role.MANAGER, Role.COORDINATOR)
+
+
+# --- account recovery ---
+
+
+def may_replace_authenticator(actor: User | None, target: User) -> bool:
+    """System administrators only, and never on their own account.
+
+    Whoever holds a password and no authenticator may enrol a new one, so
+    replacing an authenticator hands the account to anyone who also controls
+    the password. Agency administrators can reset passwords, so they must not
+    also be able to do this; and nobody replaces their own, so a stolen
+    session cannot swap the second factor.
+    """
+    if not _usable(actor) or actor is None or actor.id == target.id:
+        return False
+    return actor.has_role(Role.SYSTEM_ADMIN) and may_manage_user(actor, target)
