@@ -104,12 +104,19 @@ def register_extensions(app: Flask) -> None:
     import_models()
     auditing.init_app(app)
     _init_crypto(app)
+    _init_mail(app)
 
 
 def _init_crypto(app: Flask) -> None:
     from emarac.crypto import keyring
 
     keyring.init_app(app)
+
+
+def _init_mail(app: Flask) -> None:
+    from emarac import mail
+
+    mail.init_app(app, app.extensions["emarac.settings"])
 
 
 def register_templating(app: Flask) -> None:

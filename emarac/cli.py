@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from emarac import mail
 from emarac.agencies import services as agency_services
 from emarac.agencies.models import Agency, AgencyKind, Role, User
 from emarac.auth import totp
@@ -180,6 +181,33 @@ def synth(cases: int, incidents: int, seed: int) -> None:
         f"{summary.seconds:.1f} s: {summary.incidents_per_second:,.0f} incidents a second; "
         f"{summary.repeat_rate:.0%} of {summary.hearings:,} hearings were repeats"
     )
+
+
+@emarac_cli.command("outbox")
+@click.option("--last", is_flag=True, help="Print the newest message in full, with its links.")
+@click.option("--to", "to", default=None, metavar="EMAIL", help="Only messages to this address.")
+@with_appcontext
+def outbox(last: bool, to: str | None) -> None:
+    """List the mail the development outbox has sent (time, to, subject)."""
+    settings = current_settings()
+    if settings.mail_backend != mail.OUTBOX:
+        raise click.ClickException("Mail is not going to the outbox (EMARAC_MAIL_BACKEND)")
+    messages = mail.read_outbox(mail.outbox_directory(settings))
+    if to is not None:
+        messages = [m for m in messages if m.to.lower() == to.strip().lower()]
+    if not messages:
+        click.echo("The outbox is empty" if to is None else f"No messages to {to}")
+        return
+    if last:
+        newest = messages[-1]
+        click.echo(f"Sent:    {newest.sent_at:%Y-%m-%d %H:%M:%S} UTC")
+        click.echo(f"To:      {newest.to}")
+        click.echo(f"Subject: {newest.subject}")
+        click.echo("")
+        click.echo(newest.body)
+        return
+    for message in messages:
+        click.echo(f"{message.sent_at:%Y-%m-%d %H:%M:%S}  {message.to}  {message.subject}")
 
 
 emarac_cli.add_command(keys)

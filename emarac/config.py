@@ -69,6 +69,12 @@ class Settings:
     blind_index_bits: int = 32
     service_name: str = "eMARAC"
     retention_years: int = 6
+    mail_backend: str = "outbox"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "eMARAC <no-reply@emarac.invalid>"
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -106,6 +112,13 @@ class Settings:
             absolute_timeout_seconds=_env_int("ABSOLUTE_TIMEOUT_SECONDS", 8 * 60 * 60),
             blind_index_bits=_env_int("BLIND_INDEX_BITS", 32),
             retention_years=_env_int("RETENTION_YEARS", 6),
+            mail_backend=_env("MAIL_BACKEND", "outbox") or "outbox",
+            smtp_host=_env("SMTP_HOST"),
+            smtp_port=_env_int("SMTP_PORT", 587),
+            smtp_username=_env("SMTP_USERNAME"),
+            smtp_password=_env("SMTP_PASSWORD"),
+            mail_from=_env("MAIL_FROM", "eMARAC <no-reply@emarac.invalid>")
+            or "eMARAC <no-reply@emarac.invalid>",
         )
 
     @property
@@ -161,6 +174,12 @@ class Settings:
             problems.append("EMARAC_AUDIT_CHECKPOINT_DIR must be set")
         if self.database_url.startswith("sqlite"):
             problems.append("EMARAC_DATABASE_URL must point at PostgreSQL in production")
+        if self.mail_backend == "outbox":
+            # The outbox keeps set-password links in files on the server; users
+            # would never receive them and anyone reading the disk could use them.
+            problems.append("EMARAC_MAIL_BACKEND is outbox, which only writes mail to files")
+        if self.mail_backend == "smtp" and not self.smtp_host:
+            problems.append("EMARAC_SMTP_HOST must be set for EMARAC_MAIL_BACKEND=smtp")
         if problems:
             raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))
 

@@ -270,3 +270,20 @@ def assert_ledger_verifies(app: Flask, db: Any) -> None:
             table=ledger_table,
         )
     assert result.ok, result
+
+
+def outbox_messages(app: Flask, *, to: str | None = None) -> list[Any]:
+    """What the app has mailed so far (the development outbox), oldest first."""
+    from emarac import mail
+
+    messages = mail.read_outbox(mail.outbox_directory(app.extensions["emarac.settings"]))
+    return [m for m in messages if to is None or m.to == to]
+
+
+def set_password_path(message: Any) -> str:
+    """The path of the one set-password link in a mailed message."""
+    import re
+
+    links = re.findall(r"https?://[^/\s]+(/set-password/\S+)", message.body)
+    assert len(links) == 1, message.body
+    return str(links[0])

@@ -228,3 +228,29 @@ def test_keys_status_and_rotate_commands(operator_env):
         operator_env, "emarac", "demo-code", "practitioner.demoshire-police@demo.emarac.invalid"
     )
     assert code.returncode == 0  # the TOTP secret still decrypts under the new key
+
+
+def test_outbox_lists_mail_and_prints_the_newest_in_full(app, clock):
+    from emarac.mail import send_mail
+
+    send_mail(
+        "first@example.test", "Your eMARAC account", "Set it: http://localhost/set-password/a"
+    )
+    send_mail("second@example.test", "Set a new eMARAC password", "http://localhost/set-password/b")
+    runner = app.test_cli_runner()
+
+    listing = runner.invoke(args=["emarac", "outbox"])
+    assert listing.exit_code == 0, listing.output
+    lines = listing.output.splitlines()
+    assert lines == [
+        "2026-11-02 09:00:00  first@example.test  Your eMARAC account",
+        "2026-11-02 09:00:00  second@example.test  Set a new eMARAC password",
+    ]
+
+    newest = runner.invoke(args=["emarac", "outbox", "--last"])
+    assert "To:      second@example.test" in newest.output
+    assert "http://localhost/set-password/b" in newest.output
+
+    filtered = runner.invoke(args=["emarac", "outbox", "--last", "--to", "First@Example.test"])
+    assert "http://localhost/set-password/a" in filtered.output
+    assert "set-password/b" not in filtered.output

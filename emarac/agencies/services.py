@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from flask import url_for
+from sqlalchemy import delete, func, select
 
-from emarac.agencies.models import Agency, AgencyKind, Area, Role, SetPasswordToken, User
+from emarac.agencies.models import (
+    Agency,
+    AgencyKind,
+    Area,
+    RecoveryCode,
+    Role,
+    SetPasswordToken,
+    User,
+)
 from emarac.auditing import record_event
 from emarac.auth import passwords
 from emarac.clock import as_utc, utcnow
 from emarac.extensions import db
+from emarac.mail import send_mail
 from emarac.notifications import services as notify
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
@@ -28,12 +37,6 @@ class Invalid(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-@dataclass(frozen=True)
-class Invitation:
-    user: User
-    token: str
 
 
 def _token_hash(token: str) -> str:
@@ -216,14 +219,28 @@ def invite_user(
     roles: set[Role],
     by: User,
     reason: str | None = None,
-) -> Invitation:
-    """Create the account without a password and a one-time link to set one."""
+) -> User:
+    """Create the account without a password and email the user a link to set one.
+
+    The link goes only to the user's own address: whoever creates the account
+    never sees it, so they cannot set the password themselves.
+    """
     user = create_user(
         email=email, full_name=full_name, agency=agency, roles=roles, by=by, reason=reason
     )
     token = _issue_token(user, by=by)
     db.session.commit()
-    return Invitation(user=user, token=token)
+    send_mail(
+        user.email,
+        "Your eMARAC account",
+        f"Hello {user.full_name},\n\n"
+        f"An eMARAC account has been created for you at {user.agency.name}. "
+        f"Set your password with this link. It works once and expires in "
+        f"{INVITATION_LIFETIME.days} days:\n\n{_set_password_url(token)}\n\n"
+        "When you first sign in you will set up an authenticator app.\n\n"
+        "If you did not expect this email, tell your agency administrator.\n",
+    )
+    return user
 
 
 def _issue_token(user: User, *, by: User | None) -> str:
@@ -240,20 +257,67 @@ def _issue_token(user: User, *, by: User | None) -> str:
     return token
 
 
-def reset_password_link(user: User, *, by: User) -> str:
-    """A new set-password link; the old password stops working and 2FA is set up again."""
+def _set_password_url(token: str) -> str:
+    return url_for("auth.set_password", token=token, _external=True)
+
+
+def reset_password(user: User, *, by: User) -> None:
+    """End the password and email the user a link to set a new one.
+
+    The authenticator stays: after setting the password the user signs in with
+    their own second factor, so an administrator who could somehow use the link
+    would still not hold the account. Replacing the authenticator is a separate,
+    narrower action (:func:`replace_authenticator`).
+    """
     if not policy.may_manage_user(by, user):
-        raise NotAllowed
+        raise NotAllowed("user", user.id)
     user.password_hash = None
+    user.session_version += 1
+    token = _issue_token(user, by=by)
+    record_event("user.reset", object_type="user", object_id=user.id, fields=("password_hash",))
+    db.session.commit()
+    send_mail(
+        user.email,
+        "Set a new eMARAC password",
+        f"Hello {user.full_name},\n\n"
+        "Your eMARAC password has been reset by an administrator. Your old password "
+        "no longer works and you have been signed out.\n\n"
+        f"Set a new password with this link. It works once and expires in "
+        f"{INVITATION_LIFETIME.days} days:\n\n{_set_password_url(token)}\n\n"
+        "Then sign in with your new password and the same authenticator app as before.\n\n"
+        "If you did not ask for this, tell your agency administrator.\n",
+    )
+
+
+def replace_authenticator(user: User, *, by: User) -> None:
+    """Forget the user's authenticator; they set up a new one at their next sign-in.
+
+    The password stays, so only the user can reach the enrolment page.
+    """
+    if not policy.may_replace_authenticator(by, user):
+        raise NotAllowed("user", user.id)
     user.totp_secret = None
     user.totp_confirmed_at = None
     user.session_version += 1
-    token = _issue_token(user, by=by)
+    # Recovery codes belong to the enrolment they came with; a new one issues new codes.
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     record_event(
-        "user.reset", object_type="user", object_id=user.id, fields=("password_hash", "totp_secret")
+        "user.authenticator_reset",
+        object_type="user",
+        object_id=user.id,
+        fields=("totp_secret", "totp_confirmed_at", "recovery_codes"),
     )
     db.session.commit()
-    return token
+    send_mail(
+        user.email,
+        "Your eMARAC authenticator was reset",
+        f"Hello {user.full_name},\n\n"
+        "A system administrator has reset the authenticator app for your eMARAC account, "
+        "and you have been signed out. Your password has not changed.\n\n"
+        "The next time you sign in you will set up a new authenticator app and get "
+        "new recovery codes.\n\n"
+        "If you did not ask for this, tell your agency administrator at once.\n",
+    )
 
 
 def _live_token(token: str) -> SetPasswordToken | None:

@@ -120,7 +120,7 @@ def invite(agency_id: uuid.UUID) -> Any:
     form.roles.choices = role_choices(offered)
     if form.validate_on_submit():
         try:
-            invitation = services.invite_user(
+            invited = services.invite_user(
                 email=form.email.data or "",
                 full_name=form.full_name.data or "",
                 agency=agency,
@@ -132,8 +132,9 @@ def invite(agency_id: uuid.UUID) -> Any:
             db.session.rollback()
             getattr(form, problem.field).errors = [problem.message]
         else:
-            link = url_for("auth.set_password", token=invitation.token, _external=True)
-            return render_template("agencies/invited.html", user=invitation.user, link=link)
+            return render_template(
+                "agencies/invited.html", user=invited, lifetime=services.INVITATION_LIFETIME
+            )
     return render_template(
         "agencies/invite.html",
         agency=agency,
@@ -175,6 +176,7 @@ def user(user_id: uuid.UUID) -> Any:
         may_change_roles=policy.may_change_roles_of(current_user, target),
         held_elsewhere=sorted(held_elsewhere),
         asks_reason=any(policy.role_needs_reason(r) for r in offered),
+        may_replace_authenticator=policy.may_replace_authenticator(current_user, target),
     )
 
 
@@ -194,9 +196,24 @@ def reset(user_id: uuid.UUID) -> Any:
     target = _managed_user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("agencies.user", user_id=target.id))
-    token = services.reset_password_link(target, by=current_user)
-    link = url_for("auth.set_password", token=token, _external=True)
-    return render_template("agencies/invited.html", user=target, link=link, reset=True)
+    services.reset_password(target, by=current_user)
+    return render_template(
+        "agencies/invited.html", user=target, lifetime=services.INVITATION_LIFETIME, reset=True
+    )
+
+
+@bp.route("/users/<uuid:user_id>/authenticator", methods=["POST"])
+@login_required
+def replace_authenticator(user_id: uuid.UUID) -> Any:
+    target = _managed_user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        services.replace_authenticator(target, by=current_user)
+        flash(
+            f"Authenticator reset. {target.full_name} will set up a new one at their next "
+            "sign-in; we have emailed them to say so.",
+            "success",
+        )
+    return redirect(url_for("agencies.user", user_id=target.id))
 
 
 @bp.route("/areas/<uuid:area_id>", methods=["GET", "POST"])

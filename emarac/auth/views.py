@@ -170,7 +170,12 @@ def set_password(token: str) -> Any:
         problems = agency_services.set_password_with_token(token, form.password.data or "")
         if not problems:
             sessions.end_session()
-            flash("Your password is set. Sign in to set up your authenticator app.")
+            # After a reset the authenticator is kept: sign-in asks for its code,
+            # never offers enrolment (only an unconfirmed authenticator is enrolled).
+            if user.totp_confirmed_at is not None:
+                flash("Your password is set. Sign in with it and your authenticator app.")
+            else:
+                flash("Your password is set. Sign in to set up your authenticator app.")
             return redirect(url_for("auth.login"))
         form.password.errors = problems
     return render_template("auth/set_password.html", form=form, email=user.email)

@@ -628,3 +628,20 @@ def emergency_review_filter(actor: User | None) -> ColumnElement[bool]:
         return false()
     in_area = select(Case.id).where(Case.area_id == actor.agency.area_id)
     return EmergencyAccess.case_id.in_(in_area)
+
+
+# --- account recovery ---
+
+
+def may_replace_authenticator(actor: User | None, target: User) -> bool:
+    """System administrators only, and never on their own account.
+
+    Whoever holds a password and no authenticator may enrol a new one, so
+    replacing an authenticator hands the account to anyone who also controls
+    the password. Agency administrators can reset passwords, so they must not
+    also be able to do this; and nobody replaces their own, so a stolen
+    session cannot swap the second factor.
+    """
+    if not _usable(actor) or actor is None or actor.id == target.id:
+        return False
+    return actor.has_role(Role.SYSTEM_ADMIN) and may_manage_user(actor, target)

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-import re
-
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from emarac.agencies.models import User
 from emarac.auditing import ledger_table
-from tests.conftest import sign_in
+from tests.conftest import (
+    DEFAULT_PASSWORD,
+    outbox_messages,
+    set_password_path,
+    sign_in,
+    totp_now,
+)
 
 
-def test_agency_admin_invites_a_user_to_their_own_agency(client, login_as, make, clock, db):
+def assert_no_set_password_link(response):
+    """Neither the text nor any attribute of the page carries a set-password link."""
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "set-password" not in soup.get_text()
+    for tag in soup.find_all(True):
+        for value in tag.attrs.values():
+            values = value if isinstance(value, list) else [value]
+            assert not any("set-password" in v for v in values), tag
+
+
+def test_agency_admin_invites_a_user_to_their_own_agency(app, client, login_as, make, clock, db):
     agency = make.agency(name="Riverside Housing (test)", kind="housing")
     login_as("agency_admin", agency=agency)
     response = client.post(
@@ -23,14 +38,17 @@ def test_agency_admin_invites_a_user_to_their_own_agency(client, login_as, make,
         },
     )
     assert response.status_code == 200
-    link = re.search(r'data-testid="set-password-link">([^<]+)<', response.get_data(as_text=True))
-    assert link
+    assert_no_set_password_link(response)
     invited = db.session.scalar(select(User).where(User.email == "alex.example@example.org"))
     assert invited.agency_id == agency.id
     assert invited.password_hash is None
 
+    # The link goes to the invited person's own address, and nowhere else.
+    (message,) = outbox_messages(app)
+    assert message.to == "alex.example@example.org"
+    path = set_password_path(message)
+
     # The invited person sets a password, then must enrol two-factor at first sign-in.
-    path = link.group(1).split("localhost", 1)[1]
     client.post("/sign-out")
     short = client.post(path, data={"password": "short", "confirm": "short"})
     assert "12 characters or more" in short.get_data(as_text=True)
@@ -127,3 +145,116 @@ def test_system_admin_adds_and_suspends_an_agency(client, login_as, make, clock,
     db.session.refresh(agency)
     assert agency.suspended_at is not None
     assert not agency.may_hold_accounts
+
+
+def _events(db, action):
+    return db.session.execute(
+        select(ledger_table.c.object_id, ledger_table.c.fields).where(
+            ledger_table.c.action == action
+        )
+    ).all()
+
+
+def test_reset_mails_the_link_and_the_user_keeps_their_authenticator(app, make, clock, db):
+    agency = make.agency()
+    admin = make.user(agency=agency, roles=("agency_admin",))
+    worker = make.user(agency=agency)
+    secret = worker.totp_secret
+    admin_client, worker_client = app.test_client(), app.test_client()
+    sign_in(admin_client, admin)
+    sign_in(worker_client, worker)
+
+    response = admin_client.post(f"/admin/users/{worker.id}/reset")
+    assert response.status_code == 200
+    assert_no_set_password_link(response)
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    sent = soup.find(attrs={"data-testid": "link-sent"}).get_text(" ", strip=True)
+    assert worker.email in sent
+    assert "expires in 3 days" in sent
+    assert worker_client.get("/").status_code == 302  # the reset ended their session
+    db.session.refresh(worker)
+    assert worker.password_hash is None
+    assert worker.totp_secret == secret
+    assert worker.totp_confirmed_at is not None
+    assert _events(db, "user.reset") == [(str(worker.id), '["password_hash"]')]
+
+    # Only the user receives the link; the old password is gone.
+    (message,) = outbox_messages(app)
+    assert message.to == worker.email
+    assert "same authenticator app" in message.body
+    old = worker_client.post("/sign-in", data={"email": worker.email, "password": DEFAULT_PASSWORD})
+    assert old.status_code == 200
+    new_password = "lantern orbit meadow"
+    set_response = worker_client.post(
+        set_password_path(message), data={"password": new_password, "confirm": new_password}
+    )
+    assert set_response.status_code == 302
+
+    # Signing in asks for the code of the SAME authenticator and never offers enrolment.
+    clock.advance(seconds=30)  # a code is accepted once: the first sign-in used this step's
+    first = worker_client.post("/sign-in", data={"email": worker.email, "password": new_password})
+    assert first.headers["Location"].endswith("/sign-in/security-code")
+    assert worker_client.get("/sign-in/set-up-authenticator").status_code == 302
+    code = worker_client.post("/sign-in/security-code", data={"code": totp_now(worker)})
+    assert code.status_code == 302
+    assert worker_client.get("/").status_code == 200
+    db.session.refresh(worker)
+    assert worker.totp_secret == secret
+
+
+def _replace_button(client, user):
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    return BeautifulSoup(page, "html.parser").find(attrs={"data-testid": "replace-authenticator"})
+
+
+def test_agency_admin_cannot_replace_an_authenticator(client, login_as, make, clock, db):
+    agency = make.agency()
+    worker = make.user(agency=agency)
+    secret = worker.totp_secret
+    login_as("agency_admin", agency=agency)
+    assert _replace_button(client, worker) is None
+    assert client.post(f"/admin/users/{worker.id}/authenticator").status_code == 404
+    db.session.refresh(worker)
+    assert worker.totp_secret == secret
+    assert worker.totp_confirmed_at is not None
+    assert str(worker.id) in [object_id for object_id, _ in _events(db, "access.denied")]
+    assert _events(db, "user.authenticator_reset") == []
+
+
+def test_system_admin_cannot_replace_their_own_authenticator(client, login_as, make, clock, db):
+    admin = login_as("system_admin")
+    secret = admin.totp_secret
+    assert _replace_button(client, admin) is None
+    assert client.post(f"/admin/users/{admin.id}/authenticator").status_code == 404
+    db.session.refresh(admin)
+    assert admin.totp_secret == secret
+    assert _events(db, "user.authenticator_reset") == []
+
+
+def test_system_admin_replaces_another_users_authenticator(app, make, clock, db):
+    worker = make.user()
+    admin = make.user(roles=("system_admin",))
+    admin_client, worker_client = app.test_client(), app.test_client()
+    sign_in(admin_client, admin)
+    sign_in(worker_client, worker)
+    assert _replace_button(admin_client, worker) is not None
+
+    response = admin_client.post(f"/admin/users/{worker.id}/authenticator")
+    assert response.status_code == 302
+    assert worker_client.get("/").status_code == 302  # signed out everywhere
+    db.session.refresh(worker)
+    assert worker.totp_secret is None
+    assert worker.totp_confirmed_at is None
+    assert worker.password_hash is not None  # the password stays: only they can enrol
+    ((object_id, fields),) = _events(db, "user.authenticator_reset")
+    assert object_id == str(worker.id)
+    assert "totp_secret" in fields
+    (message,) = outbox_messages(app, to=worker.email)
+    assert "authenticator" in message.subject.lower()
+    assert "set up a new authenticator app" in message.body
+    assert "set-password" not in message.body
+
+    first = worker_client.post(
+        "/sign-in", data={"email": worker.email, "password": DEFAULT_PASSWORD}
+    )
+    assert first.headers["Location"].endswith("/sign-in/set-up-authenticator")
