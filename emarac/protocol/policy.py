@@ -224,6 +224,17 @@ def _has_standing(actor: User, case: Any) -> bool:
     return found is not None
 
 
+def may_refer_case(actor: User | None, case: Any) -> bool:
+    """Anyone with a standing part in an open case may refer it; break-glass never may."""
+    if actor is None or case is None or not _usable(actor):
+        return False
+    return (
+        actor.agency.may_hold_accounts
+        and case.status != CaseStatus.CLOSED
+        and _has_standing(actor, case)
+    )
+
+
 def may_edit_case(actor: User | None, case: Any) -> bool:
     """Owner and referrer agencies, the IDVA and area coordinators change an open case.
 

@@ -118,8 +118,8 @@ def _copy_answers(referral: Referral, data: ReferralInput) -> None:
 
 def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
     """Refer a case to its area's MARAC; commits. Suspended agencies cannot refer."""
-    if not by.agency.may_hold_accounts or not policy.may_view_case(by, case):
-        raise NotAllowed
+    if not policy.may_refer_case(by, case):
+        raise NotAllowed("marac_case", case.id, purpose="referral refused")
     automatic = criteria_for(case)
     check(data, automatic=automatic)
     assessment = latest_assessment(case)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from emarac.auditing import record_event
-from emarac.cases import services as case_services
+from emarac.cases.models import Case
 from emarac.extensions import db
 from emarac.meetings.models import Meeting, MeetingStatus
 from emarac.protocol import policy
@@ -41,7 +41,7 @@ def _input(form: ReferralForm) -> services.ReferralInput:
 @login_required
 def refer(case_id: uuid.UUID) -> Any:
     """The referral form, then check answers, then submit."""
-    case = case_services.get_case(current_user, case_id)
+    case = get_or_404(Case, case_id, may=policy.may_refer_case)
     automatic = services.criteria_for(case)
     form = ReferralForm()
     if not form.is_submitted():
