@@ -374,3 +374,67 @@ def may_view_action(actor: User | None, action: Any) -> bool:
 def may_view_indicators(actor: User | None) -> bool:
     """Managers and coordinators see the depersonalised indicators; nobody else does."""
     return _usable(actor) and actor is not None and actor.has_role(Role.MANAGER, Role.COORDINATOR)
+
+
+# --- search hints ---------------------------------------------------------------
+#
+# A search shows in full only the people ``actor`` may see. For anyone else it
+# answers "known to MARAC" per case, and only from what the protocol lets a
+# searcher confirm: a name or a case reference. Date of birth, phone and
+# postcode are never compared against a record the actor cannot see, so a
+# hint cannot be used to test whether a detail is right.
+
+
+def _person_model() -> Any:
+    from emarac.people.models import Person
+
+    return Person
+
+
+def visible_person_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause limiting a query on ``person`` to people ``actor`` may see."""
+    if not may_search_people(actor):
+        return false()
+    return _person_model().id.in_(visible_person_ids(actor))
+
+
+def hint_person_filter(actor: User | None) -> ColumnElement[bool]:
+    """People ``actor`` may not see, whose cases may still be hinted by name or reference."""
+    if not may_search_people(actor):
+        return false()
+    return _person_model().id.not_in(visible_person_ids(actor))
+
+
+def hint_case_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``marac_case`` for cases that may yield a "known to MARAC" hint.
+
+    Cases ``actor`` cannot see, except those whose "must not receive" list holds
+    the actor or the actor's agency: for them even the case's existence is withheld.
+    """
+    if not may_search_people(actor) or actor is None:
+        return false()
+    from emarac.cases.models import CaseExclusion
+
+    Case = _case_model()
+    # NOT IN a subquery rather than NOT (case_filter): the filter compares nullable
+    # agency columns, and NOT of an unknown would drop the case instead of keeping it.
+    visible = select(Case.id).where(case_filter(actor))
+    excluded = select(CaseExclusion.case_id).where(excluded_clause(actor, CaseExclusion))
+    return Case.id.not_in(visible) & Case.id.not_in(excluded)
+
+
+def hint_contact_filter() -> ColumnElement[bool]:
+    """Users a hint names as the contact: active coordinators (join ``user_role`` and ``agency``).
+
+    Active means their account and their agency may sign in, and they have set a
+    password (an invited coordinator cannot yet answer anyone).
+    """
+    from emarac.agencies.models import UserRole
+
+    return (
+        (UserRole.role == Role.COORDINATOR)
+        & User.suspended_at.is_(None)
+        & User.password_hash.is_not(None)
+        & Agency.isp_signed_on.is_not(None)
+        & Agency.suspended_at.is_(None)
+    )
