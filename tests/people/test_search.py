@@ -234,3 +234,7 @@ def test_the_31st_search_in_a_minute_is_refused(client, app, make, login_as, cas
     ).all()
     assert len(recorded) == 30
     assert client.get("/people/search").status_code == 200
+    # Counted per user, not per address: a colleague at the same address still searches.
+    colleague = app.test_client()
+    sign_in(colleague, make.user(agency=make.agency(area="Elsewhere MARAC")))
+    assert colleague.post("/people/search", data={"name": "Featherstonehaugh"}).status_code == 200
