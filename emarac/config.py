@@ -61,6 +61,7 @@ class Settings:
     audit_checkpoint_every: int = 1000
     redis_url: str | None = None
     login_rate_limit: str = "30 per minute"
+    search_rate_limit: str = "30 per minute"
     idle_timeout_seconds: int = 15 * 60
     absolute_timeout_seconds: int = 8 * 60 * 60
     fresh_login_seconds: int = 5 * 60
@@ -108,6 +109,7 @@ class Settings:
             audit_checkpoint_every=_env_int("AUDIT_CHECKPOINT_EVERY", 1000),
             redis_url=_env("REDIS_URL"),
             login_rate_limit=_env("LOGIN_RATE_LIMIT", "30 per minute") or "30 per minute",
+            search_rate_limit=_env("SEARCH_RATE_LIMIT", "30 per minute") or "30 per minute",
             idle_timeout_seconds=_env_int("IDLE_TIMEOUT_SECONDS", 15 * 60),
             absolute_timeout_seconds=_env_int("ABSOLUTE_TIMEOUT_SECONDS", 8 * 60 * 60),
             blind_index_bits=_env_int("BLIND_INDEX_BITS", 32),

@@ -80,6 +80,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
+        if error.response is not None:
+            # A page built for this refusal (a throttled search shows the search page).
+            return error.response
         if code == 405:
             return _render(404)
         return _render(code)

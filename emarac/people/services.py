@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, union, update
 
-from emarac.agencies.models import Area, User
+from emarac.agencies.models import Agency, Area, User, UserRole
 from emarac.auditing import record_event
 from emarac.clock import utcnow
 from emarac.crypto import normalise
@@ -175,10 +175,28 @@ class SearchQuery:
 
 
 @dataclass(frozen=True)
-class Hit:
-    person: Person
-    visible: bool
-    area_names: tuple[str, ...] = ()
+class Contact:
+    """A coordinator a hint names, so the searcher knows whom to ask."""
+
+    name: str
+    agency: str
+    email: str
+
+
+@dataclass(frozen=True)
+class KnownHint:
+    """One case the searcher may not see: its reference and whom to contact."""
+
+    case_id: uuid.UUID
+    reference: str
+    area_name: str
+    contacts: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    people: list[Person]
+    hints: list[KnownHint]
 
 
 def _name_clause(name: str) -> list[ColumnElement[bool]]:
@@ -214,19 +232,22 @@ def _people_with_reference(reference: str) -> Any:
     return by_case.union(by_incident)
 
 
+def _name_matches(person: Person, name: str) -> bool:
+    surname = name.split()[-1]
+    names = [person.family_name, *(a.name.split()[-1] for a in person.aliases if a.name)]
+    if not any(
+        normalise.name(n) == normalise.name(surname)
+        or normalise.phonetic(n) == normalise.phonetic(surname)
+        for n in names
+    ):
+        return False
+    given = name.split()[:-1]
+    return not given or _same_or_sounds_alike(given[0], person.given_name)
+
+
 def _matches(person: Person, query: SearchQuery) -> bool:
-    if query.name:
-        surname = query.name.split()[-1]
-        names = [person.family_name, *(a.name.split()[-1] for a in person.aliases if a.name)]
-        if not any(
-            normalise.name(n) == normalise.name(surname)
-            or normalise.phonetic(n) == normalise.phonetic(surname)
-            for n in names
-        ):
-            return False
-        given = query.name.split()[:-1]
-        if given and not _same_or_sounds_alike(given[0], person.given_name):
-            return False
+    if query.name and not _name_matches(person, query.name):
+        return False
     if query.date_of_birth and person.date_of_birth != query.date_of_birth:
         return False
     if query.phone and normalise.phone(person.phone) != normalise.phone(query.phone):
@@ -240,11 +261,40 @@ def _same_or_sounds_alike(a: str | None, b: str | None) -> bool:
     return normalise.name(a) == normalise.name(b) or normalise.phonetic(a) == normalise.phonetic(b)
 
 
-def search_people(actor: User, query: SearchQuery) -> list[Hit]:
-    """People matching every given criterion; the ones ``actor`` may not see come as hints."""
+def search_people(actor: User, query: SearchQuery) -> SearchResult:
+    """People ``actor`` may see matching every criterion, and hints for cases they may not.
+
+    Hints come from the name and the reference alone (see ``_hidden_people``), so
+    what else was typed never changes them: a wrong postcode gets the same answer
+    as the right one. Each hinted case is recorded, by field names only.
+    """
     if not policy.may_search_people(actor):
         raise NotAllowed
-    statement = select(Person).where(Person.merged_into_id.is_(None))
+    if not query.fields_used():
+        return SearchResult([], [])
+    people = _visible_people(actor, query)
+    hints = _hints(actor, _hidden_people(actor, name=query.name, reference=query.reference))
+    for hint in hints:
+        record_event(
+            "person.known_hint",
+            object_type="marac_case",
+            object_id=hint.case_id,
+            fields=query.fields_used(),
+        )
+    record_event(
+        "person.search",
+        object_type="person",
+        fields=query.fields_used(),
+        purpose=f"{len(people)} results, {len(hints)} hints",
+    )
+    db.session.commit()
+    return SearchResult(people, hints)
+
+
+def _visible_people(actor: User, query: SearchQuery) -> list[Person]:
+    statement = select(Person).where(
+        Person.merged_into_id.is_(None), policy.visible_person_filter(actor)
+    )
     if query.name:
         statement = statement.where(or_(*_name_clause(query.name)))
     if query.date_of_birth:
@@ -263,52 +313,74 @@ def search_people(actor: User, query: SearchQuery) -> list[Hit]:
         )
     if query.reference:
         statement = statement.where(Person.id.in_(_people_with_reference(query.reference)))
-    if not query.fields_used():
-        return []
     candidates = db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
-    found = [p for p in candidates if _matches(p, query)]
-    visible = set(db.session.scalars(policy.visible_person_ids(actor)).all()) if found else set()
-    hits = []
-    for person in found:
-        if person.id in visible:
-            hits.append(Hit(person, True))
-        else:
-            hits.append(Hit(person, False, _areas_of(person.id)))
-            # The lookup of a person the actor may not see is itself recorded.
-            record_event(
-                "person.known_hint",
-                object_type="person",
-                object_id=person.id,
-                fields=query.fields_used(),
-            )
-    record_event(
-        "person.search",
-        object_type="person",
-        fields=query.fields_used(),
-        purpose=f"{len(hits)} results",
+    return [p for p in candidates if _matches(p, query)]
+
+
+def _hidden_people(actor: User, *, name: str | None, reference: str | None) -> list[uuid.UUID]:
+    """Ids of people ``actor`` may not see who have this name or reference.
+
+    Deliberately takes only the name and the reference: no other detail of a
+    search may be compared against a record the actor cannot see.
+    """
+    if not name and not reference:
+        return []
+    statement = select(Person).where(
+        Person.merged_into_id.is_(None), policy.hint_person_filter(actor)
     )
-    db.session.commit()
-    return hits
+    if name:
+        statement = statement.where(or_(*_name_clause(name)))
+    if reference:
+        statement = statement.where(Person.id.in_(_people_with_reference(reference)))
+    candidates = db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
+    return [p.id for p in candidates if not name or _name_matches(p, name)]
 
 
-def _areas_of(person_id: uuid.UUID) -> tuple[str, ...]:
+def _hints(actor: User, person_ids: list[uuid.UUID]) -> list[KnownHint]:
+    """One hint per case linked to these people (victim, perpetrator, child) that may be hinted."""
+    if not person_ids:
+        return []
+    from emarac.cases.models import Case
+
+    rows = db.session.execute(
+        select(Case.id, Case.reference, Case.area_id, Area.name)
+        .join(Area, Area.id == Case.area_id)
+        .where(Case.id.in_(_cases_of(person_ids)), policy.hint_case_filter(actor))
+        .order_by(Case.reference)
+    ).all()
+    contacts = _coordinators({area_id for _, _, area_id, _ in rows})
+    return [
+        KnownHint(case_id, reference, area_name, contacts.get(area_id, ()))
+        for case_id, reference, area_id, area_name in rows
+    ]
+
+
+def _cases_of(person_ids: list[uuid.UUID]) -> Any:
     from emarac.cases.models import Case, CaseChild, CasePerpetrator
 
-    case_ids = (
-        select(Case.id)
-        .where(Case.victim_id == person_id)
-        .union(
-            select(CasePerpetrator.case_id).where(CasePerpetrator.person_id == person_id),
-            select(CaseChild.case_id).where(CaseChild.person_id == person_id),
-        )
+    return union(
+        select(Case.id).where(Case.victim_id.in_(person_ids)),
+        select(CasePerpetrator.case_id).where(CasePerpetrator.person_id.in_(person_ids)),
+        select(CaseChild.case_id).where(CaseChild.person_id.in_(person_ids)),
     )
-    names = db.session.scalars(
-        select(Area.name)
-        .join(Case, Case.area_id == Area.id)
-        .where(Case.id.in_(case_ids))
+
+
+def _coordinators(area_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[Contact, ...]]:
+    """The active coordinators of each area, by name, in one query."""
+    if not area_ids:
+        return {}
+    rows = db.session.execute(
+        select(Agency.area_id, User.full_name, Agency.name, User.email)
+        .join(Agency, Agency.id == User.agency_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(Agency.area_id.in_(area_ids), policy.hint_contact_filter())
         .distinct()
+        .order_by(User.full_name, User.email)
     ).all()
-    return tuple(sorted(names))
+    found: dict[uuid.UUID, tuple[Contact, ...]] = {}
+    for area_id, full_name, agency_name, email in rows:
+        found[area_id] = (*found.get(area_id, ()), Contact(full_name, agency_name, email))
+    return found
 
 
 # --- merging --------------------------------------------------------------------

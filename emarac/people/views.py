@@ -6,7 +6,18 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_limiter import RequestLimit
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -14,7 +25,8 @@ from emarac.agencies.forms import ConfirmForm
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.clock import utcnow
-from emarac.extensions import db
+from emarac.config import current_settings
+from emarac.extensions import db, limiter
 from emarac.people import services
 from emarac.people.forms import SearchForm
 from emarac.people.models import Person, PersonMerge
@@ -24,21 +36,44 @@ from emarac.protocol.guard import get_or_404
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 
+def _search_limit() -> str:
+    return current_settings().search_rate_limit
+
+
+def _signed_in_user_key() -> str:
+    """Searches are counted per user, wherever they sign in from."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+def _too_many_searches(limit: RequestLimit) -> Response:
+    """The search page again, saying why nothing was searched."""
+    page = render_template("people/search.html", form=SearchForm(), result=None, throttled=True)
+    return make_response(page, 429)
+
+
 @bp.route("/search", methods=["GET", "POST"])
+@limiter.limit(
+    _search_limit, key_func=_signed_in_user_key, methods=["POST"], on_breach=_too_many_searches
+)
 @login_required
 def search() -> Any:
     if not policy.may_search_people(current_user):
-        abort(404)
+        raise policy.NotAllowed("person", purpose="search refused")
     form = SearchForm()
-    hits = None
+    result = None
     cases_by_person: dict[Any, list[Case]] = {}
     if form.validate_on_submit():
-        hits = services.search_people(current_user, form.query())
-        visible_ids = [h.person.id for h in hits if h.visible]
-        if visible_ids:
-            cases_by_person = _visible_cases_of(visible_ids)
+        result = services.search_people(current_user, form.query())
+        if result.people:
+            cases_by_person = _visible_cases_of([p.id for p in result.people])
     return render_template(
-        "people/search.html", form=form, hits=hits, cases_by_person=cases_by_person
+        "people/search.html",
+        form=form,
+        result=result,
+        cases_by_person=cases_by_person,
+        may_break_glass=policy.may_ask_for_emergency_access(current_user),
     )
 
 

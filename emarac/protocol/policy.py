@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 
 from emarac.actions.models import Action
-from emarac.agencies.models import Agency, Role, User
+from emarac.agencies.models import Agency, Role, User, UserRole
 from emarac.auditing import ledger_table
 from emarac.cases.models import (
     Case,
@@ -33,6 +33,7 @@ from emarac.meetings.models import (
     Minutes,
     MinutesDistribution,
 )
+from emarac.people.models import Person
 
 
 class NotAllowed(Exception):
@@ -586,11 +587,16 @@ def got_hint_for(actor: User, case: Any) -> bool:
     return found is not None
 
 
+def may_ask_for_emergency_access(actor: User | None) -> bool:
+    """Who is offered the break-glass link beside a hint (the request itself asks more)."""
+    return _usable(actor) and actor is not None and actor.has_role(*EMERGENCY_ACCESS_ROLES)
+
+
 def may_request_emergency_access(actor: User | None, case: Any) -> bool:
     if not _usable(actor) or actor is None or case is None:
         return False
     return (
-        actor.has_role(*EMERGENCY_ACCESS_ROLES)
+        may_ask_for_emergency_access(actor)
         and not _has_standing(actor, case)
         and not is_excluded(actor, case.id)
         and got_hint_for(actor, case)
@@ -656,3 +662,56 @@ def may_replace_authenticator(actor: User | None, target: User) -> bool:
     if not _usable(actor) or actor is None or actor.id == target.id:
         return False
     return actor.has_role(Role.SYSTEM_ADMIN) and may_manage_user(actor, target)
+
+
+# --- search hints ---------------------------------------------------------------
+#
+# A search shows in full only the people ``actor`` may see. For anyone else it
+# answers "known to MARAC" per case, and only from what the protocol lets a
+# searcher confirm: a name or a case reference. Date of birth, phone and
+# postcode are never compared against a record the actor cannot see, so a
+# hint cannot be used to test whether a detail is right.
+
+
+def visible_person_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause limiting a query on ``person`` to people ``actor`` may see."""
+    if not may_search_people(actor):
+        return false()
+    return Person.id.in_(visible_person_ids(actor))
+
+
+def hint_person_filter(actor: User | None) -> ColumnElement[bool]:
+    """People ``actor`` may not see, whose cases may still be hinted by name or reference."""
+    if not may_search_people(actor):
+        return false()
+    return Person.id.not_in(visible_person_ids(actor))
+
+
+def hint_case_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``marac_case`` for cases that may yield a "known to MARAC" hint.
+
+    Cases ``actor`` cannot see, except those whose "must not receive" list holds
+    the actor or the actor's agency: for them even the case's existence is withheld.
+    """
+    if not may_search_people(actor) or actor is None:
+        return false()
+    # NOT IN a subquery rather than NOT (case_filter): the filter compares nullable
+    # agency columns, and NOT of an unknown would drop the case instead of keeping it.
+    visible = select(Case.id).where(case_filter(actor))
+    excluded = select(CaseExclusion.case_id).where(excluded_clause(actor, CaseExclusion))
+    return Case.id.not_in(visible) & Case.id.not_in(excluded)
+
+
+def hint_contact_filter() -> ColumnElement[bool]:
+    """Users a hint names as the contact: active coordinators (join ``user_role`` and ``agency``).
+
+    Active means their account and their agency may sign in, and they have set a
+    password (an invited coordinator cannot yet answer anyone).
+    """
+    return (
+        (UserRole.role == Role.COORDINATOR)
+        & User.suspended_at.is_(None)
+        & User.password_hash.is_not(None)
+        & Agency.isp_signed_on.is_not(None)
+        & Agency.suspended_at.is_(None)
+    )
