@@ -118,6 +118,8 @@ def show(case_id: uuid.UUID) -> Any:
         access=access,
         names=names,
         emergency=policy.live_emergency_access(current_user, case),
+        may_record_incident=policy.may_record_incident(current_user, case.victim),
+        may_refer=policy.may_refer_case(current_user, case),
     )
 
 
