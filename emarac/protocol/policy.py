@@ -226,14 +226,11 @@ def _has_standing(actor: User, case: Any) -> bool:
 
 
 def may_refer_case(actor: User | None, case: Any) -> bool:
-    """Anyone with a standing part in an open case may refer it; break-glass never may."""
+    """Anyone with a standing part in a case may refer it (after closure that is the
+    owning agency and the coordinators, for a repeat); break-glass never may."""
     if actor is None or case is None or not _usable(actor):
         return False
-    return (
-        actor.agency.may_hold_accounts
-        and case.status != CaseStatus.CLOSED
-        and _has_standing(actor, case)
-    )
+    return actor.agency.may_hold_accounts and _has_standing(actor, case)
 
 
 def may_edit_case(actor: User | None, case: Any) -> bool:
