@@ -1,0 +1,448 @@
+"""Every route against every kind of actor, from the app's URL map.
+
+One synthetic world (built once per backend), one signed-in client per actor,
+then a GET of every endpoint by every actor and, for routes that take POST, a
+POST with an empty form. The app answers 404 to anything it refuses (never
+403, so ids cannot be probed); anything else below 500 counts as allowed.
+The EXPECTED table says, endpoint by endpoint, who the access policy
+(emarac/protocol/policy.py) lets in. A route missing from the table fails the
+suite until someone decides its policy.
+
+A few buttons act on a bare confirmed POST (end break-glass, close a meeting,
+remove a must-not-receive entry, merge two people); RESTORE puts the world
+back after each of those so that the next actor meets the same world.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+
+from emarac.actions import services as actions
+from emarac.auditing import record_event
+from emarac.cases import closure, emergency
+from emarac.cases.models import CaseExclusion, EmergencyAccess
+from emarac.meetings import conference
+from emarac.meetings import services as meetings
+from emarac.meetings.models import Meeting, MeetingStatus
+from emarac.people import services as people
+from emarac.people.models import PersonMerge
+from emarac.referrals import services as referrals
+from emarac.referrals.models import Consent
+from emarac.risk.rules import Criterion
+from tests.cases.conftest import Cases
+from tests.conftest import sign_in
+
+# --- who -------------------------------------------------------------------------
+
+OWNER = "owner practitioner"  # police, owns the case
+HEALTH = "health practitioner"  # another agency of the area, invited
+OUTSIDER = "other-area practitioner"
+IDVA = "idva"
+COORD = "coordinator"
+COORD_OTHER = "other-area coordinator"
+CHAIR = "chair"
+MANAGER = "manager"
+OWNER_ADMIN = "owner agency admin"
+HEALTH_ADMIN = "health agency admin"
+SYSADMIN = "system admin"
+GLASS = "break-glass practitioner"  # other area, live emergency access
+EXCLUDED = "excluded practitioner"  # housing, invited, on the must-not-receive list
+
+EVERYONE = frozenset(
+    {
+        OWNER,
+        HEALTH,
+        OUTSIDER,
+        IDVA,
+        COORD,
+        COORD_OTHER,
+        CHAIR,
+        MANAGER,
+        OWNER_ADMIN,
+        HEALTH_ADMIN,
+        SYSADMIN,
+        GLASS,
+        EXCLUDED,
+    }
+)
+NOBODY: frozenset[str] = frozenset()
+ANY_SIGNED_IN = EVERYONE
+PUBLIC = EVERYONE  # no sign-in needed; signed-in actors are never refused either
+
+# The policy's sets for this world, named after the predicate that decides them.
+# case_filter: owner and area coordinators; while open also the IDVA service,
+# the area's chairs, invited agencies (not the excluded) and live break-glass.
+VIEW_CASE = frozenset({OWNER, HEALTH, IDVA, COORD, CHAIR, GLASS})
+# may_edit_case: owner, referrer and IDVA agencies and area coordinators; never break-glass.
+EDIT_CASE = frozenset({OWNER, IDVA, COORD})
+# may_record_incident: a standing part in a visible case (break-glass left out).
+RECORD_INCIDENT = VIEW_CASE - {GLASS}
+# may_search_people: the case-content roles (practitioner, IDVA, coordinator, chair).
+WORKS_CASES = frozenset({OWNER, HEALTH, OUTSIDER, IDVA, COORD, COORD_OTHER, CHAIR, GLASS, EXCLUDED})
+# may_create_case: practitioners, IDVAs, coordinators.
+CREATES_CASES = WORKS_CASES - {CHAIR}
+COORDINATORS = frozenset({COORD, COORD_OTHER})
+# may_manage_exclusions: area coordinators and the owning agency.
+KEEPS_EXCLUSIONS = frozenset({OWNER, COORD})
+# may_see_meeting: area coordinators and chairs; invited agencies' case workers once released.
+SEES_MEETING = frozenset({OWNER, HEALTH, IDVA, COORD, CHAIR, EXCLUDED})
+# may_research: invited case workers on a released, open agenda, never the excluded.
+RESEARCHES = frozenset({OWNER, HEALTH, IDVA, COORD, CHAIR})
+# may_read_minutes: the distribution (attendees) and the area's coordinators and chairs.
+READS_MINUTES = frozenset({OWNER, HEALTH, IDVA, COORD, CHAIR})
+# may_manage_users_of / may_manage_user for the owning agency and its users.
+MANAGES_OWNER_USERS = frozenset({SYSADMIN, OWNER_ADMIN})
+READS_AUDIT = frozenset({SYSADMIN, COORD, COORD_OTHER})
+SEES_INDICATORS = frozenset({MANAGER, COORD, COORD_OTHER})
+
+
+@dataclass(frozen=True)
+class Rule:
+    get: frozenset[str] | None = None  # None: the route takes no GET
+    post: frozenset[str] | None = None  # None: the route takes no POST
+
+
+EXPECTED: dict[str, Rule] = {
+    # --- public and any signed-in user
+    "main.healthz": Rule(get=PUBLIC),
+    "main.privacy": Rule(get=PUBLIC),
+    "main.home": Rule(get=ANY_SIGNED_IN),
+    "notifications.index": Rule(get=ANY_SIGNED_IN),
+    "auth.login": Rule(get=PUBLIC, post=PUBLIC),
+    "auth.second_factor": Rule(get=PUBLIC, post=PUBLIC),
+    "auth.enrol": Rule(get=PUBLIC, post=PUBLIC),
+    "auth.reauthenticate": Rule(get=ANY_SIGNED_IN, post=ANY_SIGNED_IN),
+    "auth.logout": Rule(post=ANY_SIGNED_IN),
+    # Public, but the token here ("x") is unknown: a 404 for everyone, like an unknown id.
+    "auth.set_password": Rule(get=NOBODY, post=NOBODY),
+    "meetings.index": Rule(get=ANY_SIGNED_IN),  # lists only what meeting_filter allows
+    "meetings.my_minutes": Rule(get=ANY_SIGNED_IN),  # lists only what minutes_filter allows
+    # --- cases
+    "cases.index": Rule(get=WORKS_CASES),
+    "cases.new": Rule(get=CREATES_CASES, post=CREATES_CASES),
+    "cases.show": Rule(get=VIEW_CASE),
+    "cases.timeline": Rule(get=VIEW_CASE),
+    "cases.add_perpetrator": Rule(get=EDIT_CASE, post=EDIT_CASE),
+    "cases.add_child": Rule(get=EDIT_CASE, post=EDIT_CASE),
+    "cases.assess": Rule(get=EDIT_CASE, post=EDIT_CASE),
+    "cases.add_incident": Rule(get=RECORD_INCIDENT, post=RECORD_INCIDENT),
+    "cases.transfer": Rule(get={COORD}, post={COORD}),  # may_transfer_case
+    "cases.exclusions": Rule(get=KEEPS_EXCLUSIONS, post=KEEPS_EXCLUSIONS),
+    "cases.remove_exclusion": Rule(post=KEEPS_EXCLUSIONS),
+    # may_close_case; the case is not ready to close, so the coordinator is told why.
+    "cases.close": Rule(post={COORD}),
+    # Referring changes the case: may_view_case, but break-glass is read only.
+    # app differs: the break-glass practitioner gets the form (200) and may POST it
+    # (refer_case asks may_view_case, which counts break-glass); the policy's answer is deny.
+    "referrals.refer": Rule(get=VIEW_CASE - {GLASS}, post=VIEW_CASE - {GLASS}),
+    # --- break-glass
+    # may_request_emergency_access: only the practitioner who got a hint, without standing.
+    "emergency.request_access": Rule(get={GLASS}, post={GLASS}),
+    "emergency.end": Rule(post={GLASS}),  # may_end_emergency_access: the holder
+    "emergency.queue": Rule(get=COORDINATORS),  # may_review_any_emergency_access
+    "emergency.review": Rule(get={COORD}, post={COORD}),  # may_review_emergency_access
+    # --- people
+    "people.search": Rule(get=WORKS_CASES, post=WORKS_CASES),
+    "people.show": Rule(get=VIEW_CASE),  # visible_person_ids, break-glass included
+    # may_merge_people, both records visible. app differs: 500 for the coordinator, an
+    # IntegrityError, when both people are linked to the same case (the perpetrator
+    # recorded twice); the policy's answer is allow.
+    "people.merge": Rule(post={COORD}),
+    "people.undo": Rule(post=NOBODY),  # the merge id is unknown
+    # --- referrals
+    "referrals.show": Rule(get={OWNER, COORD}, post={OWNER, COORD}),  # may_view_referral
+    "referrals.triage": Rule(get=COORDINATORS),  # may_triage
+    "referrals.decide": Rule(get={COORD}, post={COORD}),  # may_triage + coordinates_area
+    # --- meetings (the meeting is minuted: the conference is over)
+    "meetings.new": Rule(get=COORDINATORS, post=COORDINATORS),  # may_create_meeting
+    "meetings.show": Rule(get=SEES_MEETING),
+    "meetings.agenda_print": Rule(get=SEES_MEETING),
+    "meetings.attend": Rule(get=SEES_MEETING, post=SEES_MEETING),
+    # The excluded see the page with the case withheld (not a 404).
+    "meetings.conference_case": Rule(get=SEES_MEETING),
+    "meetings.research": Rule(get=RESEARCHES, post=RESEARCHES),
+    "meetings.release": Rule(post=NOBODY),  # already released
+    "meetings.move": Rule(post=NOBODY),  # no reordering once in session
+    "meetings.record": Rule(post=NOBODY),  # may_run_conference: not once minuted
+    "meetings.add_action": Rule(post=NOBODY),  # may_run_conference: not once minuted
+    "meetings.produce_minutes": Rule(post=NOBODY),  # already minuted
+    "meetings.close": Rule(post={COORD}),  # the area's coordinator closes a minuted meeting
+    "meetings.minutes": Rule(get=READS_MINUTES),
+    "meetings.minutes_print": Rule(get=READS_MINUTES),
+    # --- actions
+    "actions.tracker": Rule(get=WORKS_CASES),
+    "actions.update": Rule(get={OWNER, COORD}, post={OWNER, COORD}),  # may_view_action
+    "actions.chase": Rule(post={COORD}),  # may_chase_action
+    # --- administration
+    "agencies.index": Rule(get={SYSADMIN, OWNER_ADMIN, HEALTH_ADMIN}),
+    "agencies.list_agencies": Rule(get={SYSADMIN}, post={SYSADMIN}),
+    "agencies.agency": Rule(get={SYSADMIN}, post={SYSADMIN}),
+    "agencies.area": Rule(get={SYSADMIN}, post={SYSADMIN}),
+    "agencies.users": Rule(get=MANAGES_OWNER_USERS),
+    "agencies.invite": Rule(get=MANAGES_OWNER_USERS, post=MANAGES_OWNER_USERS),
+    "agencies.user": Rule(get=MANAGES_OWNER_USERS, post=MANAGES_OWNER_USERS),
+    "agencies.suspend": Rule(post=MANAGES_OWNER_USERS),
+    "agencies.reset": Rule(post=MANAGES_OWNER_USERS),
+    "auditlog.index": Rule(get=READS_AUDIT),
+    "auditlog.export": Rule(get=READS_AUDIT),
+    "indicators.dashboard": Rule(get=SEES_INDICATORS),
+    "indicators.export": Rule(get=SEES_INDICATORS),
+    "indicators.return_print": Rule(get=SEES_INDICATORS),
+}
+
+# --- the world -----------------------------------------------------------------
+
+
+@dataclass
+class World:
+    actors: dict[str, Any]
+    params: dict[str, Any]
+    restore: dict[str, Callable[[], None]] = field(default_factory=dict)
+
+
+def build_world(db: Any, make: Any) -> World:
+    area, elsewhere = "Matrix MARAC", "Other MARAC"
+    police = make.agency(name="Matrix Police (test)", area=area)
+    health = make.agency(name="Matrix Health (test)", kind="health", area=area)
+    housing = make.agency(name="Matrix Housing (test)", kind="housing", area=area)
+    csp = make.agency(name="Matrix CSP (test)", kind="other", area=area)
+    idva_service = make.agency(name="Matrix IDVA (test)", kind="idva_service", area=area)
+    far = make.agency(name="Other Health (test)", kind="health", area=elsewhere)
+
+    actors = {
+        OWNER: make.user(agency=police),
+        HEALTH: make.user(agency=health),
+        OUTSIDER: make.user(agency=far),
+        IDVA: make.user(agency=idva_service, roles=("idva",)),
+        COORD: make.user(agency=csp, roles=("coordinator",)),
+        COORD_OTHER: make.user(agency=far, roles=("coordinator",)),
+        CHAIR: make.user(agency=csp, roles=("chair",)),
+        MANAGER: make.user(agency=csp, roles=("manager",)),
+        OWNER_ADMIN: make.user(agency=police, roles=("agency_admin",)),
+        HEALTH_ADMIN: make.user(agency=health, roles=("agency_admin",)),
+        SYSADMIN: make.user(agency=csp, roles=("system_admin",)),
+        GLASS: make.user(agency=far),
+        EXCLUDED: make.user(agency=housing),
+    }
+    owner, coordinator = actors[OWNER], actors[COORD]
+    target = make.user(agency=police)  # the account the admin pages manage
+
+    cases = Cases(db, make)
+    case = cases.open(by=owner)
+    perpetrator = cases.perpetrator(case, by=owner).person
+    duplicate = cases.perpetrator(case, by=owner, family_name="Grimshaw-Duplicate").person
+    cases.incident(case, by=owner)
+    referral = referrals.refer_case(
+        case,
+        by=owner,
+        data=referrals.ReferralInput(
+            criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+            consent=Consent.GIVEN,
+            risks="Synthetic",
+            safety_measures="",
+            judgement_reason="Synthetic judgement",
+            refer_to_idva=True,
+        ),
+    )
+    assert case.idva_agency_id == idva_service.id
+
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 11, 2))
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    meetings.release_agenda(meeting, by=coordinator)
+    for user in (owner, actors[HEALTH], actors[IDVA], coordinator):
+        meetings.accept_confidentiality(meeting, by=user)
+    exclusion = closure.add_exclusion(
+        case, by=coordinator, choice=f"user:{actors[EXCLUDED].id}", reason="Synthetic: related"
+    )
+    decoy_exclusion = closure.add_exclusion(
+        case, by=coordinator, choice=f"user:{target.id}", reason="Synthetic: for removal"
+    )
+    conference.record_discussion(
+        meeting, meeting.items[0], by=coordinator, discussion="Synthetic", agreed_risk="high"
+    )
+    action = actions.add_action(
+        case,
+        by=coordinator,
+        meeting=meeting,
+        owner_agency_id=police.id,
+        description="Synthetic lock change",
+        due_on=date(2026, 11, 20),
+    )
+    (minutes,) = conference.produce_minutes(meeting, by=coordinator)
+    assert meeting.status == MeetingStatus.MINUTED
+
+    glass = actors[GLASS]
+    record_event(
+        "person.known_hint",
+        object_type="marac_case",
+        object_id=case.id,
+        fields=("name",),
+        user_id=glass.id,
+        agency_id=glass.agency_id,
+    )
+    db.session.commit()
+    access = emergency.request_access(
+        case, by=glass, reason="Seen in the emergency department tonight", hours=24
+    )
+
+    ids = {
+        "case_id": case.id,
+        "meeting_id": meeting.id,
+        "person_id": perpetrator.id,
+        "other_id": duplicate.id,
+        "agency_id": police.id,
+        "user_id": target.id,
+        "area_id": police.area_id,
+        "referral_id": referral.id,
+        "action_id": action.id,
+        "minutes_id": minutes.id,
+        "access_id": access.id,
+        "exclusion_id": decoy_exclusion.id,
+        "merge_id": uuid.uuid4(),  # no merge: must be a 404 for everyone
+        "table": "return",
+        "token": "x",
+    }
+    assert exclusion.id != decoy_exclusion.id
+
+    def reopen_access() -> None:
+        db.session.get(EmergencyAccess, access.id).ended_at = None
+        db.session.commit()
+
+    def reopen_meeting() -> None:
+        db.session.get(Meeting, meeting.id).status = MeetingStatus.MINUTED
+        db.session.commit()
+
+    decoy_id, decoy_added_at = decoy_exclusion.id, decoy_exclusion.added_at
+
+    def put_back_exclusion() -> None:
+        if db.session.get(CaseExclusion, decoy_id) is None:
+            db.session.add(
+                CaseExclusion(
+                    id=decoy_id,
+                    case_id=case.id,
+                    user_id=target.id,
+                    added_by_id=coordinator.id,
+                    added_at=decoy_added_at,
+                )
+            )
+            db.session.commit()
+
+    def unmerge() -> None:
+        for record in db.session.query(PersonMerge).filter_by(undone_at=None):
+            people.undo_merge(record, by=coordinator)
+
+    signed_on, suspended_at = police.isp_signed_on, police.suspended_at
+
+    def reinstate_agency() -> None:
+        found = db.session.get(type(police), police.id)
+        found.isp_signed_on, found.suspended_at = signed_on, suspended_at
+        db.session.commit()
+
+    def reactivate_target() -> None:
+        db.session.get(type(target), target.id).suspended_at = None
+        db.session.commit()
+
+    restore = {
+        "emergency.end": reopen_access,
+        "meetings.close": reopen_meeting,
+        "cases.remove_exclusion": put_back_exclusion,
+        "people.merge": unmerge,
+        "agencies.agency": reinstate_agency,
+        "agencies.suspend": reactivate_target,
+    }
+    return World(actors=actors, params=ids, restore=restore)
+
+
+# --- the URL map -----------------------------------------------------------------
+
+
+def app_routes(app: Any) -> dict[str, Any]:
+    return {r.endpoint: r for r in app.url_map.iter_rules() if r.endpoint != "static"}
+
+
+def url_for_rule(app: Any, rule: Any, params: dict[str, Any]) -> str:
+    unknown = sorted(set(rule.arguments) - set(params))
+    assert not unknown, (
+        f"{rule.endpoint} ({rule.rule}) takes {', '.join(unknown)}: "
+        "add a value for it to the world in tests/protocol/test_route_matrix.py"
+    )
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{name: params[name] for name in rule.arguments})
+
+
+def test_every_route_has_a_policy_decision(app):
+    routes = app_routes(app)
+    missing = sorted(set(routes) - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - set(routes))
+    assert not missing, (
+        f"routes without a policy decision in EXPECTED (tests/protocol/test_route_matrix.py): "
+        f"{missing}; say who may GET and POST each one"
+    )
+    assert not stale, f"EXPECTED names endpoints the app no longer has: {stale}"
+    wrong_methods = [
+        endpoint
+        for endpoint, rule in routes.items()
+        if ("GET" in rule.methods) != (EXPECTED[endpoint].get is not None)
+        or ("POST" in rule.methods) != (EXPECTED[endpoint].post is not None)
+    ]
+    assert not wrong_methods, f"EXPECTED has GET/POST not matching the routes: {wrong_methods}"
+
+
+@pytest.fixture
+def cheap_passwords(monkeypatch):
+    """argon2 at its lowest cost: 14 accounts and 13 sign-ins would take seconds otherwise."""
+    from argon2 import PasswordHasher
+
+    from emarac.auth import passwords
+
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
+@pytest.mark.usefixtures("clock", "cheap_passwords")
+def test_route_matrix(app, db, make):
+    world = build_world(db, make)
+    clients = {}
+    for name, user in world.actors.items():
+        clients[name] = app.test_client()
+        assert sign_in(clients[name], user).status_code == 302, name
+
+    routes = app_routes(app)
+    urls = {endpoint: url_for_rule(app, rule, world.params) for endpoint, rule in routes.items()}
+    problems: list[str] = []
+
+    def check(endpoint: str, method: str, allowed: frozenset[str]) -> None:
+        for name in sorted(EVERYONE):
+            client = clients[name]
+            if method == "GET":
+                status = client.get(urls[endpoint]).status_code
+            else:
+                status = client.post(urls[endpoint], data={}).status_code
+                if endpoint in world.restore:
+                    world.restore[endpoint]()
+            expected = name in allowed
+            if status >= 500 or (status == 404) == expected:
+                problems.append(
+                    f"{endpoint} {method} {name}: expected "
+                    f"{'allow' if expected else 'deny'}, got {status}"
+                )
+
+    for endpoint in sorted(routes):
+        if EXPECTED[endpoint].get is not None:
+            check(endpoint, "GET", frozenset(EXPECTED[endpoint].get))
+    # Signing out goes last: it ends the session every other POST needs.
+    posts = sorted(e for e in routes if EXPECTED[e].post is not None)
+    posts.sort(key=lambda e: e == "auth.logout")
+    for endpoint in posts:
+        check(endpoint, "POST", frozenset(EXPECTED[endpoint].post))
+
+    assert not problems, f"{len(problems)} answers differ from the policy:\n" + "\n".join(problems)
