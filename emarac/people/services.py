@@ -406,7 +406,11 @@ def merge_people(keep: Person, merge: Person, *, by: User) -> PersonMerge:
     if not policy.may_merge_people(by) or keep.id == merge.id:
         raise NotAllowed
     if merge.merged_into_id is not None or keep.merged_into_id is not None:
-        raise NotAllowed
+        raise NotAllowed("person", merge.id)
+    if _share_a_case(keep, merge):
+        raise ValueError(
+            "Both records are linked to the same case. Remove one of them from that case first"
+        )
     moved: list[list[str]] = []
     for model, column in _person_links():
         col = getattr(model, column)
@@ -432,6 +436,20 @@ def merge_people(keep: Person, merge: Person, *, by: User) -> PersonMerge:
     db.session.commit()
     db.session.expire_all()
     return record
+
+
+def _share_a_case(keep: Person, merge: Person) -> bool:
+    """Two perpetrator (or child) links of one case would become one person twice."""
+    from emarac.cases.models import CaseChild, CasePerpetrator
+
+    for link in (CasePerpetrator, CaseChild):
+        kept = select(link.case_id).where(link.person_id == keep.id)
+        found = db.session.scalar(
+            select(link.id).where(link.person_id == merge.id, link.case_id.in_(kept)).limit(1)
+        )
+        if found is not None:
+            return True
+    return False
 
 
 def undo_merge(record: PersonMerge, *, by: User) -> None:

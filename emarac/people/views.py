@@ -159,8 +159,12 @@ def merge(person_id: uuid.UUID, other_id: uuid.UUID) -> Any:
     other = _visible_person_or_404(other_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.merge_people(keep, other, by=current_user)
-    flash("Records merged. You can undo this for 30 days.", "success")
+    try:
+        services.merge_people(keep, other, by=current_user)
+    except ValueError as problem:
+        flash(f"The records were not merged. {problem}.")
+    else:
+        flash("Records merged. You can undo this for 30 days.", "success")
     return redirect(url_for("people.show", person_id=person_id))
 
 

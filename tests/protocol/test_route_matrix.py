@@ -137,9 +137,7 @@ EXPECTED: dict[str, Rule] = {
     "cases.remove_exclusion": Rule(post=KEEPS_EXCLUSIONS),
     # may_close_case; the case is not ready to close, so the coordinator is told why.
     "cases.close": Rule(post={COORD}),
-    # Referring changes the case: may_view_case, but break-glass is read only.
-    # app differs: the break-glass practitioner gets the form (200) and may POST it
-    # (refer_case asks may_view_case, which counts break-glass); the policy's answer is deny.
+    # may_refer_case: a standing part in the case; break-glass is read only.
     "referrals.refer": Rule(get=VIEW_CASE - {GLASS}, post=VIEW_CASE - {GLASS}),
     # --- break-glass
     # may_request_emergency_access: only the practitioner who got a hint, without standing.
@@ -150,9 +148,8 @@ EXPECTED: dict[str, Rule] = {
     # --- people
     "people.search": Rule(get=WORKS_CASES, post=WORKS_CASES),
     "people.show": Rule(get=VIEW_CASE),  # visible_person_ids, break-glass included
-    # may_merge_people, both records visible. app differs: 500 for the coordinator, an
-    # IntegrityError, when both people are linked to the same case (the perpetrator
-    # recorded twice); the policy's answer is allow.
+    # may_merge_people, both records visible (here both are on one case, so the
+    # coordinator is told why they cannot be merged).
     "people.merge": Rule(post={COORD}),
     "people.undo": Rule(post=NOBODY),  # the merge id is unknown
     # --- referrals
@@ -189,6 +186,8 @@ EXPECTED: dict[str, Rule] = {
     "agencies.user": Rule(get=MANAGES_OWNER_USERS, post=MANAGES_OWNER_USERS),
     "agencies.suspend": Rule(post=MANAGES_OWNER_USERS),
     "agencies.reset": Rule(post=MANAGES_OWNER_USERS),
+    # may_replace_authenticator: system administrators only, never on their own account.
+    "agencies.replace_authenticator": Rule(post={SYSADMIN}),
     "auditlog.index": Rule(get=READS_AUDIT),
     "auditlog.export": Rule(get=READS_AUDIT),
     "indicators.dashboard": Rule(get=SEES_INDICATORS),
