@@ -13,6 +13,7 @@ predicate no test executes is "not covered", which counts as a survivor.
     python scripts/mutate_policy.py            # every predicate (make mutate-policy)
     python scripts/mutate_policy.py --list     # what would be mutated, and how
     python scripts/mutate_policy.py --only may_view_case --only case_filter
+    python scripts/mutate_policy.py --only may_grant_role --tests tests/protocol
 
 Exit status 1 when a mutant survives or a predicate is not covered.
 """
@@ -98,8 +99,8 @@ def run_pytest(args: list[str], log: Path, **env: str) -> int:
     return done.returncode
 
 
-def map_tests(targets: list[Target], tmp: Path) -> dict[str, float]:
-    """One coverage run of the suite: which tests execute each predicate's body."""
+def map_tests(targets: list[Target], tmp: Path, paths: list[str]) -> dict[str, float]:
+    """One coverage run of the suite (or ``paths``): which tests execute each predicate."""
     from coverage import CoverageData
 
     rc = tmp / "coveragerc"
@@ -107,7 +108,7 @@ def map_tests(targets: list[Target], tmp: Path) -> dict[str, float]:
     report = tmp / "baseline.json"
     log = tmp / "baseline.log"
     args = ["-n", "2", "--cov=emarac.protocol", "--cov-context=test"]
-    args += [f"--cov-config={rc}", "--cov-report="]
+    args += [f"--cov-config={rc}", "--cov-report="] + paths
     status = run_pytest(args, log, **{REPORT_ENV: str(report)})
     if status != 0:
         console.print(escape(log.read_text()[-3000:]))
@@ -133,10 +134,10 @@ def run_mutant(target: Target, mode: str, tmp: Path) -> str:
     env = {MUTANT_ENV: f"{target.name}:{mode}", REPORT_ENV: str(report)}
     status = run_pytest(args, log, **env)
     failed = json.loads(report.read_text())["failed"] if report.exists() else []
+    if failed:  # exit 1, or 2 when xdist stops the session at the first failure
+        return f"killed by {failed[0]}"
     if status == 0:
         return "SURVIVED"
-    if status == 1 and failed:
-        return f"killed by {failed[0]}"
     console.print(escape(log.read_text()[-3000:]))
     return f"ERROR (pytest exit {status})"
 
@@ -161,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", metavar="NAME", help="mutate only NAME")
     parser.add_argument("--list", action="store_true", help="list what would be mutated")
+    parser.add_argument(
+        "--tests",
+        action="append",
+        metavar="PATH",
+        help="use only these tests (a quick check that they kill a mutant; default: all)",
+    )
     options = parser.parse_args(argv)
     started = time.monotonic()
     targets, skipped = discover()
@@ -176,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutate-policy-") as name:
         tmp = Path(name)
         with console.status("Mapping predicates to tests (one coverage run of the suite)"):
-            map_tests(mutable, tmp)
+            map_tests(mutable, tmp, options.tests or [])
         console.print(f"Coverage run done in {time.monotonic() - started:.0f}s")
         for target in mutable:
             for mode in MODES:
