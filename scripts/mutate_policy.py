@@ -187,12 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"Coverage run done in {time.monotonic() - started:.0f}s")
         for target in mutable:
             for mode in MODES:
+                label = f"{target.name}:{mode} on {len(target.tests)} tests"
                 if not target.tests:
                     target.results[mode] = "not covered"
-                    continue
-                label = f"{target.name}:{mode} on {len(target.tests)} tests"
-                with console.status(label):
-                    target.results[mode] = run_mutant(target, mode, tmp)
+                else:
+                    with console.status(label):
+                        target.results[mode] = run_mutant(target, mode, tmp)
                 console.print(escape(f"{label}: {target.results[mode]}"))
     return report(targets, skipped, time.monotonic() - started)
 
