@@ -15,6 +15,8 @@ import pytest
 from emarac.agencies.models import Role
 from emarac.protocol import policy
 from tests.cases.conftest import Cases
+from tests.meetings.test_agenda import refer, setup_area
+from tests.meetings.test_conference import hear_all
 
 
 class Area:
@@ -110,6 +112,10 @@ def test_who_sees_and_edits_a_case(db, area, case):
         assert policy.may_view_case(user, case)
         assert policy.may_edit_case(user, case)
         assert visible(user) == {case.id}
+    # The area's chair sees every case of the area but changes none.
+    chair = area.user(area.csp, "chair")
+    assert policy.may_view_case(chair, case)
+    assert not policy.may_edit_case(chair, case)
     assert not policy.may_view_case(area.outsider, case)
     assert not policy.may_edit_case(area.outsider, case)
     assert visible(area.outsider) == set()
@@ -189,3 +195,114 @@ def test_the_audit_trail_is_read_whole_by_system_admins_and_by_area_by_coordinat
     assert agencies_read(system_admin) == {str(area.police.id), str(area.far.id)}
     assert agencies_read(area.coordinator) == {str(area.police.id)}
     assert agencies_read(area.officer) == set()
+
+
+# --- meetings, minutes, actions, referrals ------------------------------------------
+
+
+@pytest.fixture
+def agenda(db, make, clock):
+    """A released agenda of two cases, as in tests/meetings: the police owner, housing
+    (invited), the area coordinator (all three attend), an outsider from elsewhere."""
+    from datetime import date
+
+    from emarac.meetings import services as meetings
+    from emarac.referrals import services as referrals
+
+    owner, housing, coordinator, outsider = setup_area(make)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 11, 2))
+    cases = []
+    for _ in range(2):
+        case, referral = refer(db, make, owner)
+        referrals.accept(referral, by=coordinator, meeting=meeting)
+        cases.append(case)
+    meetings.release_agenda(meeting, by=coordinator)
+    for user in (owner, housing, coordinator):
+        meetings.accept_confidentiality(meeting, by=user)
+    return {
+        "owner": owner,
+        "housing": housing,
+        "coordinator": coordinator,
+        "outsider": outsider,
+        "cases": cases,
+        "meeting": meeting,
+    }
+
+
+def test_meetings_are_seen_by_the_area_and_invited_agencies_once_released(agenda):
+    s = agenda
+    meeting = s["meeting"]
+    assert policy.may_see_meeting(s["coordinator"], meeting)
+    assert policy.may_see_meeting(s["housing"], meeting)
+    assert not policy.may_see_meeting(s["outsider"], meeting)
+    # The chair or a coordinator of the area runs the conference; invitees do not.
+    assert policy.may_run_conference(s["coordinator"], meeting)
+    assert not policy.may_run_conference(s["housing"], meeting)
+
+
+def test_research_is_for_invited_agencies_not_on_the_must_not_receive_list(db, agenda):
+    from emarac.cases.closure import add_exclusion
+
+    s = agenda
+    meeting, case = s["meeting"], s["cases"][0]
+    housing = s["housing"]
+    assert policy.may_research(housing, meeting, case.id)
+    assert not policy.may_research(s["outsider"], meeting, case.id)
+    assert not policy.is_excluded(housing, case.id)
+
+    add_exclusion(case, by=s["coordinator"], choice=f"agency:{housing.agency_id}", reason="x")
+    assert policy.is_excluded(housing, case.id)
+    assert not policy.is_excluded(s["owner"], case.id)
+    assert not policy.may_research(housing, meeting, case.id)
+    assert policy.may_research(housing, meeting, s["cases"][1].id)
+
+
+def test_minutes_are_read_by_their_recipients_and_the_area_never_the_excluded(db, make, agenda):
+    from emarac.cases.closure import add_exclusion
+    from emarac.meetings import conference
+
+    s = agenda
+    meeting, coordinator = s["meeting"], s["coordinator"]
+    excluded_case = s["cases"][1]
+    add_exclusion(
+        excluded_case, by=coordinator, choice=f"agency:{s['housing'].agency_id}", reason="x"
+    )
+    hear_all(meeting, coordinator)
+    minutes = {m.case_id: m for m in conference.produce_minutes(meeting, by=coordinator)}
+    first, second = minutes[s["cases"][0].id], minutes[excluded_case.id]
+
+    assert policy.may_read_minutes(s["housing"], first)  # an attendee who received them
+    assert policy.may_read_minutes(coordinator, first)
+    assert not policy.may_read_minutes(s["housing"], second)  # must not receive
+    assert not policy.may_read_minutes(s["outsider"], first)
+    late = make.user(agency=s["housing"].agency)  # housing, but not at the meeting
+    assert not policy.may_read_minutes(late, first)
+
+
+def test_actions_are_seen_by_their_owner_agency_and_the_area_coordinators(agenda):
+    from datetime import date
+
+    from emarac.actions.services import add_action
+
+    s = agenda
+    case = s["cases"][0]
+    action = add_action(
+        case,
+        by=s["coordinator"],
+        meeting=s["meeting"],
+        owner_agency_id=s["housing"].agency_id,
+        description="Synthetic: check the locks",
+        due_on=date(2026, 11, 30),
+    )
+    assert policy.may_view_action(s["housing"], action)
+    assert policy.may_view_action(s["coordinator"], action)
+    assert not policy.may_view_action(s["owner"], action)  # sees the case, not this action
+    assert not policy.may_view_action(s["outsider"], action)
+
+
+def test_referrals_are_seen_by_the_referrer_and_the_area_coordinators(db, make, area):
+    _, referral = refer(db, make, area.officer)
+    assert policy.may_view_referral(area.officer, referral)
+    assert policy.may_view_referral(area.coordinator, referral)
+    assert not policy.may_view_referral(area.housing_worker, referral)
+    assert not policy.may_view_referral(area.outsider, referral)
