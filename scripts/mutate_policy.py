@@ -145,7 +145,7 @@ def run_mutant(target: Target, mode: str, tmp: Path) -> str:
 def show_list(targets: list[Target], skipped: dict[str, str]) -> None:
     table = Table(title="Policy functions")
     for column in ("name", "returns", "mutation"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     how = {
         "bool": "True / False",
         "clause": "true() / false()",
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
 def report(targets: list[Target], skipped: dict[str, str], elapsed: float) -> int:
     table = Table(title="Policy mutants")
     for column in ("predicate", "tests", "allow", "deny"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     outcomes: list[str] = []
     for t in targets:
         if not t.kind:
