@@ -57,14 +57,28 @@ def area(make):
     return Area(make)
 
 
-def test_only_system_admins_grant_system_admin_and_only_admins_grant_roles(area):
+def test_roles_are_granted_by_scope(area):
     system_admin = area.user(area.csp, "system_admin")
     agency_admin = area.user(area.police, "agency_admin")
-    assert policy.may_grant_role(system_admin, Role.SYSTEM_ADMIN)
-    assert policy.may_grant_role(agency_admin, Role.PRACTITIONER)
-    assert not policy.may_grant_role(agency_admin, Role.SYSTEM_ADMIN)
-    assert not policy.may_grant_role(area.officer, Role.PRACTITIONER)
-    assert not policy.may_grant_role(None, Role.PRACTITIONER)
+    police, csp = area.police, area.csp
+    assert policy.may_grant_role(system_admin, Role.SYSTEM_ADMIN, agency=csp)
+    assert policy.may_grant_role(system_admin, Role.COORDINATOR, agency=police)
+    assert policy.may_grant_role(agency_admin, Role.PRACTITIONER, agency=police)
+    # An agency administrator: agency roles, in their own agency only.
+    assert not policy.may_grant_role(agency_admin, Role.PRACTITIONER, agency=csp)
+    for area_role in (Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.SYSTEM_ADMIN):
+        assert not policy.may_grant_role(agency_admin, area_role, agency=police)
+    assert not policy.may_grant_role(area.officer, Role.PRACTITIONER, agency=police)
+    assert not policy.may_grant_role(None, Role.PRACTITIONER, agency=police)
+    # Nobody changes their own roles; a colleague's, yes.
+    assert not policy.may_change_roles_of(agency_admin, agency_admin)
+    assert not policy.may_change_roles_of(system_admin, system_admin)
+    assert policy.may_change_roles_of(agency_admin, area.officer)
+    assert not policy.may_change_roles_of(area.officer, agency_admin)
+    assert policy.role_needs_reason(Role.CHAIR)
+    assert not policy.role_needs_reason(Role.IDVA)
+    assert policy.roles_conflict({Role.SYSTEM_ADMIN, Role.COORDINATOR})
+    assert not policy.roles_conflict({Role.SYSTEM_ADMIN, Role.MANAGER})
 
 
 def test_role_only_predicates(area):
