@@ -70,6 +70,7 @@ def test_the_whole_break_glass_journey(app, client, db, hidden_case, clock):
     # Read only: nothing can be added or changed.
     assert client.get(f"/cases/{case.id}/children/new").status_code == 404
     assert client.get(f"/cases/{case.id}/incidents/new").status_code == 404
+    assert client.get(f"/cases/{case.id}/refer").status_code == 404
 
     told = {
         n.user_id

@@ -88,6 +88,11 @@ def test_role_only_predicates(area):
     # Practitioners, IDVAs and coordinators open cases; managers never do.
     assert policy.may_create_case(officer)
     assert not policy.may_create_case(manager)
+    # Practitioners and IDVAs work their agency's cases; coordinators and managers do not.
+    assert policy.works_cases_in_agency(officer)
+    assert policy.works_cases_in_agency(area.user(area.police, "idva"))
+    assert not policy.works_cases_in_agency(coordinator)
+    assert not policy.works_cases_in_agency(manager)
     # Searching names is for people who work cases.
     assert policy.may_search_people(officer)
     assert not policy.may_search_people(manager)
