@@ -168,6 +168,10 @@ def test_only_the_area_coordinator_transfers_closes_and_manages_exclusions(area,
 def test_incidents_are_recorded_only_for_people_on_a_visible_case(area, case):
     assert policy.may_record_incident(area.officer, case.victim)
     assert not policy.may_record_incident(area.outsider, case.victim)
+    # Seeing the person's own record follows the same cases.
+    assert policy.may_view_person(area.officer, case.victim)
+    assert not policy.may_view_person(area.outsider, case.victim)
+    assert not policy.may_view_person(area.officer, None)
 
 
 def test_user_lists_and_audit_filters_narrow_to_what_the_actor_may_manage(db, area):
