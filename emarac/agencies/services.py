@@ -103,6 +103,29 @@ def set_protocol_status(
     db.session.commit()
 
 
+def all_agencies(*, by: User) -> list[Agency]:
+    if not policy.may_manage_agencies(by):
+        raise NotAllowed("agency")
+    return list(db.session.scalars(select(Agency).order_by(Agency.name)))
+
+
+def users_of(agency: Agency, *, by: User) -> list[User]:
+    """The agency's accounts that ``by`` may manage, by name."""
+    query = select(User).where(User.agency_id == agency.id).order_by(User.full_name)
+    return list(db.session.scalars(policy.manageable_users(by, query)))
+
+
+def set_area_population(area: Area, population: int | None, *, by: User) -> None:
+    """The women aged 16+ of an area, for the cases-per-10,000 indicator; commits."""
+    if not policy.may_manage_agencies(by):
+        raise NotAllowed("area", area.id)
+    area.adult_female_population = population
+    record_event(
+        "area.update", object_type="area", object_id=area.id, fields=("adult_female_population",)
+    )
+    db.session.commit()
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 

@@ -7,20 +7,18 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from emarac.agencies import services
 from emarac.agencies.forms import (
     AgencyForm,
+    AreaForm,
     ConfirmForm,
     InviteUserForm,
     ProtocolStatusForm,
     UserRolesForm,
     role_choices,
 )
-from emarac.agencies.models import Agency, AgencyKind, Role, User
-from emarac.auditing import record_event
-from emarac.extensions import db
+from emarac.agencies.models import Agency, AgencyKind, Area, Role, User
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
 
@@ -73,8 +71,9 @@ def list_agencies() -> Any:
         else:
             flash(f"Agency added: {agency.name}", "success")
             return redirect(url_for("agencies.list_agencies"))
-    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
-    return render_template("agencies/list.html", agencies=agencies, form=form)
+    return render_template(
+        "agencies/list.html", agencies=services.all_agencies(by=current_user), form=form
+    )
 
 
 @bp.route("/agencies/<uuid:agency_id>", methods=["GET", "POST"])
@@ -103,11 +102,8 @@ def agency(agency_id: uuid.UUID) -> Any:
 @login_required
 def users(agency_id: uuid.UUID) -> Any:
     agency = _managed_agency_or_404(agency_id)
-    query = policy.manageable_users(
-        current_user, select(User).where(User.agency_id == agency.id).order_by(User.full_name)
-    )
     return render_template(
-        "agencies/users.html", agency=agency, users=db.session.scalars(query).all()
+        "agencies/users.html", agency=agency, users=services.users_of(agency, by=current_user)
     )
 
 
@@ -129,7 +125,6 @@ def invite(agency_id: uuid.UUID) -> Any:
                 reason=form.reason.data,
             )
         except services.Invalid as problem:
-            db.session.rollback()
             getattr(form, problem.field).errors = [problem.message]
         else:
             return render_template(
@@ -163,7 +158,6 @@ def user(user_id: uuid.UUID) -> Any:
                 reason=form.reason.data,
             )
         except services.Invalid as problem:
-            db.session.rollback()
             getattr(form, problem.field).errors = [problem.message]
         else:
             flash("Roles saved", "success")
@@ -220,27 +214,13 @@ def replace_authenticator(user_id: uuid.UUID) -> Any:
 @login_required
 def area(area_id: uuid.UUID) -> Any:
     """An area's settings: the population the cases-per-10,000-women indicator uses."""
-    from emarac.agencies.forms import AreaForm
-    from emarac.agencies.models import Area
-
-    if not policy.may_manage_agencies(current_user):
-        abort(404)
-    found = db.session.get(Area, area_id)
-    if found is None:
-        abort(404)
+    found = get_or_404(Area, area_id, may=lambda actor, _: policy.may_manage_agencies(actor))
     form = AreaForm()
     if not form.is_submitted():
         population = found.adult_female_population
         form.adult_female_population.data = f"{population:,}" if population else ""
     if form.validate_on_submit():
-        found.adult_female_population = form.population()
-        record_event(
-            "area.update",
-            object_type="area",
-            object_id=found.id,
-            fields=("adult_female_population",),
-        )
-        db.session.commit()
+        services.set_area_population(found, form.population(), by=current_user)
         flash("Area settings saved", "success")
         return redirect(url_for("agencies.list_agencies"))
     return render_template("agencies/area.html", area=found, form=form)
