@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -21,7 +23,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from emarac.forms import BaseForm
 from emarac.referrals.models import Consent
@@ -89,6 +91,11 @@ class AcceptForm(BaseForm):
         validators=[Optional()],
     )
     submit = SubmitField("Accept onto the meeting", widget=GovSubmitInput())
+
+    def validate_meeting_id(self, field: Any) -> None:
+        # A date typed in but not understood has its own message; this one is for neither.
+        if not field.data and not any(self.new_meeting_on.raw_data or ()):
+            raise ValidationError("Choose a meeting or enter the date of a new one")
 
 
 class ReturnForm(BaseForm):

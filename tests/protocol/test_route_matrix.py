@@ -155,7 +155,11 @@ EXPECTED: dict[str, Rule] = {
     # --- referrals
     "referrals.show": Rule(get={OWNER, COORD}, post={OWNER, COORD}),  # may_view_referral
     "referrals.triage": Rule(get=COORDINATORS),  # may_triage
-    "referrals.decide": Rule(get={COORD}, post={COORD}),  # may_triage + coordinates_area
+    # may_triage + coordinates_area: the triage page, then one endpoint per decision.
+    "referrals.decide": Rule(get={COORD}),
+    "referrals.accept": Rule(post={COORD}),
+    "referrals.return_to_referrer": Rule(post={COORD}),
+    "referrals.mark_duplicate": Rule(post={COORD}),
     # --- meetings (the meeting is minuted: the conference is over)
     "meetings.new": Rule(get=COORDINATORS, post=COORDINATORS),  # may_create_meeting
     "meetings.show": Rule(get=SEES_MEETING),
