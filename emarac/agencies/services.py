@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import url_for
@@ -390,6 +391,21 @@ def set_suspended(user: User, *, suspended: bool, by: User) -> None:
         user.suspended_at = None
     record_event("user.update", object_type="user", object_id=user.id, fields=("suspended_at",))
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class RoleChoice:
+    """A user's roles as one administrator sees them on the roles form."""
+
+    offered: frozenset[Role]  # the roles this administrator may grant here
+    ticked: frozenset[Role]  # held roles among those offered
+    held_elsewhere: frozenset[Role]  # held roles this administrator does not manage: kept as held
+
+
+def role_choice(user: User, *, by: User) -> RoleChoice:
+    offered = policy.grantable_roles(by, user.agency)
+    held = user.roles
+    return RoleChoice(offered=offered, ticked=held & offered, held_elsewhere=held - offered)
 
 
 def update_roles(user: User, *, roles: set[Role], by: User, reason: str | None = None) -> None:
