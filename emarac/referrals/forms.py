@@ -23,7 +23,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from emarac.forms import BaseForm
 from emarac.referrals.models import Consent
@@ -92,10 +92,17 @@ class AcceptForm(BaseForm):
     )
     submit = SubmitField("Accept onto the meeting", widget=GovSubmitInput())
 
-    def validate_meeting_id(self, field: Any) -> None:
-        # A date typed in but not understood has its own message; this one is for neither.
-        if not field.data and not any(self.new_meeting_on.raw_data or ()):
-            raise ValidationError("Choose a meeting or enter the date of a new one")
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # Both fields are optional alone, but one is needed (a date typed in but not
+        # understood has its own message). Not a field validator: Optional() would stop it.
+        if not self.meeting_id.data and not any(self.new_meeting_on.raw_data or ()):
+            self.meeting_id.errors = [
+                *self.meeting_id.errors,
+                "Choose a meeting or enter the date of a new one",
+            ]
+            return False
+        return valid
 
 
 class ReturnForm(BaseForm):

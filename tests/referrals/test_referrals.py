@@ -11,6 +11,7 @@ from sqlalchemy import select
 from emarac.cases.models import Case
 from emarac.notifications.models import Notification
 from emarac.referrals import services
+from emarac.referrals.forms import AcceptForm
 from emarac.referrals.models import Consent, Referral
 from emarac.risk.rules import Criterion
 from tests.cases.conftest import Cases
@@ -257,6 +258,20 @@ def test_accepting_without_a_meeting_is_explained(client, db, make, area):
     assert "Choose a meeting or enter the date of a new one" in summary.get_text()
     db.session.expire_all()
     assert referral.status == "submitted"
+
+
+def test_the_accept_form_asks_for_a_meeting_or_a_date(app):
+    with app.test_request_context(method="POST", data={"accept-new_meeting_on": ["", "", ""]}):
+        form = AcceptForm(prefix="accept")
+        form.meeting_id.choices = [("", "Choose a meeting")]
+        assert not form.validate()
+        assert form.meeting_id.errors == ["Choose a meeting or enter the date of a new one"]
+    with app.test_request_context(
+        method="POST", data={"accept-new_meeting_on": ["14", "12", "2026"]}
+    ):
+        form = AcceptForm(prefix="accept")
+        form.meeting_id.choices = [("", "Choose a meeting")]
+        assert form.validate(), form.errors
 
 
 def test_returning_and_merging_through_the_page(client, db, make, area):
