@@ -42,6 +42,7 @@ def test_release_join_and_walk_the_agenda(ui, make):
     sign_in_through_browser(ui, coordinator, DEFAULT_PASSWORD)
     ui.follow("Meetings")
     ui.follow(meeting.title)
+    ui.submit("Build the agenda")
     agenda = ui.page.get_by_test_id("agenda").inner_text()
     assert all(ref in agenda for ref in references)
     ui.submit("Release the agenda")

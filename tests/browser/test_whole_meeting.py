@@ -81,6 +81,7 @@ def test_a_whole_meeting(ui, make, browser):
         page.get_by_label("Meeting").select_option(label="Wholeshire MARAC, 14 December 2026")
         ui.submit("Accept onto the meeting")
     ui.goto(meeting_url)
+    ui.submit("Build the agenda")
     agenda = page.get_by_test_id("agenda").inner_text()
     assert all(reference in agenda for reference in references)
     ui.submit("Release the agenda")
