@@ -114,6 +114,7 @@ EXPECTED: dict[str, Rule] = {
     "main.privacy": Rule(get=PUBLIC),
     "main.home": Rule(get=ANY_SIGNED_IN),
     "notifications.index": Rule(get=ANY_SIGNED_IN),
+    "notifications.mark_read": Rule(post=ANY_SIGNED_IN),
     "auth.login": Rule(get=PUBLIC, post=PUBLIC),
     "auth.second_factor": Rule(get=PUBLIC, post=PUBLIC),
     "auth.enrol": Rule(get=PUBLIC, post=PUBLIC),
@@ -169,6 +170,7 @@ EXPECTED: dict[str, Rule] = {
     "meetings.conference_case": Rule(get=SEES_MEETING),
     "meetings.research": Rule(get=RESEARCHES, post=RESEARCHES),
     "meetings.release": Rule(post=NOBODY),  # already released
+    "meetings.build_agenda": Rule(post=NOBODY),  # only while planned: already released
     "meetings.move": Rule(post=NOBODY),  # no reordering once in session
     "meetings.record": Rule(post=NOBODY),  # may_run_conference: not once minuted
     "meetings.add_action": Rule(post=NOBODY),  # may_run_conference: not once minuted
