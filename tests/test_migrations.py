@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, inspect
 from emarac import create_app
 from emarac.extensions import db
 from emarac.schema import import_models
+from tests.conftest import make_settings
 
 
 def _diff(url: str) -> list[object]:
@@ -21,7 +22,8 @@ def _diff(url: str) -> list[object]:
         engine.dispose()
 
 
-def test_upgrade_from_empty_gives_the_models_schema(settings):
+def test_upgrade_from_empty_gives_the_models_schema(database_url, tmp_path):
+    settings = make_settings(database_url, tmp_path / "instance")
     app = create_app(settings)
     with app.app_context():
         import_models()
@@ -30,7 +32,8 @@ def test_upgrade_from_empty_gives_the_models_schema(settings):
         db.engine.dispose()
 
 
-def test_every_revision_downgrades_and_upgrades_again(settings):
+def test_every_revision_downgrades_and_upgrades_again(database_url, tmp_path):
+    settings = make_settings(database_url, tmp_path / "instance")
     app = create_app(settings)
     with app.app_context():
         upgrade()
