@@ -78,6 +78,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from emarac import auditing
     from emarac.agencies.models import User
+    from emarac.auth import passwords
     from emarac.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -103,6 +104,7 @@ def register_extensions(app: Flask) -> None:
 
     import_models()
     auditing.init_app(app)
+    passwords.init_app(app, testing=app.extensions["emarac.settings"].is_testing)
     _init_crypto(app)
     _init_mail(app)
 

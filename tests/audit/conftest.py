@@ -83,7 +83,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         name = getattr(item, "originalname", item.name)
         variant = getattr(item, "callspec", None)
-        backend = variant.params.get("database_url") if variant else None
+        backend = variant.params.get("backend") if variant else None
         (drop if name in POSTGRES_ONLY and backend == "sqlite" else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -395,19 +395,7 @@ def test_every_route_has_a_policy_decision(app):
     assert not wrong_methods, f"EXPECTED has GET/POST not matching the routes: {wrong_methods}"
 
 
-@pytest.fixture
-def cheap_passwords(monkeypatch):
-    """argon2 at its lowest cost: 14 accounts and 13 sign-ins would take seconds otherwise."""
-    from argon2 import PasswordHasher
-
-    from emarac.auth import passwords
-
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
-
-
-@pytest.mark.usefixtures("clock", "cheap_passwords")
+@pytest.mark.usefixtures("clock")
 def test_route_matrix(app, db, make):
     world = build_world(db, make)
     clients = {}
