@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from flask import url_for
 from sqlalchemy import delete, func, select
 
+from emarac import passwords
 from emarac.agencies.models import (
     Agency,
     AgencyKind,
@@ -19,7 +20,6 @@ from emarac.agencies.models import (
     User,
 )
 from emarac.auditing import record_event
-from emarac.auth import passwords
 from emarac.clock import as_utc, utcnow
 from emarac.extensions import db
 from emarac.mail import send_mail

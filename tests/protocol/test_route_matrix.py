@@ -400,7 +400,7 @@ def cheap_passwords(monkeypatch):
     """argon2 at its lowest cost: 14 accounts and 13 sign-ins would take seconds otherwise."""
     from argon2 import PasswordHasher
 
-    from emarac.auth import passwords
+    from emarac import passwords
 
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
