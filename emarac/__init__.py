@@ -28,7 +28,7 @@ def create_app(config: Settings | None = None, **overrides: Any) -> Flask:
     register_extensions(app)
     register_templating(app)
     register_blueprints(app)
-    register_feature_hooks()
+    register_hooks(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_request_hooks(app)
@@ -76,9 +76,8 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from emarac import auditing
+    from emarac import auditing, passwords
     from emarac.agencies.models import User
-    from emarac.auth import passwords
     from emarac.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -161,13 +160,45 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-def register_feature_hooks() -> None:
-    """Later features plug into earlier ones (timeline, incidents) through hooks."""
-    from emarac.referrals.services import register as register_repeat_detection
-    from emarac.risk.services import register_timeline
+def register_hooks(app: Flask) -> None:
+    """Higher layers plug into lower ones, for this app only: the one list of them all.
 
-    register_timeline()
-    register_repeat_detection()
+    A lower layer declares a hook (``emarac.hooks``) where it must show or wait
+    for something of a later feature; docs/architecture.md says why each exists.
+    """
+    from emarac import hooks
+    from emarac.actions import services as actions
+    from emarac.agencies import services as agencies
+    from emarac.cases import lifecycle
+    from emarac.cases import person_links as case_links
+    from emarac.cases import services as cases
+    from emarac.incidents import services as incidents
+    from emarac.meetings import services as meetings
+    from emarac.notifications import services as notifications
+    from emarac.people import services as people
+    from emarac.referrals import services as referrals
+    from emarac.risk import services as risk
+
+    hooks.init_app(app)
+    # accounts: every role given or removed is told to those who must know.
+    agencies.role_changes.connect(app, notifications.role_changed)
+    # records: people are found and merged across the cases and incidents that name them.
+    people.reference_lookups.connect(app, case_links.victims_with_reference)
+    people.reference_lookups.connect(app, incidents.victims_with_reference)
+    people.known_hints.connect(app, case_links.known_hints)
+    for link in (*case_links.PERSON_LINKS, *incidents.PERSON_LINKS):
+        people.person_links.connect(app, link)
+    people.merge_conflicts.connect(app, case_links.merge_conflict)
+    # the MARAC cycle: the case page lists assessments and referrals; a transferred case
+    # takes its waiting referrals along; a recorded incident may make the case a repeat.
+    cases.timeline_sources.connect(app, risk.TIMELINE)
+    cases.timeline_sources.connect(app, referrals.TIMELINE)
+    cases.after_transfer.connect(app, referrals.follow_transfer)
+    incidents.after_record.connect(app, referrals.flag_repeat)
+    meetings.agenda_sources.connect(app, referrals.accepted_onto)
+    # a case is heard at a meeting, and cannot close while its actions are open.
+    lifecycle.hearings.connect(app, meetings.was_heard)
+    lifecycle.open_actions.connect(app, actions.open_action_count)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -15,9 +15,11 @@ from emarac.agencies import services as agency_services
 from emarac.agencies.models import Agency, AgencyKind, Role, User
 from emarac.auth import totp
 from emarac.clock import utcnow
-from emarac.config import current_settings
+from emarac.config import ConfigurationError, current_settings
 from emarac.crypto.cli import keys
+from emarac.devkeys import ensure_dev_keys
 from emarac.extensions import db
+from emarac.risk.services import publish_version
 from emarac.schema import ensure_data_key
 
 
@@ -30,9 +32,6 @@ def emarac_cli() -> None:
 @with_appcontext
 def init_dev() -> None:
     """Generate any missing development key under instance/ (refused in production)."""
-    from emarac.config import ConfigurationError
-    from emarac.devkeys import ensure_dev_keys
-
     try:
         created = ensure_dev_keys(current_settings())
     except ConfigurationError as problem:
@@ -120,8 +119,6 @@ def publish_checklist(label: str, questions_file: Any) -> None:
     "factor": null or a factor name}. Old assessments keep their own version.
     """
     import json
-
-    from emarac.risk.services import publish_version
 
     try:
         items = json.load(questions_file)

@@ -6,8 +6,7 @@ import dataclasses
 
 import pytest
 
-from emarac import create_app
-from emarac.auth import passwords
+from emarac import create_app, passwords
 from emarac.config import Environment
 
 
