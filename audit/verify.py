@@ -159,7 +159,7 @@ def verify(
                 if checkpoint.head_hash != computed:
                     return done(
                         False,
-                        *_rewritten(conn, table, valid, last_good_checkpoint, seq, count),
+                        *_rewritten(conn, table, valid, last_good_checkpoint, seq, seq),
                     )
                 last_good_checkpoint = seq
             prev_claimed = claimed_prev
