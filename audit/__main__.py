@@ -32,6 +32,7 @@ from audit.verify import VerifyResult, verify
 
 def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
+    sys.stdout.flush()  # a long-running job logs each checkpoint as it signs it
 
 
 def _fail(text: str, code: int) -> int:
@@ -100,16 +101,17 @@ def main(argv: list[str] | None = None) -> int:
                 )
             signer = CheckpointSigner(Path(args.private_key))
             if args.every is not None:
-                run_checkpoints(
-                    engine.connect,
-                    signer,
-                    store,
-                    table=table,
-                    every=args.every,
-                    max_runs=args.max_runs,
-                    stop=stop_on_signals(),
-                    report=_out,
-                )
+                with stop_on_signals() as stop:
+                    run_checkpoints(
+                        engine.connect,
+                        signer,
+                        store,
+                        table=table,
+                        every=args.every,
+                        max_runs=args.max_runs,
+                        stop=stop,
+                        report=_out,
+                    )
                 return 0
             try:
                 with engine.connect() as conn:

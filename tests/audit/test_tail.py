@@ -302,7 +302,11 @@ def test_the_job_stops_when_told(ledger):
 
 def test_the_job_on_the_command_line_stops_cleanly_on_sigterm(ledger):
     ledger.append(2)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EMARAC_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("EMARAC_") and k != "PYTHONUNBUFFERED"
+    }
     args = [
         sys.executable,
         "-m",
