@@ -335,3 +335,16 @@ def test_the_job_on_the_command_line_stops_cleanly_on_sigterm(ledger):
                 job.communicate()
     assert job.returncode == 0, err
     assert [c.seq for c in ledger.store.all()] == [2]
+
+
+def test_the_store_reads_its_last_checkpoint_from_the_end_of_a_large_file(ledger):
+    big = ledger.signer.sign(9000, "a" * 64, span_from=1, span="0123456789abcdef" * 9000)
+    ledger.store.append(big)
+    assert ledger.store.last() == big  # one line of 144 KB, read back in 64 KB steps
+    small = ledger.signer.sign(9001, "b" * 64, span_from=9001, span="fedcba9876543210")
+    ledger.store.append(small)
+    assert ledger.store.last() == small
+    assert ledger.store.all() == [big, small]
+    assert all(c.verify(ledger.signer.public_key) for c in ledger.store.all())
+    forged = audit.Checkpoint(**{**big.__dict__, "span": "f" + big.span[1:]})
+    assert not forged.verify(ledger.signer.public_key)  # the witness is signed too
