@@ -253,7 +253,7 @@ def _rewritten(
     event and a rewrite from the first event after the last checkpoint that
     still holds.
     """
-    why = f"it differs from the signed checkpoint at seq {failed}"
+    signed = f"the signed checkpoint at seq {failed}"
     witness: dict[int, str] = {}
     for checkpoint in checkpoints:
         for seq, prefix in checkpoint.witness():
@@ -268,7 +268,11 @@ def _rewritten(
             if seq > count:
                 break
             if stored[seq][:WITNESS_DIGITS] != witness[seq]:
-                return seq, ALTERED, why + " (re-hashed or replaced)"
+                return seq, ALTERED, f"re-hashed or replaced: {signed} holds another hash"
     if failed > count:
-        return count + 1, REMOVED, why + " (cut from the tail)"
-    return good + 1, ALTERED, f"somewhere in seq {good + 1}-{failed}: " + why
+        return count + 1, REMOVED, f"cut from the tail: {signed} covers it"
+    return (
+        good + 1,
+        ALTERED,
+        f"somewhere in seq {good + 1}-{failed}: the chain no longer matches {signed}",
+    )

@@ -89,7 +89,7 @@ def test_consistent_rewrite_is_caught_by_the_signed_checkpoint(ledger):
     assert not result.ok
     # The second checkpoint's witness names the first event that differs.
     assert (result.first_bad_seq, result.problem) == (12, "altered")
-    assert result.detail.startswith("it differs from the signed checkpoint at seq 20")
+    assert result.detail.startswith("re-hashed or replaced: the signed checkpoint at seq 20")
 
 
 def test_checkpoint_signed_by_another_key_fails(ledger, tmp_path):

@@ -57,8 +57,8 @@ def test_cutting_the_tail_names_the_first_removed_event(ledger, capsys):
     code, out = cli_verify(ledger, capsys)
     assert code == 1
     assert out.startswith(
-        "FAILED at seq 17: removed (it differs from the signed checkpoint at seq 20 "
-        "(cut from the tail))"
+        "FAILED at seq 17: removed (cut from the tail: the signed checkpoint at seq 20 "
+        "covers it) (signatures valid)"
     )
 
 
@@ -91,8 +91,8 @@ def test_rewriting_and_rehashing_the_tail_names_the_first_altered_event(ledger, 
     code, out = cli_verify(ledger, capsys)
     assert code == 1
     assert out.startswith(
-        "FAILED at seq 18: altered (it differs from the signed checkpoint at seq 20 "
-        "(re-hashed or replaced))"
+        "FAILED at seq 18: altered (re-hashed or replaced: the signed checkpoint at seq 20 "
+        "holds another hash) (signatures valid)"
     )
 
 
