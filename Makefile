@@ -65,10 +65,11 @@ test: assets chromium ## Run every test (SQLite; PostgreSQL too when EMARAC_TEST
 mutate-policy: venv ## Check the tests notice each policy predicate set to allow, then deny
 	$(PY) scripts/mutate_policy.py
 
-lint: venv ## Static checks: ruff, mypy, bandit, pip-audit
+lint: venv ## Static checks: ruff, mypy, import layers, bandit, pip-audit
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -c pyproject.toml -r emarac audit
 	$(VENV)/bin/pip-audit --skip-editable
 

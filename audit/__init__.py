@@ -3,17 +3,21 @@
 Standalone: it knows nothing of Flask or eMARAC. The application defines the
 table in its own metadata (:func:`define_ledger_table`), appends with
 :func:`record` inside the transaction that makes each change, signs
-checkpoints after commit, and anyone can run ``python -m audit verify``.
+checkpoints after commit and from a job beside it (:func:`run_checkpoints`),
+and anyone can run ``python -m audit verify``.
 """
 
 from audit.checkpoints import (
     Checkpoint,
     CheckpointSigner,
     FileCheckpointStore,
+    LedgerDiverged,
     checkpoint_now,
     generate_keypair,
     load_public_key,
     maybe_checkpoint,
+    run_checkpoints,
+    stop_on_signals,
 )
 from audit.ledger import AuditEvent, head, record
 from audit.schema import define_ledger_table, drop_guard_statements, guard_statements
@@ -24,6 +28,7 @@ __all__ = [
     "Checkpoint",
     "CheckpointSigner",
     "FileCheckpointStore",
+    "LedgerDiverged",
     "VerifyResult",
     "checkpoint_now",
     "define_ledger_table",
@@ -34,5 +39,7 @@ __all__ = [
     "load_public_key",
     "maybe_checkpoint",
     "record",
+    "run_checkpoints",
+    "stop_on_signals",
     "verify",
 ]

@@ -1,4 +1,11 @@
-"""``python -m audit verify|checkpoint|keygen``: check the ledger from outside the app."""
+"""``python -m audit verify|checkpoint|keygen``: check the ledger from outside the app.
+
+Exit codes of ``verify``: 0 the ledger verifies; 1 it was tampered with (the
+first altered, removed, inserted or reordered event is named); 2 a usage or
+configuration error; 3 it verifies, but the unprotected tail (events after
+the last checkpoint) is longer than ``--max-tail-events`` or older than
+``--max-tail-age`` allow.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +19,20 @@ from sqlalchemy import MetaData, create_engine
 from audit.checkpoints import (
     CheckpointSigner,
     FileCheckpointStore,
+    LedgerDiverged,
     checkpoint_now,
     generate_keypair,
     load_public_key,
+    run_checkpoints,
+    stop_on_signals,
 )
 from audit.schema import DEFAULT_TABLE, define_ledger_table
-from audit.verify import verify
+from audit.verify import VerifyResult, verify
 
 
 def _out(text: str) -> None:
     sys.stdout.write(text + "\n")
+    sys.stdout.flush()  # a long-running job logs each checkpoint as it signs it
 
 
 def _fail(text: str, code: int) -> int:
@@ -40,9 +51,28 @@ def main(argv: list[str] | None = None) -> int:
     sub.choices["verify"].add_argument(
         "--public-key", default=os.environ.get("EMARAC_AUDIT_PUBLIC_KEY")
     )
+    sub.choices["verify"].add_argument(
+        "--max-tail-events",
+        type=int,
+        metavar="N",
+        help="exit 3 if more than N events lie after the last checkpoint",
+    )
+    sub.choices["verify"].add_argument(
+        "--max-tail-age",
+        type=float,
+        metavar="SECONDS",
+        help="exit 3 if the oldest event after the last checkpoint is older than this",
+    )
     sub.choices["checkpoint"].add_argument(
         "--private-key", default=os.environ.get("EMARAC_AUDIT_SIGNING_KEY")
     )
+    sub.choices["checkpoint"].add_argument(
+        "--every",
+        type=float,
+        metavar="SECONDS",
+        help="keep running: sign the head every SECONDS when it moved (stop with SIGTERM)",
+    )
+    sub.choices["checkpoint"].add_argument("--max-runs", type=int, help=argparse.SUPPRESS)
     keygen = sub.add_parser("keygen")
     keygen.add_argument("--private", required=True)
     keygen.add_argument("--public", required=True)
@@ -69,10 +99,25 @@ def main(argv: list[str] | None = None) -> int:
                 return _fail(
                     "no signing key: pass --private-key or set EMARAC_AUDIT_SIGNING_KEY", 2
                 )
-            with engine.connect() as conn:
-                made = checkpoint_now(
-                    conn, CheckpointSigner(Path(args.private_key)), store, table=table
-                )
+            signer = CheckpointSigner(Path(args.private_key))
+            if args.every is not None:
+                with stop_on_signals() as stop:
+                    run_checkpoints(
+                        engine.connect,
+                        signer,
+                        store,
+                        table=table,
+                        every=args.every,
+                        max_runs=args.max_runs,
+                        stop=stop,
+                        report=_out,
+                    )
+                return 0
+            try:
+                with engine.connect() as conn:
+                    made = checkpoint_now(conn, signer, store, table=table)
+            except LedgerDiverged as problem:
+                return _fail(f"REFUSED to sign: {problem}; run `python -m audit verify`", 1)
             _out(f"Checkpoint at seq {made.seq}" if made else "Nothing new to checkpoint")
             return 0
         if not args.public_key or not Path(args.public_key).exists():
@@ -87,18 +132,51 @@ def main(argv: list[str] | None = None) -> int:
             )
     finally:
         engine.dispose()
-    if result.ok:
-        _out(
-            f"OK: {result.count} events verified, {len(checkpoints)} checkpoints, "
-            f"{result.rate:,.0f} events/s"
-        )
-        return 0
-    where = f"seq {result.first_bad_seq}" if result.first_bad_seq is not None else "checkpoints"
-    _out(
-        f"FAILED at {where}: {result.problem} "
-        f"(signatures {'valid' if result.signatures_ok else 'INVALID'})"
+    return report(
+        result,
+        len(checkpoints),
+        max_tail_events=args.max_tail_events,
+        max_tail_age=args.max_tail_age,
     )
-    return 1
+
+
+def describe_tail(result: VerifyResult) -> str:
+    if result.tail_events == 0:
+        return "Tail: none (the last checkpoint covers every event)"
+    where = f"seq {result.checkpoint_seq}" if result.checkpoint_seq else "none yet"
+    age = result.tail_age_seconds
+    return (
+        f"Tail: {result.tail_events} events after the last checkpoint ({where}), "
+        f"unprotected; the oldest is {age:,.0f} s old"
+    )
+
+
+def report(
+    result: VerifyResult,
+    checkpoints: int,
+    *,
+    max_tail_events: int | None = None,
+    max_tail_age: float | None = None,
+) -> int:
+    """Print a verification result; return the exit code (see the module docstring)."""
+    if not result.ok:
+        where = f"seq {result.first_bad_seq}" if result.first_bad_seq is not None else "checkpoints"
+        detail = f" ({result.detail})" if result.detail else ""
+        _out(
+            f"FAILED at {where}: {result.problem}{detail} "
+            f"(signatures {'valid' if result.signatures_ok else 'INVALID'})"
+        )
+        return 1
+    _out(
+        f"OK: {result.count} events verified, {checkpoints} checkpoints, "
+        f"{result.rate:,.0f} events/s"
+    )
+    _out(describe_tail(result))
+    problems = result.tail_problems(max_events=max_tail_events, max_age=max_tail_age)
+    if problems:
+        _out("TAIL TOO LONG: " + "; ".join(problems))
+        return 3
+    return 0
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def create_app(config: Settings | None = None, **overrides: Any) -> Flask:
     register_extensions(app)
     register_templating(app)
     register_blueprints(app)
-    register_feature_hooks()
+    register_hooks(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_request_hooks(app)
@@ -42,7 +42,7 @@ def configure(app: Flask, settings: Settings, overrides: dict[str, Any]) -> None
     app.config.update(
         SECRET_KEY=settings.resolved_secret_key(),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         SESSION_COOKIE_NAME="emarac_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -58,14 +58,24 @@ def configure(app: Flask, settings: Settings, overrides: dict[str, Any]) -> None
     app.config.update(overrides)
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    url = settings.database_url
     if url.startswith("sqlite"):
         # Wait for the writer lock instead of failing at once under concurrent requests.
         return {"connect_args": {"timeout": 30}}
     if url.startswith("postgresql"):
         # JIT compilation costs more than it saves on this app's short queries and
         # made the indicator queries slower, not faster, in the scale benchmark.
-        return {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
+        # Each request holds at most one pooled connection (the audit checkpoint
+        # signed after a commit waits until the request's session has let go of
+        # its own), so size the pool to the threads a worker runs.
+        return {
+            "pool_pre_ping": True,
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout,
+            "connect_args": {"options": "-c jit=off"},
+        }
     return {"pool_pre_ping": True}
 
 
@@ -76,7 +86,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from emarac import auditing
+    from emarac import auditing, passwords
     from emarac.agencies.models import User
     from emarac.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -103,6 +113,7 @@ def register_extensions(app: Flask) -> None:
 
     import_models()
     auditing.init_app(app)
+    passwords.init_app(app, testing=app.extensions["emarac.settings"].is_testing)
     _init_crypto(app)
     _init_mail(app)
 
@@ -140,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.notifications.views import bp as notifications_bp
     from emarac.people.views import bp as people_bp
     from emarac.referrals.views import bp as referrals_bp
+    from emarac.risk.views import bp as risk_bp
 
     blueprints = (
         main_bp,
@@ -149,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         emergency_bp,
         people_bp,
+        risk_bp,
         referrals_bp,
         meetings_bp,
         actions_bp,
@@ -159,13 +172,46 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-def register_feature_hooks() -> None:
-    """Later features plug into earlier ones (timeline, incidents) through hooks."""
-    from emarac.referrals.services import register as register_repeat_detection
-    from emarac.risk.services import register_timeline
+def register_hooks(app: Flask) -> None:
+    """Higher layers plug into lower ones, for this app only: the one list of them all.
 
-    register_timeline()
-    register_repeat_detection()
+    A lower layer declares a hook (``emarac.hooks``) where it must show or wait
+    for something of a later feature; docs/architecture.md says why each exists.
+    """
+    from emarac import hooks
+    from emarac.actions import services as actions
+    from emarac.agencies import services as agencies
+    from emarac.cases import lifecycle
+    from emarac.cases import person_links as case_links
+    from emarac.cases import services as cases
+    from emarac.incidents import services as incidents
+    from emarac.meetings import services as meetings
+    from emarac.notifications import services as notifications
+    from emarac.people import services as people
+    from emarac.referrals import services as referrals
+    from emarac.risk import services as risk
+
+    hooks.init_app(app)
+    # accounts: every role given or removed is told to those who must know.
+    agencies.role_changes.connect(app, notifications.role_changed)
+    # records: people are found and merged across the cases and incidents that name them.
+    people.reference_lookups.connect(app, case_links.victims_with_reference)
+    people.reference_lookups.connect(app, incidents.victims_with_reference)
+    people.known_hints.connect(app, case_links.known_hints)
+    for link in (*case_links.PERSON_LINKS, *incidents.PERSON_LINKS):
+        people.person_links.connect(app, link)
+    people.merge_conflicts.connect(app, case_links.merge_conflict)
+    people.records_of_people.connect(app, cases.cases_of_people)
+    # the MARAC cycle: the case page lists assessments and referrals; a transferred case
+    # takes its waiting referrals along; a recorded incident may make the case a repeat.
+    cases.timeline_sources.connect(app, risk.TIMELINE)
+    cases.timeline_sources.connect(app, referrals.TIMELINE)
+    cases.after_transfer.connect(app, referrals.follow_transfer)
+    incidents.after_record.connect(app, referrals.flag_repeat)
+    meetings.agenda_sources.connect(app, referrals.accepted_onto)
+    # a case is heard at a meeting, and cannot close while its actions are open.
+    lifecycle.hearings.connect(app, meetings.was_heard)
+    lifecycle.open_actions.connect(app, actions.open_action_count)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -15,9 +15,11 @@ from emarac.agencies import services as agency_services
 from emarac.agencies.models import Agency, AgencyKind, Role, User
 from emarac.auth import totp
 from emarac.clock import utcnow
-from emarac.config import current_settings
+from emarac.config import ConfigurationError, current_settings
 from emarac.crypto.cli import keys
+from emarac.devkeys import ensure_dev_keys
 from emarac.extensions import db
+from emarac.risk.services import publish_version
 from emarac.schema import ensure_data_key
 
 
@@ -30,9 +32,6 @@ def emarac_cli() -> None:
 @with_appcontext
 def init_dev() -> None:
     """Generate any missing development key under instance/ (refused in production)."""
-    from emarac.config import ConfigurationError
-    from emarac.devkeys import ensure_dev_keys
-
     try:
         created = ensure_dev_keys(current_settings())
     except ConfigurationError as problem:
@@ -121,8 +120,6 @@ def publish_checklist(label: str, questions_file: Any) -> None:
     """
     import json
 
-    from emarac.risk.services import publish_version
-
     try:
         items = json.load(questions_file)
         questions = [(q["section"], q["code"], q["text"], q.get("factor")) for q in items]
@@ -208,6 +205,49 @@ def outbox(last: bool, to: str | None) -> None:
         return
     for message in messages:
         click.echo(f"{message.sent_at:%Y-%m-%d %H:%M:%S}  {message.to}  {message.subject}")
+
+
+@emarac_cli.group("audit")
+def audit_cli() -> None:
+    """The audit ledger's signed checkpoints."""
+
+
+@audit_cli.command("checkpoint")
+@click.option(
+    "--every",
+    type=click.IntRange(min=0),
+    is_flag=False,
+    flag_value=0,
+    default=None,
+    metavar="SECONDS",
+    help="Keep running: sign the head every SECONDS when it moved "
+    "(--every alone or 0: EMARAC_AUDIT_CHECKPOINT_SECONDS). Stops on SIGTERM or Ctrl-C.",
+)
+@click.option("--max-runs", type=click.IntRange(min=1), default=None, hidden=True)
+@with_appcontext
+def audit_checkpoint(every: int | None, max_runs: int | None) -> None:
+    """Sign a checkpoint of the audit ledger's head (once, or as a job with --every)."""
+    import audit
+    from emarac.auditing import checkpoint_now, run_checkpoint_job
+
+    try:
+        if every is None:
+            made = checkpoint_now()
+            click.echo(f"Checkpoint at seq {made.seq}" if made else "Nothing new to checkpoint")
+            return
+        seconds = every or current_settings().audit_checkpoint_seconds
+        click.echo(f"Signing audit checkpoints every {seconds} s when the ledger moved")
+        with audit.stop_on_signals() as stop:
+            signed = run_checkpoint_job(
+                every=seconds, max_runs=max_runs, stop=stop, report=click.echo
+            )
+    except audit.LedgerDiverged as problem:
+        raise click.ClickException(
+            f"Refused to sign: {problem}; run `python -m audit verify`"
+        ) from problem
+    except RuntimeError as problem:
+        raise click.ClickException(str(problem)) from problem
+    click.echo(f"Stopped after signing {signed} checkpoints")
 
 
 emarac_cli.add_command(keys)

@@ -59,6 +59,10 @@ class Settings:
     audit_public_key: Path | None = None
     audit_checkpoint_dir: Path | None = None
     audit_checkpoint_every: int = 1000
+    audit_checkpoint_seconds: int = 60
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+    db_pool_timeout: int = 30
     redis_url: str | None = None
     login_rate_limit: str = "30 per minute"
     search_rate_limit: str = "30 per minute"
@@ -107,6 +111,10 @@ class Settings:
             audit_public_key=key_path("AUDIT_PUBLIC_KEY", "audit-signing.pub.pem"),
             audit_checkpoint_dir=key_path("AUDIT_CHECKPOINT_DIR", "audit-checkpoints"),
             audit_checkpoint_every=_env_int("AUDIT_CHECKPOINT_EVERY", 1000),
+            audit_checkpoint_seconds=_env_int("AUDIT_CHECKPOINT_SECONDS", 60),
+            db_pool_size=_env_int("DB_POOL_SIZE", 5),
+            db_max_overflow=_env_int("DB_MAX_OVERFLOW", 10),
+            db_pool_timeout=_env_int("DB_POOL_TIMEOUT", 30),
             redis_url=_env("REDIS_URL"),
             login_rate_limit=_env("LOGIN_RATE_LIMIT", "30 per minute") or "30 per minute",
             search_rate_limit=_env("SEARCH_RATE_LIMIT", "30 per minute") or "30 per minute",

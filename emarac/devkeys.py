@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import audit
 from emarac.config import ConfigurationError, Settings
+from emarac.crypto.providers import generate_dev_kek
 
 
 def ensure_dev_keys(settings: Settings) -> list[str]:
@@ -14,8 +15,6 @@ def ensure_dev_keys(settings: Settings) -> list[str]:
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     settings.resolved_secret_key()
     if settings.kek_file is not None and not settings.kek_file.exists():
-        from emarac.crypto.providers import generate_dev_kek
-
         generate_dev_kek(settings.kek_file)
         created.append("key-encryption key")
     if (

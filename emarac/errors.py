@@ -10,6 +10,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from emarac.auditing import record_event
+from emarac.extensions import db
 from emarac.protocol.policy import NotAllowed
 
 log = logging.getLogger(__name__)
@@ -50,9 +52,6 @@ def _where(error: BaseException) -> str:
 
 def _denied(error: NotAllowed) -> Any:
     """One denial path: roll back what the request did, record the refusal, answer 404."""
-    from emarac.auditing import record_event
-    from emarac.extensions import db
-
     db.session.rollback()
     try:
         record_event(
@@ -90,8 +89,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unhandled(error: Exception) -> Any:
         # Log the exception type and where, not its message: messages can carry values.
-        from emarac.extensions import db
-
         db.session.rollback()
         log.error(
             "unhandled %s at endpoint=%s; where: %s",

@@ -10,6 +10,8 @@ import logging
 
 from flask import Flask, g, has_request_context
 
+from emarac.auditing import request_id
+
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -18,8 +20,6 @@ class RequestIdFilter(logging.Filter):
 
 
 def _assign_request_id() -> None:
-    from emarac.auditing import request_id
-
     request_id()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 import audit
+from emarac.crypto.keyring import current_keyring
 from emarac.extensions import db
 
 
@@ -40,8 +41,6 @@ def create_schema() -> None:
 
 def ensure_data_key() -> None:
     """Create the first data key now, in its own transaction, rather than mid-request."""
-    from emarac.crypto.keyring import current_keyring
-
     current_keyring()
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from flask import Flask, url_for
 from govuk_frontend_wtf.main import WTFormsHelpers
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovIterableBase
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2 import BytecodeCache, ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2.bccache import Bucket
 from wtforms import Form
 from wtforms.fields import Field, FieldList, FormField
 
@@ -75,6 +76,32 @@ def register_templating(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    if app.extensions["emarac.settings"].is_testing:
+        app.jinja_env.bytecode_cache = _shared_bytecode
+
+
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the life of the process, shared by every app in it.
+
+    A test suite creates an app per test, and compiling the same templates
+    again for each one was a large share of its time. Every app configures
+    Jinja identically and a bucket is checked against the template's source,
+    so a shared entry is never stale. Only testing apps use it.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_shared_bytecode = SharedBytecodeCache()
 
 
 def asset_url(path: str) -> str:

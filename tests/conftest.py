@@ -1,15 +1,18 @@
 """Shared fixtures. They read as a chain: app -> db -> client -> login_as.
 
 Every database test runs once per backend: SQLite always, PostgreSQL too when
-``EMARAC_TEST_DATABASE_URL`` names a server. Each xdist worker gets its own
-PostgreSQL database, created here and dropped at the end, and each test gets a
-fresh schema, so no test depends on another's leftovers.
+``EMARAC_TEST_DATABASE_URL`` names a server. Each xdist worker builds the
+schema once per backend and each test starts from it, empty: on SQLite a copy
+of the worker's template file, on PostgreSQL the worker's own database with
+every table emptied and the seeded rows put back. No test depends on another's
+leftovers, and none pays for ``create_all``.
 """
 
 from __future__ import annotations
 
 import contextvars
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import MetaData, create_engine, make_url, text
 
 from emarac import create_app
 from emarac.clock import set_clock
@@ -32,40 +35,168 @@ DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
 
 
 @pytest.fixture(scope="session")
-def pg_database(worker_id: str) -> Iterator[str | None]:
-    """A PostgreSQL database of this worker's own, dropped when the session ends."""
+def pg_databases(worker_id: str) -> Iterator[tuple[str, str] | None]:
+    """Two PostgreSQL databases of this worker's own: one kept empty, one with the schema.
+
+    Both are dropped when the session ends.
+    """
     if not PG_URL:
         yield None
         return
-    name = f"emarac_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    base = f"emarac_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    names = (base, f"{base}_ready")
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        url = make_url(PG_URL)
+        empty, ready = (url.set(database=n).render_as_string(hide_password=False) for n in names)
+        yield empty, ready
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, pg_database: str | None) -> str:
-    """A clean database URL for one test, on each backend in turn."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
-    assert pg_database is not None
-    engine = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this run of the test: "sqlite", then "postgresql"."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, pg_databases: tuple[str, str] | None) -> str:
+    """An empty database for one test (migrations, the CLI, the bare ledger)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    assert pg_databases is not None
+    empty = pg_databases[0]
+    engine = create_engine(empty, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    return pg_database
+    return empty
 
 
-def make_settings(database_url: str, instance: Path, **changes: Any) -> Settings:
-    """Testing settings with keys of their own under ``instance``."""
+@pytest.fixture(scope="session")
+def worker_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Development keys made once per worker; each test gets copies (see ``settings``)."""
+    from emarac.devkeys import ensure_dev_keys
+
+    instance = tmp_path_factory.mktemp("worker-keys")
+    ensure_dev_keys(_settings_for(f"sqlite:///{instance / 'unused.db'}", instance))
+    return instance
+
+
+KEY_FILES = ("kek.key", "audit-signing.pem", "audit-signing.pub.pem")
+
+
+@pytest.fixture(scope="session")
+def schema_templates(
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_keys: Path,
+    pg_databases: tuple[str, str] | None,
+) -> dict[str, Any]:
+    """The schema, built once per worker and backend, under the worker's keys.
+
+    SQLite: a database file that each test copies. PostgreSQL: the worker's
+    ready database, plus the rows ``create_schema`` seeded (the first data
+    key), which ``reset_postgresql`` puts back after emptying every table.
+    """
+    templates: dict[str, Any] = {}
+    sqlite_file = tmp_path_factory.mktemp("schema") / "template.db"
+    _build_schema(f"sqlite:///{sqlite_file}", worker_keys, tmp_path_factory)
+    templates["sqlite"] = sqlite_file
+    if pg_databases is not None:
+        ready = pg_databases[1]
+        _build_schema(ready, worker_keys, tmp_path_factory)
+        templates["postgresql"] = SchemaSnapshot.take(ready)
+    return templates
+
+
+def _build_schema(url: str, keys: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from emarac.schema import create_schema, dispose
+
+    instance = tmp_path_factory.mktemp("template-instance")
+    copy_keys(keys, instance)
+    app = create_app(make_settings(url, instance))
+    with app.app_context():
+        create_schema()
+        dispose()
+
+
+def copy_keys(keys: Path, instance: Path) -> None:
     instance.mkdir(parents=True, exist_ok=True)
+    for name in KEY_FILES:
+        shutil.copyfile(keys / name, instance / name)
+
+
+@dataclass
+class SchemaSnapshot:
+    """A PostgreSQL database's tables and the rows its fresh schema holds."""
+
+    url: str
+    tables: list[str]
+    seeds: dict[str, list[dict[str, Any]]]
+
+    @classmethod
+    def take(cls, url: str) -> SchemaSnapshot:
+        engine = create_engine(url)
+        try:
+            metadata = MetaData()
+            metadata.reflect(engine)
+            seeds: dict[str, list[dict[str, Any]]] = {}
+            with engine.connect() as conn:
+                for table in metadata.sorted_tables:
+                    rows = [dict(row._mapping) for row in conn.execute(table.select())]
+                    if rows:
+                        seeds[table.name] = rows
+        finally:
+            engine.dispose()
+        return cls(url, [t.name for t in metadata.sorted_tables], seeds)
+
+    def restore(self) -> None:
+        """Empty every table, put the seeded rows back and re-arm the ledger guards.
+
+        Triggers are off while it runs (``session_replication_role``), so the
+        append-only ledger and the foreign keys let the rows go; a test that
+        dropped the guards (playing an attacker) gets them back.
+        """
+        import audit
+
+        engine = create_engine(self.url)
+        try:
+            metadata = MetaData()
+            metadata.reflect(engine, only=list(self.seeds))
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                # DELETE, not TRUNCATE: on a few rows it is many times faster.
+                for name in self.tables:
+                    conn.execute(text(f'DELETE FROM "{name}"'))
+                for name, rows in self.seeds.items():
+                    conn.execute(metadata.tables[name].insert(), rows)
+                for statement in audit.guard_statements("postgresql", "audit_event"):
+                    conn.execute(text(statement))
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def ready_database_url(backend: str, tmp_path: Path, schema_templates: dict[str, Any]) -> str:
+    """A database with the whole schema and nothing else in it, for one test."""
+    if backend == "sqlite":
+        copy = tmp_path / "test.db"
+        shutil.copyfile(schema_templates["sqlite"], copy)
+        return f"sqlite:///{copy}"
+    snapshot: SchemaSnapshot = schema_templates["postgresql"]
+    snapshot.restore()
+    return snapshot.url
+
+
+def _settings_for(database_url: str, instance: Path, **changes: Any) -> Settings:
     settings = Settings(
         environment=Environment.TESTING,
         instance_path=instance,
@@ -80,15 +211,25 @@ def make_settings(database_url: str, instance: Path, **changes: Any) -> Settings
     )
     for key, value in changes.items():
         setattr(settings, key, value)
+    return settings
+
+
+def make_settings(database_url: str, instance: Path, **changes: Any) -> Settings:
+    """Testing settings with keys of their own under ``instance`` (made if missing)."""
     from emarac.devkeys import ensure_dev_keys
 
+    instance.mkdir(parents=True, exist_ok=True)
+    settings = _settings_for(database_url, instance, **changes)
     ensure_dev_keys(settings)
     return settings
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return make_settings(database_url, tmp_path / "instance")
+def settings(ready_database_url: str, tmp_path: Path, worker_keys: Path) -> Settings:
+    """Testing settings on a ready database, with copies of the worker's keys."""
+    instance = tmp_path / "instance"
+    copy_keys(worker_keys, instance)
+    return make_settings(ready_database_url, instance)
 
 
 class IsolatedClient(FlaskClient):
@@ -122,15 +263,14 @@ def isolated(app: Flask) -> Flask:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    """The app on a fresh schema (tables, audit guards), CSRF off for brevity.
+    """The app on its ready database (tables, audit guards, first data key), CSRF off.
 
     CSRF is tested on its own in tests/test_web_edge.py.
     """
     app = isolated(create_app(settings, WTF_CSRF_ENABLED=False))
     with app.app_context():
-        from emarac.schema import create_schema, dispose
+        from emarac.schema import dispose
 
-        create_schema()
         yield app
         dispose()
 

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import ast
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    create_engine,
+    inspect,
+    text,
+)
+from sqlalchemy.exc import DBAPIError
 
 from emarac import create_app
 from emarac.extensions import db
 from emarac.schema import import_models
+from tests.conftest import make_settings
 
 
 def _diff(url: str) -> list[object]:
@@ -21,7 +42,8 @@ def _diff(url: str) -> list[object]:
         engine.dispose()
 
 
-def test_upgrade_from_empty_gives_the_models_schema(settings):
+def test_upgrade_from_empty_gives_the_models_schema(database_url, tmp_path):
+    settings = make_settings(database_url, tmp_path / "instance")
     app = create_app(settings)
     with app.app_context():
         import_models()
@@ -30,7 +52,8 @@ def test_upgrade_from_empty_gives_the_models_schema(settings):
         db.engine.dispose()
 
 
-def test_every_revision_downgrades_and_upgrades_again(settings):
+def test_every_revision_downgrades_and_upgrades_again(database_url, tmp_path):
+    settings = make_settings(database_url, tmp_path / "instance")
     app = create_app(settings)
     with app.app_context():
         upgrade()
@@ -42,3 +65,136 @@ def test_every_revision_downgrades_and_upgrades_again(settings):
         upgrade()
         assert _diff(settings.database_url) == []
         db.engine.dispose()
+
+
+def test_no_revision_imports_application_code():
+    """A revision copies what it needs: code it imported could change what it creates."""
+    allowed = {"alembic", "sqlalchemy", "__future__"}
+    for path in sorted(
+        Path(__file__).parent.parent.joinpath("migrations", "versions").glob("*.py")
+    ):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                roots = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                roots = {(node.module or "").split(".")[0]}
+            else:
+                continue
+            assert roots <= allowed, f"{path.name}:{node.lineno} imports {sorted(roots)}"
+
+
+def test_upgraded_ledger_refuses_update_and_delete(database_url, tmp_path):
+    app = create_app(make_settings(database_url, tmp_path / "instance"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO audit_event (seq, occurred_at, action, prev_hash, hash) "
+                    "VALUES (1, CURRENT_TIMESTAMP, 'test.event', :h, :h)"
+                ),
+                {"h": "0" * 64},
+            )
+        for statement in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+                conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _risk_tables() -> tuple[Table, Table, Table]:
+    """The three tables of revision 0011 that the 0012 backfill reads and writes."""
+    metadata = MetaData()
+    question = Table(
+        "checklist_question",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("version_id", Uuid),
+        Column("section", String(16)),
+        Column("code", String(40)),
+        Column("text", String(400)),
+        Column("position", Integer),
+        Column("factor", String(40)),
+    )
+    assessment = Table(
+        "risk_assessment",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("case_id", Uuid),
+        Column("version_id", Uuid),
+        Column("completed_by_id", Uuid),
+        Column("agency_id", Uuid),
+        Column("completed_on", Date),
+        Column("victim_present", Boolean),
+        Column("yes_count", Integer),
+        Column("scored_level", String(16)),
+        Column("final_level", String(16)),
+        Column("is_demo", Boolean),
+        Column("created_at", DateTime(timezone=True)),
+    )
+    answer = Table(
+        "risk_answer",
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("assessment_id", Uuid),
+        Column("question_id", Uuid),
+        Column("answer", String(12)),
+    )
+    return question, assessment, answer
+
+
+def test_0012_backfills_the_factor_codes_answered_yes(database_url, tmp_path, backend):
+    app = create_app(make_settings(database_url, tmp_path / "instance"))
+    question, assessment, answer = _risk_tables()
+    q = {code: uuid.uuid4() for code in ("alcohol", "mental", "none", "drugs")}
+    factors = {"alcohol": "alcohol", "mental": "mental_health", "none": None, "drugs": "drugs"}
+    mixed, only_no, empty = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    answers = [
+        (mixed, "alcohol", "yes"),
+        (mixed, "mental", "yes"),
+        (mixed, "none", "yes"),  # a question that feeds no factor
+        (mixed, "drugs", "no"),
+        (only_no, "alcohol", "no"),
+        (only_no, "drugs", "not_known"),
+    ]
+    with app.app_context():
+        upgrade(revision="0011_indicator_indexes")
+        with db.engine.begin() as conn:
+            if backend == "postgresql":  # rows without their case, agency or user
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(
+                question.insert(),
+                [
+                    {"id": q[c], "version_id": uuid.uuid4(), "section": "core", "code": c,
+                     "text": "Synthetic question", "position": n, "factor": factors[c]}
+                    for n, c in enumerate(q)
+                ],
+            )  # fmt: skip
+            conn.execute(
+                assessment.insert(),
+                [
+                    {"id": a, "case_id": uuid.uuid4(), "version_id": uuid.uuid4(),
+                     "completed_by_id": uuid.uuid4(), "agency_id": uuid.uuid4(),
+                     "completed_on": date(2026, 3, 1), "victim_present": True, "yes_count": 0,
+                     "scored_level": "standard", "final_level": "standard", "is_demo": False,
+                     "created_at": datetime(2026, 3, 1, tzinfo=UTC)}
+                    for a in (mixed, only_no, empty)
+                ],
+            )  # fmt: skip
+            conn.execute(
+                answer.insert(),
+                [
+                    {"id": uuid.uuid4(), "assessment_id": a, "question_id": q[c], "answer": v}
+                    for a, c, v in answers
+                ],
+            )
+        upgrade(revision="0012_yes_factors")
+        with db.engine.connect() as conn:
+            found = dict(conn.execute(text("SELECT id, yes_factors FROM risk_assessment")).all())
+        db.engine.dispose()
+    found = {uuid.UUID(str(k)) if not isinstance(k, uuid.UUID) else k: v for k, v in found.items()}
+    assert found == {mixed: ",alcohol,mental_health,", only_no: "", empty: ""}

@@ -64,11 +64,10 @@ def test_production_cookies_are_secure(tmp_path):
 
 
 def test_post_without_csrf_token_is_rejected(settings, clock):
-    from emarac.schema import create_schema, dispose
+    from emarac.schema import dispose
 
     app = create_app(settings)  # CSRF on, as in production
     with app.app_context():
-        create_schema()
         from emarac.extensions import db
         from tests.conftest import Factory
 

@@ -4,27 +4,36 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from emarac.actions.models import Action, ActionStatus
 from emarac.agencies.models import User
 from emarac.auditing import record_event
+from emarac.cases.lifecycle import refresh_case_status
 from emarac.cases.models import Case
 from emarac.clock import today, utcnow
 from emarac.extensions import db
-from emarac.meetings.models import Meeting
 from emarac.notifications import services as notify
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
+
+
+class AgreedAt(Protocol):
+    """The meeting that agreed an action. Meetings stand above actions (their minutes
+    list the actions), so only the meeting's id is asked for here."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
 
 
 def add_action(
     case: Case,
     *,
     by: User,
-    meeting: Meeting | None,
+    meeting: AgreedAt | None,
     owner_agency_id: uuid.UUID,
     description: str,
     due_on: date,
@@ -80,9 +89,19 @@ def update_action(action: Action, *, by: User, status: ActionStatus, note: str |
 
 
 def _refresh(case: Case) -> None:
-    from emarac.meetings.conference import refresh_case_status
-
     refresh_case_status(case)
+
+
+def open_action_count(case_id: uuid.UUID) -> int:
+    """Plugged into ``cases.lifecycle``: a case with open actions is not finished."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Action)
+            .where(Action.case_id == case_id, Action.status == ActionStatus.OPEN)
+        )
+        or 0
+    )
 
 
 def tracker(actor: User) -> list[Action]:

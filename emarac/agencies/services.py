@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import delete, func, select
 
+from emarac import passwords
 from emarac.agencies.models import (
     Agency,
     AgencyKind,
@@ -20,11 +22,10 @@ from emarac.agencies.models import (
     User,
 )
 from emarac.auditing import record_event
-from emarac.auth import passwords
 from emarac.clock import as_utc, utcnow
 from emarac.extensions import db
+from emarac.hooks import Hook
 from emarac.mail import send_mail
-from emarac.notifications import services as notify
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
 
@@ -212,11 +213,25 @@ def _check_role_change(
         raise Invalid("reason", "Enter the reason for giving or removing this role")
 
 
+@dataclass(frozen=True)
+class RoleChange:
+    """One role given or removed, as the ledger and the notice word it."""
+
+    user: User
+    action: str
+    text: str
+    by: User | None
+
+
+role_changes: Hook[Callable[[RoleChange], None]] = Hook("agencies.role_changes")
+"""Each hears of every role given or removed (notifications tell the people who must know)."""
+
+
 def _record_role_changes(
     user: User, *, granted: set[Role], removed: set[Role], by: User | None, reason: str | None
 ) -> None:
     """One ledger event per role given or taken; the area's coordinators and the
-    other system administrators are told, so no grant goes unseen."""
+    other system administrators are told (through ``role_changes``), so no grant goes unseen."""
     for action, roles, verb in (
         ("user.role_grant", granted, "given"),
         ("user.role_remove", removed, "removed"),
@@ -231,8 +246,9 @@ def _record_role_changes(
                 purpose=f"{role.value}: {why}" if why else role.value,
             )
             text = f"Role {verb}: {role.label}, {user.full_name} ({user.agency.name})"
-            notify.to_coordinators(user.agency.area_id, case=None, kind=action, text=text)
-            notify.to_system_admins(kind=action, text=text, exclude=by.id if by else None)
+            change = RoleChange(user=user, action=action, text=text, by=by)
+            for tell in role_changes.items():
+                tell(change)
 
 
 def invite_user(

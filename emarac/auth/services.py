@@ -14,9 +14,10 @@ from enum import StrEnum
 
 from sqlalchemy import delete, select
 
+from emarac import passwords
 from emarac.agencies.models import RecoveryCode, User
 from emarac.auditing import record_event
-from emarac.auth import passwords, totp
+from emarac.auth import totp
 from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.extensions import db

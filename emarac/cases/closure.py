@@ -13,14 +13,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from emarac.actions.models import Action, ActionStatus
 from emarac.agencies.models import Agency, User
 from emarac.auditing import record_event
+from emarac.cases.lifecycle import open_action_count, was_heard
 from emarac.cases.models import Case, CaseExclusion, CaseStatus
 from emarac.clock import today, utcnow
 from emarac.config import current_settings
 from emarac.extensions import db
-from emarac.meetings.conference import was_heard
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
 
@@ -40,11 +39,8 @@ def reasons_not_to_close(case: Case) -> list[str]:
         return ["The case is already closed"]
     if not was_heard(case.id):
         reasons.append("The case has not been heard at a MARAC yet")
-    open_actions = db.session.scalars(
-        select(Action.id).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
-    ).all()
-    if open_actions:
-        count = len(open_actions)
+    count = open_action_count(case.id)
+    if count:
         reasons.append(f"{count} action{'s are' if count != 1 else ' is'} still open")
     return reasons
 

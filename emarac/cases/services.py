@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, literal, select, union_all, update
+from sqlalchemy import Select, String, cast, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from emarac.agencies.models import Area, User
@@ -23,6 +23,9 @@ from emarac.cases.models import (
 )
 from emarac.clock import today
 from emarac.extensions import db
+from emarac.hooks import Hook
+from emarac.incidents.models import Incident
+from emarac.notifications import services as notify
 from emarac.people import services as people_services
 from emarac.people.models import Person
 from emarac.people.services import PersonDetails
@@ -168,6 +171,22 @@ def visible_cases(actor: User, *, page: int = 1, per_page: int = 25) -> tuple[li
 
 
 @dataclass(frozen=True)
+class TimelineSource:
+    """What a later feature adds to the timeline: rows of one kind for a case, and their title.
+
+    ``rows`` returns SELECT (at, kind, oid) for the case, with ``kind`` as here.
+    """
+
+    kind: str
+    title: str
+    rows: Callable[[Case], Select[Any]]
+
+
+timeline_sources: Hook[TimelineSource] = Hook("cases.timeline_sources")
+"""Risk assessments and referrals plug in here; incidents and the opening are built in."""
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     when: datetime
     kind: str
@@ -181,8 +200,7 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
     Each source contributes (when, kind, id); the page's rows are then described
     from a second query per kind, so the cost does not grow with the page size.
     """
-    from emarac.incidents.models import Incident
-
+    plugged = timeline_sources.items()
     sources = [
         select(
             Incident.occurred_at.label("at"),
@@ -194,7 +212,7 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
             literal("opened").label("kind"),
             cast(Case.id, String).label("oid"),
         ).where(Case.id == case.id),
-        *[source(case) for source in TIMELINE_SOURCES],
+        *[source.rows(case) for source in plugged],
     ]
     combined = union_all(*sources).subquery()
     total = db.session.scalar(select(func.count()).select_from(combined)) or 0
@@ -215,6 +233,7 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
                 .options(selectinload(Incident.reporting_agency))
             )
         }
+    titles = {source.kind: source.title for source in plugged}
     entries = []
     for row in rows:
         if row.kind == "incident":
@@ -224,15 +243,13 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
         elif row.kind == "opened":
             title = f"Case opened ({case.reference})"
         else:
-            title = TIMELINE_TITLES.get(row.kind, row.kind.replace("_", " ").capitalize())
+            title = titles.get(row.kind, row.kind.replace("_", " ").capitalize())
         entries.append(TimelineEntry(row.at, row.kind, title, row.oid))
     return entries, total
 
 
-# Later features (risk assessments, referrals, hearings, actions, disclosures)
-# register a source: a function of the case returning SELECT (at, kind, oid).
-TIMELINE_SOURCES: list[Callable[[Case], Select[Any]]] = []
-TIMELINE_TITLES: dict[str, str] = {}
+after_transfer: Hook[Callable[[Case], None]] = Hook("cases.after_transfer")
+"""Each moves what it keeps for a case to the case's new area (``case.area_id``), uncommitted."""
 
 
 def transfer_case(case: Case, *, to_area_id: uuid.UUID, by: User, reason: str) -> CaseTransfer:
@@ -253,14 +270,9 @@ def transfer_case(case: Case, *, to_area_id: uuid.UUID, by: User, reason: str) -
     )
     transfer.reason = reason
     case.area_id = to_area_id
-    # Referrals still waiting for triage move to the new area's queue.
-    from emarac.referrals.models import Referral, ReferralStatus
-
-    db.session.execute(
-        update(Referral)
-        .where(Referral.case_id == case.id, Referral.status == ReferralStatus.SUBMITTED)
-        .values(area_id=to_area_id)
-    )
+    # What later features keep for the case follows it (referrals waiting for triage).
+    for follow in after_transfer.items():
+        follow(case)
     db.session.add(transfer)
     db.session.flush()
     record_event(
@@ -270,8 +282,6 @@ def transfer_case(case: Case, *, to_area_id: uuid.UUID, by: User, reason: str) -
         fields=("area_id", "reason"),
         recipient=f"area {to_area_id}",
     )
-    from emarac.notifications import services as notify
-
     notify.to_coordinators(
         to_area_id,
         case=case,

@@ -199,41 +199,6 @@ def add_incident(case_id: uuid.UUID) -> Any:
     return render_template("cases/incident_form.html", case=case, form=form)
 
 
-@bp.route("/<uuid:case_id>/risk/new", methods=["GET", "POST"])
-@login_required
-def assess(case_id: uuid.UUID) -> Any:
-    """Complete the risk checklist for a case (the current version)."""
-    from emarac.risk import rules
-    from emarac.risk import services as risk_services
-    from emarac.risk.forms import assessment_form
-
-    case = _case_or_404(case_id, edit=True)
-    version = risk_services.current_checklist()
-    form = assessment_form(version)
-    if form.validate_on_submit():
-        data = risk_services.AssessmentInput(
-            completed_on=form.completed_on.data,
-            victim_present=form.victim_present.data == "yes",
-            answers=form.answers(),
-            notes=form.notes(),
-            judged_level=rules.RiskLevel(form.judged_level.data)
-            if form.judged_level.data
-            else None,
-            judgement_reason=form.judgement_reason.data or None,
-        )
-        assessment = risk_services.record_assessment(
-            case, by=current_user, version=version, data=data
-        )
-        flash(
-            f"Checklist saved: {assessment.yes_count} yes answers, {assessment.final_level} risk",
-            "success",
-        )
-        return redirect(url_for("cases.show", case_id=case.id))
-    return render_template(
-        "cases/assess.html", case=case, form=form, version=version, yes_count=form.core_yes()
-    )
-
-
 @bp.route("/<uuid:case_id>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(case_id: uuid.UUID) -> Any:

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from emarac.crypto.models import DataKey, KeyState
 from emarac.crypto.providers import EnvKeyProvider, FileKeyProvider, KeyProvider
+from emarac.extensions import db
 
 __all__ = ["KeyProvider", "KeyRing", "DecryptionError"]
 
@@ -196,8 +197,6 @@ def current_keyring() -> KeyRing:
         with _lock:
             ring = app.extensions.get(_EXT)
             if ring is None or time.monotonic() - ring.loaded_at > RELOAD_SECONDS:
-                from emarac.extensions import db
-
                 ring = ensure(db.engine, provider_for(app.extensions["emarac.settings"]))
                 app.extensions[_EXT] = ring
     return ring

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
 
 from emarac.agencies.models import User
 from emarac.auditing import record_event
+from emarac.crypto.fields import index_candidates
 from emarac.extensions import db
+from emarac.hooks import Hook
 from emarac.incidents.models import Incident, IncidentType
 from emarac.people.models import Person
 from emarac.protocol import policy
@@ -59,11 +64,26 @@ def record_incident(*, by: User, victim: Person, details: IncidentDetails) -> In
         object_id=incident.id,
         fields=("occurred_at", "types", *touched),
     )
-    for hook in AFTER_RECORD:
+    for hook in after_record.items():
         hook(incident, by)
     db.session.commit()
     return incident
 
 
-# The referral feature adds repeat detection here (a hook, so incidents need not know it).
-AFTER_RECORD: list[Callable[[Incident, User], None]] = []
+after_record: Hook[Callable[[Incident, User], None]] = Hook("incidents.after_record")
+"""Each runs after an incident is recorded, before the commit (referrals flag repeats)."""
+
+
+# --- what incidents add to people's search and merging (plugged in by create_app) ---
+
+PERSON_LINKS: tuple[tuple[Any, str], ...] = ((Incident, "victim_id"), (Incident, "perpetrator_id"))
+"""The incident columns that point at a person: merging people moves them."""
+
+
+def victims_with_reference(reference: str) -> Select[tuple[Any]]:
+    """Victims of incidents with this agency reference (compared through its blind index)."""
+    return select(Incident.victim_id).where(
+        Incident.agency_reference_bidx.in_(
+            index_candidates(Incident, "agency_reference_bidx", reference)
+        )
+    )

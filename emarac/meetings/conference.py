@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from emarac.actions.models import Action, ActionStatus
+from emarac.actions.models import Action
 from emarac.agencies.models import User
 from emarac.auditing import record_event
-from emarac.cases.models import Case, CaseStatus
+from emarac.cases.lifecycle import refresh_case_status
+from emarac.cases.models import Case
 from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.meetings import services
@@ -95,28 +96,6 @@ def open_case(meeting: Meeting, case_id: uuid.UUID, *, by: User) -> bool:
     )
     db.session.commit()
     return True
-
-
-def refresh_case_status(case: Case) -> None:
-    """After a hearing a case is "actions open" while any action is open, else "heard"."""
-    if case.status == CaseStatus.CLOSED:
-        return
-    if not was_heard(case.id):
-        return
-    open_action = db.session.scalar(
-        select(Action.id).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
-    )
-    case.status = CaseStatus.ACTIONS_OPEN if open_action is not None else CaseStatus.HEARD
-
-
-def was_heard(case_id: uuid.UUID) -> bool:
-    """Whether any meeting has recorded its discussion of the case."""
-    heard = db.session.scalar(
-        select(AgendaItem.id)
-        .where(AgendaItem.case_id == case_id, AgendaItem.heard_at.is_not(None))
-        .limit(1)
-    )
-    return heard is not None
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,19 @@ Releasing the agenda opens its cases to the invited agencies for research
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from emarac.agencies.models import Agency, Role, User
+from emarac.agencies.models import Agency, Role, User, UserRole
 from emarac.auditing import record_event
 from emarac.cases.models import CaseTransfer
 from emarac.clock import utcnow
 from emarac.extensions import db
+from emarac.hooks import Hook
 from emarac.meetings.models import (
     AgendaItem,
     Attendance,
@@ -72,8 +75,6 @@ def create_meeting(
 
 def chairs_of(area_id: uuid.UUID) -> list[User]:
     """Active users of the area who may chair a meeting."""
-    from emarac.agencies.models import UserRole
-
     users = db.session.scalars(
         select(User)
         .join(Agency, Agency.id == User.agency_id)
@@ -116,10 +117,35 @@ def invite_core_members(meeting: Meeting) -> None:
             meeting.invites.append(MeetingInvite(agency_id=agency.id))
 
 
+def was_heard(case_id: uuid.UUID) -> bool:
+    """Whether any meeting has recorded its discussion of the case (for ``cases.lifecycle``)."""
+    heard = db.session.scalar(
+        select(AgendaItem.id)
+        .where(AgendaItem.case_id == case_id, AgendaItem.heard_at.is_not(None))
+        .limit(1)
+    )
+    return heard is not None
+
+
 def visible_meetings(actor: User) -> list[Meeting]:
     """Coordinators and chairs: their area's meetings; others: released ones they are invited to."""
     query = select(Meeting).where(policy.meeting_filter(actor)).order_by(Meeting.held_on.desc())
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class AgendaCandidate:
+    """A case waiting for a meeting's agenda (an accepted referral), and how it ranks."""
+
+    case_id: uuid.UUID
+    referral_id: uuid.UUID | None
+    is_repeat: bool
+    yes_count: int
+    submitted_on: date
+
+
+agenda_sources: Hook[Callable[[Meeting], list[AgendaCandidate]]] = Hook("meetings.agenda_sources")
+"""Each lists the cases waiting for a meeting. Referrals plug in (they stand above meetings)."""
 
 
 def build_agenda(meeting: Meeting) -> None:
@@ -128,36 +154,30 @@ def build_agenda(meeting: Meeting) -> None:
     The order is set again only when new cases join, so a coordinator's own
     ordering holds until then.
     """
-    from emarac.referrals.models import Referral, ReferralStatus
-
     on_agenda = {item.case_id for item in meeting.items}
-    referrals = db.session.scalars(
-        select(Referral).where(
-            Referral.meeting_id == meeting.id, Referral.status == ReferralStatus.ACCEPTED
-        )
-    ).all()
-    for referral in referrals:
-        if referral.case_id in on_agenda:
+    candidates = [c for source in agenda_sources.items() for c in source(meeting)]
+    for candidate in candidates:
+        if candidate.case_id in on_agenda:
             continue
         transfer = db.session.scalar(
             select(CaseTransfer)
-            .where(CaseTransfer.case_id == referral.case_id)
+            .where(CaseTransfer.case_id == candidate.case_id)
             .order_by(CaseTransfer.transferred_at.desc())
             .limit(1)
         )
         meeting.items.append(
             AgendaItem(
-                case_id=referral.case_id,
-                referral_id=referral.id,
+                case_id=candidate.case_id,
+                referral_id=candidate.referral_id,
                 position=0,
-                is_repeat=referral.is_repeat,
+                is_repeat=candidate.is_repeat,
                 from_area=transfer.from_area.name if transfer is not None else None,
             )
         )
-        on_agenda.add(referral.case_id)
+        on_agenda.add(candidate.case_id)
     if all(item.position for item in meeting.items):
         return
-    scores = {r.case_id: (r.yes_count or 0, r.submitted_on) for r in referrals}
+    scores = {c.case_id: (c.yes_count, c.submitted_on) for c in candidates}
     ordered = sorted(
         meeting.items,
         key=lambda item: (
@@ -174,15 +194,9 @@ def build_agenda(meeting: Meeting) -> None:
 
 def agenda_waiting(meeting: Meeting) -> int:
     """Accepted referrals for this meeting whose case is not on its agenda yet."""
-    from emarac.referrals.models import Referral, ReferralStatus
-
     on_agenda = {item.case_id for item in meeting.items}
-    cases = db.session.scalars(
-        select(Referral.case_id).where(
-            Referral.meeting_id == meeting.id, Referral.status == ReferralStatus.ACCEPTED
-        )
-    )
-    return len(set(cases) - on_agenda)
+    waiting = {c.case_id for source in agenda_sources.items() for c in source(meeting)}
+    return len(waiting - on_agenda)
 
 
 def refresh_agenda(meeting: Meeting, *, by: User) -> None:

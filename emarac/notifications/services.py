@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 
 from emarac.agencies.models import Agency, Role, User, UserRole
+from emarac.agencies.services import RoleChange
 from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.notifications.models import Notification
@@ -108,3 +109,12 @@ def mark_all_read(user: User) -> None:
         .values(read_at=utcnow())
     )
     db.session.commit()
+
+
+def role_changed(change: RoleChange) -> None:
+    """Plugged into ``agencies.role_changes``: the area's coordinators and the other
+    system administrators hear of every role given or removed."""
+    user = change.user
+    to_coordinators(user.agency.area_id, case=None, kind=change.action, text=change.text)
+    exclude = change.by.id if change.by else None
+    to_system_admins(kind=change.action, text=change.text, exclude=exclude)

@@ -7,19 +7,20 @@ candidates, only candidates are decrypted, and only true matches are kept.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, union, update
+from sqlalchemy import ColumnElement, Select, false, or_, select, union, update
 
-from emarac.agencies.models import Agency, Area, User, UserRole
+from emarac.agencies.models import User
 from emarac.auditing import record_event
-from emarac.clock import utcnow
+from emarac.clock import as_utc, utcnow
 from emarac.crypto import normalise
 from emarac.crypto.fields import index_candidates
 from emarac.extensions import db
+from emarac.hooks import Hook
 from emarac.people.models import (
     EthnicGroup,
     Gender,
@@ -231,6 +232,36 @@ class SearchResult:
     hints: list[KnownHint]
 
 
+# --- what later records add: cases and incidents stand above people, so they plug
+# in here from create_app (see docs/architecture.md) and people never imports them.
+
+reference_lookups: Hook[Callable[[str], Select[Any]]] = Hook("people.reference_lookups")
+"""Each gives SELECT of the ids of victims of records with this reference."""
+
+known_hints: Hook[Callable[[User, list[uuid.UUID]], list[KnownHint]]] = Hook("people.known_hints")
+"""Each gives hints of records, linked to these people, that the actor may not see."""
+
+person_links: Hook[tuple[Any, str]] = Hook("people.person_links")
+"""(model, column) of every column of a later record that points at a person."""
+
+merge_conflicts: Hook[Callable[[Person, Person], str | None]] = Hook("people.merge_conflicts")
+"""Each says why two people cannot be merged (in words for the form), or None."""
+
+records_of_people: Hook[Callable[[User, list[uuid.UUID]], dict[uuid.UUID, list[Any]]]] = Hook(
+    "people.records_of_people"
+)
+"""Each gives, per person, the later records (cases) naming them that the actor may see."""
+
+
+def records_of(actor: User, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+    """The records of each person that ``actor`` may see, from every source plugged in."""
+    found: dict[uuid.UUID, list[Any]] = {}
+    for source in records_of_people.items():
+        for person_id, records in source(actor, person_ids).items():
+            found.setdefault(person_id, []).extend(records)
+    return found
+
+
 def _name_clause(name: str) -> list[ColumnElement[bool]]:
     surname = name.split()[-1]
     alias_ids = select(PersonAlias.person_id).where(
@@ -252,16 +283,10 @@ def _name_clause(name: str) -> list[ColumnElement[bool]]:
 
 def _people_with_reference(reference: str) -> Any:
     """Victims of the case with this reference, or of incidents with this agency reference."""
-    from emarac.cases.models import Case
-    from emarac.incidents.models import Incident
-
-    by_case = select(Case.victim_id).where(Case.reference == reference.strip().upper())
-    by_incident = select(Incident.victim_id).where(
-        Incident.agency_reference_bidx.in_(
-            index_candidates(Incident, "agency_reference_bidx", reference)
-        )
-    )
-    return by_case.union(by_incident)
+    lookups = [lookup(reference) for lookup in reference_lookups.items()]
+    if not lookups:
+        return select(Person.id).where(false())
+    return union(*lookups)
 
 
 def _name_matches(person: Person, name: str) -> bool:
@@ -372,47 +397,7 @@ def _hints(actor: User, person_ids: list[uuid.UUID]) -> list[KnownHint]:
     """One hint per case linked to these people (victim, perpetrator, child) that may be hinted."""
     if not person_ids:
         return []
-    from emarac.cases.models import Case
-
-    rows = db.session.execute(
-        select(Case.id, Case.reference, Case.area_id, Area.name)
-        .join(Area, Area.id == Case.area_id)
-        .where(Case.id.in_(_cases_of(person_ids)), policy.hint_case_filter(actor))
-        .order_by(Case.reference)
-    ).all()
-    contacts = _coordinators({area_id for _, _, area_id, _ in rows})
-    return [
-        KnownHint(case_id, reference, area_name, contacts.get(area_id, ()))
-        for case_id, reference, area_id, area_name in rows
-    ]
-
-
-def _cases_of(person_ids: list[uuid.UUID]) -> Any:
-    from emarac.cases.models import Case, CaseChild, CasePerpetrator
-
-    return union(
-        select(Case.id).where(Case.victim_id.in_(person_ids)),
-        select(CasePerpetrator.case_id).where(CasePerpetrator.person_id.in_(person_ids)),
-        select(CaseChild.case_id).where(CaseChild.person_id.in_(person_ids)),
-    )
-
-
-def _coordinators(area_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[Contact, ...]]:
-    """The active coordinators of each area, by name, in one query."""
-    if not area_ids:
-        return {}
-    rows = db.session.execute(
-        select(Agency.area_id, User.full_name, Agency.name, User.email)
-        .join(Agency, Agency.id == User.agency_id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(Agency.area_id.in_(area_ids), policy.hint_contact_filter())
-        .distinct()
-        .order_by(User.full_name, User.email)
-    ).all()
-    found: dict[uuid.UUID, tuple[Contact, ...]] = {}
-    for area_id, full_name, agency_name, email in rows:
-        found[area_id] = (*found.get(area_id, ()), Contact(full_name, agency_name, email))
-    return found
+    return [hint for source in known_hints.items() for hint in source(actor, person_ids)]
 
 
 # --- merging --------------------------------------------------------------------
@@ -420,17 +405,7 @@ def _coordinators(area_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[Contact, ..
 
 # Every column that points at a person: merging moves each link, undoing moves it back.
 def _person_links() -> list[tuple[Any, str]]:
-    from emarac.cases.models import Case, CaseChild, CasePerpetrator
-    from emarac.incidents.models import Incident
-
-    return [
-        (Case, "victim_id"),
-        (CasePerpetrator, "person_id"),
-        (CaseChild, "person_id"),
-        (Incident, "victim_id"),
-        (Incident, "perpetrator_id"),
-        (PersonAlias, "person_id"),
-    ]
+    return [*person_links.items(), (PersonAlias, "person_id")]
 
 
 @dataclass(frozen=True)
@@ -486,10 +461,10 @@ def merge_people(keep: Person, merge: Person, *, by: User) -> PersonMerge:
         raise NotAllowed
     if merge.merged_into_id is not None or keep.merged_into_id is not None:
         raise NotAllowed("person", merge.id)
-    if _share_a_case(keep, merge):
-        raise ValueError(
-            "Both records are linked to the same case. Remove one of them from that case first"
-        )
+    for conflict in merge_conflicts.items():
+        problem = conflict(keep, merge)
+        if problem is not None:
+            raise ValueError(problem)
     moved: list[list[str]] = []
     for model, column in _person_links():
         col = getattr(model, column)
@@ -517,26 +492,10 @@ def merge_people(keep: Person, merge: Person, *, by: User) -> PersonMerge:
     return record
 
 
-def _share_a_case(keep: Person, merge: Person) -> bool:
-    """Two perpetrator (or child) links of one case would become one person twice."""
-    from emarac.cases.models import CaseChild, CasePerpetrator
-
-    for link in (CasePerpetrator, CaseChild):
-        kept = select(link.case_id).where(link.person_id == keep.id)
-        found = db.session.scalar(
-            select(link.id).where(link.person_id == merge.id, link.case_id.in_(kept)).limit(1)
-        )
-        if found is not None:
-            return True
-    return False
-
-
 def undo_merge(record: PersonMerge, *, by: User) -> None:
     """Move each link back, within 30 days of the merge."""
     if not policy.may_merge_people(by):
         raise NotAllowed("person_merge", record.id)
-    from emarac.clock import as_utc
-
     too_late = utcnow() - as_utc(record.merged_at) > timedelta(days=MERGE_UNDO_DAYS)
     if record.undone_at is not None or too_late:
         raise ValueError("This merge can no longer be undone")

@@ -21,8 +21,6 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from emarac.agencies.forms import ConfirmForm
-from emarac.cases import services as case_services
-from emarac.cases.models import Case
 from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.extensions import limiter
@@ -62,13 +60,11 @@ def search() -> Any:
         raise policy.NotAllowed("person", purpose="search refused")
     form = SearchForm()
     result = None
-    cases_by_person: dict[Any, list[Case]] = {}
+    cases_by_person: dict[Any, list[Any]] = {}
     if form.validate_on_submit():
         result = services.search_people(current_user, form.query())
         if result.people:
-            cases_by_person = case_services.cases_of_people(
-                current_user, [p.id for p in result.people]
-            )
+            cases_by_person = services.records_of(current_user, [p.id for p in result.people])
     return render_template(
         "people/search.html",
         form=form,
@@ -91,7 +87,7 @@ def show(person_id: uuid.UUID) -> Any:
     return render_template(
         "people/show.html",
         person=person,
-        cases=case_services.cases_of_people(current_user, [person.id]).get(person.id, []),
+        cases=services.records_of(current_user, [person.id]).get(person.id, []),
         may_merge=page.may_merge,
         duplicates=page.duplicates,
         merges=page.merges,

@@ -13,18 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import Select, String, cast, literal, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, AgencyKind, User
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseStatus
+from emarac.cases.services import TimelineSource
 from emarac.clock import today, utcnow
 from emarac.extensions import db
 from emarac.incidents.models import Incident
 from emarac.meetings.models import Meeting, MeetingStatus
-from emarac.meetings.services import invite_core_members
+from emarac.meetings.services import AgendaCandidate, invite_core_members
 from emarac.notifications import services as notify
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
@@ -383,16 +384,10 @@ def flag_repeat(incident: Incident, by: User) -> None:
         notify.to_coordinators(case.area_id, case=case, kind="case.repeat", text=text)
 
 
-def register() -> None:
-    """Hook repeat detection into incidents, and referrals into the case timeline."""
-    from emarac.incidents.services import AFTER_RECORD
-
-    if flag_repeat not in AFTER_RECORD:
-        AFTER_RECORD.append(flag_repeat)
-    register_timeline()
+# --- what referrals add to cases and meetings (plugged in by create_app) ---
 
 
-def _timeline_source(case: Case) -> Any:
+def _timeline_rows(case: Case) -> Select[Any]:
     return select(
         Referral.created_at.label("at"),
         literal("referral").label("kind"),
@@ -400,9 +395,33 @@ def _timeline_source(case: Case) -> Any:
     ).where(Referral.case_id == case.id)
 
 
-def register_timeline() -> None:
-    from emarac.cases.services import TIMELINE_SOURCES, TIMELINE_TITLES
+TIMELINE = TimelineSource(kind="referral", title="Referred to MARAC", rows=_timeline_rows)
+"""Referrals on the case timeline."""
 
-    if _timeline_source not in TIMELINE_SOURCES:
-        TIMELINE_SOURCES.append(_timeline_source)
-        TIMELINE_TITLES["referral"] = "Referred to MARAC"
+
+def follow_transfer(case: Case) -> None:
+    """Referrals still waiting for triage move to the queue of the case's new area."""
+    db.session.execute(
+        update(Referral)
+        .where(Referral.case_id == case.id, Referral.status == ReferralStatus.SUBMITTED)
+        .values(area_id=case.area_id)
+    )
+
+
+def accepted_onto(meeting: Meeting) -> list[AgendaCandidate]:
+    """The cases of referrals accepted onto this meeting, for its agenda."""
+    referrals = db.session.scalars(
+        select(Referral).where(
+            Referral.meeting_id == meeting.id, Referral.status == ReferralStatus.ACCEPTED
+        )
+    )
+    return [
+        AgendaCandidate(
+            case_id=r.case_id,
+            referral_id=r.id,
+            is_repeat=r.is_repeat,
+            yes_count=r.yes_count or 0,
+            submitted_on=r.submitted_on,
+        )
+        for r in referrals
+    ]

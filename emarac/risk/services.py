@@ -12,6 +12,7 @@ from sqlalchemy import Select, String, cast, literal, select
 from emarac.agencies.models import User
 from emarac.auditing import record_event
 from emarac.cases.models import Case
+from emarac.cases.services import TimelineSource
 from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.protocol import policy
@@ -163,7 +164,7 @@ def latest_assessment(case: Case) -> RiskAssessment | None:
     )
 
 
-def _timeline_source(case: Case) -> Select[Any]:
+def _timeline_rows(case: Case) -> Select[Any]:
     return select(
         RiskAssessment.created_at.label("at"),
         literal("risk_assessment").label("kind"),
@@ -171,9 +172,7 @@ def _timeline_source(case: Case) -> Select[Any]:
     ).where(RiskAssessment.case_id == case.id)
 
 
-def register_timeline() -> None:
-    from emarac.cases.services import TIMELINE_SOURCES, TIMELINE_TITLES
-
-    if _timeline_source not in TIMELINE_SOURCES:
-        TIMELINE_SOURCES.append(_timeline_source)
-        TIMELINE_TITLES["risk_assessment"] = "Risk checklist completed"
+TIMELINE = TimelineSource(
+    kind="risk_assessment", title="Risk checklist completed", rows=_timeline_rows
+)
+"""Risk assessments on the case timeline (plugged in by create_app)."""

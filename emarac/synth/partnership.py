@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from emarac.agencies.models import AgencyKind, Role
 from emarac.risk.checklist_seed import SECTIONS
 from emarac.risk.models import ChecklistQuestion, ChecklistVersion
+from emarac.risk.services import DEFAULT_LABEL
 from emarac.synth import vocabulary as words
 from emarac.synth.context import Context
 
@@ -200,8 +201,6 @@ def current_checklist(conn: Connection, ctx: Context) -> Checklist:
     Assessments are made on the version in force, as the risk service would;
     when a database has none yet, the default is added from the seed.
     """
-    from emarac.risk.services import DEFAULT_LABEL
-
     version_id = conn.scalar(
         select(ChecklistVersion.id).where(ChecklistVersion.is_current.is_(True))
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, MetaData, Table, create_engine, text
+from sqlalchemy import Engine, MetaData, Table, create_engine, select, text
 
 import audit
 
@@ -21,15 +22,18 @@ class Ledger:
     public_key_path: Path
     url: str
 
-    def append(self, count: int, **fields: object) -> None:
+    def append(
+        self, count: int, *, action: str = "case.view", occurred_at: datetime | None = None
+    ) -> None:
         with self.engine.begin() as conn:
             for i in range(count):
                 event = audit.AuditEvent(
-                    action=str(fields.get("action", "case.view")),
+                    action=action,
                     object_type="marac_case",
                     object_id=f"case-{i}",
                     fields=("family_name", "date_of_birth"),
                     purpose="research for meeting",
+                    occurred_at=occurred_at,
                 )
                 audit.record(conn, event, table=self.table)
 
@@ -43,6 +47,24 @@ class Ledger:
             return audit.verify(
                 conn, public_key=key, checkpoints=self.store.all(), table=self.table
             )
+
+    def rewrite_from(self, first: int, action: str = "case.view_rewritten") -> None:
+        """Change the action of every event from ``first`` on and re-hash the chain after it,
+        so the chain is whole again: only a signed checkpoint can tell."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(self.table).order_by(self.table.c.seq)).mappings().all()
+        statements = []
+        prev = rows[first - 2]["hash"] if first > 1 else audit.encoding.GENESIS_HASH
+        for row in rows[first - 1 :]:
+            values = tuple(row[c] for c in audit.encoding.HASHED_COLUMNS)
+            values = (*values[:4], action, *values[5:])
+            new_hash = audit.ledger.hash_row(prev, values)
+            statements.append(
+                f"UPDATE audit_event SET action = '{action}', prev_hash = '{prev}', "
+                f"hash = '{new_hash}' WHERE seq = {row['seq']}"
+            )
+            prev = new_hash
+        self.tamper(*statements)
 
     def tamper(self, *statements: str) -> None:
         """Raw SQL as an attacker with database rights: guards dropped first."""
@@ -83,7 +105,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         name = getattr(item, "originalname", item.name)
         variant = getattr(item, "callspec", None)
-        backend = variant.params.get("database_url") if variant else None
+        backend = variant.params.get("backend") if variant else None
         (drop if name in POSTGRES_ONLY and backend == "sqlite" else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from emarac import create_app
-from emarac.schema import create_schema, dispose
-from tests.conftest import make_settings
+from emarac.schema import dispose
 
 
-def test_sign_in_is_throttled_per_address(database_url, tmp_path, clock):
-    settings = make_settings(database_url, tmp_path / "inst", login_rate_limit="3 per minute")
+def test_sign_in_is_throttled_per_address(settings, clock):
+    settings.login_rate_limit = "3 per minute"
     app = create_app(settings, WTF_CSRF_ENABLED=False)
     with app.app_context():
-        create_schema()
         client = app.test_client()
         data = {"email": "someone@example.test", "password": "whatever at all"}
         codes = [

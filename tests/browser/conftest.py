@@ -8,6 +8,7 @@ up as one) fail the test.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from emarac import create_app
-from tests.conftest import Factory, make_settings
+from tests.conftest import Factory, copy_keys, make_settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,14 +69,18 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(tmp_path: Path) -> Iterator[Flask]:
+def live_app(
+    tmp_path: Path, worker_keys: Path, schema_templates: dict[str, Any]
+) -> Iterator[Flask]:
     """The real app (CSRF on) on SQLite: browser tests check the UI, not the backend."""
-    settings = make_settings(f"sqlite:///{tmp_path / 'browser.db'}", tmp_path / "instance")
-    app = create_app(settings)
+    database = tmp_path / "browser.db"
+    shutil.copyfile(schema_templates["sqlite"], database)
+    instance = tmp_path / "instance"
+    copy_keys(worker_keys, instance)
+    app = create_app(make_settings(f"sqlite:///{database}", instance))
     with app.app_context():
-        from emarac.schema import create_schema, dispose
+        from emarac.schema import dispose
 
-        create_schema()
         yield app
         dispose()
 

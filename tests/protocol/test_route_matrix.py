@@ -131,7 +131,7 @@ EXPECTED: dict[str, Rule] = {
     "cases.timeline": Rule(get=VIEW_CASE),
     "cases.add_perpetrator": Rule(get=EDIT_CASE, post=EDIT_CASE),
     "cases.add_child": Rule(get=EDIT_CASE, post=EDIT_CASE),
-    "cases.assess": Rule(get=EDIT_CASE, post=EDIT_CASE),
+    "risk.assess": Rule(get=EDIT_CASE, post=EDIT_CASE),
     "cases.add_incident": Rule(get=RECORD_INCIDENT, post=RECORD_INCIDENT),
     "cases.transfer": Rule(get={COORD}, post={COORD}),  # may_transfer_case
     "cases.exclusions": Rule(get=KEEPS_EXCLUSIONS, post=KEEPS_EXCLUSIONS),
@@ -401,19 +401,7 @@ def test_every_route_has_a_policy_decision(app):
     assert not wrong_methods, f"EXPECTED has GET/POST not matching the routes: {wrong_methods}"
 
 
-@pytest.fixture
-def cheap_passwords(monkeypatch):
-    """argon2 at its lowest cost: 14 accounts and 13 sign-ins would take seconds otherwise."""
-    from argon2 import PasswordHasher
-
-    from emarac.auth import passwords
-
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
-
-
-@pytest.mark.usefixtures("clock", "cheap_passwords")
+@pytest.mark.usefixtures("clock")
 def test_route_matrix(app, db, make):
     world = build_world(db, make)
     clients = {}

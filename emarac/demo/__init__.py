@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from emarac.agencies import services as agency_services
 from emarac.agencies.models import Agency, AgencyKind, Area, Role, User
 from emarac.auth import totp
-from emarac.cases import demo_cases
 from emarac.clock import utcnow
 from emarac.config import current_settings
+from emarac.demo import cases as demo_cases
+from emarac.demo import meeting as demo_meeting
 from emarac.extensions import db
-from emarac.meetings import demo as demo_meeting
 from emarac.schema import ensure_data_key
 
 DEMO_AREA = "Demoshire MARAC"

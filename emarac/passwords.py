@@ -8,16 +8,33 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import Flask, current_app, has_app_context
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 
 # argon2-cffi's defaults (t=3, m=64 MiB, p=4, argon2id) are above OWASP's floor.
-_hasher = PasswordHasher()
+STANDARD = PasswordHasher()
+# The lowest cost argon2id allows, for the test suite only: it makes hundreds of
+# accounts and sign-ins, and at full cost they were a large share of its CPU
+# time. Only an app in the testing environment gets it (see init_app).
+CHEAP_FOR_TESTS = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_EXT = "emarac.password_hasher"
+
+
+def init_app(app: Flask, *, testing: bool) -> None:
+    app.extensions[_EXT] = CHEAP_FOR_TESTS if testing else STANDARD
+
+
+def _hasher() -> PasswordHasher:
+    if has_app_context():
+        hasher: PasswordHasher = current_app.extensions.get(_EXT, STANDARD)
+        return hasher
+    return STANDARD
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -26,23 +43,24 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         _burn(password)
         return False
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return _hasher.hash("timing-equaliser-not-a-password")
+@lru_cache(maxsize=2)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("timing-equaliser-not-a-password")
 
 
 def _burn(password: str) -> None:
+    hasher = _hasher()
     with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
-        _hasher.verify(_dummy_hash(), password)
+        hasher.verify(_dummy_hash(hasher), password)
 
 
 @lru_cache(maxsize=1)
