@@ -40,7 +40,7 @@ keys: venv ## Generate development keys into instance/ (never in production)
 
 db: keys ## Create or upgrade the database schema
 	$(FLASK) db upgrade
-	$(FLASK) emarac keys init
+	$(FLASK) emarac setup
 
 demo: db ## Load the synthetic demo partnership and print its logins
 	$(FLASK) emarac demo

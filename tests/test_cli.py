@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from sqlalchemy import create_engine, text
 
 from emarac import create_app
 from tests.conftest import make_settings
@@ -254,3 +255,20 @@ def test_outbox_lists_mail_and_prints_the_newest_in_full(app, clock):
     filtered = runner.invoke(args=["emarac", "outbox", "--last", "--to", "First@Example.test"])
     assert "http://localhost/set-password/a" in filtered.output
     assert "set-password/b" not in filtered.output
+
+
+def test_setup_publishes_the_default_checklist_once(operator_env):
+    for _ in range(2):
+        result = flask(operator_env, "emarac", "setup")
+        assert result.returncode == 0, result.stderr[-2000:]
+    engine = create_engine(operator_env["EMARAC_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT label, is_current FROM checklist_version")).all()
+            keys = conn.execute(text("SELECT count(*) FROM data_key")).scalar()
+    finally:
+        engine.dispose()
+    assert [(label, bool(current)) for label, current in versions] == [
+        ("eMARAC checklist 2026", True)
+    ]
+    assert keys == 1

@@ -21,6 +21,9 @@ def assess(case_id: uuid.UUID) -> Any:
     """Complete the risk checklist for a case (the current version)."""
     case = case_services.editable_case(current_user, case_id)
     version = services.current_checklist()
+    if version is None:
+        flash("The risk checklist has not been set up yet: ask your system administrator", "error")
+        return redirect(url_for("cases.show", case_id=case.id))
     form = assessment_form(version)
     if form.validate_on_submit():
         data = services.AssessmentInput(

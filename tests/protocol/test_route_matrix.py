@@ -401,6 +401,17 @@ def test_every_route_has_a_policy_decision(app):
     assert not wrong_methods, f"EXPECTED has GET/POST not matching the routes: {wrong_methods}"
 
 
+def stored_rows(db: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the ledger: what no GET may change."""
+    rows = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            if table.name != "audit_event":
+                found = conn.execute(table.select()).all()
+                rows[table.name] = sorted((tuple(r) for r in found), key=repr)
+    return rows
+
+
 @pytest.mark.usefixtures("clock")
 def test_route_matrix(app, db, make):
     world = build_world(db, make)
@@ -429,9 +440,14 @@ def test_route_matrix(app, db, make):
                     f"{'allow' if expected else 'deny'}, got {status}"
                 )
 
+    before = stored_rows(db)
     for endpoint in sorted(routes):
         if EXPECTED[endpoint].get is not None:
             check(endpoint, "GET", frozenset(EXPECTED[endpoint].get))
+    changed = stored_rows(db) != before
+    assert not changed, "GETs changed: " + ", ".join(
+        t for t in before if stored_rows(db)[t] != before[t]
+    )
     # Signing out goes last: it ends the session every other POST needs.
     posts = sorted(e for e in routes if EXPECTED[e].post is not None)
     posts.sort(key=lambda e: e == "auth.logout")
