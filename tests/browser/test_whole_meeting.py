@@ -14,8 +14,8 @@ from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
 from tests.browser.conftest import AccessiblePage, sign_in_through_browser
-from tests.cases.conftest import Cases
 from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import Cases
 
 AREA = "Wholeshire MARAC"
 

@@ -12,8 +12,8 @@ from emarac.notifications.models import Notification
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
-from tests.cases.conftest import Cases
 from tests.conftest import sign_in
+from tests.factories import Cases
 
 
 def refer(db, make, user, *, repeat=False):

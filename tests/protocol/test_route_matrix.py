@@ -35,8 +35,8 @@ from emarac.people.models import PersonMerge
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
-from tests.cases.conftest import Cases
 from tests.conftest import sign_in
+from tests.factories import Cases
 
 # --- who -------------------------------------------------------------------------
 

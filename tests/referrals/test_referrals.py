@@ -14,8 +14,8 @@ from emarac.referrals import services
 from emarac.referrals.forms import AcceptForm
 from emarac.referrals.models import Consent, Referral
 from emarac.risk.rules import Criterion
-from tests.cases.conftest import Cases
 from tests.conftest import assert_ledger_verifies, sign_in
+from tests.factories import Cases
 
 FORM = {
     "consent": "given",

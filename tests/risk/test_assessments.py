@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from emarac.risk import services as risk
 from emarac.risk.models import ChecklistVersion, RiskAssessment
-from tests.cases.conftest import Cases
+from tests.factories import Cases
 
 
 def answers_with(version, yes: int) -> dict[str, str]:
