@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
@@ -34,6 +36,7 @@ def fill_date(page: Any, prefix: str, day: str, month: str, year: str) -> None:
     page.locator(f"#{prefix}-year").fill(year)
 
 
+@pytest.mark.slow
 def test_a_whole_meeting(ui, make, browser):
     from emarac.extensions import db
 

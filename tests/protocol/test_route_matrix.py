@@ -412,6 +412,7 @@ def stored_rows(db: Any) -> dict[str, list[tuple[Any, ...]]]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("clock")
 def test_route_matrix(app, db, make):
     world = build_world(db, make)
