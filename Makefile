@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run serve setup venv assets keys db demo test mutate-policy lint format bench migration clean
+.PHONY: help run serve setup venv assets keys db demo test test-quick mutate-policy lint format bench migration clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ keys: venv ## Generate development keys into instance/ (never in production)
 
 db: keys ## Create or upgrade the database schema
 	$(FLASK) db upgrade
-	$(FLASK) emarac keys init
+	$(FLASK) emarac setup
 
 demo: db ## Load the synthetic demo partnership and print its logins
 	$(FLASK) emarac demo
@@ -61,6 +61,9 @@ chromium:
 
 test: assets chromium ## Run every test (SQLite; PostgreSQL too when EMARAC_TEST_DATABASE_URL is set)
 	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+test-quick: assets ## The suite without the slow and browser tests, on SQLite only (a quick check while working)
+	EMARAC_TEST_DATABASE_URL= $(PY) -m pytest -n auto -m "not slow and not browser" $(PYTEST_ARGS)
 
 mutate-policy: venv ## Check the tests notice each policy predicate set to allow, then deny
 	$(PY) scripts/mutate_policy.py

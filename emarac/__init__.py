@@ -151,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.notifications.views import bp as notifications_bp
     from emarac.people.views import bp as people_bp
     from emarac.referrals.views import bp as referrals_bp
+    from emarac.risk.views import bp as risk_bp
 
     blueprints = (
         main_bp,
@@ -160,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         emergency_bp,
         people_bp,
+        risk_bp,
         referrals_bp,
         meetings_bp,
         actions_bp,
@@ -199,6 +201,7 @@ def register_hooks(app: Flask) -> None:
     for link in (*case_links.PERSON_LINKS, *incidents.PERSON_LINKS):
         people.person_links.connect(app, link)
     people.merge_conflicts.connect(app, case_links.merge_conflict)
+    people.records_of_people.connect(app, cases.cases_of_people)
     # the MARAC cycle: the case page lists assessments and referrals; a transferred case
     # takes its waiting referrals along; a recorded incident may make the case a repeat.
     cases.timeline_sources.connect(app, risk.TIMELINE)

@@ -20,7 +20,7 @@ from emarac.crypto.cli import keys
 from emarac.devkeys import ensure_dev_keys
 from emarac.extensions import db
 from emarac.risk.services import publish_version
-from emarac.schema import ensure_data_key
+from emarac.schema import ensure_data_key, set_up_data
 
 
 @click.group("emarac")
@@ -37,6 +37,14 @@ def init_dev() -> None:
     except ConfigurationError as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo("Created: " + ", ".join(created) if created else "Development keys are in place")
+
+
+@emarac_cli.command("setup")
+@with_appcontext
+def setup() -> None:
+    """Make the first data key and publish the default risk checklist (after `flask db upgrade`)."""
+    set_up_data()
+    click.echo("The data key and the risk checklist are in place")
 
 
 @emarac_cli.command("create-agency")

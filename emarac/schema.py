@@ -12,6 +12,7 @@ from sqlalchemy import text
 import audit
 from emarac.crypto.keyring import current_keyring
 from emarac.extensions import db
+from emarac.risk.services import publish_default_checklist
 
 
 def import_models() -> None:
@@ -36,7 +37,17 @@ def create_schema() -> None:
     with db.engine.begin() as conn:
         for statement in audit.guard_statements(dialect, "audit_event"):
             conn.execute(text(statement))
+    set_up_data()
+
+
+def set_up_data() -> None:
+    """What a new database needs before anyone uses it: the first data key and checklist.
+
+    ``flask emarac setup`` runs this after ``flask db upgrade``; ``create_schema``
+    runs it for throwaway databases. Both steps do nothing when already done.
+    """
     ensure_data_key()
+    publish_default_checklist()
 
 
 def ensure_data_key() -> None:

@@ -28,10 +28,10 @@ from sqlalchemy import MetaData, create_engine, make_url, text
 from emarac import create_app
 from emarac.clock import set_clock
 from emarac.config import Environment, Settings
+from tests.factories import DEFAULT_PASSWORD, Cases, Factory
 
 PG_URL = os.environ.get("EMARAC_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
 
 
 @pytest.fixture(scope="session")
@@ -309,64 +309,16 @@ def clock() -> Iterator[Clock]:
     set_clock(None)
 
 
-@dataclass
-class Factory:
-    """Small builders with keyword-only arguments: one line of data per test."""
-
-    db: Any
-
-    def agency(
-        self,
-        *,
-        name: str | None = None,
-        kind: str = "police",
-        area: str = "Testshire MARAC",
-        signed: bool = True,
-    ) -> Any:
-        from datetime import date
-
-        from emarac.agencies.models import AgencyKind
-        from emarac.agencies.services import create_agency
-
-        return create_agency(
-            name=name or f"Test agency {uuid.uuid4().hex[:6]}",
-            kind=AgencyKind(kind),
-            area_name=area,
-            signed_on=date(2026, 1, 5) if signed else None,
-        )
-
-    def user(
-        self,
-        *,
-        agency: Any = None,
-        roles: tuple[str, ...] = ("practitioner",),
-        email: str | None = None,
-        password: str = DEFAULT_PASSWORD,
-        enrolled: bool = True,
-    ) -> Any:
-        from emarac.agencies.models import Role
-        from emarac.agencies.services import create_user
-        from emarac.auth import totp
-        from emarac.clock import utcnow
-
-        agency = agency or self.agency()
-        user = create_user(
-            email=email or f"user-{uuid.uuid4().hex[:8]}@example.test",
-            full_name="Test User " + uuid.uuid4().hex[:4],
-            agency=agency,
-            roles={Role(r) for r in roles},
-            password=password,
-        )
-        if enrolled:
-            user.totp_secret = totp.new_secret()
-            user.totp_confirmed_at = utcnow()
-        self.db.session.commit()
-        return user
+@pytest.fixture
+def make(db: Any) -> Factory:
+    """Builders of agencies and users (tests/factories.py), one line per record."""
+    return Factory(db)
 
 
 @pytest.fixture
-def make(db: Any) -> Factory:
-    return Factory(db)
+def cases(db: Any, make: Factory) -> Cases:
+    """Builders of cases with their people and incidents (tests/factories.py)."""
+    return Cases(db, make)
 
 
 def totp_now(user: Any) -> str:

@@ -127,7 +127,7 @@ def test_pool_settings_reach_the_postgresql_engine(one_connection_app):
 
 def test_a_request_that_signs_a_checkpoint_uses_one_connection(one_connection_app, caplog):
     from emarac.extensions import db
-    from tests.conftest import Factory
+    from tests.factories import Factory
 
     app = one_connection_app
     made = Factory(db).user()

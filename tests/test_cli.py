@@ -6,25 +6,66 @@ import os
 import re
 import subprocess
 import sys
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyotp
 import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.cli import FlaskGroup
+from sqlalchemy import create_engine, text
 
 from emarac import create_app
+from emarac.schema import dispose
 from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def flask(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Ran:
+    """What a command printed and how it ended, as a shell would see it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def flask(env: dict[str, str], *args: str, stdin: str | None = None) -> Ran:
+    """Run ``flask ARGS`` as the ``flask`` command does, with ``env`` as the environment.
+
+    The command runs in this process (a fresh app built from the environment, as
+    ``wsgi:app`` is) rather than in a new interpreter, which cost seconds a call.
+    ``test_the_flask_command_itself_refuses_production_with_development_keys``
+    keeps one run of the real executable.
+    """
+    apps: list[Flask] = []
+
+    def load_app() -> Flask:
+        apps.append(create_app())
+        return apps[-1]
+
+    unset = {k: None for k in os.environ if k.startswith("EMARAC_") and k not in env}
+    result = CliRunner().invoke(
+        FlaskGroup(create_app=load_app), list(args), input=stdin, env={**env, **unset}
+    )
+    for app in apps:
+        with app.app_context():
+            dispose()
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return Ran(result.exit_code, result.stdout, stderr)
+
+
+def flask_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The real ``flask`` executable in a new interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "flask", *args],
         cwd=ROOT,
         env=env,
-        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -39,7 +80,8 @@ def operator_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     env.update(
         {
             "FLASK_APP": "wsgi:app",
-            "EMARAC_ENV": "development",
+            # Testing: argon2 at its lowest cost for the accounts the commands make.
+            "EMARAC_ENV": "testing",
             "EMARAC_INSTANCE_PATH": str(settings.instance_path),
             "EMARAC_DATABASE_URL": database_url,
             "EMARAC_SECRET_KEY": settings.secret_key or "",
@@ -50,7 +92,7 @@ def operator_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_create_agency_and_user_then_sign_in_with_printed_secret(operator_env, clock):
+def test_create_agency_and_user_then_sign_in_with_printed_secret(operator_env, clock, caplog):
     result = flask(
         operator_env,
         "emarac",
@@ -80,7 +122,7 @@ def test_create_agency_and_user_then_sign_in_with_printed_secret(operator_env, c
     assert result.returncode == 0, result.stderr[-2000:]
     uri = re.search(r"otpauth://\S+", result.stdout)
     assert uri
-    assert "a long operator passphrase" not in result.stdout + result.stderr
+    assert "a long operator passphrase" not in result.stdout + result.stderr + caplog.text
     secret = pyotp.parse_uri(uri.group(0)).secret
 
     app = create_app(_settings_from(operator_env), WTF_CSRF_ENABLED=False)
@@ -169,9 +211,9 @@ def test_demo_loads_then_refuses_real_data_and_demo_code_is_demo_only(operator_e
     assert "real (non-demo)" in again.stderr
 
 
-def test_production_mode_refuses_development_keys(operator_env):
+def test_the_flask_command_itself_refuses_production_with_development_keys(operator_env):
     env = dict(operator_env, EMARAC_ENV="production")
-    result = flask(env, "emarac", "demo")
+    result = flask_process(env, "emarac", "demo")
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr
 
@@ -254,3 +296,20 @@ def test_outbox_lists_mail_and_prints_the_newest_in_full(app, clock):
     filtered = runner.invoke(args=["emarac", "outbox", "--last", "--to", "First@Example.test"])
     assert "http://localhost/set-password/a" in filtered.output
     assert "set-password/b" not in filtered.output
+
+
+def test_setup_publishes_the_default_checklist_once(operator_env):
+    for _ in range(2):
+        result = flask(operator_env, "emarac", "setup")
+        assert result.returncode == 0, result.stderr[-2000:]
+    engine = create_engine(operator_env["EMARAC_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(text("SELECT label, is_current FROM checklist_version")).all()
+            keys = conn.execute(text("SELECT count(*) FROM data_key")).scalar()
+    finally:
+        engine.dispose()
+    assert [(label, bool(current)) for label, current in versions] == [
+        ("eMARAC checklist 2026", True)
+    ]
+    assert keys == 1

@@ -69,7 +69,7 @@ def test_post_without_csrf_token_is_rejected(settings, clock):
     app = create_app(settings)  # CSRF on, as in production
     with app.app_context():
         from emarac.extensions import db
-        from tests.conftest import Factory
+        from tests.factories import Factory
 
         user = Factory(db).user()
         client = app.test_client()

@@ -115,6 +115,30 @@ def tracker(actor: User) -> list[Action]:
     return list(db.session.scalars(query.order_by(Action.due_on)))
 
 
+def open_tracker(actor: User) -> list[Action]:
+    """The tracker page's actions, the view of them recorded first (one commit).
+
+    Recording before loading keeps the commit from expiring the loaded rows.
+    """
+    if not policy.may_search_people(actor):
+        raise NotAllowed("action", purpose="tracker refused")
+    record_event("action.tracker_view", object_type="action", fields=("status", "due_on"))
+    db.session.commit()
+    return tracker(actor)
+
+
+def actions_of_case(case_id: uuid.UUID) -> list[Action]:
+    """Every action agreed for a case, soonest due first, with the owning agency."""
+    return list(
+        db.session.scalars(
+            select(Action)
+            .where(Action.case_id == case_id)
+            .options(selectinload(Action.owner_agency))
+            .order_by(Action.due_on)
+        )
+    )
+
+
 def chase(action: Action, *, by: User) -> None:
     """A coordinator reminds the owning agency of an overdue action."""
     if not policy.may_chase_action(by, action):

@@ -12,9 +12,7 @@ from emarac.actions import services
 from emarac.actions.forms import ActionUpdateForm
 from emarac.actions.models import Action, ActionStatus
 from emarac.agencies.forms import ConfirmForm
-from emarac.auditing import record_event
 from emarac.clock import today
-from emarac.extensions import db
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
 
@@ -26,12 +24,9 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 def tracker() -> Any:
     if not policy.may_search_people(current_user):
         abort(404)
-    actions = services.tracker(current_user)
-    record_event("action.tracker_view", object_type="action", fields=("status", "due_on"))
-    db.session.commit()
     return render_template(
         "actions/tracker.html",
-        actions=actions,
+        actions=services.open_tracker(current_user),
         today=today(),
         is_coordinator=policy.tracks_area_actions(current_user),
     )

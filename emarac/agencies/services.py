@@ -409,6 +409,21 @@ def set_suspended(user: User, *, suspended: bool, by: User) -> None:
     db.session.commit()
 
 
+@dataclass(frozen=True)
+class RoleChoice:
+    """A user's roles as one administrator sees them on the roles form."""
+
+    offered: frozenset[Role]  # the roles this administrator may grant here
+    ticked: frozenset[Role]  # held roles among those offered
+    held_elsewhere: frozenset[Role]  # held roles this administrator does not manage: kept as held
+
+
+def role_choice(user: User, *, by: User) -> RoleChoice:
+    offered = policy.grantable_roles(by, user.agency)
+    held = user.roles
+    return RoleChoice(offered=offered, ticked=held & offered, held_elsewhere=held - offered)
+
+
 def update_roles(user: User, *, roles: set[Role], by: User, reason: str | None = None) -> None:
     if not policy.may_manage_user(by, user):
         raise NotAllowed("user", user.id)

@@ -143,17 +143,16 @@ def invite(agency_id: uuid.UUID) -> Any:
 def user(user_id: uuid.UUID) -> Any:
     target = _managed_user_or_404(user_id)
     form = UserRolesForm()
-    offered = _offered_roles(target.agency)
+    choice = services.role_choice(target, by=current_user)
     # Roles this administrator cannot manage are not shown, so they are kept as held.
-    held_elsewhere = target.roles - offered
-    form.roles.choices = role_choices(offered)
+    form.roles.choices = role_choices(choice.offered)
     if not form.is_submitted():
-        form.roles.data = [r.value for r in target.roles if r in offered]
+        form.roles.data = [r.value for r in choice.ticked]
     if form.validate_on_submit():
         try:
             services.update_roles(
                 target,
-                roles={Role(r) for r in form.roles.data or []} | held_elsewhere,
+                roles={Role(r) for r in form.roles.data or []} | choice.held_elsewhere,
                 by=current_user,
                 reason=form.reason.data,
             )
@@ -168,8 +167,8 @@ def user(user_id: uuid.UUID) -> Any:
         form=form,
         confirm=ConfirmForm(),
         may_change_roles=policy.may_change_roles_of(current_user, target),
-        held_elsewhere=sorted(held_elsewhere),
-        asks_reason=any(policy.role_needs_reason(r) for r in offered),
+        held_elsewhere=sorted(choice.held_elsewhere),
+        asks_reason=any(policy.role_needs_reason(r) for r in choice.offered),
         may_replace_authenticator=policy.may_replace_authenticator(current_user, target),
     )
 

@@ -34,6 +34,26 @@ class AuditFilter:
         return tuple(k for k, v in self.__dict__.items() if v)
 
 
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter form offers: (id, name) of each agency and user the reader may pick."""
+
+    agencies: list[tuple[object, str]]
+    users: list[tuple[object, str]]
+
+
+def filter_choices(actor: User) -> FilterChoices:
+    """The agencies whose trail the actor may read, and those agencies' users, by name."""
+    agency_query = policy.audit_agencies(actor, select(Agency.id, Agency.name))
+    agencies = [(i, n) for i, n in db.session.execute(agency_query.order_by(Agency.name))]
+    users = db.session.execute(
+        select(User.id, User.full_name)
+        .where(User.agency_id.in_([a for a, _ in agencies]))
+        .order_by(User.full_name)
+    )
+    return FilterChoices(agencies=agencies, users=[(i, n) for i, n in users])
+
+
 def _query(actor: User, flt: AuditFilter) -> Select[tuple[object, ...]]:
     t = ledger_table
     query = select(t).where(policy.audit_filter(actor, t))

@@ -6,13 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from emarac.agencies.models import Agency, User
 from emarac.auditlog import services
 from emarac.auditlog.forms import AuditFilterForm
 from emarac.auth.sessions import fresh_login_required
-from emarac.extensions import db
 from emarac.protocol import policy
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit")
@@ -20,15 +17,9 @@ bp = Blueprint("auditlog", __name__, url_prefix="/audit")
 
 def _form() -> tuple[AuditFilterForm, services.AuditFilter]:
     form = AuditFilterForm(request.args)
-    agency_query = policy.audit_agencies(current_user, select(Agency.id, Agency.name))
-    agencies = db.session.execute(agency_query.order_by(Agency.name)).all()
-    users = db.session.execute(
-        select(User.id, User.full_name)
-        .where(User.agency_id.in_([a for a, _ in agencies]))
-        .order_by(User.full_name)
-    ).all()
-    form.user_id.choices = [("", "Anyone")] + [(str(i), n) for i, n in users]
-    form.agency_id.choices = [("", "Any agency")] + [(str(i), n) for i, n in agencies]
+    choices = services.filter_choices(current_user)
+    form.user_id.choices = [("", "Anyone")] + [(str(i), n) for i, n in choices.users]
+    form.agency_id.choices = [("", "Any agency")] + [(str(i), n) for i, n in choices.agencies]
     if request.args and not form.validate():
         return form, services.AuditFilter(user_id="-invalid-")
     return form, services.AuditFilter(

@@ -7,6 +7,7 @@ even though the request that triggered it is answered with an error.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -37,6 +38,15 @@ class PasswordCheck:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def user_by_id(raw: str | None) -> User | None:
+    """The account a session's half-finished sign-in names, if the id is one."""
+    try:
+        user_id = uuid.UUID(raw or "")
+    except ValueError:
+        return None
+    return db.session.get(User, user_id)
 
 
 def _audit_user(action: str, user: User, *, fields: tuple[str, ...] = ()) -> None:

@@ -13,7 +13,7 @@ from emarac.agencies.models import User
 from emarac.auth import services, sessions, totp
 from emarac.auth.forms import CodeForm, EnrolForm, ReauthenticateForm, SetPasswordForm, SignInForm
 from emarac.config import current_settings
-from emarac.extensions import db, limiter
+from emarac.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -48,19 +48,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _pre_auth_user() -> User | None:
-    uid = sessions.pre_auth_user_id()
-    if uid is None:
-        return None
-    return db.session.get(User, _as_uuid(uid))
-
-
-def _as_uuid(value: str) -> Any:
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
+    return services.user_by_id(sessions.pre_auth_user_id())
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

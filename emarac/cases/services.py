@@ -26,7 +26,9 @@ from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.incidents.models import Incident
 from emarac.notifications import services as notify
+from emarac.people import services as people_services
 from emarac.people.models import Person
+from emarac.people.services import PersonDetails
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
 from emarac.protocol.policy import NotAllowed
@@ -67,6 +69,15 @@ def open_case(*, by: User, victim: Person, opened_on: date | None = None) -> Cas
     )
     db.session.commit()
     return case
+
+
+def open_case_for(details: PersonDetails, *, by: User, use_person: str = "") -> Case:
+    """Open a case for a victim: the known person the user chose, if it was offered to
+    them and they may see it, else a new record of the details; commits once."""
+    victim = people_services.offered_match(details, actor=by, choice=use_person)
+    if victim is None:
+        victim = people_services.create_person(details, by=by, role="victim")
+    return open_case(by=by, victim=victim)
 
 
 def get_case(actor: User, case_id: uuid.UUID) -> Case:
@@ -279,6 +290,41 @@ def transfer_case(case: Case, *, to_area_id: uuid.UUID, by: User, reason: str) -
     )
     db.session.commit()
     return transfer
+
+
+def cases_of_people(actor: User, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Case]]:
+    """Each person's cases (as victim, perpetrator or child) that the actor may see.
+
+    Three queries in all, however many people.
+    """
+    found: dict[uuid.UUID, list[Case]] = {}
+    links = [
+        select(Case.victim_id, Case.id).where(Case.victim_id.in_(person_ids)),
+        select(CasePerpetrator.person_id, CasePerpetrator.case_id).where(
+            CasePerpetrator.person_id.in_(person_ids)
+        ),
+        select(CaseChild.person_id, CaseChild.case_id).where(CaseChild.person_id.in_(person_ids)),
+    ]
+    pairs = [row for query in links for row in db.session.execute(query)]
+    case_ids = {case_id for _, case_id in pairs}
+    cases = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Case).where(Case.id.in_(case_ids), policy.case_filter(actor))
+        )
+    }
+    for person_id, case_id in pairs:
+        if case_id in cases:
+            found.setdefault(person_id, []).append(cases[case_id])
+    return found
+
+
+def transfer_destinations(case: Case) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of every area the case could move to, by name."""
+    rows = db.session.execute(
+        select(Area.id, Area.name).where(Area.id != case.area_id).order_by(Area.name)
+    )
+    return [(i, n) for i, n in rows]
 
 
 def transfers_of(case: Case) -> list[CaseTransfer]:

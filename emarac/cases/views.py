@@ -11,13 +11,11 @@ from flask_login import current_user, login_required
 from emarac.auditlog import services as auditlog
 from emarac.cases import services
 from emarac.cases.models import Relationship
-from emarac.extensions import db
 from emarac.incidents import services as incident_services
 from emarac.incidents.forms import IncidentForm
 from emarac.incidents.models import IncidentType
 from emarac.people import services as people_services
 from emarac.people.forms import ChildForm, PerpetratorForm, VictimForm
-from emarac.people.models import Person
 from emarac.protocol import policy
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -57,32 +55,21 @@ def new() -> Any:
         return render_template("cases/new.html", form=form)
     if form.validate_on_submit():
         details = form.details()
-        similar = people_services.similar_people(details)
-        visible = set(db.session.scalars(policy.visible_person_ids(current_user)).all())
-        choice = request.form.get("use_person", "")
         if stage == "confirm":
-            victim = _chosen_person(choice, similar, visible)
-            if victim is None:
-                victim = people_services.create_person(details, by=current_user, role="victim")
-            case = services.open_case(by=current_user, victim=victim)
+            case = services.open_case_for(
+                details, by=current_user, use_person=request.form.get("use_person", "")
+            )
             flash(f"Case {case.reference} opened", "success")
             return redirect(url_for("cases.show", case_id=case.id))
+        matches = people_services.possible_matches(details, actor=current_user)
         return render_template(
             "cases/check.html",
             form=form,
             details=details,
-            known=[p for p in similar if p.id in visible],
-            hidden_matches=len([p for p in similar if p.id not in visible]),
+            known=matches.known,
+            hidden_matches=matches.hidden,
         )
     return render_template("cases/new.html", form=form)
-
-
-def _chosen_person(choice: str, similar: list[Person], visible: set[uuid.UUID]) -> Person | None:
-    """An existing person may be reused only if offered and visible to the user."""
-    for person in similar:
-        if str(person.id) == choice and person.id in visible:
-            return person
-    return None
 
 
 @bp.route("/<uuid:case_id>")
@@ -212,56 +199,16 @@ def add_incident(case_id: uuid.UUID) -> Any:
     return render_template("cases/incident_form.html", case=case, form=form)
 
 
-@bp.route("/<uuid:case_id>/risk/new", methods=["GET", "POST"])
-@login_required
-def assess(case_id: uuid.UUID) -> Any:
-    """Complete the risk checklist for a case (the current version)."""
-    from emarac.risk import rules
-    from emarac.risk import services as risk_services
-    from emarac.risk.forms import assessment_form
-
-    case = _case_or_404(case_id, edit=True)
-    version = risk_services.current_checklist()
-    form = assessment_form(version)
-    if form.validate_on_submit():
-        data = risk_services.AssessmentInput(
-            completed_on=form.completed_on.data,
-            victim_present=form.victim_present.data == "yes",
-            answers=form.answers(),
-            notes=form.notes(),
-            judged_level=rules.RiskLevel(form.judged_level.data)
-            if form.judged_level.data
-            else None,
-            judgement_reason=form.judgement_reason.data or None,
-        )
-        assessment = risk_services.record_assessment(
-            case, by=current_user, version=version, data=data
-        )
-        flash(
-            f"Checklist saved: {assessment.yes_count} yes answers, {assessment.final_level} risk",
-            "success",
-        )
-        return redirect(url_for("cases.show", case_id=case.id))
-    return render_template(
-        "cases/assess.html", case=case, form=form, version=version, yes_count=form.core_yes()
-    )
-
-
 @bp.route("/<uuid:case_id>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(case_id: uuid.UUID) -> Any:
-    from sqlalchemy import select
-
-    from emarac.agencies.models import Area
     from emarac.cases.forms import TransferForm
 
     case = _case_or_404(case_id)
     if not policy.may_transfer_case(current_user, case):
         abort(404)
     form = TransferForm()
-    areas = db.session.execute(
-        select(Area.id, Area.name).where(Area.id != case.area_id).order_by(Area.name)
-    ).all()
+    areas = services.transfer_destinations(case)
     form.to_area.choices = [("", "Choose an area")] + [(str(i), n) for i, n in areas]
     if form.validate_on_submit():
         services.transfer_case(

@@ -14,19 +14,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
-from sqlalchemy import select
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import ValidationError
 
-from emarac.agencies.models import Agency, Area
-from emarac.auditing import record_event
 from emarac.auth.sessions import fresh_login_required
 from emarac.clock import today
-from emarac.extensions import db
 from emarac.forms import BaseForm
-from emarac.indicators import report
+from emarac.indicators import report, services
 from emarac.indicators.periods import (
-    Filters,
     Period,
     custom_period,
     financial_year,
@@ -97,13 +92,10 @@ def _form() -> tuple[FilterForm, Period | None, uuid.UUID | None, uuid.UUID | No
     form = FilterForm(request.args)
     now = today()
     form.period.choices = period_choices(now)
-    areas = db.session.execute(select(Area.id, Area.name).order_by(Area.name)).all()
+    areas = services.areas()
     form.area.choices = [("", "All areas"), *((str(i), n) for i, n in areas)]
     area_id = _uuid(form.area.data, {i for i, _ in areas})
-    agencies_query = select(Agency.id, Agency.name).order_by(Agency.name)
-    if area_id is not None:
-        agencies_query = agencies_query.where(Agency.area_id == area_id)
-    agencies = db.session.execute(agencies_query).all()
+    agencies = services.referring_agencies(area_id)
     form.agency.choices = [("", "All referring agencies"), *((str(i), n) for i, n in agencies)]
     agency_id = _uuid(form.agency.data, {i for i, _ in agencies})
     if not form.period.data:
@@ -127,41 +119,9 @@ def _uuid(raw: str | None, allowed: set[uuid.UUID]) -> uuid.UUID | None:
     return value if value in allowed else None
 
 
-def _population(area_id: uuid.UUID | None) -> int | None:
-    """Women aged 16+ in the area (all areas: their sum, when every area has it set)."""
-    query = select(Area.adult_female_population)
-    if area_id is not None:
-        query = query.where(Area.id == area_id)
-    values = db.session.scalars(query).all()
-    if not values or any(v is None for v in values):
-        return None
-    return sum(v for v in values if v is not None)
-
-
 def _guard() -> None:
     if not policy.may_view_indicators(current_user):
         raise policy.NotAllowed("indicators")
-
-
-def _build(period: Period, area_id: uuid.UUID | None, agency_id: uuid.UUID | None) -> Any:
-    return report.build(
-        db.session(),
-        period,
-        area_id=area_id,
-        referring_agency_id=agency_id,
-        population=_population(area_id),
-    )
-
-
-def _audit(action: str, period: Period, area_id: Any, agency_id: Any, what: str) -> None:
-    record_event(
-        action,
-        object_type="indicators",
-        fields=("period", "area", "referring_agency"),
-        purpose=f"{what}; period {period.code}; area {area_id or 'all'}; "
-        f"referring agency {agency_id or 'all'}",
-    )
-    db.session.commit()
 
 
 @bp.route("/")
@@ -171,8 +131,7 @@ def dashboard() -> Any:
     form, period, area_id, agency_id = _form()
     if period is None:
         return render_template("indicators/dashboard.html", form=form, board=None), 400
-    board = _build(period, area_id, agency_id)
-    _audit("indicators.view", period, area_id, agency_id, "dashboard")
+    board = services.dashboard(by=current_user, period=period, area_id=area_id, agency_id=agency_id)
     return render_template(
         "indicators/dashboard.html",
         form=form,
@@ -209,14 +168,9 @@ def _period_from_args() -> tuple[Period, uuid.UUID | None, uuid.UUID | None]:
 def export(table: str) -> Any:
     _guard()
     period, area_id, agency_id = _period_from_args()
-    filters = Filters.for_period(period, area_id=area_id, referring_agency_id=agency_id)
-    session = db.session()
-    if table == "return":
-        tables = [report.quarterly_return_table(session, filters)]
-    else:
-        tables = report.trend_tables(session, filters)
-    body = report.to_csv(tables)
-    _audit("indicators.export", period, area_id, agency_id, f"{table} CSV")
+    body = services.export_csv(
+        by=current_user, table=table, period=period, area_id=area_id, agency_id=agency_id
+    )
     filename = f"marac-{table}-{period.code.replace('/', '-to-')}.csv"
     return Response(
         body,
@@ -230,13 +184,9 @@ def export(table: str) -> Any:
 def return_print() -> Any:
     _guard()
     period, area_id, agency_id = _period_from_args()
-    filters = Filters.for_period(period, area_id=area_id, referring_agency_id=agency_id)
-    table = report.quarterly_return_table(db.session(), filters)
-    _audit("indicators.print", period, area_id, agency_id, "quarterly return, print view")
-    area = db.session.get(Area, area_id) if area_id else None
+    table, area_name = services.return_for_print(
+        by=current_user, period=period, area_id=area_id, agency_id=agency_id
+    )
     return render_template(
-        "indicators/return_print.html",
-        period=period,
-        table=table,
-        area_name=area.name if area else "All areas",
+        "indicators/return_print.html", period=period, table=table, area_name=area_name
     )

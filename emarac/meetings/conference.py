@@ -72,6 +72,32 @@ def record_discussion(
     db.session.commit()
 
 
+def open_case(meeting: Meeting, case_id: uuid.UUID, *, by: User) -> bool:
+    """Record what conference mode shows of one agenda case; commits.
+
+    False (and the refusal recorded) for someone on the case's must-not-receive
+    list: they stay in the meeting but its content about this case is withheld.
+    """
+    if policy.is_excluded(by, case_id):
+        record_event(
+            "access.denied",
+            object_type="marac_case",
+            object_id=case_id,
+            purpose="must not receive: conference content withheld",
+        )
+        db.session.commit()
+        return False
+    record_event(
+        "case.view",
+        object_type="marac_case",
+        object_id=case_id,
+        fields=("reference", "victim", "perpetrators", "children", "research", "actions"),
+        purpose=f"conference of meeting {meeting.id}",
+    )
+    db.session.commit()
+    return True
+
+
 @dataclass(frozen=True)
 class Recipient:
     user: User
@@ -207,6 +233,19 @@ def _content(meeting: Meeting, item: AgendaItem, attending: list[str]) -> dict[s
 def minutes_for(meeting: Meeting) -> dict[uuid.UUID, Minutes]:
     rows = db.session.scalars(select(Minutes).where(Minutes.meeting_id == meeting.id))
     return {m.case_id: m for m in rows}
+
+
+def record_minutes_read(minutes: Minutes, *, action: str = "minutes.view") -> None:
+    """Record that the signed-in user read (``minutes.print``: printed) the minutes; commits."""
+    record_event(action, object_type="minutes", object_id=minutes.id, fields=("content",))
+    db.session.commit()
+
+
+def open_my_minutes(actor: User) -> list[Minutes]:
+    """:func:`minutes_visible_to`, the listing recorded first (one commit, rows loaded after)."""
+    record_event("minutes.list", object_type="minutes", fields=("reference",))
+    db.session.commit()
+    return minutes_visible_to(actor)
 
 
 def minutes_visible_to(actor: User) -> list[Minutes]:

@@ -192,6 +192,35 @@ def build_agenda(meeting: Meeting) -> None:
     db.session.flush()
 
 
+def agenda_waiting(meeting: Meeting) -> int:
+    """Accepted referrals for this meeting whose case is not on its agenda yet."""
+    on_agenda = {item.case_id for item in meeting.items}
+    waiting = {c.case_id for source in agenda_sources.items() for c in source(meeting)}
+    return len(waiting - on_agenda)
+
+
+def refresh_agenda(meeting: Meeting, *, by: User) -> None:
+    """The coordinator puts the accepted referrals on the planned agenda; commits.
+
+    Releasing the agenda does this too; before then the coordinator asks for it
+    (a page view never changes the agenda).
+    """
+    _coordinator_of(by, meeting.area_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise NotAllowed("meeting", meeting.id, purpose="agenda already released")
+    build_agenda(meeting)
+    record_event(
+        "meeting.agenda_build", object_type="meeting", object_id=meeting.id, fields=("agenda",)
+    )
+    db.session.commit()
+
+
+def record_view(meeting: Meeting, *, action: str = "meeting.view") -> None:
+    """Record that the signed-in user read the agenda (``meeting.agenda_print``: printed it)."""
+    record_event(action, object_type="meeting", object_id=meeting.id, fields=("agenda",))
+    db.session.commit()
+
+
 def release_agenda(meeting: Meeting, *, by: User) -> None:
     """Open the agenda's cases to the invited agencies and tell them."""
     _coordinator_of(by, meeting.area_id)
@@ -258,6 +287,18 @@ def save_research(
     )
     db.session.commit()
     return research
+
+
+def record_research_view(meeting: Meeting, case_id: uuid.UUID) -> None:
+    """Record that the signed-in user read the research on one agenda case; commits."""
+    record_event(
+        "research.view",
+        object_type="marac_case",
+        object_id=case_id,
+        fields=("research",),
+        purpose=f"meeting {meeting.id}",
+    )
+    db.session.commit()
 
 
 def research_status(meeting: Meeting) -> dict[uuid.UUID, set[uuid.UUID]]:

@@ -142,6 +142,38 @@ def similar_people(details: PersonDetails, *, exclude: Iterable[uuid.UUID] = ())
     return [p for p in rows if p.id not in excluded and _looks_alike(p, details)]
 
 
+def visible_ids(actor: User) -> set[uuid.UUID]:
+    """Ids of every person the actor may see (policy.visible_person_ids), at once."""
+    return set(db.session.scalars(policy.visible_person_ids(actor)).all())
+
+
+@dataclass(frozen=True)
+class Matches:
+    """Possible existing records of a person: those the user may see, and how many not."""
+
+    known: list[Person]
+    hidden: int
+
+
+def possible_matches(details: PersonDetails, *, actor: User) -> Matches:
+    """Before a new person is saved: similar people the actor may see, and a count of the rest."""
+    similar = similar_people(details)
+    visible = visible_ids(actor)
+    return Matches(
+        known=[p for p in similar if p.id in visible],
+        hidden=len([p for p in similar if p.id not in visible]),
+    )
+
+
+def offered_match(details: PersonDetails, *, actor: User, choice: str) -> Person | None:
+    """The existing person the user chose, only if it was offered and is visible to them."""
+    visible = visible_ids(actor)
+    for person in similar_people(details):
+        if str(person.id) == choice and person.id in visible:
+            return person
+    return None
+
+
 def _looks_alike(person: Person, details: PersonDetails) -> bool:
     if details.phone and normalise.phone(person.phone) == normalise.phone(details.phone):
         return True
@@ -214,6 +246,20 @@ person_links: Hook[tuple[Any, str]] = Hook("people.person_links")
 
 merge_conflicts: Hook[Callable[[Person, Person], str | None]] = Hook("people.merge_conflicts")
 """Each says why two people cannot be merged (in words for the form), or None."""
+
+records_of_people: Hook[Callable[[User, list[uuid.UUID]], dict[uuid.UUID, list[Any]]]] = Hook(
+    "people.records_of_people"
+)
+"""Each gives, per person, the later records (cases) naming them that the actor may see."""
+
+
+def records_of(actor: User, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+    """The records of each person that ``actor`` may see, from every source plugged in."""
+    found: dict[uuid.UUID, list[Any]] = {}
+    for source in records_of_people.items():
+        for person_id, records in source(actor, person_ids).items():
+            found.setdefault(person_id, []).extend(records)
+    return found
 
 
 def _name_clause(name: str) -> list[ColumnElement[bool]]:
@@ -360,6 +406,53 @@ def _hints(actor: User, person_ids: list[uuid.UUID]) -> list[KnownHint]:
 # Every column that points at a person: merging moves each link, undoing moves it back.
 def _person_links() -> list[tuple[Any, str]]:
     return [*person_links.items(), (PersonAlias, "person_id")]
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """What a person's page offers beyond the record: records to merge, past merges."""
+
+    may_merge: bool
+    duplicates: list[Person]
+    merges: list[PersonMerge]
+
+
+def open_person(person: Person, *, by: User) -> PersonPage:
+    """Record that the actor viewed the person (commits); for those who may merge
+    records, the visible people who may be the same, and the merges kept into this one."""
+    if not policy.may_view_person(by, person):
+        raise NotAllowed("person", person.id)
+    record_event(
+        "person.view",
+        object_type="person",
+        object_id=person.id,
+        fields=("given_name", "family_name", "date_of_birth", "aliases"),
+    )
+    db.session.commit()
+    if not policy.may_merge_people(by):
+        return PersonPage(may_merge=False, duplicates=[], merges=[])
+    visible = visible_ids(by)
+    details = PersonDetails(
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        phone=person.phone,
+    )
+    merges = db.session.scalars(
+        select(PersonMerge)
+        .where(PersonMerge.kept_id == person.id)
+        .order_by(PersonMerge.merged_at.desc())
+    )
+    return PersonPage(
+        may_merge=True,
+        duplicates=[p for p in similar_people(details, exclude=[person.id]) if p.id in visible],
+        merges=list(merges),
+    )
+
+
+def find_merge(merge_id: uuid.UUID) -> PersonMerge | None:
+    """A recorded merge by id (the caller asks the policy before using it)."""
+    return db.session.get(PersonMerge, merge_id)
 
 
 def merge_people(keep: Person, merge: Person, *, by: User) -> PersonMerge:

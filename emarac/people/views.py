@@ -19,17 +19,14 @@ from flask import (
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from emarac.agencies.forms import ConfirmForm
-from emarac.auditing import record_event
-from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.clock import utcnow
 from emarac.config import current_settings
-from emarac.extensions import db, limiter
+from emarac.extensions import limiter
 from emarac.people import services
 from emarac.people.forms import SearchForm
-from emarac.people.models import Person, PersonMerge
+from emarac.people.models import Person
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
 
@@ -63,11 +60,11 @@ def search() -> Any:
         raise policy.NotAllowed("person", purpose="search refused")
     form = SearchForm()
     result = None
-    cases_by_person: dict[Any, list[Case]] = {}
+    cases_by_person: dict[Any, list[Any]] = {}
     if form.validate_on_submit():
         result = services.search_people(current_user, form.query())
         if result.people:
-            cases_by_person = _visible_cases_of([p.id for p in result.people])
+            cases_by_person = services.records_of(current_user, [p.id for p in result.people])
     return render_template(
         "people/search.html",
         form=form,
@@ -75,30 +72,6 @@ def search() -> Any:
         cases_by_person=cases_by_person,
         may_break_glass=policy.may_ask_for_emergency_access(current_user),
     )
-
-
-def _visible_cases_of(person_ids: list[Any]) -> dict[Any, list[Case]]:
-    """Each found person's cases that the user may see, in three queries in all."""
-    found: dict[Any, list[Case]] = {}
-    links = [
-        select(Case.victim_id, Case.id).where(Case.victim_id.in_(person_ids)),
-        select(CasePerpetrator.person_id, CasePerpetrator.case_id).where(
-            CasePerpetrator.person_id.in_(person_ids)
-        ),
-        select(CaseChild.person_id, CaseChild.case_id).where(CaseChild.person_id.in_(person_ids)),
-    ]
-    pairs = [row for query in links for row in db.session.execute(query)]
-    case_ids = {case_id for _, case_id in pairs}
-    cases = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Case).where(Case.id.in_(case_ids), policy.case_filter(current_user))
-        )
-    }
-    for person_id, case_id in pairs:
-        if case_id in cases:
-            found.setdefault(person_id, []).append(cases[case_id])
-    return found
 
 
 def _visible_person_or_404(person_id: uuid.UUID) -> Person:
@@ -110,41 +83,14 @@ def _visible_person_or_404(person_id: uuid.UUID) -> Person:
 def show(person_id: uuid.UUID) -> Any:
     """A person's record, their cases, and (for coordinators) possible duplicates to merge."""
     person = _visible_person_or_404(person_id)
-    record_event(
-        "person.view",
-        object_type="person",
-        object_id=person.id,
-        fields=("given_name", "family_name", "date_of_birth", "aliases"),
-    )
-    db.session.commit()
-    may_merge = policy.may_merge_people(current_user)
-    duplicates: list[Person] = []
-    merges: list[PersonMerge] = []
-    if may_merge:
-        visible = set(db.session.scalars(policy.visible_person_ids(current_user)).all())
-        details = services.PersonDetails(
-            given_name=person.given_name,
-            family_name=person.family_name,
-            date_of_birth=person.date_of_birth,
-            phone=person.phone,
-        )
-        duplicates = [
-            p for p in services.similar_people(details, exclude=[person.id]) if p.id in visible
-        ]
-        merges = list(
-            db.session.scalars(
-                select(PersonMerge)
-                .where(PersonMerge.kept_id == person.id)
-                .order_by(PersonMerge.merged_at.desc())
-            )
-        )
+    page = services.open_person(person, by=current_user)
     return render_template(
         "people/show.html",
         person=person,
-        cases=_visible_cases_of([person.id]).get(person.id, []),
-        may_merge=may_merge,
-        duplicates=duplicates,
-        merges=merges,
+        cases=services.records_of(current_user, [person.id]).get(person.id, []),
+        may_merge=page.may_merge,
+        duplicates=page.duplicates,
+        merges=page.merges,
         undo_until=lambda m: m.merged_at + timedelta(days=services.MERGE_UNDO_DAYS),
         now=utcnow(),
     )
@@ -171,7 +117,7 @@ def merge(person_id: uuid.UUID, other_id: uuid.UUID) -> Any:
 @bp.route("/merges/<uuid:merge_id>/undo", methods=["POST"])
 @login_required
 def undo(merge_id: uuid.UUID) -> Any:
-    record = db.session.get(PersonMerge, merge_id)
+    record = services.find_merge(merge_id)
     if record is None or not policy.may_merge_people(current_user):
         abort(404)
     _visible_person_or_404(record.kept_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -89,6 +91,18 @@ class AcceptForm(BaseForm):
         validators=[Optional()],
     )
     submit = SubmitField("Accept onto the meeting", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # Both fields are optional alone, but one is needed (a date typed in but not
+        # understood has its own message). Not a field validator: Optional() would stop it.
+        if not self.meeting_id.data and not any(self.new_meeting_on.raw_data or ()):
+            self.meeting_id.errors = [
+                *self.meeting_id.errors,
+                "Choose a meeting or enter the date of a new one",
+            ]
+            return False
+        return valid
 
 
 class ReturnForm(BaseForm):

@@ -24,7 +24,7 @@ from emarac.cases.services import TimelineSource
 from emarac.clock import today, utcnow
 from emarac.extensions import db
 from emarac.incidents.models import Incident
-from emarac.meetings.models import Meeting
+from emarac.meetings.models import Meeting, MeetingStatus
 from emarac.meetings.services import AgendaCandidate, invite_core_members
 from emarac.notifications import services as notify
 from emarac.protocol import policy
@@ -167,9 +167,27 @@ def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
     return referral
 
 
+def record_view(referral: Referral) -> None:
+    """Record that the signed-in user read the referral's answers; commits."""
+    record_event(
+        "referral.view",
+        object_type="referral",
+        object_id=referral.id,
+        fields=("criteria", "consent", "risks", "safety_measures"),
+    )
+    db.session.commit()
+
+
+def is_correctable(referral: Referral, *, by: User) -> bool:
+    """A returned referral can be corrected and sent again by its referring agency."""
+    return (
+        referral.status == ReferralStatus.RETURNED and referral.referring_agency_id == by.agency_id
+    )
+
+
 def resubmit(referral: Referral, *, by: User, data: ReferralInput) -> Referral:
     """A returned referral, corrected by its referrer, goes back to the queue."""
-    if referral.status != ReferralStatus.RETURNED or referral.referring_agency_id != by.agency_id:
+    if not is_correctable(referral, by=by):
         raise NotAllowed
     if not by.agency.may_hold_accounts:
         raise NotAllowed
@@ -205,6 +223,38 @@ def triage_queue(coordinator: User) -> list[Referral]:
                 Referral.submitted_on,
                 Referral.created_at,
             )
+        )
+    )
+
+
+def open_triage_queue(coordinator: User) -> list[Referral]:
+    """The triage queue, its viewing recorded first (one commit, the rows loaded after)."""
+    if not policy.may_triage(coordinator):
+        raise NotAllowed
+    record_event("referral.triage_view", object_type="referral", fields=("status",))
+    db.session.commit()
+    return triage_queue(coordinator)
+
+
+def possible_duplicates(referral: Referral, *, by: User) -> list[Referral]:
+    """Other referrals in the coordinator's queue for the same victim."""
+    return [
+        r
+        for r in triage_queue(by)
+        if r.id != referral.id and r.case.victim_id == referral.case.victim_id
+    ]
+
+
+def planned_meetings(by: User) -> list[Meeting]:
+    """Meetings of the coordinator's area still being planned, soonest first."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.area_id == by.agency.area_id,
+                Meeting.status == MeetingStatus.PLANNED,
+            )
+            .order_by(Meeting.held_on)
         )
     )
 
@@ -284,6 +334,15 @@ def return_to_referrer(referral: Referral, *, by: User, reason: str) -> None:
         fields=("status", "returned_reason"),
         notice="returned for correction",
     )
+
+
+def mark_duplicate_of(referral: Referral, *, of_id: uuid.UUID, by: User) -> None:
+    """:func:`mark_duplicate`, the other referral named by its id (as a triage form sends it)."""
+    _triageable(referral, by)
+    of = db.session.get(Referral, of_id)
+    if of is None:
+        raise Invalid("duplicate_of", "Choose an open referral for the same victim")
+    mark_duplicate(referral, of=of, by=by)
 
 
 def mark_duplicate(referral: Referral, *, of: Referral, by: User) -> None:

@@ -7,12 +7,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from emarac.auditing import record_event
+from emarac.agencies.forms import ConfirmForm
 from emarac.cases.models import Case
-from emarac.extensions import db
-from emarac.meetings.models import Meeting, MeetingStatus
+from emarac.meetings.models import Meeting
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
 from emarac.referrals import services
@@ -74,18 +72,9 @@ def _referral_or_404(referral_id: uuid.UUID) -> Referral:
 def show(referral_id: uuid.UUID) -> Any:
     """The referral and its status; a returned one can be corrected and resubmitted."""
     referral = _referral_or_404(referral_id)
-    record_event(
-        "referral.view",
-        object_type="referral",
-        object_id=referral.id,
-        fields=("criteria", "consent", "risks", "safety_measures"),
-    )
-    db.session.commit()
+    services.record_view(referral)
     form = ReferralForm(obj=None)
-    editable = (
-        referral.status == ReferralStatus.RETURNED
-        and referral.referring_agency_id == current_user.agency_id
-    )
+    editable = services.is_correctable(referral, by=current_user)
     if editable and not form.is_submitted():
         form.criteria.data = referral.criteria
         form.consent.data = referral.consent
@@ -121,75 +110,101 @@ def show(referral_id: uuid.UUID) -> Any:
 def triage() -> Any:
     if not policy.may_triage(current_user):
         abort(404)
-    queue = services.triage_queue(current_user)
-    record_event("referral.triage_view", object_type="referral", fields=("status",))
-    db.session.commit()
-    return render_template("referrals/triage.html", queue=queue)
+    return render_template("referrals/triage.html", queue=services.open_triage_queue(current_user))
 
 
-def _meetings() -> list[Meeting]:
-    return list(
-        db.session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.area_id == current_user.agency.area_id,
-                Meeting.status == MeetingStatus.PLANNED,
-            )
-            .order_by(Meeting.held_on)
-        )
-    )
+# Triage: one page (decide) and one endpoint per decision, each posting its own form.
 
 
-@bp.route("/referrals/<uuid:referral_id>/triage", methods=["GET", "POST"])
-@login_required
-def decide(referral_id: uuid.UUID) -> Any:
+def _triage_referral_or_404(referral_id: uuid.UUID) -> Referral:
     if not policy.may_triage(current_user):
         abort(404)
-    referral = _referral_or_404(referral_id)
-    accept_form = AcceptForm(prefix="accept")
-    return_form = ReturnForm(prefix="return")
-    meetings = _meetings()
-    accept_form.meeting_id.choices = [("", "Choose a meeting")] + [
-        (str(m.id), m.title) for m in meetings
-    ]
-    action = request.form.get("action")
-    try:
-        if action == "accept" and accept_form.validate_on_submit():
-            meeting = next((m for m in meetings if str(m.id) == accept_form.meeting_id.data), None)
-            services.accept(
-                referral,
-                by=current_user,
-                meeting=meeting,
-                new_meeting_on=accept_form.new_meeting_on.data,
-            )
-            flash(f"{referral.case.reference} accepted", "success")
-            return redirect(url_for("referrals.triage"))
-        if action == "return" and return_form.validate_on_submit():
-            services.return_to_referrer(
-                referral, by=current_user, reason=return_form.reason.data or ""
-            )
-            flash(f"{referral.case.reference} returned to the referrer", "success")
-            return redirect(url_for("referrals.triage"))
-        if action == "duplicate":
-            of = db.session.get(Referral, uuid.UUID(request.form.get("duplicate_of", "")))
-            if of is None:
-                abort(400)
-            services.mark_duplicate(referral, of=of, by=current_user)
-            flash(f"{referral.case.reference} merged as a duplicate", "success")
-            return redirect(url_for("referrals.triage"))
-    except services.Invalid as problem:
-        accept_form.meeting_id.errors = [problem.message]
-    except ValueError:
-        abort(404)
-    others = [
-        r
-        for r in services.triage_queue(current_user)
-        if r.id != referral.id and r.case.victim_id == referral.case.victim_id
-    ]
+    return _referral_or_404(referral_id)
+
+
+def _accept_form(meetings: list[Meeting]) -> AcceptForm:
+    form = AcceptForm(prefix="accept")
+    form.meeting_id.choices = [("", "Choose a meeting")] + [(str(m.id), m.title) for m in meetings]
+    return form
+
+
+def _decide_page(
+    referral: Referral,
+    *,
+    accept_form: AcceptForm | None = None,
+    return_form: ReturnForm | None = None,
+) -> Any:
+    """The triage page, with any form that failed keeping its answers and errors."""
+    if accept_form is None:
+        accept_form = _accept_form(services.planned_meetings(current_user))
     return render_template(
         "referrals/decide.html",
         referral=referral,
         accept_form=accept_form,
-        return_form=return_form,
-        others=others,
+        return_form=return_form or ReturnForm(prefix="return", formdata=None),
+        others=services.possible_duplicates(referral, by=current_user),
     )
+
+
+@bp.route("/referrals/<uuid:referral_id>/triage")
+@login_required
+def decide(referral_id: uuid.UUID) -> Any:
+    """The coordinator's decision on one referral: accept, return or merge as a duplicate."""
+    return _decide_page(_triage_referral_or_404(referral_id))
+
+
+@bp.route("/referrals/<uuid:referral_id>/accept", methods=["POST"])
+@login_required
+def accept(referral_id: uuid.UUID) -> Any:
+    referral = _triage_referral_or_404(referral_id)
+    meetings = services.planned_meetings(current_user)
+    form = _accept_form(meetings)
+    if form.validate_on_submit():
+        try:
+            services.accept(
+                referral,
+                by=current_user,
+                meeting=next((m for m in meetings if str(m.id) == form.meeting_id.data), None),
+                new_meeting_on=form.new_meeting_on.data,
+            )
+        except services.Invalid as problem:
+            form.meeting_id.errors = [problem.message]
+        else:
+            flash(f"{referral.case.reference} accepted", "success")
+            return redirect(url_for("referrals.triage"))
+    return _decide_page(referral, accept_form=form)
+
+
+@bp.route("/referrals/<uuid:referral_id>/return", methods=["POST"])
+@login_required
+def return_to_referrer(referral_id: uuid.UUID) -> Any:
+    referral = _triage_referral_or_404(referral_id)
+    form = ReturnForm(prefix="return")
+    if form.validate_on_submit():
+        try:
+            services.return_to_referrer(referral, by=current_user, reason=form.reason.data or "")
+        except services.Invalid as problem:
+            form.reason.errors = [problem.message]
+        else:
+            flash(f"{referral.case.reference} returned to the referrer", "success")
+            return redirect(url_for("referrals.triage"))
+    return _decide_page(referral, return_form=form)
+
+
+@bp.route("/referrals/<uuid:referral_id>/duplicate", methods=["POST"])
+@login_required
+def mark_duplicate(referral_id: uuid.UUID) -> Any:
+    referral = _triage_referral_or_404(referral_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        of_id = uuid.UUID(request.form.get("duplicate_of", ""))
+    except ValueError:
+        abort(400)
+    try:
+        services.mark_duplicate_of(referral, of_id=of_id, by=current_user)
+    except services.Invalid as problem:
+        flash(problem.message)
+        return _decide_page(referral)
+    flash(f"{referral.case.reference} merged as a duplicate", "success")
+    return redirect(url_for("referrals.triage"))

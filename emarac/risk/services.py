@@ -31,11 +31,20 @@ from emarac.risk.models import (
 DEFAULT_LABEL = "eMARAC checklist 2026"
 
 
-def current_checklist() -> ChecklistVersion:
-    """The version new assessments use; the default is created from the seed once."""
-    version = db.session.scalar(select(ChecklistVersion).where(ChecklistVersion.is_current))
-    if version is not None:
-        return version
+def current_checklist() -> ChecklistVersion | None:
+    """The version new assessments use; None until one is published (see below)."""
+    return db.session.scalar(select(ChecklistVersion).where(ChecklistVersion.is_current))
+
+
+def publish_default_checklist() -> ChecklistVersion | None:
+    """Publish the built-in checklist if no version is current yet; commits.
+
+    Run once when a database is set up (``flask emarac setup``), never from a
+    page: opening a page must not change what is stored. None if a version
+    was already current.
+    """
+    if current_checklist() is not None:
+        return None
     version = ChecklistVersion(label=DEFAULT_LABEL, published_at=utcnow(), is_current=True)
     db.session.add(version)
     position = 0

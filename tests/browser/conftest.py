@@ -19,7 +19,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from emarac import create_app
-from tests.conftest import Factory, copy_keys, make_settings
+from tests.conftest import copy_keys, make_settings
+from tests.factories import Factory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -4,8 +4,8 @@ with its banner, the alert, the end of access, and the coordinator's review."""
 from __future__ import annotations
 
 from tests.browser.conftest import sign_in_through_browser
-from tests.cases.conftest import Cases
 from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import Cases
 
 SHOTS = "/tmp/emarac-shots"  # noqa: S108 - screenshots for a person to look at
 REASON = "Seen in the emergency department tonight with injuries; need the safety plan"

@@ -9,8 +9,8 @@ from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
 from tests.browser.conftest import sign_in_through_browser
-from tests.cases.conftest import Cases
 from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import Cases
 
 
 def test_release_join_and_walk_the_agenda(ui, make):
@@ -42,6 +42,7 @@ def test_release_join_and_walk_the_agenda(ui, make):
     sign_in_through_browser(ui, coordinator, DEFAULT_PASSWORD)
     ui.follow("Meetings")
     ui.follow(meeting.title)
+    ui.submit("Build the agenda")
     agenda = ui.page.get_by_test_id("agenda").inner_text()
     assert all(ref in agenda for ref in references)
     ui.submit("Release the agenda")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.browser.conftest import sign_in_through_browser
-from tests.cases.conftest import Cases
 from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import Cases
 
 
 def test_practitioner_refers_and_the_coordinator_accepts(ui, make, live_app, browser):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
 from tests.browser.conftest import AccessiblePage, sign_in_through_browser
-from tests.cases.conftest import Cases
 from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import Cases
 
 AREA = "Wholeshire MARAC"
 
@@ -34,6 +36,7 @@ def fill_date(page: Any, prefix: str, day: str, month: str, year: str) -> None:
     page.locator(f"#{prefix}-year").fill(year)
 
 
+@pytest.mark.slow
 def test_a_whole_meeting(ui, make, browser):
     from emarac.extensions import db
 
@@ -81,6 +84,7 @@ def test_a_whole_meeting(ui, make, browser):
         page.get_by_label("Meeting").select_option(label="Wholeshire MARAC, 14 December 2026")
         ui.submit("Accept onto the meeting")
     ui.goto(meeting_url)
+    ui.submit("Build the agenda")
     agenda = page.get_by_test_id("agenda").inner_text()
     assert all(reference in agenda for reference in references)
     ui.submit("Release the agenda")

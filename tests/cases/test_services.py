@@ -31,6 +31,7 @@ class QueryCounter:
         self.count += 1
 
 
+@pytest.mark.slow
 def test_timeline_of_200_events_renders_with_bounded_queries(client, make, cases, clock, db):
     from tests.conftest import sign_in
 

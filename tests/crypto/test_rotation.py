@@ -46,6 +46,7 @@ def fill(db) -> int:
     return PEOPLE * (len(FIELDS) + 1)
 
 
+@pytest.mark.slow
 def test_rotation_of_fifty_thousand_values_resumes_after_interruption(app, db, settings):
     total = fill(db)
     assert total >= 50_000

@@ -109,6 +109,7 @@ def test_a_total_that_would_give_a_small_figure_away_is_withheld():
     assert report._total_text([7, 9, 6, 5]) == "27"
 
 
+@pytest.mark.slow
 def test_nothing_a_manager_can_open_holds_personal_data(client, make, db, clock, partnership):
     """Every page and export a manager reaches, scanned for the generated people."""
     people = db.session.scalars(select(Person)).all()

@@ -133,6 +133,7 @@ def partnership(db, clock) -> Any:
         yield conn
 
 
+@pytest.mark.slow
 def test_sql_and_python_agree_on_every_indicator(partnership):
     conn = partnership
     assert conn.scalar(select(func.count()).select_from(Case)) >= CASES

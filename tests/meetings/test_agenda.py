@@ -12,8 +12,8 @@ from emarac.notifications.models import Notification
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
-from tests.cases.conftest import Cases
 from tests.conftest import sign_in
+from tests.factories import Cases
 
 
 def refer(db, make, user, *, repeat=False):
@@ -192,3 +192,54 @@ def test_attendance_only_for_released_meetings_of_invited_agencies(client, db, m
     assert client.get(f"/meetings/{meeting.id}/attend").status_code == 404
     meetings.release_agenda(meeting, by=coordinator)
     assert client.get(f"/meetings/{meeting.id}/attend").status_code == 200
+
+
+def test_viewing_a_planned_meeting_changes_nothing_until_the_coordinator_builds(
+    client, db, make, clock
+):
+    from bs4 import BeautifulSoup
+
+    from emarac.auditing import ledger_table
+
+    owner, _, coordinator, _ = setup_area(make)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    case, referral = refer(db, make, owner)
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    sign_in(client, coordinator)
+
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}").data, "html.parser")
+    db.session.expire_all()
+    assert meeting.items == []  # a GET builds nothing
+    assert page.select_one("[data-testid=agenda-waiting]").get_text(strip=True).startswith("1 ")
+    build = page.select_one(f"form[action='/meetings/{meeting.id}/agenda/build']")
+    assert build is not None
+    assert build.button.get_text(strip=True) == "Build the agenda"
+
+    response = client.post(f"/meetings/{meeting.id}/agenda/build")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [i.case_id for i in meeting.items] == [case.id]
+    builds = db.session.scalars(
+        select(ledger_table.c.object_id).where(ledger_table.c.action == "meeting.agenda_build")
+    ).all()
+    assert builds == [str(meeting.id)]
+    page = BeautifulSoup(client.get(f"/meetings/{meeting.id}").data, "html.parser")
+    assert page.select_one("[data-testid=agenda-waiting]") is None
+    assert case.reference in page.select_one("[data-testid=agenda]").get_text()
+
+
+def test_only_the_coordinator_builds_and_only_before_release(client, db, make, clock):
+    owner, _, coordinator, _ = setup_area(make)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    _, referral = refer(db, make, owner)
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    chair = make.user(agency=coordinator.agency, roles=("chair",))
+    sign_in(client, chair)
+    assert client.post(f"/meetings/{meeting.id}/agenda/build").status_code == 404
+    db.session.expire_all()
+    assert meeting.items == []
+
+    meetings.release_agenda(meeting, by=coordinator)
+    coordinator_client = client.application.test_client()
+    sign_in(coordinator_client, coordinator)
+    assert coordinator_client.post(f"/meetings/{meeting.id}/agenda/build").status_code == 404

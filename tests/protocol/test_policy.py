@@ -14,7 +14,7 @@ import pytest
 
 from emarac.agencies.models import Role
 from emarac.protocol import policy
-from tests.cases.conftest import Cases
+from tests.factories import Cases
 from tests.meetings.test_agenda import refer, setup_area
 from tests.meetings.test_conference import hear_all
 

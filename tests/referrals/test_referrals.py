@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from emarac.cases.models import Case
 from emarac.notifications.models import Notification
 from emarac.referrals import services
+from emarac.referrals.forms import AcceptForm
 from emarac.referrals.models import Consent, Referral
 from emarac.risk.rules import Criterion
-from tests.cases.conftest import Cases
 from tests.conftest import assert_ledger_verifies, sign_in
+from tests.factories import Cases
 
 FORM = {
     "consent": "given",
@@ -71,8 +73,8 @@ def test_refer_then_accept_and_the_referrer_sees_it(client, app, db, make, area)
     queue = coordinator.get("/referrals/triage").get_data(as_text=True)
     assert case.reference in queue
     accepted = coordinator.post(
-        f"/referrals/{referral.id}/triage",
-        data={"action": "accept", "accept-new_meeting_on": ["14", "12", "2026"]},
+        f"/referrals/{referral.id}/accept",
+        data={"accept-new_meeting_on": ["14", "12", "2026"]},
     )
     assert accepted.status_code == 302
     assert "Referred to MARAC" in client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -211,6 +213,94 @@ def test_duplicate_referral_is_merged(db, make, area):
     )
     services.mark_duplicate(second, of=first, by=area["coordinator"])
     assert (second.status, second.duplicate_of_id) == ("duplicate", first.id)
+
+
+def _second_referral(case, user):
+    return services.refer_case(
+        case,
+        by=user,
+        data=services.ReferralInput(
+            criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+            consent=Consent.NOT_SOUGHT,
+            risks="dup",
+            safety_measures="",
+            judgement_reason="j",
+        ),
+    )
+
+
+def test_the_triage_page_posts_each_decision_to_its_own_endpoint(client, db, make, area):
+    case, first = refer(db, make, area["owner"])
+    second = _second_referral(case, area["owner_colleague"])
+    sign_in(client, area["coordinator"])
+    page = BeautifulSoup(client.get(f"/referrals/{second.id}/triage").data, "html.parser")
+    targets = {form["action"] for form in page.select("main form[method=post]")}
+    assert targets == {
+        f"/referrals/{second.id}/accept",
+        f"/referrals/{second.id}/return",
+        f"/referrals/{second.id}/duplicate",
+    }
+    duplicate_of = page.select_one("main input[name=duplicate_of]")
+    assert duplicate_of is not None
+    assert duplicate_of["value"] == str(first.id)
+    db.session.expire_all()
+    assert (first.status, second.status) == ("submitted", "submitted")  # a GET decides nothing
+
+
+def test_accepting_without_a_meeting_is_explained(client, db, make, area):
+    _, referral = refer(db, make, area["owner"])
+    sign_in(client, area["coordinator"])
+    response = client.post(f"/referrals/{referral.id}/accept", data={})
+    assert response.status_code == 200
+    page = BeautifulSoup(response.data, "html.parser")
+    summary = page.select_one(".govuk-error-summary")
+    assert summary is not None
+    assert "Choose a meeting or enter the date of a new one" in summary.get_text()
+    db.session.expire_all()
+    assert referral.status == "submitted"
+
+
+def test_the_accept_form_asks_for_a_meeting_or_a_date(app):
+    with app.test_request_context(method="POST", data={"accept-new_meeting_on": ["", "", ""]}):
+        form = AcceptForm(prefix="accept")
+        form.meeting_id.choices = [("", "Choose a meeting")]
+        assert not form.validate()
+        assert form.meeting_id.errors == ["Choose a meeting or enter the date of a new one"]
+    with app.test_request_context(
+        method="POST", data={"accept-new_meeting_on": ["14", "12", "2026"]}
+    ):
+        form = AcceptForm(prefix="accept")
+        form.meeting_id.choices = [("", "Choose a meeting")]
+        assert form.validate(), form.errors
+
+
+def test_returning_and_merging_through_the_page(client, db, make, area):
+    case, first = refer(db, make, area["owner"])
+    second = _second_referral(case, area["owner_colleague"])
+    sign_in(client, area["coordinator"])
+
+    blank = client.post(f"/referrals/{first.id}/return", data={"return-reason": ""})
+    assert blank.status_code == 200
+    assert "Enter why the referral is being returned" in blank.get_data(as_text=True)
+    assert client.post(f"/referrals/{second.id}/duplicate", data={}).status_code == 400
+
+    merged = client.post(f"/referrals/{second.id}/duplicate", data={"duplicate_of": first.id})
+    assert merged.status_code == 302
+    returned = client.post(f"/referrals/{first.id}/return", data={"return-reason": "Add more"})
+    assert returned.status_code == 302
+    db.session.expire_all()
+    assert (second.status, second.duplicate_of_id) == ("duplicate", first.id)
+    assert (first.status, first.returned_reason) == ("returned", "Add more")
+
+
+def test_only_the_areas_coordinator_decides(client, db, make, area):
+    _, referral = refer(db, make, area["owner"])
+    sign_in(client, area["owner"])
+    for decision in ("accept", "return", "duplicate"):
+        response = client.post(f"/referrals/{referral.id}/{decision}", data={})
+        assert response.status_code == 404, decision
+    db.session.expire_all()
+    assert referral.status == "submitted"
 
 
 def test_other_agencies_cannot_see_the_referral(client, db, make, area):

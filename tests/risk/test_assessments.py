@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from emarac.risk import services as risk
-from emarac.risk.models import RiskAssessment
-from tests.cases.conftest import Cases
+from emarac.risk.models import ChecklistVersion, RiskAssessment
+from tests.factories import Cases
 
 
 def answers_with(version, yes: int) -> dict[str, str]:
@@ -96,3 +96,15 @@ def test_unrelated_agency_cannot_assess(client, login_as, db, make, clock):
     case = Cases(db, make).open(by=owner)
     login_as("practitioner", agency=make.agency(area="Elsewhere MARAC"))
     assert client.get(f"/cases/{case.id}/risk/new").status_code == 404
+
+
+def test_without_a_published_checklist_the_page_says_so_and_writes_nothing(
+    client, make, login_as, clock, db
+):
+    user = login_as("practitioner")
+    case = Cases(db, make).open(by=user)
+    db.session.execute(update(ChecklistVersion).values(is_current=False))
+    db.session.commit()
+    response = client.get(f"/cases/{case.id}/risk/new", follow_redirects=True)
+    assert "The risk checklist has not been set up yet" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ChecklistVersion)) == 1

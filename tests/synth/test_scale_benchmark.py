@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_scale_benchmark_runs_at_a_tiny_size(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'bench.db'}"

@@ -1,18 +1,77 @@
-"""Builders for case tests: a case with people and incidents in one line."""
+"""Builders of test data, with keyword-only arguments: one line of data per test.
+
+``Factory`` makes agencies and users through the real services (so every
+record is audited and encrypted as in production); ``Cases`` makes a victim's
+case with its perpetrators and incidents. The ``make`` and ``cases`` fixtures
+in tests/conftest.py hand them to tests; browser tests use them directly.
+"""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
-
+from emarac.agencies.models import AgencyKind, Role
+from emarac.agencies.services import create_agency, create_user
+from emarac.auth import totp
 from emarac.cases import services as case_services
 from emarac.cases.models import Relationship
+from emarac.clock import utcnow
 from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
 from emarac.people.models import Gender
 from emarac.people.services import PersonDetails, create_person
+
+DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
+
+
+@dataclass
+class Factory:
+    """Small builders with keyword-only arguments: one line of data per test."""
+
+    db: Any
+
+    def agency(
+        self,
+        *,
+        name: str | None = None,
+        kind: str = "police",
+        area: str = "Testshire MARAC",
+        signed: bool = True,
+    ) -> Any:
+
+        return create_agency(
+            name=name or f"Test agency {uuid.uuid4().hex[:6]}",
+            kind=AgencyKind(kind),
+            area_name=area,
+            signed_on=date(2026, 1, 5) if signed else None,
+        )
+
+    def user(
+        self,
+        *,
+        agency: Any = None,
+        roles: tuple[str, ...] = ("practitioner",),
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        enrolled: bool = True,
+    ) -> Any:
+
+        agency = agency or self.agency()
+        user = create_user(
+            email=email or f"user-{uuid.uuid4().hex[:8]}@example.test",
+            full_name="Test User " + uuid.uuid4().hex[:4],
+            agency=agency,
+            roles={Role(r) for r in roles},
+            password=password,
+        )
+        if enrolled:
+            user.totp_secret = totp.new_secret()
+            user.totp_confirmed_at = utcnow()
+        self.db.session.commit()
+        return user
 
 
 class Cases:
@@ -63,8 +122,3 @@ class Cases:
                 police_attended=True,
             ),
         )
-
-
-@pytest.fixture
-def cases(db: Any, make: Any) -> Cases:
-    return Cases(db, make)

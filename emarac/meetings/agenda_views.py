@@ -1,0 +1,163 @@
+"""Before the meeting: the list, creating one, its page, the agenda, research, closing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from emarac.agencies.forms import ConfirmForm
+from emarac.meetings import conference, services
+from emarac.meetings.blueprint import bp, meeting_or_404, watermark
+from emarac.meetings.forms import MeetingForm, ResearchForm
+from emarac.meetings.models import MeetingStatus
+from emarac.protocol import policy
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    meetings = services.visible_meetings(current_user)
+    return render_template(
+        "meetings/index.html", meetings=meetings, may_create=policy.may_create_meeting(current_user)
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    if not policy.may_create_meeting(current_user):
+        raise policy.NotAllowed("meeting", purpose="create refused")
+    form = MeetingForm()
+    form.chair_id.choices = [("", "Choose later")] + [
+        (str(u.id), f"{u.full_name}, {u.agency.name}")
+        for u in services.chairs_of(current_user.agency.area_id)
+    ]
+    if form.validate_on_submit():
+        meeting = services.create_meeting(
+            by=current_user,
+            held_on=form.held_on.data,
+            starts_at=form.start_time(),
+            place=form.place.data or None,
+            online_link=form.online_link.data or None,
+            chair_id=uuid.UUID(form.chair_id.data) if form.chair_id.data else None,
+        )
+        flash("Meeting created", "success")
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_template("meetings/new.html", form=form)
+
+
+@bp.route("/<uuid:meeting_id>")
+@login_required
+def show(meeting_id: uuid.UUID) -> Any:
+    """The meeting and its agenda. Reading it changes nothing (building is a POST)."""
+    meeting = meeting_or_404(meeting_id)
+    services.record_view(meeting)
+    is_coordinator = policy.coordinates_area(current_user, meeting.area_id)
+    may_build = is_coordinator and meeting.status == MeetingStatus.PLANNED
+    minutes = conference.minutes_for(meeting)
+    return render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        is_coordinator=is_coordinator,
+        may_build=may_build,
+        waiting=services.agenda_waiting(meeting) if may_build else 0,
+        may_reorder=is_coordinator
+        and meeting.status in (MeetingStatus.PLANNED, MeetingStatus.AGENDA_RELEASED),
+        may_run=policy.may_run_conference(current_user, meeting),
+        readable_minutes={
+            case_id: m for case_id, m in minutes.items() if policy.may_read_minutes(current_user, m)
+        },
+        responded=services.research_status(meeting) if is_coordinator else {},
+        may_research=meeting.is_released
+        and any(i.agency_id == current_user.agency_id for i in meeting.invites),
+    )
+
+
+@bp.route("/<uuid:meeting_id>/agenda/build", methods=["POST"])
+@login_required
+def build_agenda(meeting_id: uuid.UUID) -> Any:
+    """The coordinator puts the accepted referrals on the planned agenda."""
+    meeting = meeting_or_404(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.refresh_agenda(meeting, by=current_user)
+    flash("Agenda updated with the accepted referrals", "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="agenda"))
+
+
+@bp.route("/<uuid:meeting_id>/release", methods=["POST"])
+@login_required
+def release(meeting_id: uuid.UUID) -> Any:
+    meeting = meeting_or_404(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.release_agenda(meeting, by=current_user)
+    flash("Agenda released to the invited agencies", "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+@bp.route("/<uuid:meeting_id>/agenda/<uuid:case_id>/move", methods=["POST"])
+@login_required
+def move(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    meeting = meeting_or_404(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    step = -1 if request.form.get("direction") == "up" else 1
+    services.move_item(meeting, case_id, by=current_user, step=step)
+    return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="agenda"))
+
+
+@bp.route("/<uuid:meeting_id>/agenda/print")
+@login_required
+def agenda_print(meeting_id: uuid.UUID) -> Any:
+    meeting = meeting_or_404(meeting_id)
+    services.record_view(meeting, action="meeting.agenda_print")
+    return render_template("meetings/agenda_print.html", meeting=meeting, watermark=watermark())
+
+
+@bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/research", methods=["GET", "POST"])
+@login_required
+def research(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    """Our agency's section of research on one agenda case; the other sections to read."""
+    meeting = meeting_or_404(meeting_id)
+    if not policy.may_research(current_user, meeting, case_id):
+        raise policy.NotAllowed("marac_case", case_id, purpose="research refused")
+    item = next(i for i in meeting.items if i.case_id == case_id)
+    sections = services.research_for(meeting, case_id)
+    mine = next((r for r in sections if r.agency_id == current_user.agency_id), None)
+    form = ResearchForm(obj=mine)
+    if form.validate_on_submit():
+        try:
+            services.save_research(
+                meeting,
+                case_id,
+                by=current_user,
+                no_information=bool(form.no_information.data),
+                about_victim=form.about_victim.data or None,
+                about_perpetrator=form.about_perpetrator.data or None,
+                about_children=form.about_children.data or None,
+            )
+        except ValueError as problem:
+            form.about_victim.errors = [str(problem)]
+        else:
+            flash("Research saved", "success")
+            return redirect(url_for("meetings.research", meeting_id=meeting.id, case_id=case_id))
+    services.record_research_view(meeting, case_id)
+    others = [r for r in sections if r.agency_id != current_user.agency_id]
+    return render_template(
+        "meetings/research.html", meeting=meeting, item=item, form=form, others=others
+    )
+
+
+@bp.route("/<uuid:meeting_id>/close", methods=["POST"])
+@login_required
+def close(meeting_id: uuid.UUID) -> Any:
+    meeting = meeting_or_404(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.close_meeting(meeting, by=current_user)
+    flash("Meeting closed", "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))

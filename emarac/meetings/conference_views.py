@@ -1,0 +1,169 @@
+"""The meeting itself: the confidentiality statement, then one agenda case at a time."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from emarac.actions import services as actions
+from emarac.actions.forms import ActionForm
+from emarac.agencies.forms import ConfirmForm
+from emarac.cases import services as case_services
+from emarac.meetings import conference, services
+from emarac.meetings.blueprint import bp, meeting_or_404
+from emarac.meetings.forms import ConferenceForm
+from emarac.meetings.models import Meeting
+from emarac.protocol import policy
+
+
+@bp.route("/<uuid:meeting_id>/attend", methods=["GET", "POST"])
+@login_required
+def attend(meeting_id: uuid.UUID) -> Any:
+    """The confidentiality statement every attendee accepts before seeing any case."""
+    meeting = meeting_or_404(meeting_id)
+    if not meeting.is_released:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        services.accept_confidentiality(meeting, by=current_user)
+        if meeting.items:
+            return redirect(
+                url_for(
+                    "meetings.conference_case",
+                    meeting_id=meeting.id,
+                    case_id=meeting.items[0].case_id,
+                )
+            )
+        return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_template(
+        "meetings/attend.html",
+        meeting=meeting,
+        statement=services.CONFIDENTIALITY_STATEMENT,
+        register=services.register_of(meeting),
+    )
+
+
+def _agenda_position(meeting: Meeting, case_id: uuid.UUID) -> int:
+    """Where the case sits on this released agenda; 404 when it is not there."""
+    index = next((n for n, i in enumerate(meeting.items) if i.case_id == case_id), None)
+    if index is None or not meeting.is_released:
+        abort(404)
+    return index
+
+
+@bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/conference")
+@login_required
+def conference_case(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    """One agenda case at a time, for the meeting; only after the statement is accepted."""
+    meeting = meeting_or_404(meeting_id)
+    index = _agenda_position(meeting, case_id)
+    if services.attendance_of(meeting, current_user) is None:
+        return redirect(url_for("meetings.attend", meeting_id=meeting.id))
+    return _show_case(meeting, index)
+
+
+def _show_case(
+    meeting: Meeting,
+    index: int,
+    *,
+    record_form: ConferenceForm | None = None,
+    action_form: ActionForm | None = None,
+) -> Any:
+    """Render conference mode for the case at ``index`` (with any forms that failed)."""
+    items = list(meeting.items)
+    item = items[index]
+    pager = {
+        "meeting": meeting,
+        "item": item,
+        "previous": items[index - 1] if index > 0 else None,
+        "following": items[index + 1] if index + 1 < len(items) else None,
+        "position": index + 1,
+        "total": len(items),
+    }
+    if not conference.open_case(meeting, item.case_id, by=current_user):
+        return render_template("meetings/conference_withheld.html", **pager)
+    case = case_services.load_for_page(item.case_id)
+    if action_form is None:
+        action_form = ActionForm(formdata=None)
+    action_form.owner_agency_id.choices = _agency_choices(meeting)
+    if record_form is None:
+        record_form = ConferenceForm(
+            formdata=None, data={"discussion": item.discussion, "agreed_risk": item.agreed_risk}
+        )
+    may_run = policy.may_run_conference(current_user, meeting)
+    return render_template(
+        "meetings/conference.html",
+        action_form=action_form,
+        record_form=record_form,
+        case_actions=actions.actions_of_case(item.case_id),
+        may_add_actions=may_run,
+        may_record=may_run,
+        case=case,
+        research=services.research_for(meeting, item.case_id),
+        **pager,
+    )
+
+
+@bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/record", methods=["POST"])
+@login_required
+def record(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    """The chair saves the discussion and agreed risk, then moves to the next case."""
+    meeting = meeting_or_404(meeting_id)
+    index = _agenda_position(meeting, case_id)
+    if not policy.may_run_conference(current_user, meeting):
+        abort(404)
+    items = list(meeting.items)
+    form = ConferenceForm()
+    if not form.validate_on_submit():
+        return _show_case(meeting, index, record_form=form), 400
+    conference.record_discussion(
+        meeting,
+        items[index],
+        by=current_user,
+        discussion=form.discussion.data or "",
+        agreed_risk=form.agreed_risk.data or "",
+    )
+    flash(f"Case {index + 1} of {len(items)} saved", "success")
+    if index + 1 < len(items):
+        following = items[index + 1].case_id
+        return redirect(
+            url_for("meetings.conference_case", meeting_id=meeting.id, case_id=following)
+        )
+    return redirect(url_for("meetings.show", meeting_id=meeting.id))
+
+
+@bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/actions", methods=["POST"])
+@login_required
+def add_action(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    """The chair or coordinator records an agreed action from conference mode."""
+    meeting = meeting_or_404(meeting_id)
+    index = _agenda_position(meeting, case_id)
+    if not policy.may_run_conference(current_user, meeting):
+        abort(404)
+    form = ActionForm()
+    form.owner_agency_id.choices = _agency_choices(meeting)
+    if not form.validate_on_submit():
+        return _show_case(meeting, index, action_form=form), 400
+    case = case_services.load_for_page(case_id)
+    actions.add_action(
+        case,
+        by=current_user,
+        meeting=meeting,
+        owner_agency_id=uuid.UUID(form.owner_agency_id.data),
+        description=form.description.data or "",
+        due_on=form.due_on.data,
+    )
+    flash("Action added", "success")
+    return redirect(
+        url_for(
+            "meetings.conference_case", meeting_id=meeting.id, case_id=case_id, _anchor="actions"
+        )
+    )
+
+
+def _agency_choices(meeting: Meeting) -> list[tuple[str, str]]:
+    return [("", "Choose an agency")] + sorted(
+        ((str(i.agency_id), i.agency.name) for i in meeting.invites), key=lambda c: c[1]
+    )
