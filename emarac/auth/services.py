@@ -19,7 +19,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from flask import Response, after_this_request, current_app, has_request_context
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from emarac import passwords
 from emarac.agencies.models import RecoveryCode, User
@@ -202,21 +202,44 @@ def check_second_factor(user: User, code: str) -> SignInResult:
     return SignInResult.LOCKED if locked_now else SignInResult.BAD_CREDENTIALS
 
 
+def _unused_codes(user: User) -> list[RecoveryCode]:
+    query = select(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+    )
+    return list(db.session.scalars(query))
+
+
 def _use_recovery_code(user: User, code: str) -> bool:
     if len(code.strip()) < 12:
         return False
-    row = db.session.scalar(
-        select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == totp.hash_recovery_code(code),
-            RecoveryCode.used_at.is_(None),
-        )
-    )
-    if row is None:
-        return False
-    row.used_at = utcnow()
-    _audit_user("auth.recovery_code_used", user)
-    return True
+    for row in _unused_codes(user):
+        if totp.recovery_code_matches(row.code_hash, code):
+            # Only the request that marks it used may use it: two at once cannot both.
+            spent = db.session.execute(
+                update(RecoveryCode)
+                .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
+                .values(used_at=utcnow())
+            )
+            if spent.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            _audit_user("auth.recovery_code_used", user)
+            return True
+    return False
+
+
+def _rehash_legacy_recovery_codes(user: User) -> None:
+    """Codes stored as bare SHA-256 (before revision 0014) become argon2 ones.
+
+    Done at each full sign-in, so an active user's old codes are upgraded the
+    first time they sign in after the upgrade; the codes themselves still work.
+    """
+    upgraded = False
+    for row in _unused_codes(user):
+        if totp.is_legacy_hash(row.code_hash):
+            row.code_hash = totp.rehash_legacy(row.code_hash)
+            upgraded = True
+    if upgraded:
+        _audit_user("auth.recovery_codes_rehashed", user, fields=("recovery_codes",))
 
 
 def begin_enrolment(user: User) -> str:
@@ -250,6 +273,7 @@ def confirm_enrolment(user: User, code: str) -> list[str] | None:
 
 def complete_sign_in(user: User) -> None:
     user.failed_login_count = 0
+    _rehash_legacy_recovery_codes(user)
     user.last_login_at = utcnow()
     _audit_user("auth.login", user)
     db.session.commit()
