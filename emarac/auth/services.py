@@ -106,9 +106,9 @@ def _lockout_mail(user: User) -> Callable[[], None]:
         f"Hello {name},\n\n"
         f"Your eMARAC account was locked after {settings.lockout_threshold} failed attempts "
         f"to sign in. It unlocks by itself at {until:%H:%M} UTC on {until:%d %B %Y}.\n\n"
-        "If these attempts were yours, you need do nothing. If they were not, someone "
-        "may know or be guessing your password: tell your agency administrator, and set "
-        "a new password when you next sign in.\n\n"
+        "If these attempts were yours, you need do nothing. If they were not, tell your "
+        "agency administrator at once: someone may know or be guessing your password, "
+        "and your administrator can have it reset.\n\n"
         "eMARAC never asks for your password or security codes by email.\n"
     )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
