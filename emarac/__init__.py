@@ -24,6 +24,7 @@ def create_app(config: Settings | None = None, **overrides: Any) -> Flask:
         instance_path=str(settings.instance_path),
     )
     configure(app, settings, overrides)
+    register_proxy_fix(app, settings)
     register_logging(app)
     register_extensions(app)
     register_templating(app)
@@ -56,6 +57,30 @@ def configure(app: Flask, settings: Settings, overrides: dict[str, Any]) -> None
         TESTING=settings.is_testing,
     )
     app.config.update(overrides)
+
+
+def register_proxy_fix(app: Flask, settings: Settings) -> None:
+    """Behind ``EMARAC_TRUSTED_PROXIES`` proxies, see the client's address and scheme.
+
+    ProxyFix rewrites ``REMOTE_ADDR`` from the Nth address from the right of
+    X-Forwarded-For, so the sign-in throttle (keyed on ``request.remote_addr``)
+    and the ledger's client address name the real client, not the proxy. Without
+    a trusted proxy nothing is wrapped: forwarded headers are then only what a
+    client chose to send, and are ignored.
+
+    X-Forwarded-Host is not trusted: set-password links are built from the
+    request's host, and a proxy that passes a client's X-Forwarded-Host through
+    untouched would let anyone point those links at their own site. The proxy
+    forwards the Host it has checked instead (nginx: ``proxy_set_header Host
+    $host`` with a ``server_name``).
+    """
+    hops = settings.trusted_proxies
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0
+        )
 
 
 def _engine_options(settings: Settings) -> dict[str, Any]:

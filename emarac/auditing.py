@@ -78,6 +78,7 @@ def record_event(
         purpose=purpose,
         recipient=recipient,
         request_id=request_id(),
+        # The client's own address behind trusted proxies (ProxyFix, EMARAC_TRUSTED_PROXIES).
         client_addr=request.remote_addr if has_request_context() else None,
         occurred_at=utcnow(),
     )

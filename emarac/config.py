@@ -45,6 +45,13 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"EMARAC_{name} must be a whole number") from exc
 
 
+def _env_count(name: str, default: int) -> int:
+    value = _env_int(name, default)
+    if value < 0:
+        raise ConfigurationError(f"EMARAC_{name} must be 0 or more")
+    return value
+
+
 @dataclass
 class Settings:
     """Everything the app reads from its environment, typed."""
@@ -64,6 +71,9 @@ class Settings:
     db_max_overflow: int = 10
     db_pool_timeout: int = 30
     redis_url: str | None = None
+    # Reverse proxies in front of the app that append X-Forwarded-For. 0 (no
+    # proxy) ignores forwarded headers, so a client cannot choose its address.
+    trusted_proxies: int = 0
     login_rate_limit: str = "30 per minute"
     search_rate_limit: str = "30 per minute"
     idle_timeout_seconds: int = 15 * 60
@@ -116,6 +126,7 @@ class Settings:
             db_max_overflow=_env_int("DB_MAX_OVERFLOW", 10),
             db_pool_timeout=_env_int("DB_POOL_TIMEOUT", 30),
             redis_url=_env("REDIS_URL"),
+            trusted_proxies=_env_count("TRUSTED_PROXIES", 0),
             login_rate_limit=_env("LOGIN_RATE_LIMIT", "30 per minute") or "30 per minute",
             search_rate_limit=_env("SEARCH_RATE_LIMIT", "30 per minute") or "30 per minute",
             idle_timeout_seconds=_env_int("IDLE_TIMEOUT_SECONDS", 15 * 60),

@@ -15,4 +15,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Keyed on request.remote_addr: behind EMARAC_TRUSTED_PROXIES proxies, ProxyFix
+# has made that the client's address, so clients behind one proxy are limited apart.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

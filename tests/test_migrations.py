@@ -198,3 +198,33 @@ def test_0012_backfills_the_factor_codes_answered_yes(database_url, tmp_path, ba
         db.engine.dispose()
     found = {uuid.UUID(str(k)) if not isinstance(k, uuid.UUID) else k: v for k, v in found.items()}
     assert found == {mixed: ",alcohol,mental_health,", only_no: "", empty: ""}
+
+
+def test_0014_keeps_sha256_recovery_codes_and_downgrade_drops_argon2_ones(
+    database_url, tmp_path, backend
+):
+    """Codes stored before 0014 survive it unchanged (the app upgrades them at sign-in);
+    going back removes only the argon2 ones, which neither fit nor verify there."""
+    app = create_app(make_settings(database_url, tmp_path / "instance"))
+    legacy = "a" * 64
+    argon2 = "$argon2id$v=19$m=19456,t=2,p=1$" + "s" * 22 + "$" + "h" * 43
+    insert = text("INSERT INTO recovery_code (id, user_id, code_hash) VALUES (:id, :user, :hash)")
+    with app.app_context():
+        upgrade(revision="0013_emergency_access")
+        with db.engine.begin() as conn:
+            if backend == "postgresql":  # a code without its user
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(insert, {"id": uuid.uuid4().hex, "user": uuid.uuid4().hex, "hash": legacy})
+        upgrade(revision="0014_recovery_code_argon2")
+        with db.engine.begin() as conn:
+            if backend == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(insert, {"id": uuid.uuid4().hex, "user": uuid.uuid4().hex, "hash": argon2})
+        with db.engine.connect() as conn:
+            upgraded = set(conn.execute(text("SELECT code_hash FROM recovery_code")).scalars())
+        downgrade(revision="0013_emergency_access")
+        with db.engine.connect() as conn:
+            downgraded = set(conn.execute(text("SELECT code_hash FROM recovery_code")).scalars())
+        db.engine.dispose()
+    assert upgraded == {legacy, argon2}
+    assert downgraded == {legacy}

@@ -212,8 +212,14 @@ class RecoveryCode(Base):
     __tablename__ = "recovery_code"
 
     id: Mapped[uuid_pk]
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(
+        String(255),
+        comment="argon2id of the code's SHA-256 (emarac/auth/totp.py); a bare SHA-256 "
+        "from before revision 0014 until its owner next signs in",
+    )
     used_at: Mapped[datetime | None]
 
 

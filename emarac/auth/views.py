@@ -17,8 +17,11 @@ from emarac.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
+# A locked account gets these too: the sign-in pages never say that an account
+# exists or is locked (its owner is told by a notice and an email instead).
 BAD_CREDENTIALS = "Enter a correct email address and password"
 BAD_CODE = "Enter a correct security code"
+# Only for someone already signed in whose re-authentication locked their own account.
 LOCKED = (
     "This account is locked after too many failed attempts. "
     "Try again in 15 minutes or contact your agency administrator."
@@ -64,11 +67,11 @@ def login() -> Any:
             if check.user.totp_confirmed_at is None:
                 return redirect(url_for("auth.enrol"))
             return redirect(url_for("auth.second_factor"))
-        message = {
-            services.SignInResult.LOCKED: LOCKED,
-            services.SignInResult.NOT_PERMITTED: NOT_PERMITTED,
-        }.get(check.result, BAD_CREDENTIALS)
-        form.email.errors = [message]
+        # NOT_PERMITTED is told only after the right password; LOCKED never is.
+        if check.result is services.SignInResult.NOT_PERMITTED:
+            form.email.errors = [NOT_PERMITTED]
+        else:
+            form.email.errors = [BAD_CREDENTIALS]
         form.password.data = ""
     return render_template("auth/sign_in.html", form=form)
 
@@ -87,7 +90,7 @@ def second_factor() -> Any:
             services.complete_sign_in(user)
             sessions.start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.code.errors = [LOCKED if result is services.SignInResult.LOCKED else BAD_CODE]
+        form.code.errors = [BAD_CODE]
         form.code.data = ""
     return render_template("auth/security_code.html", form=form)
 
@@ -109,7 +112,7 @@ def enrol() -> Any:
             # Shown once, straight from this response: the codes are never stored
             # in plain text and never put in the (readable) session cookie.
             return render_template("auth/recovery_codes.html", codes=codes)
-        form.code.errors = [LOCKED if user.is_locked() else BAD_CODE]
+        form.code.errors = [BAD_CODE]
         form.code.data = ""
     uri = totp.provisioning_uri(secret, user.email)
     return render_template("auth/enrol.html", form=form, qr_svg=totp.qr_svg(uri), secret=secret)
