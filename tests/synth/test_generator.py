@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import pytest
@@ -23,10 +24,11 @@ def _ids(conn, model) -> list[str]:
     return sorted(str(i) for i in conn.scalars(select(model.id)))
 
 
-def test_same_seed_gives_the_same_data_in_another_database(db, clock, tmp_path):
+def test_same_seed_gives_the_same_data_in_another_database(db, clock, tmp_path, schema_templates):
     first = generate(db.engine, cases=60, incidents=400, seed=11)
+    # Another database set up as this one was: the schema, the data key, the checklist.
+    shutil.copyfile(schema_templates["sqlite"], tmp_path / "other.db")
     other = create_engine(f"sqlite:///{tmp_path / 'other.db'}")
-    db.metadata.create_all(other)
     with use_keyring(current_keyring()):
         second = generate(other, cases=60, incidents=400, seed=11)
     assert first.rows == second.rows
