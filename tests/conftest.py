@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, create_engine, make_url, text
+from sqlalchemy import Engine, MetaData, Table, create_engine, make_url, text
 
 from emarac import create_app
 from emarac.clock import set_clock
@@ -99,12 +99,13 @@ def schema_templates(
     tmp_path_factory: pytest.TempPathFactory,
     worker_keys: Path,
     pg_databases: tuple[str, str] | None,
-) -> dict[str, Any]:
+) -> Iterator[dict[str, Any]]:
     """The schema, built once per worker and backend, under the worker's keys.
 
     SQLite: a database file that each test copies. PostgreSQL: the worker's
     ready database, plus the rows ``create_schema`` seeded (the first data
-    key), which ``reset_postgresql`` puts back after emptying every table.
+    key and the default checklist), which ``SchemaSnapshot.restore`` puts back
+    after emptying every table.
     """
     templates: dict[str, Any] = {}
     sqlite_file = tmp_path_factory.mktemp("schema") / "template.db"
@@ -114,7 +115,9 @@ def schema_templates(
         ready = pg_databases[1]
         _build_schema(ready, worker_keys, tmp_path_factory)
         templates["postgresql"] = SchemaSnapshot.take(ready)
-    return templates
+    yield templates
+    if "postgresql" in templates:
+        templates["postgresql"].close()
 
 
 def _build_schema(url: str, keys: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -136,27 +139,29 @@ def copy_keys(keys: Path, instance: Path) -> None:
 
 @dataclass
 class SchemaSnapshot:
-    """A PostgreSQL database's tables and the rows its fresh schema holds."""
+    """A PostgreSQL database's tables and the rows its fresh schema holds.
+
+    Reflected once, with one engine kept for the worker's session: reflecting
+    again for every test cost a fifth of a second each.
+    """
 
     url: str
-    tables: list[str]
+    engine: Engine
+    tables: list[Table]
     seeds: dict[str, list[dict[str, Any]]]
 
     @classmethod
     def take(cls, url: str) -> SchemaSnapshot:
         engine = create_engine(url)
-        try:
-            metadata = MetaData()
-            metadata.reflect(engine)
-            seeds: dict[str, list[dict[str, Any]]] = {}
-            with engine.connect() as conn:
-                for table in metadata.sorted_tables:
-                    rows = [dict(row._mapping) for row in conn.execute(table.select())]
-                    if rows:
-                        seeds[table.name] = rows
-        finally:
-            engine.dispose()
-        return cls(url, [t.name for t in metadata.sorted_tables], seeds)
+        metadata = MetaData()
+        metadata.reflect(engine)
+        seeds: dict[str, list[dict[str, Any]]] = {}
+        with engine.connect() as conn:
+            for table in metadata.sorted_tables:
+                rows = [dict(row._mapping) for row in conn.execute(table.select())]
+                if rows:
+                    seeds[table.name] = rows
+        return cls(url, engine, list(metadata.sorted_tables), seeds)
 
     def restore(self) -> None:
         """Empty every table, put the seeded rows back and re-arm the ledger guards.
@@ -167,21 +172,18 @@ class SchemaSnapshot:
         """
         import audit
 
-        engine = create_engine(self.url)
-        try:
-            metadata = MetaData()
-            metadata.reflect(engine, only=list(self.seeds))
-            with engine.begin() as conn:
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
-                # DELETE, not TRUNCATE: on a few rows it is many times faster.
-                for name in self.tables:
-                    conn.execute(text(f'DELETE FROM "{name}"'))
-                for name, rows in self.seeds.items():
-                    conn.execute(metadata.tables[name].insert(), rows)
-                for statement in audit.guard_statements("postgresql", "audit_event"):
-                    conn.execute(text(statement))
-        finally:
-            engine.dispose()
+        # DELETE, not TRUNCATE: on a few rows it is many times faster.
+        script = ["SET LOCAL session_replication_role = replica"]
+        script += [f'DELETE FROM "{table.name}"' for table in self.tables]
+        script += audit.guard_statements("postgresql", "audit_event")
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(";\n".join(script))
+            for table in self.tables:
+                if table.name in self.seeds:
+                    conn.execute(table.insert(), self.seeds[table.name])
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 @pytest.fixture
