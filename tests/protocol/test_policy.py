@@ -323,6 +323,30 @@ def test_actions_are_seen_by_their_owner_agency_and_the_area_coordinators(agenda
     assert not policy.may_view_action(s["outsider"], action)
 
 
+def test_only_the_chair_and_coordinators_of_the_area_agree_actions(agenda, make):
+    from datetime import date
+
+    from emarac.actions.services import add_action
+
+    s = agenda
+    case = s["cases"][0]
+    chair = make.user(agency=s["coordinator"].agency, roles=("chair",))
+    elsewhere = make.user(agency=make.agency(area="Elsewhere MARAC"), roles=("coordinator",))
+    assert policy.may_agree_action(s["coordinator"], case)
+    assert policy.may_agree_action(chair, case)
+    for someone in (s["owner"], s["housing"], s["outsider"], elsewhere):
+        assert not policy.may_agree_action(someone, case)
+    with pytest.raises(policy.NotAllowed):
+        add_action(
+            case,
+            by=s["owner"],
+            meeting=s["meeting"],
+            owner_agency_id=s["owner"].agency_id,
+            description="Synthetic: agreed by nobody",
+            due_on=date(2026, 11, 30),
+        )
+
+
 def test_referrals_are_seen_by_the_referrer_and_the_area_coordinators(db, make, area):
     _, referral = refer(db, make, area.officer)
     assert policy.may_view_referral(area.officer, referral)
