@@ -347,6 +347,39 @@ def test_only_the_chair_and_coordinators_of_the_area_agree_actions(agenda, make)
         )
 
 
+def test_the_tracker_shows_coordinators_their_area_and_others_their_agency(agenda, db):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from emarac.actions.models import Action
+    from emarac.actions.services import add_action
+    from emarac.cases.models import Case
+
+    s = agenda
+    actions = {
+        who: add_action(
+            s["cases"][0],
+            by=s["coordinator"],
+            meeting=s["meeting"],
+            owner_agency_id=s[who].agency_id,
+            description="Synthetic: an agreed step",
+            due_on=date(2026, 11, 30),
+        ).id
+        for who in ("housing", "owner")
+    }
+
+    def tracked(actor):
+        query = select(Action.id).join(Case, Case.id == Action.case_id)
+        return set(db.session.scalars(query.where(policy.action_filter(actor))))
+
+    assert policy.tracks_area_actions(s["coordinator"])
+    assert not policy.tracks_area_actions(s["housing"])
+    assert tracked(s["coordinator"]) == set(actions.values())
+    assert tracked(s["housing"]) == {actions["housing"]}
+    assert tracked(s["outsider"]) == set()
+
+
 def test_referrals_are_seen_by_the_referrer_and_the_area_coordinators(db, make, area):
     _, referral = refer(db, make, area.officer)
     assert policy.may_view_referral(area.officer, referral)
