@@ -380,6 +380,31 @@ def test_the_tracker_shows_coordinators_their_area_and_others_their_agency(agend
     assert tracked(s["outsider"]) == set()
 
 
+def test_meeting_lists_show_the_area_to_coordinators_and_released_invitations_to_others(
+    agenda, db, make
+):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from emarac.meetings import services as meetings
+    from emarac.meetings.models import Meeting
+
+    s = agenda
+    planned = meetings.create_meeting(by=s["coordinator"], held_on=date(2026, 12, 7))
+    elsewhere = make.user(agency=make.agency(area="Elsewhere MARAC"), roles=("coordinator",))
+    other = meetings.create_meeting(by=elsewhere, held_on=date(2026, 12, 7))
+    chair = make.user(agency=s["coordinator"].agency, roles=("chair",))
+
+    def listed(actor):
+        return set(db.session.scalars(select(Meeting.id).where(policy.meeting_filter(actor))))
+
+    assert listed(s["coordinator"]) == listed(chair) == {s["meeting"].id, planned.id}
+    assert listed(s["housing"]) == {s["meeting"].id}  # invited, released; not the planned one
+    assert listed(elsewhere) == {other.id}
+    assert listed(s["outsider"]) == set()
+
+
 def test_referrals_are_seen_by_the_referrer_and_the_area_coordinators(db, make, area):
     _, referral = refer(db, make, area.officer)
     assert policy.may_view_referral(area.officer, referral)
