@@ -108,6 +108,11 @@ def test_role_only_predicates(area):
     assert policy.may_view_indicators(manager)
     assert policy.may_view_indicators(coordinator)
     assert not policy.may_view_indicators(officer)
+    # Break-glass is offered to those who work cases in the field, nobody else.
+    assert policy.may_ask_for_emergency_access(officer)
+    assert policy.may_ask_for_emergency_access(area.user(area.police, "idva"))
+    for role in ("coordinator", "chair", "manager", "agency_admin"):
+        assert not policy.may_ask_for_emergency_access(area.user(area.police, role)), role
 
 
 @pytest.fixture
