@@ -144,3 +144,16 @@ def test_others_cannot_review_or_end(app, client, db, hidden_case):
     assert other.post(f"/emergency-access/{access.id}/end").status_code == 404
     assert client.post(f"/emergency-access/{access.id}/end").status_code == 302
     assert client.get(f"/cases/{case.id}").status_code == 404
+
+
+def test_the_review_queue_holds_only_the_coordinators_own_area(app, client, db, make, hidden_case):
+    from emarac.cases.emergency import review_queue
+
+    case, _, coordinator, nurse = hidden_case
+    _hint(db, nurse, case)
+    sign_in(client, nurse)
+    client.post(f"/emergency-access/cases/{case.id}", data={"reason": REASON, "hours": "1"})
+    elsewhere = make.user(agency=make.agency(area="Elsewhere MARAC"), roles=("coordinator",))
+    assert [a.case_id for a in review_queue(coordinator)] == [case.id]
+    assert review_queue(elsewhere) == []
+    assert review_queue(nurse) == []

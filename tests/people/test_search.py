@@ -20,7 +20,7 @@ from emarac.cases import services as case_services
 from emarac.cases.closure import add_exclusion
 from emarac.cases.models import Relationship
 from emarac.config import Settings
-from emarac.people.services import PersonDetails, create_person
+from emarac.people.services import PersonDetails, SearchQuery, create_person, search_people
 from tests.conftest import sign_in
 
 BORN = date(1990, 4, 12)
@@ -238,3 +238,11 @@ def test_the_31st_search_in_a_minute_is_refused(client, app, make, login_as, cas
     colleague = app.test_client()
     sign_in(colleague, make.user(agency=make.agency(area="Elsewhere MARAC")))
     assert colleague.post("/people/search", data={"name": "Featherstonehaugh"}).status_code == 200
+
+
+def test_people_the_searcher_may_see_are_results_never_hints(client, login_as, make, cases):
+    owner = login_as("practitioner")
+    case = cases.open(by=owner, family_name="Quillfeather")
+    result = search_people(owner, SearchQuery(name="Quillfeather"))
+    assert [p.id for p in result.people] == [case.victim_id]
+    assert result.hints == []
