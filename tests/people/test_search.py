@@ -246,3 +246,24 @@ def test_people_the_searcher_may_see_are_results_never_hints(client, login_as, m
     result = search_people(owner, SearchQuery(name="Quillfeather"))
     assert [p.id for p in result.people] == [case.victim_id]
     assert result.hints == []
+
+
+def test_a_person_seen_through_one_case_gives_no_hint_of_their_hidden_cases(
+    login_as, make, area, cases
+):
+    _, owner, _ = area
+    hidden = cases.open(by=owner, family_name="Featherstonehaugh")
+    searcher = login_as("practitioner", agency=make.agency(area="Elsewhere MARAC"))
+    own = cases.open(by=searcher, family_name="Ashdown-Pryce", given_name="Clara")
+    rufus = create_person(
+        PersonDetails(given_name="Rufus", family_name="Grimshaw"), by=owner, role="perpetrator"
+    )
+    case_services.add_perpetrator(
+        hidden, by=owner, person=rufus, relationship=Relationship.EX_PARTNER
+    )
+    case_services.add_perpetrator(
+        own, by=searcher, person=rufus, relationship=Relationship.EX_PARTNER
+    )
+    result = search_people(searcher, SearchQuery(name="Rufus Grimshaw"))
+    assert [p.id for p in result.people] == [rufus.id]
+    assert result.hints == []
