@@ -29,4 +29,3 @@ def page_number(args: Mapping[str, str], *, name: str = "page", last: int = MAX_
 def last_page(total: int, per_page: int) -> int:
     """The number of the last page of ``total`` rows (1 when there are none)."""
     return max(1, -(-total // per_page))
-

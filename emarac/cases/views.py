@@ -17,7 +17,7 @@ from emarac.incidents.models import IncidentType
 from emarac.people import services as people_services
 from emarac.people.forms import ChildForm, PerpetratorForm, VictimForm
 from emarac.protocol import policy
-from emarac.query_args import page_number
+from emarac.query_args import last_page, page_number
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -124,7 +124,7 @@ def timeline(case_id: uuid.UUID) -> Any:
         entries=entries,
         total=total,
         page=page,
-        pages=max(1, -(-total // 50)),
+        pages=last_page(total, 50),
         emergency=policy.live_emergency_access(current_user, case),
     )
 
