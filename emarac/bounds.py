@@ -8,6 +8,7 @@ each bound is written once. No Flask and no database here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 # Dates. A date outside these is a typing slip (or a probe), never a record.
@@ -27,8 +28,11 @@ _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but tab/LF/CR, DEL, C1
 _BIDI = "\u202a-\u202e\u2066-\u2069"  # embeddings, overrides, isolates
 HIDDEN_IN_LINE = re.compile(f"[\t\n\r{_CONTROL}{_BIDI}]")
 HIDDEN_IN_TEXT = re.compile(f"[{_CONTROL}{_BIDI}]")  # a text area may hold tabs and lines
-# Zero-width characters: removed silently (they come with pasted text).
-ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+# Zero-width characters: removed silently (they come with pasted text). The
+# joiners (U+200C, U+200D) are kept between two letters or marks, where Persian
+# and several Indic scripts need them to spell a name; elsewhere they go too.
+ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
+JOINERS = "\u200c\u200d"
 
 
 def long_date(day: date) -> str:
@@ -61,4 +65,22 @@ def hidden_characters(text: str, *, multiline: bool = False) -> bool:
 
 
 def without_zero_width(value: object) -> object:
-    return ZERO_WIDTH.sub("", value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    text = ZERO_WIDTH.sub("", value)
+    if not any(joiner in text for joiner in JOINERS):
+        return text
+    kept = []
+    for index, char in enumerate(text):
+        if char in JOINERS and not (
+            _spells(text[index - 1] if index else "")
+            and _spells(text[index + 1] if index + 1 < len(text) else "")
+        ):
+            continue
+        kept.append(char)
+    return "".join(kept)
+
+
+def _spells(char: str) -> bool:
+    """A letter or a combining mark (a joiner between two of them is part of the spelling)."""
+    return bool(char) and unicodedata.category(char)[0] in "LM"
