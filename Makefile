@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run serve setup venv assets keys db demo test test-quick mutate-policy lint format bench migration clean
+.PHONY: help run serve setup venv assets keys db demo test test-quick fuzz mutate-policy lint format bench migration clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,10 @@ test: assets chromium ## Run every test (SQLite; PostgreSQL too when EMARAC_TEST
 
 test-quick: assets ## The suite without the slow and browser tests, on SQLite only (a quick check while working)
 	EMARAC_TEST_DATABASE_URL= $(PY) -m pytest -n auto -m "not slow and not browser" $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 50
+fuzz: venv ## Random input to every route, 50 examples each (FUZZ_EXAMPLES=200 for more)
+	EMARAC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -n auto tests/test_fuzz.py $(PYTEST_ARGS)
 
 mutate-policy: venv ## Check the tests notice each policy predicate set to allow, then deny
 	$(PY) scripts/mutate_policy.py

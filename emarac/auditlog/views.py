@@ -11,6 +11,7 @@ from emarac.auditlog import services
 from emarac.auditlog.forms import AuditFilterForm
 from emarac.auth.sessions import fresh_login_required
 from emarac.protocol import policy
+from emarac.query_args import page_number
 
 bp = Blueprint("auditlog", __name__, url_prefix="/audit")
 
@@ -39,8 +40,7 @@ def index() -> Any:
     if not policy.may_read_audit(current_user):
         abort(404)
     form, flt = _form()
-    page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    page = services.search(current_user, flt, page=page_number)
+    page = services.search(current_user, flt, page=page_number(request.args))
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "auditlog/index.html",

@@ -17,6 +17,7 @@ from emarac.incidents.models import IncidentType
 from emarac.people import services as people_services
 from emarac.people.forms import ChildForm, PerpetratorForm, VictimForm
 from emarac.protocol import policy
+from emarac.query_args import last_page, page_number
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -32,7 +33,7 @@ def _case_or_404(case_id: uuid.UUID, *, edit: bool = False) -> Any:
 def index() -> Any:
     if not policy.may_search_people(current_user):
         abort(404)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args)
     cases, total = services.visible_cases(current_user, page=page)
     return render_template(
         "cases/index.html",
@@ -115,7 +116,7 @@ def show(case_id: uuid.UUID) -> Any:
 def timeline(case_id: uuid.UUID) -> Any:
     case = _case_or_404(case_id)
     services.record_view(case, shown=("timeline",))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args)
     entries, total = services.timeline(case, page=page, per_page=50)
     return render_template(
         "cases/timeline.html",
@@ -123,7 +124,7 @@ def timeline(case_id: uuid.UUID) -> Any:
         entries=entries,
         total=total,
         page=page,
-        pages=max(1, -(-total // 50)),
+        pages=last_page(total, 50),
         emergency=policy.live_emergency_access(current_user, case),
     )
 

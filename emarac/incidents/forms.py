@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -22,10 +21,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from emarac.clock import utcnow
-from emarac.forms import BaseForm
+from emarac.bounds import EARLIEST_INCIDENT
+from emarac.clock import today
+from emarac.forms import BaseForm, DateWithin
 from emarac.incidents.models import INCIDENT_TYPE_LABELS
 from emarac.widgets import DateInput
 
@@ -36,7 +36,10 @@ class IncidentForm(BaseForm):
         widget=DateInput(),
         format="%d %m %Y",
         description="For example, 27 3 2026",
-        validators=[DataRequired("Enter the date of the incident")],
+        validators=[
+            DataRequired("Enter the date of the incident"),
+            DateWithin(EARLIEST_INCIDENT, today),
+        ],
     )
     occurred_time = StringField(
         "Time (optional)",
@@ -82,7 +85,3 @@ class IncidentForm(BaseForm):
             else time(0, 0)
         )
         return datetime.combine(self.occurred_on.data, at, tzinfo=UTC)
-
-    def validate_occurred_on(self, field: Any) -> None:
-        if field.data is not None and field.data > utcnow().date():
-            raise ValidationError("Date of the incident must be today or in the past")

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from emarac.bounds import EARLIEST_REPORTING, LATEST_ANY, long_date
+
 
 class PeriodKind(StrEnum):
     MONTH = "month"
@@ -167,9 +169,39 @@ _FINANCIAL_YEAR = re.compile(r"FY(\d{4})")
 _CUSTOM = re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})")
 
 
-def parse_period(text: str) -> Period:
-    """Read a period code; raises ValueError, in words a manager can act on, if it is not one."""
-    code = text.strip().upper()
+def latest_reporting_day(today: date) -> date:
+    """The last day a period may reach: a year from today (planning ahead, never further)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + 1, day=28)
+
+
+def range_problem(start: date, end: date, *, latest: date) -> str | None:
+    """Whether a period lies within the days reported on, in words a manager can act on.
+
+    The bound also keeps ``previous_period`` (a period before this one) from
+    running off the calendar.
+    """
+    if start < EARLIEST_REPORTING or end > latest:
+        return f"Enter a period from {long_date(EARLIEST_REPORTING)} to {long_date(latest)}"
+    return None
+
+
+def parse_period(text: str, *, latest: date = LATEST_ANY) -> Period:
+    """Read a period code; raises ValueError, in words a manager can act on, if it is not one.
+
+    A period that starts before ``EARLIEST_REPORTING`` or ends after ``latest``
+    is refused too.
+    """
+    period = _parse_code(text.strip().upper())
+    problem = range_problem(period.start, period.end, latest=latest)
+    if problem:
+        raise ValueError(problem)
+    return period
+
+
+def _parse_code(code: str) -> Period:
     if match := _CUSTOM.fullmatch(code):
         try:
             start, end = date.fromisoformat(match[1]), date.fromisoformat(match[2])
@@ -185,7 +217,7 @@ def parse_period(text: str) -> Period:
             return quarter_period(int(match[1]), int(match[2]))
         if match := _FINANCIAL_YEAR.fullmatch(code):
             return financial_year(int(match[1]))
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     raise ValueError(PERIOD_FORMS)
 

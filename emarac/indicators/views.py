@@ -18,13 +18,15 @@ from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import ValidationError
 
 from emarac.auth.sessions import fresh_login_required
+from emarac.bounds import EARLIEST_REPORTING
 from emarac.clock import today
-from emarac.forms import BaseForm
+from emarac.forms import BaseForm, DateWithin
 from emarac.indicators import report, services
 from emarac.indicators.periods import (
     Period,
     custom_period,
     financial_year,
+    latest_reporting_day,
     month_period,
     parse_period,
     previous_period,
@@ -38,13 +40,27 @@ bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 CUSTOM = "custom"
 
 
+def _latest() -> date:
+    return latest_reporting_day(today())
+
+
 class FilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET form that only reads
 
     period = SelectField("Period", widget=GovSelect(), choices=[], validate_choice=False)
-    start = DateField("From", widget=DateInput(), format="%d %m %Y")
-    end = DateField("To", widget=DateInput(), format="%d %m %Y")
+    start = DateField(
+        "From",
+        widget=DateInput(),
+        format="%d %m %Y",
+        validators=[DateWithin(EARLIEST_REPORTING, _latest, what="The first day of the range")],
+    )
+    end = DateField(
+        "To",
+        widget=DateInput(),
+        format="%d %m %Y",
+        validators=[DateWithin(EARLIEST_REPORTING, _latest, what="The last day of the range")],
+    )
     area = SelectField("Area", widget=GovSelect(), choices=[], validate_choice=False)
     agency = SelectField("Referring agency", widget=GovSelect(), choices=[], validate_choice=False)
     submit = SubmitField("Show figures", widget=GovSubmitInput())
@@ -105,7 +121,7 @@ def _form() -> tuple[FilterForm, Period | None, uuid.UUID | None, uuid.UUID | No
     if form.period.data == CUSTOM:
         return form, custom_period(form.start.data, form.end.data), area_id, agency_id
     try:
-        return form, parse_period(form.period.data or ""), area_id, agency_id
+        return form, parse_period(form.period.data or "", latest=_latest()), area_id, agency_id
     except ValueError as problem:
         form.period.errors = [str(problem)]
         return form, None, area_id, agency_id
@@ -156,7 +172,7 @@ def _period_from_args() -> tuple[Period, uuid.UUID | None, uuid.UUID | None]:
     """Exports and the print view take a period code (a custom range is one too)."""
     _, _, area_id, agency_id = _form()
     try:
-        period = parse_period(request.args.get("period", ""))
+        period = parse_period(request.args.get("period", ""), latest=_latest())
     except ValueError:
         abort(400)
     return period, area_id, agency_id

@@ -24,23 +24,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from emarac.bounds import EARLIEST_BIRTH
 from emarac.clock import today
-from emarac.forms import BaseForm
+from emarac.forms import BaseForm, DateWithin
 from emarac.people.models import ETHNIC_LABELS, GENDER_LABELS, YES_NO_LABELS
-from emarac.people.rules import date_problem, victim_age_problem
+from emarac.people.rules import victim_age_problem
 from emarac.people.services import PersonDetails, SearchQuery
 from emarac.widgets import DateInput
 
 DATE_HINT = "For example, 27 3 1990"
-
-
-def _not_future(what: str) -> Any:
-    def check(form: Any, field: Any) -> None:
-        problem = date_problem(field.data, today=today(), what=what)
-        if problem:
-            raise ValidationError(problem)
-
-    return check
 
 
 class PersonFields(BaseForm):
@@ -67,7 +59,7 @@ class PersonFields(BaseForm):
         widget=DateInput(),
         format="%d %m %Y",
         description=DATE_HINT,
-        validators=[Optional(), _not_future("Date of birth")],
+        validators=[Optional(), DateWithin(EARLIEST_BIRTH, today)],
     )
     estimated_age = IntegerField(
         "Age, if the date of birth is not known",
@@ -209,7 +201,7 @@ class SearchForm(BaseForm):
         widget=DateInput(),
         format="%d %m %Y",
         description=DATE_HINT,
-        validators=[Optional()],
+        validators=[Optional(), DateWithin(EARLIEST_BIRTH, today)],
     )
     phone = StringField("Phone number", widget=GovTextInput(), validators=[Length(max=40)])
     postcode = StringField("Postcode", widget=GovTextInput(), validators=[Length(max=16)])

@@ -9,13 +9,6 @@ from emarac.people.models import age_on
 MINIMUM_VICTIM_AGE = 16
 
 
-def date_problem(value: date | None, *, today: date, what: str) -> str | None:
-    """A date may not be in the future; the message names the thing."""
-    if value is not None and value > today:
-        return f"{what} must be today or in the past"
-    return None
-
-
 def victim_age_problem(
     date_of_birth: date | None, estimated_age: int | None, *, today: date
 ) -> str | None:

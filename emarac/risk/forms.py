@@ -79,7 +79,9 @@ class AssessmentBase(BaseForm):
             raise ValidationError("Date completed must be today or in the past")
 
     def validate_judged_level(self, field: Any) -> None:
-        if not field.data:
+        # WTForms runs this even when the level is not one of the choices (that
+        # error is already in field.errors): RiskLevel() would raise on it.
+        if not field.data or field.errors:
             return
         try:
             rules.final_level(self.core_yes(), rules.RiskLevel(field.data))
