@@ -20,14 +20,17 @@ log = logging.getLogger(__name__)
 class MailSender(Protocol):
     """Sends one short notice; a real service (GOV.UK Notify, SMTP) plugs in here."""
 
-    def send(self, user: User, subject: str) -> None: ...
+    def send(self, user: User, *, kind: str, text: str) -> None: ...
 
 
 class LogMailSender:
-    """Development sender: writes that a notice went to a user id (no address, no names)."""
+    """Development sender: writes that a notice of a kind went to a user id.
 
-    def send(self, user: User, subject: str) -> None:
-        log.info("mail notice to user %s: %s", user.id, subject)
+    The notice's text names people (a role given to someone, a case's owner), so
+    it stays out of the log: ids and the kind only."""
+
+    def send(self, user: User, *, kind: str, text: str) -> None:
+        log.info("mail notice to user %s: kind=%s", user.id, kind)
 
 
 sender: MailSender = LogMailSender()
@@ -38,7 +41,7 @@ def _notify(users: list[User], *, case: Any, kind: str, text: str) -> None:
         db.session.add(
             Notification(user_id=user.id, case_id=case.id if case else None, kind=kind, text=text)
         )
-        sender.send(user, text)
+        sender.send(user, kind=kind, text=text)
 
 
 def _active(query: Any) -> list[User]:
