@@ -166,10 +166,17 @@ class SchemaSnapshot:
     def restore(self) -> None:
         """Empty every table, put the seeded rows back and re-arm the ledger guards.
 
-        Triggers are off while it runs (``session_replication_role``), so the
-        append-only ledger and the foreign keys let the rows go; a test that
-        dropped the guards (playing an attacker) gets them back.
+        Foreign keys and the append-only ledger's guards are off while it runs
+        (PostgreSQL: ``session_replication_role``; SQLite: the guard triggers are
+        dropped and made again), so a test that dropped the guards (playing an
+        attacker) gets them back.
         """
+        if self.engine.dialect.name == "postgresql":
+            self._restore_postgresql()
+        else:
+            self._restore_sqlite()
+
+    def _restore_postgresql(self) -> None:
         import audit
 
         # DELETE, not TRUNCATE: on a few rows it is many times faster.
@@ -178,9 +185,27 @@ class SchemaSnapshot:
         script += audit.guard_statements("postgresql", "audit_event")
         with self.engine.begin() as conn:
             conn.exec_driver_sql(";\n".join(script))
-            for table in self.tables:
-                if table.name in self.seeds:
-                    conn.execute(table.insert(), self.seeds[table.name])
+            self._reseed(conn)
+
+    def _restore_sqlite(self) -> None:
+        import audit
+
+        with self.engine.connect() as conn:
+            # The driver opens its transaction at the first change, after this.
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            for statement in audit.drop_guard_statements("sqlite", "audit_event"):
+                conn.exec_driver_sql(statement)
+            for table in reversed(self.tables):
+                conn.execute(table.delete())
+            self._reseed(conn)
+            for statement in audit.guard_statements("sqlite", "audit_event"):
+                conn.exec_driver_sql(statement)
+            conn.commit()
+
+    def _reseed(self, conn: Any) -> None:
+        for table in self.tables:
+            if table.name in self.seeds:
+                conn.execute(table.insert(), self.seeds[table.name])
 
     def close(self) -> None:
         self.engine.dispose()
@@ -263,18 +288,119 @@ def isolated(app: Flask) -> Flask:
     return app
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    """The app on its ready database (tables, audit guards, first data key), CSRF off.
+@dataclass
+class SharedApp:
+    """One app per worker and backend, lent to each test that needs no app of its own.
 
-    CSRF is tested on its own in tests/test_web_edge.py.
+    Building an app for every test cost a twentieth of a second, and a new
+    engine starts with an empty statement cache, so every query was compiled
+    again. Between tests :meth:`reset` puts back what a test may have changed:
+    the database (emptied and reseeded), the configuration, the extensions and
+    the settings as they were built, the rate-limit counters, and the files the
+    app writes under its instance folder (outbox, checkpoints).
     """
-    app = isolated(create_app(settings, WTF_CSRF_ENABLED=False))
-    with app.app_context():
+
+    app: Flask
+    snapshot: SchemaSnapshot
+    config: dict[str, Any]
+    extensions: dict[str, Any]
+    settings: dict[str, Any]
+
+    @classmethod
+    def build(cls, settings: Settings, snapshot: SchemaSnapshot) -> SharedApp:
+        app = isolated(create_app(settings, WTF_CSRF_ENABLED=False))
+        return cls(app, snapshot, dict(app.config), dict(app.extensions), dict(vars(settings)))
+
+    def reset(self) -> None:
+        from emarac.extensions import limiter
+
+        self.snapshot.restore()
+        self.app.config.clear()
+        self.app.config.update(self.config)
+        self.app.extensions.clear()
+        self.app.extensions.update(self.extensions)
+        settings = self.extensions["emarac.settings"]
+        vars(settings).clear()
+        vars(settings).update(self.settings)
+        for written in ("outbox", "audit-checkpoints"):
+            shutil.rmtree(settings.instance_path / written, ignore_errors=True)
+        with self.app.app_context():
+            limiter.reset()
+
+    def close(self) -> None:
         from emarac.schema import dispose
 
-        yield app
-        dispose()
+        with self.app.app_context():
+            dispose()
+        self.snapshot.close()
+
+
+@pytest.fixture(scope="session")
+def shared_apps(
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_keys: Path,
+    schema_templates: dict[str, Any],
+) -> Iterator[Callable[[str], SharedApp]]:
+    """The worker's shared app for a backend, built on first use."""
+    built: dict[str, SharedApp] = {}
+
+    def shared_app(backend: str) -> SharedApp:
+        if backend not in built:
+            instance = tmp_path_factory.mktemp(f"shared-{backend}")
+            copy_keys(worker_keys, instance / "instance")
+            if backend == "sqlite":
+                database = instance / "shared.db"
+                shutil.copyfile(schema_templates["sqlite"], database)
+                url = f"sqlite:///{database}"
+                snapshot = SchemaSnapshot.take(url)
+            else:
+                snapshot = schema_templates["postgresql"]
+                url = snapshot.url
+            settings = make_settings(url, instance / "instance")
+            built[backend] = SharedApp.build(settings, snapshot)
+        return built[backend]
+
+    yield shared_app
+    for backend, shared in built.items():
+        if backend == "sqlite":
+            shared.close()
+        else:
+            from emarac.schema import dispose
+
+            with shared.app.app_context():
+                dispose()
+
+
+def needs_own_app(request: pytest.FixtureRequest) -> bool:
+    """A test that asks for ``settings`` (to change them) or is marked ``own_app``
+    (it adds routes, say) gets an app of its own, built for it alone."""
+    return "settings" in request.fixturenames or bool(request.node.get_closest_marker("own_app"))
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, backend: str) -> Iterator[Flask]:
+    """The app on its ready database (tables, audit guards, first data key), CSRF off.
+
+    Usually the worker's shared app for this backend, reset for the test (see
+    ``SharedApp``). CSRF is tested on its own in tests/test_web_edge.py.
+    """
+    from emarac.extensions import db as _db
+    from emarac.schema import dispose
+
+    if needs_own_app(request):
+        settings: Settings = request.getfixturevalue("settings")
+        own = isolated(create_app(settings, WTF_CSRF_ENABLED=False))
+        with own.app_context():
+            yield own
+            dispose()
+        return
+    shared = request.getfixturevalue("shared_apps")(backend)
+    shared.reset()
+    with shared.app.app_context():
+        try:
+            yield shared.app
+        finally:
+            _db.session.remove()
 
 
 @pytest.fixture

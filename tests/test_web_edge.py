@@ -89,6 +89,7 @@ def test_404_page_is_styled_and_shows_no_stack_trace(client):
     assert "werkzeug" not in page.lower()
 
 
+@pytest.mark.own_app
 def test_500_page_shows_no_details(app):
     @app.route("/_test/boom")
     def boom() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from emarac.agencies.models import User
@@ -202,6 +203,7 @@ def test_a_recovery_code_signs_in_once(client, app, make, clock, db):
         assert response.status_code == expected, attempt
 
 
+@pytest.mark.own_app
 def test_fresh_login_is_needed_after_five_minutes(app, make, clock, db):
     from flask_login import login_required
 
