@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, url_for
@@ -21,6 +22,8 @@ from jinja2 import BytecodeCache, ChoiceLoader, Environment, PackageLoader, Pref
 from jinja2.bccache import Bucket
 from wtforms import Form
 from wtforms.fields import Field, FieldList, FormField
+
+from emarac import bounds
 
 # The built copies of the npm packages and of static/src, under the static folder.
 DIST = "dist"
@@ -74,10 +77,37 @@ def register_templating(app: Flask) -> None:
         asset_url=asset_url,
         error_summary_items=error_summary_items,
     )
+    app.jinja_env.filters.update(long_date=long_date, date_time=date_time, time_of_day=time_of_day)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     if app.extensions["emarac.settings"].is_testing:
         app.jinja_env.bytecode_cache = _shared_bytecode
+
+
+def long_date(value: date | str | None) -> str:
+    """``1 December 2026``: the one way pages write a date.
+
+    A datetime gives its day; an ISO date string (as minutes keep their
+    actions' due dates) is read first."""
+    if value is None or value == "":
+        return ""
+    return bounds.long_date(date.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def date_time(value: datetime | None, *, seconds: bool = False) -> str:
+    """``1 December 2026, 14:05`` (with ``:09`` when ``seconds``, as the audit trail wants)."""
+    if value is None:
+        return ""
+    return (
+        f"{bounds.long_date(value)}, {value:%H:%M:%S}"
+        if seconds
+        else (f"{bounds.long_date(value)}, {value:%H:%M}")
+    )
+
+
+def time_of_day(value: datetime | None) -> str:
+    """``14:05``."""
+    return "" if value is None else f"{value:%H:%M}"
 
 
 class SharedBytecodeCache(BytecodeCache):

@@ -1,0 +1,32 @@
+"""Pages write dates one way: "1 December 2026", times as 14:05."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from emarac.templating import date_time, long_date, time_of_day
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def test_the_date_filters():
+    moment = datetime(2026, 12, 1, 9, 5, 7)
+    assert long_date(date(2026, 12, 1)) == "1 December 2026"
+    assert long_date(moment) == "1 December 2026"
+    assert long_date("2027-02-28") == "28 February 2027"
+    assert long_date(None) == ""
+    assert date_time(moment) == "1 December 2026, 09:05"
+    assert date_time(moment, seconds=True) == "1 December 2026, 09:05:07"
+    assert time_of_day(moment) == "09:05"
+
+
+def test_no_template_formats_a_date_itself():
+    formatting = re.compile(r"strftime|isoformat\(")
+    offenders = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if formatting.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
