@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, render_template, request
@@ -16,12 +17,39 @@ from emarac.protocol.policy import NotAllowed
 
 log = logging.getLogger(__name__)
 
+
+@dataclass(frozen=True)
+class ErrorPage:
+    title: str
+    advice: str
+
+
 PAGES = {
-    400: "errors/400.html",
-    403: "errors/403.html",
-    404: "errors/404.html",
-    429: "errors/429.html",
-    500: "errors/500.html",
+    400: ErrorPage(
+        "The request could not be understood",
+        "Go back and try again. If you were filling in a form, it may have expired: "
+        "reload the page and enter your answers again.",
+    ),
+    403: ErrorPage(
+        "You do not have permission to view this page",
+        "If you think you should have access, contact your agency administrator "
+        "or the MARAC coordinator.",
+    ),
+    404: ErrorPage(
+        "Page not found",
+        "If you typed the web address, check it is correct. If you followed a link, "
+        "the record may have moved or you may not have access to it.",
+    ),
+    429: ErrorPage(
+        "Too many attempts, try again later",
+        "For your security, there have been too many attempts from your connection. "
+        "Wait a few minutes and try again.",
+    ),
+    500: ErrorPage(
+        "Sorry, there is a problem with the service",
+        "Try again later. Your last change may not have been saved. If the problem "
+        "continues, contact your MARAC coordinator.",
+    ),
 }
 
 
@@ -34,9 +62,9 @@ FALLBACK = (
 
 
 def _render(code: int) -> Any:
-    template = PAGES.get(code, "errors/500.html" if code >= 500 else "errors/400.html")
+    page = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
     try:
-        return render_template(template), code
+        return render_template("error.html", page=page), code
     except Exception:  # noqa: BLE001 - e.g. the database is down while loading the user
         log.error("error page %s could not be rendered; plain fallback sent", code)
         return FALLBACK, code
