@@ -1,4 +1,4 @@
-"""Pages write dates one way: "1 December 2026", times as 14:05."""
+"""Templates keep to the shared helpers: one date format, one CSRF field, one error summary."""
 
 from __future__ import annotations
 
@@ -28,5 +28,22 @@ def test_no_template_formats_a_date_itself():
         str(path.relative_to(TEMPLATES))
         for path in TEMPLATES.rglob("*.html")
         if formatting.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_forms_use_the_shared_csrf_field_and_error_summary():
+    """``macros/forms.html`` holds the CSRF input and the error summary (whose
+    links go to a date's day input); no page writes its own."""
+    own_csrf = re.compile(r'name="csrf_token"')
+    own_summary = re.compile(r"govukErrorSummary")
+    offenders = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if path.parent.name != "macros"
+        and (
+            own_csrf.search(path.read_text(encoding="utf-8"))
+            or own_summary.search(path.read_text(encoding="utf-8"))
+        )
     ]
     assert offenders == []
