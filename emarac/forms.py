@@ -12,16 +12,19 @@ Refused input is kept in the field, so the user sees what to correct.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import DateField, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from emarac import bounds
 from emarac.clock import today
+from emarac.widgets import DateInput
 
 DateBound = date | Callable[[], date]
 
@@ -70,6 +73,47 @@ class DateWithin:
         )
         if problem:
             raise StopValidation(problem)
+
+
+class GovDateField(DateField):
+    """A GOV.UK date: day, month and year boxes, read as ``%d %m %Y``."""
+
+    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(label, format="%d %m %Y", **kwargs)
+
+
+TIME_OF_DAY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+class TimeOfDayField(StringField):
+    """A time on the 24-hour clock typed as ``21:30``; ``data`` is a ``datetime.time``.
+
+    What was typed is kept (and shown back) when it is not a time.
+    """
+
+    widget = GovTextInput()
+
+    def __init__(
+        self, label: str | None = None, *, message: str = "Enter a time like 21:30", **kwargs: Any
+    ) -> None:
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        typed = str(valuelist[0]).strip() if valuelist else ""
+        self.data = None
+        if not typed:
+            return
+        match = TIME_OF_DAY.fullmatch(typed)
+        if match is None:
+            raise ValueError(self.message)
+        self.data = time(int(match[1]), int(match[2]))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return f"{self.data:%H:%M}" if isinstance(self.data, time) else ""
 
 
 def _validators(unbound_field: Any) -> list[Any]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import DateField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from emarac.actions.models import ActionStatus
-from emarac.forms import BaseForm
-from emarac.widgets import DateInput
+from emarac.forms import BaseForm, GovDateField
 
 
 class ActionForm(BaseForm):
@@ -23,10 +22,8 @@ class ActionForm(BaseForm):
         choices=[],
         validators=[DataRequired("Choose the agency that owns it")],
     )
-    due_on = DateField(
+    due_on = GovDateField(
         "Due by",
-        widget=DateInput(),
-        format="%d %m %Y",
         description="For example, 31 12 2026",
         validators=[DataRequired("Enter the due date")],
     )

@@ -13,7 +13,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    DateField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -24,9 +23,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS, Role
-from emarac.forms import BaseForm
+from emarac.forms import BaseForm, GovDateField
 from emarac.protocol.policy import AGENCY_ROLES
-from emarac.widgets import DateInput
 
 
 class AgencyForm(BaseForm):
@@ -46,23 +44,19 @@ class AgencyForm(BaseForm):
         widget=GovTextInput(),
         validators=[DataRequired("Enter the MARAC area"), Length(max=120)],
     )
-    signed_on = DateField(
+    signed_on = GovDateField(
         "Date the information-sharing protocol was signed",
-        widget=DateInput(),
         description="Leave blank if the agency has not signed yet. For example, 27 3 2026",
         validators=[Optional()],
-        format="%d %m %Y",
     )
     submit = SubmitField("Save agency", widget=GovSubmitInput())
 
 
 class ProtocolStatusForm(BaseForm):
-    signed_on = DateField(
+    signed_on = GovDateField(
         "Date the information-sharing protocol was signed",
-        widget=DateInput(),
         description="Leave blank if the agency has not signed. For example, 27 3 2026",
         validators=[Optional()],
-        format="%d %m %Y",
     )
     status = RadioField(
         "Status",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, Regexp
 
-from emarac.forms import BaseForm
-from emarac.widgets import DateInput
+from emarac.forms import BaseForm, GovDateField
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]*$"
 
@@ -43,6 +42,6 @@ class AuditFilterForm(BaseForm):
         widget=GovTextInput(),
         validators=[Optional(), Length(max=64), Regexp(ID_PATTERN, message="Enter a record id")],
     )
-    date_from = DateField("From", widget=DateInput(), format="%d %m %Y", validators=[Optional()])
-    date_to = DateField("To", widget=DateInput(), format="%d %m %Y", validators=[Optional()])
+    date_from = GovDateField("From", validators=[Optional()])
+    date_to = GovDateField("To", validators=[Optional()])
     submit = SubmitField("Filter", widget=GovSubmitInput())

@@ -14,41 +14,31 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional
 
 from emarac.bounds import EARLIEST_INCIDENT
 from emarac.clock import today
-from emarac.forms import BaseForm, DateWithin
+from emarac.forms import BaseForm, DateWithin, GovDateField, TimeOfDayField
 from emarac.incidents.models import INCIDENT_TYPE_LABELS
-from emarac.widgets import DateInput
 
 
 class IncidentForm(BaseForm):
-    occurred_on = DateField(
+    occurred_on = GovDateField(
         "Date of the incident",
-        widget=DateInput(),
-        format="%d %m %Y",
         description="For example, 27 3 2026",
         validators=[
             DataRequired("Enter the date of the incident"),
             DateWithin(EARLIEST_INCIDENT, today),
         ],
     )
-    occurred_time = StringField(
-        "Time (optional)",
-        widget=GovTextInput(),
-        description="24-hour clock, for example 21:30",
-        validators=[
-            Optional(),
-            Regexp(r"^([01]?\d|2[0-3]):[0-5]\d$", message="Enter a time like 21:30"),
-        ],
+    occurred_time = TimeOfDayField(
+        "Time (optional)", description="24-hour clock, for example 21:30"
     )
     types = SelectMultipleField(
         "What happened",
@@ -79,9 +69,5 @@ class IncidentForm(BaseForm):
     submit = SubmitField("Save incident", widget=GovSubmitInput())
 
     def occurred_at(self) -> datetime:
-        at = (
-            time.fromisoformat(self.occurred_time.data.zfill(5))
-            if self.occurred_time.data
-            else time(0, 0)
-        )
+        at = self.occurred_time.data or time(0, 0)
         return datetime.combine(self.occurred_on.data, at, tzinfo=UTC)

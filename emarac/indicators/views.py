@@ -14,13 +14,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
-from wtforms import DateField, SelectField, SubmitField
+from wtforms import SelectField, SubmitField
 from wtforms.validators import ValidationError
 
 from emarac.auth.sessions import fresh_login_required
 from emarac.bounds import EARLIEST_REPORTING
 from emarac.clock import today
-from emarac.forms import BaseForm, DateWithin
+from emarac.forms import BaseForm, DateWithin, GovDateField
 from emarac.indicators import report, services
 from emarac.indicators.periods import (
     Period,
@@ -33,7 +33,6 @@ from emarac.indicators.periods import (
     quarters_between,
 )
 from emarac.protocol import policy
-from emarac.widgets import DateInput
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -49,16 +48,12 @@ class FilterForm(BaseForm):
         csrf = False  # a GET form that only reads
 
     period = SelectField("Period", widget=GovSelect(), choices=[], validate_choice=False)
-    start = DateField(
+    start = GovDateField(
         "From",
-        widget=DateInput(),
-        format="%d %m %Y",
         validators=[DateWithin(EARLIEST_REPORTING, _latest, what="The first day of the range")],
     )
-    end = DateField(
+    end = GovDateField(
         "To",
-        widget=DateInput(),
-        format="%d %m %Y",
         validators=[DateWithin(EARLIEST_REPORTING, _latest, what="The last day of the range")],
     )
     area = SelectField("Area", widget=GovSelect(), choices=[], validate_choice=False)

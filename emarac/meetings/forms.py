@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from typing import Any
+from datetime import time
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -15,7 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     RadioField,
     SelectField,
@@ -25,23 +23,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from emarac.forms import BaseForm
-from emarac.widgets import DateInput
+from emarac.forms import BaseForm, GovDateField, TimeOfDayField
 
 
 class MeetingForm(BaseForm):
-    held_on = DateField(
+    held_on = GovDateField(
         "Date of the meeting",
-        widget=DateInput(),
-        format="%d %m %Y",
         description="For example, 14 12 2026",
         validators=[DataRequired("Enter the date of the meeting")],
     )
-    starts_at = StringField(
+    starts_at = TimeOfDayField(
         "Start time",
-        widget=GovTextInput(),
         description="24-hour clock, for example 10:00 or 14:30",
-        validators=[Optional()],
+        message="Enter the start time like 10:00 or 14:30",
     )
     place = StringField(
         "Place",
@@ -58,16 +52,8 @@ class MeetingForm(BaseForm):
     chair_id = SelectField("Chair", widget=GovSelect(), choices=[], validators=[Optional()])
     submit = SubmitField("Create meeting", widget=GovSubmitInput())
 
-    def validate_starts_at(self, field: Field) -> None:
-        if field.data:
-            try:
-                field.parsed = datetime.strptime(field.data.strip(), "%H:%M").time()
-            except ValueError as exc:
-                raise ValidationError("Enter the start time like 10:00 or 14:30") from exc
-
     def start_time(self) -> time | None:
-        parsed: Any = getattr(self.starts_at, "parsed", None)
-        return parsed if isinstance(parsed, time) else None
+        return self.starts_at.data
 
     def validate_online_link(self, field: Field) -> None:
         if field.data and not field.data.startswith("https://"):

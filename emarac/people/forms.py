@@ -14,7 +14,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -26,11 +25,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from emarac.bounds import EARLIEST_BIRTH
 from emarac.clock import today
-from emarac.forms import BaseForm, DateWithin
+from emarac.forms import BaseForm, DateWithin, GovDateField
 from emarac.people.models import ETHNIC_LABELS, GENDER_LABELS, YES_NO_LABELS
 from emarac.people.rules import victim_age_problem
 from emarac.people.services import PersonDetails, SearchQuery
-from emarac.widgets import DateInput
 
 DATE_HINT = "For example, 27 3 1990"
 
@@ -54,10 +52,8 @@ class PersonFields(BaseForm):
         description="One name on each line",
         validators=[Length(max=2000)],
     )
-    date_of_birth = DateField(
+    date_of_birth = GovDateField(
         "Date of birth",
-        widget=DateInput(),
-        format="%d %m %Y",
         description=DATE_HINT,
         validators=[Optional(), DateWithin(EARLIEST_BIRTH, today)],
     )
@@ -196,10 +192,8 @@ class SearchForm(BaseForm):
         description="A last name, or first and last",
         validators=[Length(max=200)],
     )
-    date_of_birth = DateField(
+    date_of_birth = GovDateField(
         "Date of birth",
-        widget=DateInput(),
-        format="%d %m %Y",
         description=DATE_HINT,
         validators=[Optional(), DateWithin(EARLIEST_BIRTH, today)],
     )

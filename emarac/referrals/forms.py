@@ -15,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -25,10 +24,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from emarac.forms import BaseForm
+from emarac.forms import BaseForm, GovDateField
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
-from emarac.widgets import DateInput
 
 CRITERIA = [
     (Criterion.VISIBLE_HIGH_RISK.value, "Visible high risk: 14 or more yes answers"),
@@ -83,10 +81,8 @@ class ReferralForm(BaseForm):
 
 class AcceptForm(BaseForm):
     meeting_id = SelectField("Meeting", widget=GovSelect(), choices=[], validators=[Optional()])
-    new_meeting_on = DateField(
+    new_meeting_on = GovDateField(
         "Or a new meeting on",
-        widget=DateInput(),
-        format="%d %m %Y",
         description="For example, 14 12 2026",
         validators=[Optional()],
     )

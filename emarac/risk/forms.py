@@ -11,14 +11,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from emarac.clock import today
-from emarac.forms import BaseForm
+from emarac.forms import BaseForm, GovDateField
 from emarac.risk import rules
 from emarac.risk.models import Answer, ChecklistVersion
-from emarac.widgets import DateInput
 
 ANSWERS = [
     (Answer.YES.value, "Yes"),
@@ -28,10 +27,8 @@ ANSWERS = [
 
 
 class AssessmentBase(BaseForm):
-    completed_on = DateField(
+    completed_on = GovDateField(
         "Date completed",
-        widget=DateInput(),
-        format="%d %m %Y",
         description="For example, 27 3 2026",
         validators=[DataRequired("Enter the date the checklist was completed")],
     )

@@ -81,18 +81,3 @@ def test_change_answers_keeps_everything(client, login_as, clock):
     assert "About the victim" in page
     assert 'value="Petronella"' in page
     assert 'value="1991"' in page
-
-
-def test_future_incident_date_is_refused(client, login_as, cases, clock):
-    user = login_as("practitioner")
-    case = cases.open(by=user)
-    page = client.post(
-        f"/cases/{case.id}/incidents/new",
-        data={
-            "occurred_on": ["1", "1", "2031"],
-            "types": ["physical"],
-            "narrative": "Kept text",
-        },
-    ).get_data(as_text=True)
-    assert "Date of the incident must be today or in the past" in page
-    assert "Kept text" in page

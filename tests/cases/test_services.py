@@ -144,16 +144,6 @@ def test_only_coordinators_merge_and_not_after_30_days(make, cases, clock, db):
         people.undo_merge(record, by=coordinator)
 
 
-def test_incident_only_for_a_person_known_to_the_recorder(make, cases, clock):
-    from emarac.incidents.services import NotAllowed
-
-    owner = make.user()
-    case = cases.open(by=owner)
-    stranger = make.user(agency=make.agency(area="Elsewhere MARAC"))
-    with pytest.raises(NotAllowed):
-        cases.incident(case, by=stranger)
-
-
 def test_raw_rows_of_a_whole_case_hold_no_plaintext(make, cases, clock, db):
     from sqlalchemy import inspect, text
 
