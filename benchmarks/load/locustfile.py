@@ -115,7 +115,10 @@ class Member(HttpUser):
             method, path, name=name, catch_response=True, **kwargs
         ) as response:
             landed = urlsplit(response.url or "").path
-            if response.status_code >= 400 or response.status_code < 200:
+            if response.status_code == 0:
+                # No answer at all: the exception's type says why (never its text: a URL).
+                response.failure(f"no response: {type(response.error).__name__}")
+            elif response.status_code >= 400 or response.status_code < 200:
                 response.failure(f"status {response.status_code}")
             elif lands_on is not None and not re.fullmatch(lands_on, landed):
                 where = "sign-in" if landed.startswith("/sign-in") else "another page"

@@ -303,6 +303,10 @@ def main() -> int:
             *("--bind", f"127.0.0.1:{port}"),
             *("--workers", str(workers), "--threads", str(threads)),
             *("--worker-class", "gthread", "--timeout", "60", "--no-control-socket"),
+            # Idle connections stay open longer than a user thinks (6 s at most), as
+            # behind a proxy that keeps them: with gunicorn's 2 s the server could
+            # close one just as the next request goes out on it.
+            *("--keep-alive", "30"),
             "--access-logfile",
             "-",
         ]
