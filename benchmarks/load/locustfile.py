@@ -5,8 +5,8 @@ password, then the current code of its authenticator), then moves between
 pages the way its role does, following the links the pages show: practitioners
 list cases, open one and its risk checklist, search for people and read the
 agenda; coordinators and chairs also join the meeting and go through its cases
-in conference mode; managers read the indicators for different periods. Now
-and then a user signs out and in again.
+in conference mode; managers read the indicators for different periods. After
+four to eight minutes a user signs out and in again.
 
 Requests are named by page, never by URL, so the statistics group per page and
 no id reaches them. A page answered with an error status, or one that lands on
@@ -70,8 +70,11 @@ class Member(HttpUser):
 
     abstract = True
     role = ""
-    # A busy user: a new page every 2 to 6 seconds.
-    wait_time = between(2, 6)
+    # A busy user: the next journey 5 to 15 seconds after the last page (a real
+    # one reads a case or a conference item for minutes).
+    wait_time = between(5, 15)
+    # How long a user works before signing out and in again, in seconds.
+    session_seconds = (4 * 60, 8 * 60)
 
     def on_start(self) -> None:
         pool = _accounts[self.role]
@@ -79,6 +82,7 @@ class Member(HttpUser):
         self.email = account["email"]
         self.totp = pyotp.TOTP(account["secret"])
         self.last_step = 0
+        self.session_ends = 0.0
         # One address per user, as a reverse proxy would pass it on (TRUSTED_PROXIES=1).
         n = next(_addresses)
         self.client.headers["X-Forwarded-For"] = f"10.77.{n // 250}.{n % 250 + 1}"
@@ -151,6 +155,7 @@ class Member(HttpUser):
             code_page,
             lands_on="/",
         )
+        self.session_ends = time.monotonic() + random.uniform(*self.session_seconds)
 
     def sign_out_and_in(self) -> None:
         home = self.page("/", "home")
@@ -215,32 +220,42 @@ class Member(HttpUser):
             self.page(f"/indicators/?period={random.choice(periods)}", "indicators")
 
 
+def _journey(name: str) -> Callable[[Member], None]:
+    """One of Member's journeys, after signing out and in again once the session is over."""
+
+    def run(user: Member) -> None:
+        if time.monotonic() > user.session_ends:
+            user.sign_out_and_in()
+        getattr(user, name)()
+
+    run.__name__ = name
+    return run
+
+
 def _journeys(**weights: int) -> list[TaskSet | Callable[..., Any]]:
     """Member's journeys by name, each as often as its weight (as Locust reads a dict)."""
-    return [getattr(Member, name) for name, weight in weights.items() for _ in range(weight)]
+    return [_journey(name) for name, weight in weights.items() for _ in range(weight)]
 
 
 class Practitioner(Member):
     role = "practitioner"
     weight = 6
-    tasks = _journeys(browse_cases=5, search=2, agenda=1, sign_out_and_in=1)
+    tasks = _journeys(browse_cases=5, search=2, agenda=1)
 
 
 class Coordinator(Member):
     role = "coordinator"
     weight = 2
-    tasks = _journeys(
-        browse_cases=3, search=1, agenda=2, run_conference=2, indicators=1, sign_out_and_in=1
-    )
+    tasks = _journeys(browse_cases=3, search=1, agenda=2, run_conference=2, indicators=1)
 
 
 class Chair(Member):
     role = "chair"
     weight = 1
-    tasks = _journeys(agenda=2, run_conference=4, browse_cases=1, sign_out_and_in=1)
+    tasks = _journeys(agenda=2, run_conference=4, browse_cases=1)
 
 
 class Manager(Member):
     role = "manager"
     weight = 1
-    tasks = _journeys(indicators=5, sign_out_and_in=1)
+    tasks = _journeys(indicators=1)
