@@ -248,7 +248,7 @@ def print_failures(failures_csv: Path) -> None:
 
 
 def app_errors(log: Path) -> list[str]:
-    """Lines the app or gunicorn logged at ERROR or worse (tracebacks, pool timeouts)."""
+    """Lines logged at ERROR or worse (tracebacks, pool timeouts, a failed checkpoint)."""
     pattern = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback|WORKER TIMEOUT")
     return [line for line in log.read_text(errors="replace").splitlines() if pattern.search(line)]
 
@@ -347,7 +347,7 @@ def main() -> int:
             stats, users=users, minutes=minutes, workers=workers, threads=threads
         )
         print_failures(work / "locust_failures.csv")
-        errors = app_errors(server_log)
+        errors = app_errors(server_log) + app_errors(work / "checkpoints.log")
         for line in errors[:20]:
             console.print(f"  app: {line[:200]}", markup=False)
         verified = subprocess.run(  # noqa: S603
