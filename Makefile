@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run serve setup venv assets keys db demo test test-quick fuzz mutate-policy lint format bench migration clean
+.PHONY: help run serve setup venv assets keys db demo test test-quick fuzz mutate-policy lint format bench load migration clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -87,6 +87,11 @@ format: venv ## Format the code
 bench: assets ## Run the benchmarks (needs PostgreSQL for the full-scale figures)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/scale.py $(SCALE_ARGS)
+
+LOAD_USERS ?= 50
+LOAD_MINUTES ?= 10
+load: venv ## Load test: 50 users for 10 minutes on gunicorn and PostgreSQL (LOAD_USERS, LOAD_MINUTES)
+	LOAD_USERS=$(LOAD_USERS) LOAD_MINUTES=$(LOAD_MINUTES) $(PY) benchmarks/load/run.py
 
 migration: venv ## Autogenerate a migration: make migration m="what changed"
 	$(FLASK) db migrate -m "$(m)"

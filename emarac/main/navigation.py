@@ -36,10 +36,27 @@ NAV: list[tuple[str, str, Callable[..., bool]]] = [
     ("Audit trail", "auditlog.index", policy.may_read_audit),
 ]
 
+_CACHE = "emarac.nav_items"
+
 
 def nav_items() -> list[dict[str, object]]:
+    """The header's items, worked out once per request.
+
+    The context processor that calls this runs on every ``render_template``, and
+    govuk-frontend-wtf renders each form field through one: without the cache the
+    risk checklist asked the policy and counted the unread notices about ninety
+    times for one page. Kept in the request's environ, not ``g``: an app context
+    can outlive a request (the tests hold one across many).
+    """
     if not current_user.is_authenticated:
         return []
+    cached: list[dict[str, object]] | None = request.environ.get(_CACHE)
+    if cached is None:
+        cached = request.environ[_CACHE] = _work_out_nav_items()
+    return cached
+
+
+def _work_out_nav_items() -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     for text, endpoint, shown in NAV:
         if not shown(current_user):
