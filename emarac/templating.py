@@ -73,6 +73,7 @@ def register_templating(app: Flask) -> None:
         govukRebrand=True,
         asset_url=asset_url,
         error_summary_items=error_summary_items,
+        page_title=page_title,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -107,6 +108,27 @@ _shared_bytecode = SharedBytecodeCache()
 def asset_url(path: str) -> str:
     """The URL of a built front-end file, e.g. ``asset_url("app/app.css")``."""
     return url_for("static", filename=f"{DIST}/{path.lstrip('/')}")
+
+
+SERVICE_NAME = "eMARAC"
+
+
+def page_title(
+    *parts: str | None, error: Any = False, page: int | None = None, pages: int | None = None
+) -> str:
+    """A page's <title>: what the page is, then where it is, then the service.
+
+    ``page_title("Record an incident", case.reference, error=form.errors)`` gives
+    "Error: Record an incident – MARAC-2026-000123 – eMARAC", so that someone
+    with several tabs, or a screen reader, knows which case a form is about.
+    A list in pages adds "(page 2 of 14)" to its first part, when there is more
+    than one page. Empty parts are left out.
+    """
+    named = [str(part) for part in parts if part]
+    if named and page and pages and pages > 1:
+        named[0] = f"{named[0]} (page {page} of {pages})"
+    title = " – ".join([*named, SERVICE_NAME])
+    return f"Error: {title}" if error else title
 
 
 def error_summary_items(form: Form) -> list[dict[str, str]]:
