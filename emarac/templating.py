@@ -22,6 +22,8 @@ from jinja2.bccache import Bucket
 from wtforms import Form
 from wtforms.fields import Field, FieldList, FormField
 
+from emarac.config import current_settings
+
 # The built copies of the npm packages and of static/src, under the static folder.
 DIST = "dist"
 
@@ -74,6 +76,7 @@ def register_templating(app: Flask) -> None:
         asset_url=asset_url,
         error_summary_items=error_summary_items,
         page_title=page_title,
+        idle_timeout_seconds=idle_timeout_seconds,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -111,6 +114,11 @@ def asset_url(path: str) -> str:
 
 
 SERVICE_NAME = "eMARAC"
+
+
+def idle_timeout_seconds() -> int:
+    """How long a session may sit idle, for the page's timeout warning."""
+    return current_settings().idle_timeout_seconds
 
 
 def page_title(
