@@ -24,6 +24,7 @@ from wtforms import Form
 from wtforms.fields import Field, FieldList, FormField
 
 from emarac import bounds
+from emarac.config import current_settings
 
 # The built copies of the npm packages and of static/src, under the static folder.
 DIST = "dist"
@@ -76,6 +77,8 @@ def register_templating(app: Flask) -> None:
         govukRebrand=True,
         asset_url=asset_url,
         error_summary_items=error_summary_items,
+        page_title=page_title,
+        idle_timeout_seconds=idle_timeout_seconds,
     )
     app.jinja_env.filters.update(long_date=long_date, date_time=date_time, time_of_day=time_of_day)
     app.jinja_env.trim_blocks = True
@@ -137,6 +140,32 @@ _shared_bytecode = SharedBytecodeCache()
 def asset_url(path: str) -> str:
     """The URL of a built front-end file, e.g. ``asset_url("app/app.css")``."""
     return url_for("static", filename=f"{DIST}/{path.lstrip('/')}")
+
+
+SERVICE_NAME = "eMARAC"
+
+
+def idle_timeout_seconds() -> int:
+    """How long a session may sit idle, for the page's timeout warning."""
+    return current_settings().idle_timeout_seconds
+
+
+def page_title(
+    *parts: str | None, error: Any = False, page: int | None = None, pages: int | None = None
+) -> str:
+    """A page's <title>: what the page is, then where it is, then the service.
+
+    ``page_title("Record an incident", case.reference, error=form.errors)`` gives
+    "Error: Record an incident – MARAC-2026-000123 – eMARAC", so that someone
+    with several tabs, or a screen reader, knows which case a form is about.
+    A list in pages adds "(page 2 of 14)" to its first part, when there is more
+    than one page. Empty parts are left out.
+    """
+    named = [str(part) for part in parts if part]
+    if named and page and pages and pages > 1:
+        named[0] = f"{named[0]} (page {page} of {pages})"
+    title = " – ".join([*named, SERVICE_NAME])
+    return f"Error: {title}" if error else title
 
 
 def error_summary_items(form: Form) -> list[dict[str, str]]:

@@ -7,6 +7,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from sqlalchemy import Select, func, select
 
@@ -165,6 +166,91 @@ def _csv_safe(value: object) -> str:
     """Text that a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# What each event on a case means, as the "who has accessed this record" panel
+# says it: a verb phrase that follows the person's name.
+ACTION_WORDS: dict[str, str] = {
+    "case.view": "viewed the case",
+    "case.create": "opened the case",
+    "case.add_child": "added a child",
+    "case.add_perpetrator": "added a perpetrator",
+    "case.transfer": "transferred the case",
+    "case.close": "closed the case",
+    "case.flag_repeat": "flagged the case as a repeat",
+    "case.exclusion_add": "added someone to the must-not-receive list",
+    "case.exclusion_remove": "removed someone from the must-not-receive list",
+    "case.emergency_access": "opened the case with emergency access (break-glass)",
+    "case.emergency_access_end": "ended emergency access",
+    "case.emergency_access_review": "reviewed emergency access",
+    "access.denied": "was refused access",
+    "incident.create": "recorded an incident",
+    "risk.assess": "completed a risk checklist",
+    "referral.create": "referred the case to MARAC",
+    "referral.view": "viewed the referral",
+    "research.save": "added research",
+    "research.view": "read the research",
+    "conference.record": "recorded the meeting's discussion",
+    "minutes.produce": "produced the minutes",
+    "minutes.distribute": "sent the minutes",
+    "minutes.view": "read the minutes",
+    "minutes.withhold": "withheld the minutes",
+    "action.create": "agreed an action",
+    "action.update": "updated an action",
+}
+
+
+def describe_action(action: str) -> str:
+    """The words for an event code; an unlisted code still reads as words, never as a code."""
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    return "recorded: " + action.replace(".", " ").replace("_", " ")
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One line of the "who has accessed this record" panel."""
+
+    who: str
+    agency: str
+    what: str
+    at: datetime
+
+
+def _who(row: dict[str, object], names: dict[str, str]) -> tuple[str, str]:
+    """Who did it and their agency, from what the ledger row still tells us.
+
+    The ledger keeps ids, not names. An id whose account no longer exists is a
+    removed account; an event with no user at all was the system's own (an
+    operator command on the server, or a scheduled task).
+    """
+    agency = names.get(str(row["agency_id"]), "") if row["agency_id"] else ""
+    if row["user_id"]:
+        name = names.get(str(row["user_id"]))
+        if name:
+            return name, agency
+        return ("A removed account", agency)
+    if agency:
+        return (f"Someone at {agency}", "")
+    return ("eMARAC (the system)", "")
+
+
+def access_panel(object_type: str, object_id: object, *, limit: int = 20) -> list[AccessEntry]:
+    """The latest events on one record, in words, for the access panel."""
+    rows = recent_access(object_type, object_id, limit=limit)
+    names = names_for(rows)
+    entries = []
+    for row in rows:
+        who, agency = _who(row, names)
+        entries.append(
+            AccessEntry(
+                who=who,
+                agency=agency,
+                what=describe_action(str(row["action"])),
+                at=cast(datetime, row["occurred_at"]),
+            )
+        )
+    return entries
 
 
 def recent_access(

@@ -8,6 +8,7 @@ the version and every older cookie stops working on its next request.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -87,23 +88,56 @@ def expiry_reason() -> str | None:
     return None
 
 
+# Asked by the page's own script (static/src/session.mjs), not by a person.
+# The status check must not count as activity, or an open tab would keep
+# its session alive for ever; renewing is the person choosing to stay.
+STATUS_ENDPOINT = "auth.session_status"
+SCRIPT_ENDPOINTS = {STATUS_ENDPOINT, "auth.renew_session"}
+
+
+def seconds_left() -> int:
+    """Seconds until the idle limit ends this session (0 when signed out)."""
+    if not current_user.is_authenticated:
+        return 0
+    settings = current_settings()
+    idle_end = float(session.get(_SEEN_AT, 0)) + settings.idle_timeout_seconds
+    absolute_end = float(session.get(_AUTH_AT, 0)) + settings.absolute_timeout_seconds
+    return max(0, math.ceil(min(idle_end, absolute_end) - _now()))
+
+
+def _signed_out_message(reason: str) -> str:
+    settings = current_settings()
+    if reason == "idle":
+        minutes = max(1, settings.idle_timeout_seconds // 60)
+        return f"You were signed out because you were inactive for {minutes} minutes."
+    if reason == "absolute":
+        hours = max(1, settings.absolute_timeout_seconds // 3600)
+        return f"You were signed out because your session reached {hours} hours."
+    return "Your session has ended. Sign in again."
+
+
 def enforce_session() -> Any:
-    """Before each request: expire stale sessions, else record activity."""
+    """Before each request: expire stale sessions, else record activity.
+
+    This is what signs people out, with or without JavaScript: the warning
+    dialog only tells them first. A page asked for by GET is remembered, so
+    that signing in again leads back to it (where a saved draft is restored).
+    """
     if request.endpoint == "static":
         return None
+    endpoint = request.endpoint or ""
     reason = expiry_reason()
     if reason is not None:
         end_session()
-        if (request.endpoint or "").startswith("auth."):
+        if endpoint.startswith("auth.") and endpoint not in SCRIPT_ENDPOINTS:
             return None  # signing in again after an expired session just carries on
-        messages = {
-            "idle": "You were signed out because you were inactive for 15 minutes.",
-            "absolute": "You were signed out because your session reached 8 hours.",
-            "ended": "Your session has ended. Sign in again.",
-        }
-        flash(messages[reason])
-        return redirect(url_for("auth.login"))
-    if current_user.is_authenticated:
+        flash(_signed_out_message(reason))
+        if endpoint in SCRIPT_ENDPOINTS:
+            # An answer the script expects, not an error: it then goes to sign-in.
+            return {"signed_in": False, "seconds_left": 0}
+        back = request.full_path if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=back))
+    if current_user.is_authenticated and endpoint != STATUS_ENDPOINT:
         session[_SEEN_AT] = _now()
     return None
 

@@ -66,7 +66,8 @@ def login() -> Any:
             sessions.start_pre_auth(check.user)
             if check.user.totp_confirmed_at is None:
                 return redirect(url_for("auth.enrol"))
-            return redirect(url_for("auth.second_factor"))
+            back = request.args.get("next")
+            return redirect(url_for("auth.second_factor", next=_safe_next(back) if back else None))
         # NOT_PERMITTED is told only after the right password; LOCKED never is.
         if check.result is services.SignInResult.NOT_PERMITTED:
             form.email.errors = [NOT_PERMITTED]
@@ -139,6 +140,19 @@ def reauthenticate() -> Any:
             flash(LOCKED)
             return redirect(url_for("auth.login"))
     return render_template("auth/reauthenticate.html", form=form)
+
+
+@bp.route("/session", methods=["GET"])
+def session_status() -> Any:
+    """For the timeout warning: is this session alive, and for how long (not activity)."""
+    return {"signed_in": current_user.is_authenticated, "seconds_left": sessions.seconds_left()}
+
+
+@bp.route("/session/renew", methods=["POST"])
+@login_required
+def renew_session() -> Any:
+    """ "Stay signed in": the request itself renews the session (sessions.enforce_session)."""
+    return {"signed_in": True, "seconds_left": sessions.seconds_left()}
 
 
 @bp.route("/sign-out", methods=["POST"])

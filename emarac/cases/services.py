@@ -155,7 +155,12 @@ def load_for_page(case_id: uuid.UUID) -> Case:
     return case
 
 
-def visible_cases(actor: User, *, page: int = 1, per_page: int = 25) -> tuple[list[Case], int]:
+CASES_PER_PAGE = 25
+
+
+def visible_cases(
+    actor: User, *, page: int = 1, per_page: int = CASES_PER_PAGE
+) -> tuple[list[Case], int]:
     query = select(Case).where(policy.case_filter(actor))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(

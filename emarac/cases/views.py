@@ -40,6 +40,7 @@ def index() -> Any:
         cases=cases,
         total=total,
         page=page,
+        pages=last_page(total, services.CASES_PER_PAGE),
         may_create=policy.may_create_case(current_user),
     )
 
@@ -87,11 +88,9 @@ def show(case_id: uuid.UUID) -> Any:
     services.record_view(found, shown=tuple(shown))
     case = services.load_for_page(case_id)
     entries, total = services.timeline(case, per_page=10)
-    access: list[dict[str, object]] = []
-    names: dict[str, str] = {}
+    access: list[auditlog.AccessEntry] = []
     if policy.may_see_access_log(current_user, case):
-        access = auditlog.recent_access("marac_case", case.id)
-        names = auditlog.names_for(access)
+        access = auditlog.access_panel("marac_case", case.id)
     return render_template(
         "cases/show.html",
         transfers=services.transfers_of(case),
@@ -104,7 +103,6 @@ def show(case_id: uuid.UUID) -> Any:
         timeline_total=total,
         may_edit=may_edit,
         access=access,
-        names=names,
         emergency=policy.live_emergency_access(current_user, case),
         may_record_incident=policy.may_record_incident(current_user, case.victim),
         may_refer=policy.may_refer_case(current_user, case),

@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from emarac.clock import today
 from emarac.forms import BaseForm, GovDateField
@@ -53,9 +53,31 @@ class AssessmentBase(BaseForm):
     version: ChecklistVersion
 
     def answers(self) -> dict[Any, Answer]:
+        """The questions answered, and only those: an optional section left alone has none."""
         return {
-            q.id: Answer(self[f"q_{q.code}"].data or "not_known") for q in self.version.questions
+            q.id: Answer(self[f"q_{q.code}"].data)
+            for q in self.version.questions
+            if self[f"q_{q.code}"].data
         }
+
+    def unanswered(self) -> int:
+        """Questions still to answer: every core one, and the rest of any optional section begun."""
+        return len(rules.unanswered(self._given()))
+
+    def _given(self) -> list[tuple[str, bool]]:
+        return [(q.section, bool(self[f"q_{q.code}"].data)) for q in self.version.questions]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # Core questions carry InputRequired; an optional section, once begun, is
+        # asked in full, so that a "no" is never inferred from a question skipped.
+        for index in rules.unanswered(self._given()):
+            question = self.version.questions[index]
+            field = self[f"q_{question.code}"]
+            if question.section != "core" and not field.errors:
+                field.errors = [_unanswered_message(question.position)]
+                valid = False
+        return valid
 
     def notes(self) -> dict[Any, str]:
         return {
@@ -90,18 +112,34 @@ class AssessmentBase(BaseForm):
             raise ValidationError("Enter the reason for your professional judgement")
 
 
+def _unanswered_message(position: int) -> str:
+    return f"Select yes, no or not known for question {position}"
+
+
 def assessment_form(version: ChecklistVersion) -> AssessmentBase:
-    """A form class with a Yes/No/Not known question and a note for each checklist item."""
+    """A form class with a Yes/No/Not known question and a note for each checklist item.
+
+    No answer is chosen in advance: a question nobody asked must not read as
+    "not known" (nor a checklist left blank score low). "Not known" stays a
+    deliberate choice.
+    """
     fields: dict[str, Any] = {}
     for question in version.questions:
+        required = (
+            InputRequired(_unanswered_message(question.position))
+            if question.section == "core"
+            else Optional()
+        )
         fields[f"q_{question.code}"] = RadioField(
             f"{question.position}. {question.text}",
             widget=GovRadioInput(),
             choices=ANSWERS,
-            default=Answer.NOT_KNOWN.value,
+            validators=[required],
         )
         fields[f"n_{question.code}"] = StringField(
-            "Note (optional)", widget=GovTextInput(), validators=[Length(max=1000)]
+            f"Note on question {question.position} (optional)",
+            widget=GovTextInput(),
+            validators=[Length(max=1000)],
         )
     form_class = type("AssessmentForm", (AssessmentBase,), fields)
     form = form_class()

@@ -9,7 +9,7 @@ incident on day 365 after the referral is inside the window, day 366 is not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -141,3 +141,19 @@ def criteria_met(
     ):
         met.add(Criterion.REPEAT)
     return met
+
+
+def unanswered(given: Sequence[tuple[str, bool]]) -> list[int]:
+    """Positions (0-based) in ``given`` of the questions still to answer.
+
+    ``given`` is each question's section and whether it has an answer, in
+    checklist order. Every core question needs one. The optional sections
+    (stalking, honour-based abuse) may be left out whole, but a section with
+    any answer is asked in full.
+    """
+    begun = {section for section, answered in given if answered}
+    return [
+        index
+        for index, (section, answered) in enumerate(given)
+        if not answered and (section == "core" or section in begun)
+    ]

@@ -117,12 +117,28 @@ def yes_count(version: ChecklistVersion, answers: dict[uuid.UUID, Answer]) -> in
     return sum(1 for qid, a in answers.items() if qid in core and a is Answer.YES)
 
 
+class UnansweredQuestions(ValueError):
+    """A checklist with questions left unanswered; ``positions`` are their numbers."""
+
+    def __init__(self, positions: list[int]) -> None:
+        super().__init__(f"{len(positions)} checklist questions have no answer")
+        self.positions = positions
+
+
 def record_assessment(
     case: Case, *, by: User, version: ChecklistVersion, data: AssessmentInput
 ) -> RiskAssessment:
-    """Store a completed checklist with its score, band and judgement; commits."""
+    """Store a completed checklist with its score, band and judgement; commits.
+
+    Every core question needs an answer ("not known" is an answer); an
+    optional section is either left out whole or answered in full. Only the
+    answers given are stored, so an unused optional section has no rows.
+    """
     if not policy.may_edit_case(by, case):
         raise NotAllowed
+    missing = rules.unanswered([(q.section, q.id in data.answers) for q in version.questions])
+    if missing:
+        raise UnansweredQuestions([version.questions[i].position for i in missing])
     count = yes_count(version, data.answers)
     scored = rules.risk_band(count)
     final = rules.final_level(count, data.judged_level)  # raises JudgementError if lowering
@@ -143,7 +159,9 @@ def record_assessment(
     )
     assessment.judgement_reason = data.judgement_reason or None
     for question in version.questions:
-        answer = data.answers.get(question.id, Answer.NOT_KNOWN)
+        answer = data.answers.get(question.id)
+        if answer is None:
+            continue
         row = RiskAnswer(assessment_id=assessment.id, question_id=question.id, answer=answer)
         row.note = data.notes.get(question.id) or None
         assessment.answers.append(row)

@@ -43,5 +43,10 @@ def assess(case_id: uuid.UUID) -> Any:
         )
         return redirect(url_for("cases.show", case_id=case.id))
     return render_template(
-        "risk/assess.html", case=case, form=form, version=version, yes_count=form.core_yes()
+        "risk/assess.html",
+        case=case,
+        form=form,
+        version=version,
+        yes_count=form.core_yes(),
+        unanswered=form.unanswered(),
     )

@@ -24,6 +24,7 @@ if (agenda) {
   document.addEventListener('keydown', (event) => {
     const typing = event.target.closest('input, textarea, select, [contenteditable]')
     if (typing || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return
+    if (document.querySelector('dialog[open]')) return // the timeout warning has the keyboard
     const rel = { ArrowLeft: 'prev', ArrowRight: 'next' }[event.key]
     const link = rel && agenda.querySelector(`a[rel="${rel}"]`)
     if (link) {

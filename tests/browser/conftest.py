@@ -70,15 +70,24 @@ class LiveServer:
 
 
 @pytest.fixture
+def live_settings() -> dict[str, Any]:
+    """Settings a test module changes for its live app (override it there)."""
+    return {}
+
+
+@pytest.fixture
 def live_app(
-    tmp_path: Path, worker_keys: Path, schema_templates: dict[str, Any]
+    tmp_path: Path,
+    worker_keys: Path,
+    schema_templates: dict[str, Any],
+    live_settings: dict[str, Any],
 ) -> Iterator[Flask]:
     """The real app (CSRF on) on SQLite: browser tests check the UI, not the backend."""
     database = tmp_path / "browser.db"
     shutil.copyfile(schema_templates["sqlite"], database)
     instance = tmp_path / "instance"
     copy_keys(worker_keys, instance)
-    app = create_app(make_settings(f"sqlite:///{database}", instance))
+    app = create_app(make_settings(f"sqlite:///{database}", instance, **live_settings))
     with app.app_context():
         from emarac.schema import dispose
 

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 from emarac.auth.totp import code_for_now
 from emarac.synth import generate
 from tests.browser.conftest import sign_in_through_browser
 from tests.conftest import DEFAULT_PASSWORD
+
+# Each drawn chart's type, and each series' colour, dash and kind of fill.
+SERIES = """() => [...document.querySelectorAll("canvas[data-drawn='true']")].map(canvas => {
+  const chart = window.Chart.getChart(canvas)
+  return {type: chart.config.type, series: chart.data.datasets.map((d, n) => ({
+    colour: d.borderColor, dash: d.borderDash || [],
+    fill: typeof d.backgroundColor === 'string' ? 'plain' : 'pattern ' + n}))}
+})"""
+
+
+def contrast_with_white(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
 
 
 def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, live_app):
@@ -25,6 +44,18 @@ def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, l
     assert page.get_by_test_id("period").inner_text() == "July to September 2026"
     page.wait_for_selector("canvas[data-drawn='true']")
     assert page.locator("canvas[data-drawn='true']").count() == 3
+    series = page.evaluate(SERIES)
+    for chart in series:
+        # Told apart by more than colour: a pattern or a dash of its own each.
+        marks = [str(s["dash"]) if chart["type"] == "line" else s["fill"] for s in chart["series"]]
+        assert len(set(marks)) == len(marks), chart
+        for s in chart["series"]:
+            assert contrast_with_white(s["colour"]) >= 3, s
+    assert any(len(chart["series"]) >= 7 for chart in series)
+    if os.environ.get("EMARAC_A11Y_SHOTS"):
+        page.screenshot(
+            path=f"{os.environ['EMARAC_A11Y_SHOTS']}/indicators-charts.png", full_page=True
+        )
     for key in ("repeat-trend", "volume-trend", "factors-trend", "quarterly-return", "process"):
         assert page.get_by_test_id(key).is_visible()  # every chart has its table
 

@@ -31,6 +31,14 @@ def test_practitioner_refers_and_the_coordinator_accepts(ui, make, live_app, bro
     for i in range(14):
         core.nth(i).check()
     assert page.get_by_test_id("yes-count").inner_text() == "14"  # counted live in the page
+    assert page.get_by_test_id("unanswered-count").inner_text() == "13"
+    ui.submit("Save checklist")  # refused: 13 questions have no answer yet
+    assert page.locator(".govuk-error-summary__list a").count() == 13
+    assert page.get_by_test_id("yes-count").inner_text() == "14"  # kept
+    no = page.locator("[data-risk-core] input[type=radio][value=no]")
+    for i in range(14, 27):
+        no.nth(i).check()
+    assert page.get_by_test_id("unanswered-count").inner_text() == "0"
     ui.submit("Save checklist")
     assert page.get_by_test_id("risk-level").inner_text() == "High risk"
 

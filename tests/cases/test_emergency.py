@@ -91,7 +91,7 @@ def test_the_whole_break_glass_journey(app, client, db, hidden_case, clock):
         owner_client.get(f"/cases/{case.id}").get_data(as_text=True), "html.parser"
     )
     assert (
-        "Emergency access (break-glass)" in panel.select_one("[data-testid=access-log]").get_text()
+        "emergency access (break-glass)" in panel.select_one("[data-testid=access-log]").get_text()
     )
 
     clock.advance(hours=4, minutes=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from emarac.auditing import ledger_table
@@ -181,3 +182,20 @@ def test_an_administrator_sets_the_area_population_the_volume_uses(
     ).headlines[2]
     assert volume.value in page
     assert volume.value.replace(".", "").isdigit()
+
+
+def test_a_table_with_no_rows_says_so_and_every_table_scrolls_in_a_named_region(
+    client, make, clock
+):
+    sign_in(client, make.user(roles=("manager",)))
+    soup = BeautifulSoup(client.get("/indicators/").get_data(as_text=True), "html.parser")
+    referrers = soup.select_one("[data-testid=referrers]")
+    assert referrers.caption.get_text(strip=True) == "Referrals by referring agency"
+    assert referrers.select_one("[data-testid=referrers-none]").get_text() == (
+        "None in this period."
+    )
+    for table in soup.select("table"):
+        region = table.find_parent(attrs={"role": "region"})
+        assert region is not None
+        assert region["tabindex"] == "0"
+        assert region["aria-label"] == table.caption.get_text(strip=True)

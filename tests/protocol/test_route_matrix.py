@@ -120,6 +120,8 @@ EXPECTED: dict[str, Rule] = {
     "auth.enrol": Rule(get=PUBLIC, post=PUBLIC),
     "auth.reauthenticate": Rule(get=ANY_SIGNED_IN, post=ANY_SIGNED_IN),
     "auth.logout": Rule(post=ANY_SIGNED_IN),
+    "auth.session_status": Rule(get=PUBLIC),  # says only whether this session is alive
+    "auth.renew_session": Rule(post=ANY_SIGNED_IN),
     # Public, but the token here ("x") is unknown: a 404 for everyone, like an unknown id.
     "auth.set_password": Rule(get=NOBODY, post=NOBODY),
     "meetings.index": Rule(get=ANY_SIGNED_IN),  # lists only what meeting_filter allows

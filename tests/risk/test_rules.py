@@ -18,6 +18,7 @@ from emarac.risk.rules import (
     is_repeat,
     potential_escalation,
     risk_band,
+    unanswered,
     visible_high_risk,
 )
 
@@ -125,3 +126,17 @@ def test_judgement_never_lowers_any_score(yes, judged):
         assert judged.rank < scored.rank
     else:
         assert level.rank >= scored.rank
+
+
+def test_unanswered_needs_every_core_question_and_whole_optional_sections():
+    given = [
+        ("core", True),
+        ("core", False),
+        ("stalking", False),
+        ("stalking", False),
+        ("honour", True),
+        ("honour", False),
+    ]
+    assert unanswered(given) == [1, 5]
+    assert unanswered([("core", True), ("stalking", False)]) == []
+    assert unanswered([]) == []

@@ -16,6 +16,8 @@ from emarac.incidents.models import Incident
 from emarac.people.models import Gender, Person
 from emarac.people.services import SearchQuery, search_people
 from emarac.referrals.models import Referral, ReferralStatus
+from emarac.risk.models import ChecklistQuestion, RiskAssessment
+from emarac.risk.rules import risk_band, unanswered
 from emarac.synth import SynthError, generate
 from emarac.synth.checks import orphans
 
@@ -110,3 +112,23 @@ def test_command_prints_counts_and_rate_and_refuses_production(app, db, clock):
     )
     assert refused.exit_code != 0
     assert "production" in refused.output
+
+
+def test_every_synthetic_checklist_is_complete_and_its_count_matches_its_answers(db, clock):
+    """The generated checklists would pass the form's rule, and their scores add up."""
+    generate(db.engine, cases=40, incidents=200, seed=17)
+    questions = {q.id: q for q in db.session.scalars(select(ChecklistQuestion))}
+    assessments = db.session.scalars(select(RiskAssessment)).all()
+    assert assessments
+    for assessment in assessments:
+        asked = {a.question_id: a.answer for a in assessment.answers}
+        version = [q for q in questions.values() if q.version_id == assessment.version_id]
+        given = [(q.section, q.id in asked) for q in sorted(version, key=lambda q: q.position)]
+        assert unanswered(given) == []
+        core_yes = sum(
+            1
+            for qid, answer in asked.items()
+            if questions[qid].section == "core" and answer == "yes"
+        )
+        assert assessment.yes_count == core_yes
+        assert assessment.scored_level == risk_band(core_yes)
