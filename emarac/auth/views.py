@@ -45,6 +45,8 @@ def _safe_next(target: str | None) -> str:
             and not parts.netloc
             and target.startswith("/")
             and not target.startswith("//")
+            # Browsers read a backslash as a slash, so /\\evil.example is another site.
+            and "\\" not in target
         ):
             return target
     return url_for("main.home")

@@ -239,13 +239,17 @@ def test_fresh_login_is_needed_after_five_minutes(app, make, clock, db):
     assert "auth.reauthenticate" in audit_actions(db)
 
 
-def test_reauthenticate_refuses_an_offsite_next(app, make, clock):
+@pytest.mark.parametrize(
+    "offsite", ["//evil.example/x", "/\\evil.example/x", "https://evil.example/x"]
+)
+def test_reauthenticate_refuses_an_offsite_next(app, make, clock, offsite):
     client = app.test_client()
     user = make.user()
     sign_in(client, user)
     clock.advance(seconds=30)
     response = client.post(
-        "/reauthenticate?next=//evil.example/x",
+        "/reauthenticate",
+        query_string={"next": offsite},
         data={"password": DEFAULT_PASSWORD, "code": totp_now(user)},
     )
     assert response.headers["Location"] == "/"
