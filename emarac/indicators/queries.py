@@ -84,6 +84,19 @@ class _Dates:
             return func.date(day, f"-{int(days)} days", type_=Date)
         return day - literal(days, Integer)
 
+    def months_after(self, day: ColumnElement[Any], months: int) -> ColumnElement[Any]:
+        """The same calendar date ``months`` later, or that month's last day (``add_months``)."""
+        if self.sqlite:
+            shifted = func.date(day, f"+{int(months)} months", type_=Date)
+            # SQLite rolls 29 February on into March; the rule stops at the month's end.
+            rolled_on = func.strftime("%d", shifted) != func.strftime("%d", day)
+            return case(
+                (rolled_on, func.date(shifted, "start of month", "-1 day", type_=Date)),
+                else_=shifted,
+            )
+        # PostgreSQL's month arithmetic already stops at the month's last day.
+        return cast(day + func.make_interval(0, int(months)), Date)
+
     def days_between(self, later: ColumnElement[Any], earlier: ColumnElement[Any]) -> Any:
         if self.sqlite:
             return cast(func.julianday(later) - func.julianday(earlier), Integer)
@@ -152,23 +165,60 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
     return query.subquery(name)
 
 
-def _had_earlier_referral(hearing: Subquery, dates: _Dates) -> ColumnElement[bool]:
-    """EXISTS a MARAC referral of the victim 1 to 365 days before the reference date."""
-    earlier = aliased(Referral)
-    earlier_case = aliased(Case)
-    return exists(
-        select(literal(1))
-        .select_from(earlier)
-        .join(earlier_case, earlier_case.id == earlier.case_id)
-        .where(
-            earlier_case.victim_id == hearing.c.victim_id,
-            earlier.status.not_in(maths.UNCOUNTED_REFERRALS),
-            earlier.submitted_on < hearing.c.reference_on,
-            earlier.submitted_on
-            >= dates.days_before(hearing.c.reference_on, maths.REPEAT_WINDOW_DAYS),
-            earlier.meeting_id.is_distinct_from(hearing.c.meeting_id),
+def _was_repeat_referral(hearing: Subquery, dates: _Dates) -> ColumnElement[bool]:
+    """The hearing's referral was made under the repeat rule (``maths.repeat_items``).
+
+    The victim's last accepted referral before the reference date (not one taken
+    to this meeting), and an incident of the victim after it, within the window,
+    on or before the reference date, naming one of its case's perpetrators, or
+    none, or the case names none.
+    """
+
+    # Each inner SELECT names what it reads itself and takes the rest (the hearing,
+    # the last referral) from the statements around it: SQLAlchemy would otherwise
+    # correlate only one level up and add the hearing to an inner FROM.
+    def earlier_accepted(name: str) -> tuple[Any, Select[Any]]:
+        referral, referral_case = aliased(Referral, name=name), aliased(Case, name=f"{name}_case")
+        query = (
+            select(literal(1))
+            .select_from(referral)
+            .join(referral_case, referral_case.id == referral.case_id)
+            .where(
+                referral_case.victim_id == hearing.c.victim_id,
+                referral.status == maths.ACCEPTED,
+                referral.submitted_on < hearing.c.reference_on,
+                referral.meeting_id.is_distinct_from(hearing.c.meeting_id),
+            )
+            .correlate_except(referral, referral_case)
         )
+        return referral, query
+
+    before, before_query = earlier_accepted("before_last")
+    last_on = before_query.with_only_columns(func.max(before.submitted_on)).scalar_subquery()
+    last, last_query = earlier_accepted("last_referral")
+    named = aliased(CasePerpetrator, name="named")
+    incident_on = dates.utc_date(Incident.occurred_at)
+    same_story = or_(
+        Incident.perpetrator_id.is_(None),
+        ~exists(select(literal(1)).where(named.case_id == last.case_id).correlate_except(named)),
+        exists(
+            select(literal(1))
+            .where(named.case_id == last.case_id, named.person_id == Incident.perpetrator_id)
+            .correlate_except(named)
+        ),
     )
+    further_abuse = exists(
+        select(literal(1))
+        .where(
+            Incident.victim_id == hearing.c.victim_id,
+            incident_on > last.submitted_on,
+            incident_on <= dates.months_after(last.submitted_on, maths.REPEAT_WINDOW_MONTHS),
+            incident_on <= hearing.c.reference_on,
+            same_story,
+        )
+        .correlate_except(Incident)
+    )
+    return exists(last_query.where(last.submitted_on == last_on, further_abuse))
 
 
 def _tally(what: str, hearing: Subquery, *, joined: Any = None) -> Select[Any]:
@@ -187,7 +237,7 @@ def _tallies(bind: Bind, *parts: Select[Any]) -> dict[tuple[str, str], int]:
 
 def _repeats(filters: Filters, dates: _Dates) -> Select[Any]:
     hearing = _hearings(filters, "repeat_hearing")
-    return _tally("repeats", hearing).where(_had_earlier_referral(hearing, dates))
+    return _tally("repeats", hearing).where(_was_repeat_referral(hearing, dates))
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -582,13 +632,33 @@ SELECT CAST(date_trunc('quarter', m.held_on) AS date) AS quarter_start,
        count(*) AS heard,
        count(*) FILTER (WHERE EXISTS (
            SELECT 1
-           FROM referral e
-           JOIN marac_case ec ON ec.id = e.case_id
-           WHERE ec.victim_id = c.victim_id
-             AND e.status NOT IN ('returned', 'duplicate')
-             AND e.submitted_on < coalesce(r.submitted_on, m.held_on)
-             AND e.submitted_on >= coalesce(r.submitted_on, m.held_on) - 365
-             AND e.meeting_id IS DISTINCT FROM ai.meeting_id
+           FROM referral l
+           JOIN marac_case lc ON lc.id = l.case_id
+           WHERE lc.victim_id = c.victim_id
+             AND l.status = 'accepted'
+             AND l.meeting_id IS DISTINCT FROM ai.meeting_id
+             AND l.submitted_on = (
+                 SELECT max(e.submitted_on)
+                 FROM referral e
+                 JOIN marac_case ec ON ec.id = e.case_id
+                 WHERE ec.victim_id = c.victim_id
+                   AND e.status = 'accepted'
+                   AND e.submitted_on < coalesce(r.submitted_on, m.held_on)
+                   AND e.meeting_id IS DISTINCT FROM ai.meeting_id)
+             AND EXISTS (
+                 SELECT 1
+                 FROM incident i
+                 WHERE i.victim_id = c.victim_id
+                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date) > l.submitted_on
+                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
+                       <= CAST(l.submitted_on + interval '12 months' AS date)
+                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
+                       <= coalesce(r.submitted_on, m.held_on)
+                   AND (i.perpetrator_id IS NULL
+                        OR NOT EXISTS (SELECT 1 FROM case_perpetrator p WHERE p.case_id = l.case_id)
+                        OR EXISTS (SELECT 1 FROM case_perpetrator p
+                                   WHERE p.case_id = l.case_id
+                                     AND p.person_id = i.perpetrator_id)))
        )) AS repeats
 FROM agenda_item ai
 JOIN meeting m ON m.id = ai.meeting_id

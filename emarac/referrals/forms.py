@@ -37,7 +37,10 @@ CRITERIA = [
         Criterion.POTENTIAL_ESCALATION.value,
         "Potential escalation: 3 or more incidents in 12 months",
     ),
-    (Criterion.REPEAT.value, "Repeat: further abuse within 12 months of the last referral"),
+    (
+        Criterion.REPEAT.value,
+        "Repeat: further abuse within 12 months of the last accepted referral",
+    ),
 ]
 
 

@@ -1,8 +1,9 @@
 """Referral to MARAC, triage by the coordinator, and repeat detection.
 
-A repeat is any new incident for a victim within 12 months of their last
-referral (rules.is_repeat); the system flags the case and notifies the owning
-agency, the IDVA service and the area's coordinators, so nobody has to
+A repeat is further abuse of a victim within the window of their last accepted
+referral (``rules.is_repeat``; the same rule gives the repeat criterion and the
+stored flags). The system flags the case, open or closed, and notifies the
+owning agency, the IDVA service and the area's coordinators, so nobody has to
 "flag and tag" their own files by hand.
 """
 
@@ -19,9 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, AgencyKind, User
 from emarac.auditing import record_event
-from emarac.cases.models import Case, CaseStatus
+from emarac.cases.models import Case, CasePerpetrator, CaseStatus
 from emarac.cases.services import TimelineSource
-from emarac.clock import today, utcnow
+from emarac.clock import as_utc, today, utcnow
 from emarac.extensions import db
 from emarac.incidents.models import Incident
 from emarac.meetings.models import Meeting, MeetingStatus
@@ -41,29 +42,59 @@ class Invalid(ValueError):
         self.message = message
 
 
-def last_referral_date(victim_id: uuid.UUID, *, before: date | None = None) -> date | None:
-    query = (
-        select(Referral.submitted_on)
+def victim_referrals(
+    victim_id: uuid.UUID, *, leave_out: uuid.UUID | None = None
+) -> list[tuple[Referral, rules.PastReferral]]:
+    """Every referral of the victim (any case, any status) with what the repeat rule reads."""
+    found = db.session.execute(
+        select(Referral, Case.id)
         .join(Case, Case.id == Referral.case_id)
-        .where(Case.victim_id == victim_id, Referral.status != ReferralStatus.DUPLICATE)
-        .order_by(Referral.submitted_on.desc())
-        .limit(1)
-    )
-    if before is not None:
-        query = query.where(Referral.submitted_on <= before)
-    return db.session.scalar(query)
+        .where(Case.victim_id == victim_id)
+        .order_by(Referral.submitted_on, Referral.created_at)
+    ).all()
+    case_ids = {case_id for _, case_id in found}
+    named: dict[uuid.UUID, set[uuid.UUID]] = {case_id: set() for case_id in case_ids}
+    for case_id, person_id in db.session.execute(
+        select(CasePerpetrator.case_id, CasePerpetrator.person_id).where(
+            CasePerpetrator.case_id.in_(case_ids)
+        )
+    ):
+        named[case_id].add(person_id)
+    return [
+        (
+            referral,
+            rules.PastReferral(
+                on=referral.submitted_on,
+                accepted=referral.status == ReferralStatus.ACCEPTED,
+                perpetrators=frozenset(named[case_id]),
+            ),
+        )
+        for referral, case_id in found
+        if referral.id != leave_out
+    ]
 
 
-def criteria_for(case: Case, *, on: date | None = None) -> set[rules.Criterion]:
-    """The criteria the case meets today, from its checklist, incidents and referrals."""
+def abuse_of(incident: Incident) -> rules.Abuse:
+    """An incident as the repeat rule reads it: its date in UTC, as the indicators count it."""
+    return rules.Abuse(as_utc(incident.occurred_at).date(), incident.perpetrator_id)
+
+
+def victim_abuse(victim_id: uuid.UUID) -> list[rules.Abuse]:
+    return [
+        abuse_of(incident)
+        for incident in db.session.scalars(select(Incident).where(Incident.victim_id == victim_id))
+    ]
+
+
+def criteria_for(
+    case: Case, *, on: date | None = None, leave_out: uuid.UUID | None = None
+) -> set[rules.Criterion]:
+    """The criteria the case meets today, from its checklist, incidents and referrals.
+
+    ``leave_out`` names a referral being resubmitted, which is not its own history.
+    """
     on = on or today()
     assessment = latest_assessment(case)
-    dates = [
-        d.date()
-        for d in db.session.scalars(
-            select(Incident.occurred_at).where(Incident.victim_id == case.victim_id)
-        )
-    ]
     judged = (
         rules.RiskLevel(assessment.judged_level) if assessment and assessment.judged_level else None
     )
@@ -71,8 +102,8 @@ def criteria_for(case: Case, *, on: date | None = None) -> set[rules.Criterion]:
         on=on,
         yes_count=assessment.yes_count if assessment else None,
         judged=judged,
-        incident_dates=dates,
-        last_referral=last_referral_date(case.victim_id, before=on),
+        incidents=victim_abuse(case.victim_id),
+        referrals=[past for _, past in victim_referrals(case.victim_id, leave_out=leave_out)],
     )
 
 
@@ -93,6 +124,11 @@ def check(data: ReferralInput, *, automatic: set[rules.Criterion]) -> None:
     """The rules a referral's answers must keep; raises Invalid naming the field."""
     if not automatic <= data.criteria:
         raise Invalid("criteria", "Criteria the case meets cannot be removed")
+    if rules.Criterion.REPEAT in data.criteria - automatic:
+        raise Invalid(
+            "criteria",
+            "A repeat is worked out from the incidents recorded: record the further incident first",
+        )
     if not data.criteria:
         raise Invalid(
             "criteria", "Select the criteria the case meets, or use professional judgement"
@@ -124,7 +160,7 @@ def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
     automatic = criteria_for(case)
     check(data, automatic=automatic)
     assessment = latest_assessment(case)
-    repeat = rules.Criterion.REPEAT in data.criteria
+    repeat = rules.Criterion.REPEAT in automatic
     referral = Referral(
         case_id=case.id,
         area_id=case.area_id,
@@ -191,8 +227,10 @@ def resubmit(referral: Referral, *, by: User, data: ReferralInput) -> Referral:
         raise NotAllowed
     if not by.agency.may_hold_accounts:
         raise NotAllowed
-    check(data, automatic=criteria_for(referral.case))
+    automatic = criteria_for(referral.case, on=referral.submitted_on, leave_out=referral.id)
+    check(data, automatic=automatic)
     referral.criteria = sorted(c.value for c in data.criteria)
+    referral.is_repeat = rules.Criterion.REPEAT in automatic
     _copy_answers(referral, data)
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_on = today()
@@ -360,15 +398,29 @@ def mark_duplicate(referral: Referral, *, of: Referral, by: User) -> None:
     )
 
 
+def repeat_cases(incident: Incident) -> list[Case]:
+    """The cases an incident is a repeat on: those of the victim's last accepted referral.
+
+    Open or closed alike: after MARAC is exactly when repeats happen.
+    """
+    history = victim_referrals(incident.victim_id)
+    abuse = abuse_of(incident)
+    last = rules.last_accepted([past for _, past in history], on_or_before=abuse.on)
+    if last is None or not rules.is_repeat(abuse, [past for _, past in history]):
+        return []
+    case_ids = {
+        referral.case_id
+        for referral, past in history
+        if past.accepted
+        and past.on == last.on
+        and rules.same_abuse(abuse.perpetrator, rules.LastReferral(past.on, (past.perpetrators,)))
+    }
+    return list(db.session.scalars(select(Case).where(Case.id.in_(case_ids))))
+
+
 def flag_repeat(incident: Incident, by: User) -> None:
-    """After an incident is recorded: within 12 months of the last referral, it is a repeat."""
-    last = last_referral_date(incident.victim_id, before=incident.occurred_at.date())
-    if not rules.is_repeat(incident.occurred_at.date(), last):
-        return
-    cases = db.session.scalars(
-        select(Case).where(Case.victim_id == incident.victim_id, Case.status != CaseStatus.CLOSED)
-    ).all()
-    for case in cases:
+    """After an incident is recorded: a repeat flags the case and tells the people who act on it."""
+    for case in repeat_cases(incident):
         case.is_repeat = True
         record_event(
             "case.flag_repeat",

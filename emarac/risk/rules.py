@@ -151,12 +151,12 @@ class Abuse:
 class LastReferral:
     """The date of the last accepted referral and the perpetrators linked to it.
 
-    Two accepted referrals on one date (two cases of one victim) share the date
-    and pool their perpetrators.
+    Two accepted referrals on one date (two cases of one victim) are both the
+    last; each keeps its own case's perpetrators.
     """
 
     on: date
-    perpetrators: frozenset[uuid.UUID]
+    perpetrator_sets: tuple[frozenset[uuid.UUID], ...]
 
 
 def add_months(day: date, months: int) -> date:
@@ -176,7 +176,7 @@ def _last(referrals: Iterable[PastReferral], keep: date, *, inclusive: bool) -> 
     if not accepted:
         return None
     on = max(r.on for r in accepted)
-    return LastReferral(on, frozenset().union(*(r.perpetrators for r in accepted if r.on == on)))
+    return LastReferral(on, tuple(r.perpetrators for r in accepted if r.on == on))
 
 
 def last_accepted(referrals: Iterable[PastReferral], *, on_or_before: date) -> LastReferral | None:
@@ -186,7 +186,9 @@ def last_accepted(referrals: Iterable[PastReferral], *, on_or_before: date) -> L
 
 def same_abuse(perpetrator: uuid.UUID | None, last: LastReferral) -> bool:
     """The incident can be the same story: no perpetrator names rule the link out."""
-    return perpetrator is None or not last.perpetrators or perpetrator in last.perpetrators
+    return perpetrator is None or any(
+        not named or perpetrator in named for named in last.perpetrator_sets
+    )
 
 
 def _repeat_of(incident: Abuse, last: LastReferral | None, settings: RiskSettings) -> bool:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from emarac.cases.models import Case
+from emarac.cases.models import Case, CaseStatus
+from emarac.extensions import db as _db
+from emarac.incidents.models import IncidentType
+from emarac.incidents.services import IncidentDetails, record_incident
 from emarac.notifications.models import Notification
+from emarac.people.models import Person
 from emarac.referrals import services
 from emarac.referrals.forms import AcceptForm
 from emarac.referrals.models import Consent, Referral
@@ -142,8 +146,15 @@ def test_referral_from_a_suspended_agency_is_refused(db, make, area):
         )
 
 
+def accepted(db, make, area, **changes):
+    """A case referred by the owner today and accepted onto a meeting."""
+    case, referral = refer(db, make, area["owner"], **changes)
+    services.accept(referral, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
+    return case, referral
+
+
 def test_repeat_incident_flags_the_case_and_notifies_exactly_the_right_users(db, make, area, clock):
-    case, referral = refer(db, make, area["owner"], refer_to_idva=True)
+    case, referral = accepted(db, make, area, refer_to_idva=True)
     assert db.session.get(Case, case.id).idva_agency_id == area["idva"].agency_id
     before = set(db.session.scalars(select(Notification.id)))
     clock.advance(days=30)
@@ -167,20 +178,107 @@ def test_repeat_incident_flags_the_case_and_notifies_exactly_the_right_users(db,
 
 
 def test_incident_a_year_and_a_day_later_is_not_a_repeat(db, make, area, clock):
-    case, referral = refer(db, make, area["owner"])
+    case, referral = accepted(db, make, area)
     clock.advance(days=400)
-    # The incident helper counts back from 1 November; the referral was on 2 November.
-    Cases(db, make).incident(case, by=area["owner"], days_ago=-367)  # day 366 after
+    # The incident helper counts back from 1 November 2026; the referral was on 2 November.
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-367)  # 3 November 2027
     assert not db.session.get(Case, case.id).is_repeat
-    Cases(db, make).incident(case, by=area["owner"], days_ago=-366)  # day 365 after
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-366)  # 2 November 2027
     assert db.session.get(Case, case.id).is_repeat
+
+
+def db_notices(kind):
+    return _db.session.scalars(select(Notification).where(Notification.kind == kind)).all()
+
+
+def repeat_notices() -> int:
+    return len(db_notices("case.repeat"))
+
+
+def test_the_incident_that_prompted_the_referral_is_not_its_repeat(db, make, area, clock):
+    case, referral = accepted(db, make, area)
+    # Recorded after the referral, the same day: the referral's trigger.
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-1)
+    assert not db.session.get(Case, case.id).is_repeat
+    assert repeat_notices() == 0
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-2)  # the day after
+    assert db.session.get(Case, case.id).is_repeat
+
+
+def test_a_closed_case_still_has_repeats(db, make, area, clock):
+    case, referral = accepted(db, make, area)
+    case.status = CaseStatus.CLOSED  # heard and closed; how it closed does not matter here
+    db.session.commit()
+    clock.advance(days=120)
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-120)  # 82 days after closing
+    case = db.session.get(Case, case.id)
+    assert case.is_repeat
+    assert case.status == CaseStatus.CLOSED
+    assert {n.user_id for n in db_notices("case.repeat")} >= {
+        area["owner"].id,
+        area["coordinator"].id,
+    }
+
+
+def test_after_a_returned_referral_a_further_incident_is_not_a_repeat(db, make, area, clock):
+    case, referral = refer(db, make, area["owner"])
+    services.return_to_referrer(referral, by=area["coordinator"], reason="More detail")
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-30)
+    assert not db.session.get(Case, case.id).is_repeat
+    assert repeat_notices() == 0
+    assert Criterion.REPEAT not in services.criteria_for(case)
+
+
+def test_a_referral_waiting_for_triage_does_not_open_a_window(db, make, area, clock):
+    case, referral = refer(db, make, area["owner"])
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-30)
+    assert not db.session.get(Case, case.id).is_repeat
+
+
+def test_a_new_perpetrator_is_not_a_repeat(db, make, area, clock):
+    factory = Cases(db, make)
+    case = factory.open(by=area["owner"])
+    link = factory.perpetrator(case, by=area["owner"])
+    newcomer = factory.perpetrator(factory.open(by=area["owner"]), by=area["owner"])
+    referral = services.refer_case(
+        case,
+        by=area["owner"],
+        data=services.ReferralInput(
+            criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+            consent=Consent.GIVEN,
+            risks="Synthetic risks",
+            safety_measures="",
+            judgement_reason="Judged high",
+        ),
+    )
+    services.accept(referral, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
+    at = datetime(2026, 12, 20, 21, 0, tzinfo=UTC)
+    for person_id in (newcomer.person_id, link.person_id):
+        record_incident(
+            by=area["owner"],
+            victim=case.victim,
+            details=IncidentDetails(
+                occurred_at=at,
+                types={IncidentType.THREATS},
+                perpetrator=db.session.get(Person, person_id),
+            ),
+        )
+        expected = person_id == link.person_id
+        assert db.session.get(Case, case.id).is_repeat is expected
+
+
+def test_repeat_cannot_be_ticked_by_hand(db, make, area):
+    with pytest.raises(services.Invalid, match="worked out"):
+        refer(
+            db, make, area["owner"], criteria={Criterion.REPEAT, Criterion.PROFESSIONAL_JUDGEMENT}
+        )
 
 
 def test_repeats_go_to_the_top_of_the_queue(db, make, area, clock):
     first_case, first = refer(db, make, area["owner"])
+    services.accept(first, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
     clock.advance(days=2)
     Cases(db, make).incident(first_case, by=area["owner"], days_ago=-2)
-    services.accept(first, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
     _, plain = refer(db, make, area["owner"])
     repeat = services.refer_case(
         first_case,

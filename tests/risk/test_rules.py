@@ -190,7 +190,7 @@ def test_a_new_perpetrator_is_a_new_story_not_a_repeat():
     # Not knowing who did it, or a case naming nobody, cannot rule the link out.
     assert is_repeat(incident_on(later), history)
     assert is_repeat(incident_on(later, NEW_PARTNER), [accepted(DAY0)])
-    # Two cases referred on one day pool their perpetrators.
+    # Two cases referred on one day are both the last referral.
     pooled = [accepted(DAY0, ABUSER), accepted(DAY0, NEW_PARTNER)]
     assert is_repeat(incident_on(later, NEW_PARTNER), pooled)
 
