@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from emarac.actions import services as actions
 from emarac.actions.models import ActionStatus
@@ -36,11 +36,11 @@ from emarac.indicators import maths, queries, rows
 from emarac.indicators.maths import DaysToHearing, ReferralSources
 from emarac.indicators.periods import Filters, parse_period
 from emarac.meetings import services as meetings
-from emarac.meetings.models import MeetingStatus
+from emarac.meetings.models import AgendaItem, MeetingStatus
 from emarac.people.models import EthnicGroup, Gender, YesNoUnknown
 from emarac.people.services import PersonDetails, create_person
 from emarac.referrals import services as referrals
-from emarac.referrals.models import Consent
+from emarac.referrals.models import Consent, Referral
 from emarac.risk import services as risk
 from emarac.risk.models import Answer
 from emarac.risk.rules import Criterion
@@ -321,6 +321,21 @@ def test_cases_heard_and_repeats(world, conn):
     ]
     police = queries.repeat_rate(conn, in_testshire(world, referring_agency_id=world.police.id))
     assert (police.heard, police.repeats) == (2, 1)  # B and E
+
+
+def test_the_stored_flags_agree_with_the_dashboard(world, conn):
+    # The flags were set by the services as the story happened; the dashboard works
+    # the repeats out from history afterwards. One rule, so one answer.
+    flagged = conn.scalar(
+        select(func.count())
+        .select_from(AgendaItem)
+        .join(Referral, Referral.id == AgendaItem.referral_id)
+        .where(
+            AgendaItem.meeting_id.in_([world.meeting_1.id, world.meeting_2.id]),
+            Referral.is_repeat.is_(True),
+        )
+    )
+    assert flagged == queries.repeat_rate(conn, in_testshire(world)).repeats == 2
 
 
 def test_quarterly_return_and_factors(world, conn):
