@@ -115,3 +115,16 @@ class ReturnForm(BaseForm):
         validators=[DataRequired("Enter why the referral is being returned"), Length(max=2000)],
     )
     submit = SubmitField("Return to the referrer", widget=GovSubmitInput())
+
+
+class ConfirmRepeatForm(AcceptForm):
+    submit = SubmitField("Confirm onto the meeting", widget=GovSubmitInput())
+
+
+class DismissRepeatForm(BaseForm):
+    reason = TextAreaField(
+        "Why is the repeat being dismissed?",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter why the repeat is being dismissed"), Length(max=2000)],
+    )
+    submit = SubmitField("Dismiss the repeat", widget=GovSubmitInput())

@@ -1,10 +1,8 @@
-"""Referral to MARAC, triage by the coordinator, and repeat detection.
+"""Referral to MARAC and triage by the coordinator.
 
-A repeat is further abuse of a victim within the window of their last accepted
-referral (``rules.is_repeat``; the same rule gives the repeat criterion and the
-stored flags). The system flags the case, open or closed, and notifies the
-owning agency, the IDVA service and the area's coordinators, so nobody has to
-"flag and tag" their own files by hand.
+The repeat criterion and the stored ``is_repeat`` flag follow ``rules``, read
+over the victim's history (``history``); detecting repeats as incidents are
+recorded, and the coordinator's decision on them, live in ``repeats``.
 """
 
 from __future__ import annotations
@@ -20,17 +18,23 @@ from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, AgencyKind, User
 from emarac.auditing import record_event
-from emarac.cases.models import Case, CasePerpetrator, CaseStatus
+from emarac.cases.models import Case, CaseStatus
 from emarac.cases.services import TimelineSource
-from emarac.clock import as_utc, today, utcnow
+from emarac.clock import today, utcnow
 from emarac.extensions import db
-from emarac.incidents.models import Incident
 from emarac.meetings.models import Meeting, MeetingStatus
 from emarac.meetings.services import AgendaCandidate, invite_core_members
 from emarac.notifications import services as notify
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
-from emarac.referrals.models import Consent, Referral, ReferralStatus
+from emarac.referrals import history
+from emarac.referrals.models import (
+    Consent,
+    Referral,
+    ReferralStatus,
+    RepeatReview,
+    RepeatStatus,
+)
 from emarac.risk import rules
 from emarac.risk.services import latest_assessment
 
@@ -40,50 +44,6 @@ class Invalid(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def victim_referrals(
-    victim_id: uuid.UUID, *, leave_out: uuid.UUID | None = None
-) -> list[tuple[Referral, rules.PastReferral]]:
-    """Every referral of the victim (any case, any status) with what the repeat rule reads."""
-    found = db.session.execute(
-        select(Referral, Case.id)
-        .join(Case, Case.id == Referral.case_id)
-        .where(Case.victim_id == victim_id)
-        .order_by(Referral.submitted_on, Referral.created_at)
-    ).all()
-    case_ids = {case_id for _, case_id in found}
-    named: dict[uuid.UUID, set[uuid.UUID]] = {case_id: set() for case_id in case_ids}
-    for case_id, person_id in db.session.execute(
-        select(CasePerpetrator.case_id, CasePerpetrator.person_id).where(
-            CasePerpetrator.case_id.in_(case_ids)
-        )
-    ):
-        named[case_id].add(person_id)
-    return [
-        (
-            referral,
-            rules.PastReferral(
-                on=referral.submitted_on,
-                accepted=referral.status == ReferralStatus.ACCEPTED,
-                perpetrators=frozenset(named[case_id]),
-            ),
-        )
-        for referral, case_id in found
-        if referral.id != leave_out
-    ]
-
-
-def abuse_of(incident: Incident) -> rules.Abuse:
-    """An incident as the repeat rule reads it: its date in UTC, as the indicators count it."""
-    return rules.Abuse(as_utc(incident.occurred_at).date(), incident.perpetrator_id)
-
-
-def victim_abuse(victim_id: uuid.UUID) -> list[rules.Abuse]:
-    return [
-        abuse_of(incident)
-        for incident in db.session.scalars(select(Incident).where(Incident.victim_id == victim_id))
-    ]
 
 
 def criteria_for(
@@ -102,8 +62,10 @@ def criteria_for(
         on=on,
         yes_count=assessment.yes_count if assessment else None,
         judged=judged,
-        incidents=victim_abuse(case.victim_id),
-        referrals=[past for _, past in victim_referrals(case.victim_id, leave_out=leave_out)],
+        incidents=history.victim_abuse(case.victim_id),
+        referrals=[
+            past for _, past in history.victim_referrals(case.victim_id, leave_out=leave_out)
+        ],
     )
 
 
@@ -328,6 +290,23 @@ def _decide(
     db.session.commit()
 
 
+def meeting_for(
+    area_id: uuid.UUID, *, meeting: Meeting | None, new_meeting_on: date | None
+) -> Meeting:
+    """The chosen meeting of the area, or a new one on the date given (flushed, not committed)."""
+    if meeting is None:
+        if new_meeting_on is None:
+            raise Invalid("meeting_id", "Choose a meeting or enter the date of a new one")
+        meeting = Meeting(area_id=area_id, held_on=new_meeting_on)
+        db.session.add(meeting)
+        db.session.flush()
+        invite_core_members(meeting)
+        record_event("meeting.create", object_type="meeting", object_id=meeting.id)
+    elif meeting.area_id != area_id:
+        raise NotAllowed
+    return meeting
+
+
 def accept(
     referral: Referral,
     *,
@@ -337,16 +316,7 @@ def accept(
 ) -> Meeting:
     """Accept onto a meeting of the area (an existing one, or a new one on a date)."""
     _triageable(referral, by)
-    if meeting is None:
-        if new_meeting_on is None:
-            raise Invalid("meeting_id", "Choose a meeting or enter the date of a new one")
-        meeting = Meeting(area_id=referral.area_id, held_on=new_meeting_on)
-        db.session.add(meeting)
-        db.session.flush()
-        invite_core_members(meeting)
-        record_event("meeting.create", object_type="meeting", object_id=meeting.id)
-    elif meeting.area_id != referral.area_id:
-        raise NotAllowed
+    meeting = meeting_for(referral.area_id, meeting=meeting, new_meeting_on=new_meeting_on)
     referral.meeting_id = meeting.id
     _decide(
         referral,
@@ -398,44 +368,6 @@ def mark_duplicate(referral: Referral, *, of: Referral, by: User) -> None:
     )
 
 
-def repeat_cases(incident: Incident) -> list[Case]:
-    """The cases an incident is a repeat on: those of the victim's last accepted referral.
-
-    Open or closed alike: after MARAC is exactly when repeats happen.
-    """
-    history = victim_referrals(incident.victim_id)
-    abuse = abuse_of(incident)
-    last = rules.last_accepted([past for _, past in history], on_or_before=abuse.on)
-    if last is None or not rules.is_repeat(abuse, [past for _, past in history]):
-        return []
-    case_ids = {
-        referral.case_id
-        for referral, past in history
-        if past.accepted
-        and past.on == last.on
-        and rules.same_abuse(abuse.perpetrator, rules.LastReferral(past.on, (past.perpetrators,)))
-    }
-    return list(db.session.scalars(select(Case).where(Case.id.in_(case_ids))))
-
-
-def flag_repeat(incident: Incident, by: User) -> None:
-    """After an incident is recorded: a repeat flags the case and tells the people who act on it."""
-    for case in repeat_cases(incident):
-        case.is_repeat = True
-        record_event(
-            "case.flag_repeat",
-            object_type="marac_case",
-            object_id=case.id,
-            fields=("is_repeat",),
-            purpose=f"incident {incident.id}",
-        )
-        text = f"Repeat incident on {case.reference}: propose re-referral to MARAC"
-        notify.to_agency(case.owning_agency_id, case=case, kind="case.repeat", text=text)
-        if case.idva_agency_id is not None:
-            notify.to_agency(case.idva_agency_id, case=case, kind="case.repeat", text=text)
-        notify.to_coordinators(case.area_id, case=case, kind="case.repeat", text=text)
-
-
 # --- what referrals add to cases and meetings (plugged in by create_app) ---
 
 
@@ -452,10 +384,15 @@ TIMELINE = TimelineSource(kind="referral", title="Referred to MARAC", rows=_time
 
 
 def follow_transfer(case: Case) -> None:
-    """Referrals still waiting for triage move to the queue of the case's new area."""
+    """Referrals and repeats still waiting for triage move to the queue of the case's new area."""
     db.session.execute(
         update(Referral)
         .where(Referral.case_id == case.id, Referral.status == ReferralStatus.SUBMITTED)
+        .values(area_id=case.area_id)
+    )
+    db.session.execute(
+        update(RepeatReview)
+        .where(RepeatReview.case_id == case.id, RepeatReview.status == RepeatStatus.TO_CONFIRM)
         .values(area_id=case.area_id)
     )
 
