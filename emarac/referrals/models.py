@@ -60,7 +60,12 @@ class Referral(Base):
     status: Mapped[ReferralStatus] = mapped_column(
         String(16), index=True, default=ReferralStatus.SUBMITTED
     )
-    submitted_on: Mapped[date] = mapped_column(Date, index=True)
+    submitted_on: Mapped[date] = mapped_column(
+        Date, index=True, comment="first submitted: kept when a returned referral is sent again"
+    )
+    resubmitted_on: Mapped[date | None] = mapped_column(
+        Date, comment="last sent again after being returned"
+    )
     criteria: Mapped[list[str]] = mapped_column(JSON, comment="referral criteria met")
     yes_count: Mapped[int | None] = mapped_column(Integer)
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)

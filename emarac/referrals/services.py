@@ -25,6 +25,7 @@ from emarac.extensions import db
 from emarac.meetings.models import Meeting, MeetingStatus
 from emarac.meetings.services import AgendaCandidate, invite_core_members
 from emarac.notifications import services as notify
+from emarac.people.rules import TOO_YOUNG, too_young
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
 from emarac.referrals import history
@@ -103,6 +104,15 @@ def check(data: ReferralInput, *, automatic: set[rules.Criterion]) -> None:
         raise Invalid("risks", "Describe the risks in your own words")
 
 
+def check_age(case: Case, *, on: date) -> None:
+    """MARAC is for victims of 16 and over on the referral's date, whatever the form let in.
+
+    Raised against the criteria: whether the case can come to MARAC at all.
+    """
+    if too_young(case.victim.age(on)):
+        raise Invalid("criteria", TOO_YOUNG)
+
+
 # The referrer's own words: encrypted on the referral, kept when it is returned.
 FREE_TEXT = ("consent_reason", "consent_decided_by", "risks", "safety_measures", "judgement_reason")
 
@@ -119,6 +129,7 @@ def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
     """Refer a case to its area's MARAC; commits. Suspended agencies cannot refer."""
     if not policy.may_refer_case(by, case):
         raise NotAllowed("marac_case", case.id, purpose="referral refused")
+    check_age(case, on=today())
     automatic = criteria_for(case)
     check(data, automatic=automatic)
     assessment = latest_assessment(case)
@@ -189,18 +200,21 @@ def resubmit(referral: Referral, *, by: User, data: ReferralInput) -> Referral:
         raise NotAllowed
     if not by.agency.may_hold_accounts:
         raise NotAllowed
+    check_age(referral.case, on=today())
+    # The referral keeps the date it was first made: the criteria are those of that
+    # date, as the indicators read them, and days to hearing count from it.
     automatic = criteria_for(referral.case, on=referral.submitted_on, leave_out=referral.id)
     check(data, automatic=automatic)
     referral.criteria = sorted(c.value for c in data.criteria)
     referral.is_repeat = rules.Criterion.REPEAT in automatic
     _copy_answers(referral, data)
     referral.status = ReferralStatus.SUBMITTED
-    referral.submitted_on = today()
+    referral.resubmitted_on = today()
     record_event(
         "referral.resubmit",
         object_type="referral",
         object_id=referral.id,
-        fields=("criteria", "consent", "risks", "safety_measures"),
+        fields=("criteria", "consent", "risks", "safety_measures", "resubmitted_on"),
     )
     db.session.commit()
     return referral

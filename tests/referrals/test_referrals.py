@@ -12,6 +12,10 @@ from emarac.cases.models import Case, CaseStatus
 from emarac.extensions import db as _db
 from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
+from emarac.indicators import queries
+from emarac.indicators.periods import Filters
+from emarac.meetings import services as meetings
+from emarac.meetings.models import MeetingStatus
 from emarac.notifications.models import Notification
 from emarac.people.models import Person
 from emarac.referrals import services
@@ -430,3 +434,52 @@ def test_transfer_moves_the_case_and_its_history_to_another_area(client, db, mak
     old = client.application.test_client()
     sign_in(old, area["coordinator"])
     assert old.get(f"/cases/{case.id}").status_code == 404
+
+
+def test_the_service_refuses_a_victim_under_16_on_the_referrals_date(db, make, area, clock):
+    # Born 20 December 2010: 15 on 11 March 2026, though 2026 - 2010 is 16.
+    clock.now = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+    case = Cases(db, make).open(by=area["owner"], born=date(2010, 12, 20))
+    data = services.ReferralInput(
+        criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+        consent=Consent.GIVEN,
+        risks="Synthetic risks",
+        safety_measures="",
+        judgement_reason="Judged high",
+    )
+    with pytest.raises(services.Invalid, match="16 or over"):
+        services.refer_case(case, by=area["owner"], data=data)
+    assert db.session.scalar(select(Referral)) is None
+    clock.now = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)  # her 16th birthday
+    assert services.refer_case(case, by=area["owner"], data=data).status == "submitted"
+
+
+def test_resubmission_keeps_the_first_date_and_has_its_own(db, make, area, clock):
+    case, referral = refer(db, make, area["owner"])
+    first = referral.submitted_on
+    services.return_to_referrer(referral, by=area["coordinator"], reason="More detail")
+    clock.advance(days=7)
+    services.resubmit(
+        referral,
+        by=area["owner"],
+        data=services.ReferralInput(
+            criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+            consent=Consent.GIVEN,
+            risks="Corrected",
+            safety_measures="",
+            judgement_reason="Judged high",
+        ),
+    )
+    db.session.refresh(referral)
+    assert (referral.submitted_on, referral.resubmitted_on) == (first, first + timedelta(days=7))
+
+    # Heard two days after it was sent again: nine days from the first referral.
+    meeting = services.accept(
+        referral, by=area["coordinator"], new_meeting_on=first + timedelta(days=9)
+    )
+    meetings.build_agenda(meeting)
+    meeting.status = MeetingStatus.MINUTED  # the conference itself is not under test here
+    db.session.commit()
+    with db.engine.connect() as conn:
+        waits = queries.days_to_hearing(conn, Filters(first, first + timedelta(days=30)))
+    assert (waits.hearings, waits.median) == (1, 9)
