@@ -13,8 +13,6 @@ held that day is not known; the day the person's record was made is the
 closest the data holds, so the backfill uses it.
 
 """
-import datetime
-
 from alembic import op
 import sqlalchemy as sa
 
@@ -41,25 +39,15 @@ def upgrade():
 
 
 def backfill_age_estimated_on():
-    """Estimates already held count from the day their person's record was made."""
+    """Estimates already held count from the day (in UTC) their person's record was made."""
     conn = op.get_bind()
-    rows = conn.execute(
-        sa.text("SELECT id, created_at FROM person WHERE estimated_age IS NOT NULL")
-    ).all()
-    if rows:
-        conn.execute(
-            sa.text("UPDATE person SET age_estimated_on = :on WHERE id = :id"),
-            [{"id": person_id, "on": _day(created_at)} for person_id, created_at in rows],
-        )
-
-
-def _day(created_at):
-    # SQLite hands the timestamp back as text (in UTC); PostgreSQL as an aware datetime.
-    if isinstance(created_at, str):
-        return created_at[:10]
-    if created_at.tzinfo is not None:
-        created_at = created_at.astimezone(datetime.timezone.utc)
-    return created_at.date()
+    if conn.dialect.name == "postgresql":
+        day = "CAST(created_at AT TIME ZONE 'UTC' AS date)"
+    else:
+        day = "date(created_at)"  # SQLite keeps the timestamps in UTC already
+    conn.execute(
+        sa.text(f"UPDATE person SET age_estimated_on = {day} WHERE estimated_age IS NOT NULL")
+    )
 
 
 def downgrade():
