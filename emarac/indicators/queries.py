@@ -28,6 +28,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    DateTime,
     Integer,
     Select,
     Subquery,
@@ -97,6 +98,17 @@ class _Dates:
         # PostgreSQL's month arithmetic already stops at the month's last day.
         return cast(day + func.make_interval(0, int(months)), Date)
 
+    def utc_midnight(self, day: ColumnElement[Any], days_later: int = 0) -> ColumnElement[Any]:
+        """The start (in UTC) of the day ``days_later`` after ``day``, to compare timestamps with.
+
+        ``incident_on <= day`` is ``occurred_at < utc_midnight(day, 1)``, and a bare
+        ``occurred_at`` can use an index where the day worked out of it cannot.
+        """
+        if self.sqlite:
+            # Timestamps are stored as UTC text ("YYYY-MM-DD HH:MM:SS..."), which sorts.
+            return func.datetime(day, f"+{int(days_later)} days")
+        return func.timezone("UTC", cast(day + literal(days_later, Integer), DateTime))
+
     def days_between(self, later: ColumnElement[Any], earlier: ColumnElement[Any]) -> Any:
         if self.sqlite:
             return cast(func.julianday(later) - func.julianday(earlier), Integer)
@@ -165,39 +177,43 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
     return query.subquery(name)
 
 
-def _was_repeat_referral(hearing: Subquery, dates: _Dates) -> ColumnElement[bool]:
-    """The hearing's referral was made under the repeat rule (``maths.repeat_items``).
+def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnElement[bool]]:
+    """Hearings whose referral was made under the repeat rule (``maths.repeat_items``).
 
-    The victim's last accepted referral before the reference date (not one taken
-    to this meeting), and an incident of the victim after it, within the window,
-    on or before the reference date, naming one of its case's perpetrators, or
-    none, or the case names none.
+    Returns the hearings that have an earlier accepted referral, each with the
+    date of the last one (``last_on``), and the condition that makes one a
+    repeat: an incident of the victim after that referral (any of them, when two
+    share the date), within the window, on or before the reference date, naming
+    one of that referral's case's perpetrators, or none, or the case names none.
+    The last date comes from one grouped join rather than a subquery per hearing,
+    which keeps the statement set-based at hundreds of thousands of hearings.
     """
-
-    # Each inner SELECT names what it reads itself and takes the rest (the hearing,
-    # the last referral) from the statements around it: SQLAlchemy would otherwise
-    # correlate only one level up and add the hearing to an inner FROM.
-    def earlier_accepted(name: str) -> tuple[Any, Select[Any]]:
-        referral, referral_case = aliased(Referral, name=name), aliased(Case, name=f"{name}_case")
-        query = (
-            select(literal(1))
-            .select_from(referral)
-            .join(referral_case, referral_case.id == referral.case_id)
-            .where(
-                referral_case.victim_id == hearing.c.victim_id,
-                referral.status == maths.ACCEPTED,
-                referral.submitted_on < hearing.c.reference_on,
-                referral.meeting_id.is_distinct_from(hearing.c.meeting_id),
-            )
-            .correlate_except(referral, referral_case)
+    hearing = _hearings(filters, "repeat_hearing")
+    earlier, earlier_case = aliased(Referral, name="earlier"), aliased(Case, name="earlier_case")
+    keys = (
+        hearing.c.item_id,
+        hearing.c.quarter,
+        hearing.c.victim_id,
+        hearing.c.meeting_id,
+        hearing.c.reference_on,
+    )
+    with_last = (
+        select(*keys, func.max(earlier.submitted_on).label("last_on"))
+        .select_from(hearing)
+        .join(earlier_case, earlier_case.victim_id == hearing.c.victim_id)
+        .join(earlier, earlier.case_id == earlier_case.id)
+        .where(
+            earlier.status == maths.ACCEPTED,
+            earlier.submitted_on < hearing.c.reference_on,
+            earlier.meeting_id.is_distinct_from(hearing.c.meeting_id),
         )
-        return referral, query
-
-    before, before_query = earlier_accepted("before_last")
-    last_on = before_query.with_only_columns(func.max(before.submitted_on)).scalar_subquery()
-    last, last_query = earlier_accepted("last_referral")
+        .group_by(*keys)
+        .subquery("with_last")
+    )
+    # Each inner SELECT names what it reads itself and takes the rest from the
+    # statements around it: SQLAlchemy would otherwise correlate only one level up.
+    last, last_case = aliased(Referral, name="last_referral"), aliased(Case, name="last_case")
     named = aliased(CasePerpetrator, name="named")
-    incident_on = dates.utc_date(Incident.occurred_at)
     same_story = or_(
         Incident.perpetrator_id.is_(None),
         ~exists(select(literal(1)).where(named.case_id == last.case_id).correlate_except(named)),
@@ -210,15 +226,33 @@ def _was_repeat_referral(hearing: Subquery, dates: _Dates) -> ColumnElement[bool
     further_abuse = exists(
         select(literal(1))
         .where(
-            Incident.victim_id == hearing.c.victim_id,
-            incident_on > last.submitted_on,
-            incident_on <= dates.months_after(last.submitted_on, maths.REPEAT_WINDOW_MONTHS),
-            incident_on <= hearing.c.reference_on,
+            Incident.victim_id == with_last.c.victim_id,
+            # By the incident's date in UTC: after the last referral's day, up to the
+            # window's last day and the reference date (both inclusive).
+            Incident.occurred_at >= dates.utc_midnight(with_last.c.last_on, 1),
+            Incident.occurred_at
+            < dates.utc_midnight(
+                dates.months_after(with_last.c.last_on, maths.REPEAT_WINDOW_MONTHS), 1
+            ),
+            Incident.occurred_at < dates.utc_midnight(with_last.c.reference_on, 1),
             same_story,
         )
         .correlate_except(Incident)
     )
-    return exists(last_query.where(last.submitted_on == last_on, further_abuse))
+    repeat = exists(
+        select(literal(1))
+        .select_from(last)
+        .join(last_case, last_case.id == last.case_id)
+        .where(
+            last_case.victim_id == with_last.c.victim_id,
+            last.status == maths.ACCEPTED,
+            last.submitted_on == with_last.c.last_on,
+            last.meeting_id.is_distinct_from(with_last.c.meeting_id),
+            further_abuse,
+        )
+        .correlate_except(last, last_case)
+    )
+    return with_last, repeat
 
 
 def _tally(what: str, hearing: Subquery, *, joined: Any = None) -> Select[Any]:
@@ -236,8 +270,12 @@ def _tallies(bind: Bind, *parts: Select[Any]) -> dict[tuple[str, str], int]:
 
 
 def _repeats(filters: Filters, dates: _Dates) -> Select[Any]:
-    hearing = _hearings(filters, "repeat_hearing")
-    return _tally("repeats", hearing).where(_was_repeat_referral(hearing, dates))
+    with_last, repeat = _repeat_hearings(filters, dates)
+    return (
+        select(literal("repeats").label("what"), with_last.c.quarter, func.count().label("n"))
+        .where(repeat)
+        .group_by(with_last.c.quarter)
+    )
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
