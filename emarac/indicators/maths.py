@@ -49,8 +49,11 @@ Quarterly return (per calendar quarter, summed over its meetings)
     yes), male, and aged 16 or 17; perpetrators aged 17 or under, counted once
     per perpetrator linked to each heard case.
 Age at a hearing
-    The hearing's year minus the year of birth; when the year of birth is not
-    known, the recorded estimated age. People of unknown age are not counted.
+    The hearing's year minus the year of birth (only the year is kept in the
+    clear: the date of birth is encrypted); when the year of birth is not known,
+    the estimated age plus the whole years from the day it was estimated
+    (``age_estimated_on``) to the hearing, or the estimate as it stands when it
+    has no date. People of unknown age are not counted.
 Causal and vulnerability factors (per quarter)
     The number of hearings whose case has a "yes" answer, on a risk assessment
     completed on or before the hearing date, to a checklist question whose
@@ -165,6 +168,7 @@ class PersonFacts:
     ethnic_group: str = "not_known"
     disability: str = "not_known"
     lgbt: str = "not_known"
+    age_estimated_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,7 @@ class PerpetratorRow:
     birth_year: int | None = None
     estimated_age: int | None = None
     person_id: uuid.UUID | None = None
+    age_estimated_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -464,9 +469,21 @@ def nearest_rank(ordered: Sequence[int], percentile: int) -> int | None:
     return ordered[rank - 1]
 
 
-def age_at(held_on: date, birth_year: int | None, estimated_age: int | None) -> int | None:
+def whole_years(earlier: date, later: date) -> int:
+    """Whole years from ``earlier`` to ``later`` (negative when ``later`` comes first)."""
+    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+
+
+def age_at(
+    held_on: date,
+    birth_year: int | None,
+    estimated_age: int | None,
+    estimated_on: date | None = None,
+) -> int | None:
     if birth_year is not None:
         return held_on.year - birth_year
+    if estimated_age is not None and estimated_on is not None:
+        return estimated_age + whole_years(estimated_on, held_on)
     return estimated_age
 
 
@@ -571,7 +588,10 @@ def quarterly_return(data: Dataset, filters: Filters) -> tuple[QuarterlyReturn, 
         perpetrators[perpetrator.case_id].append(perpetrator)
 
     def young_perpetrators(h: HearingRow) -> int:
-        ages = (age_at(h.held_on, p.birth_year, p.estimated_age) for p in perpetrators[h.case_id])
+        ages = (
+            age_at(h.held_on, p.birth_year, p.estimated_age, p.age_estimated_on)
+            for p in perpetrators[h.case_id]
+        )
         return sum(1 for age in ages if age is not None and age <= OLDEST_YOUNG_PERPETRATOR)
 
     returns = []
@@ -580,7 +600,15 @@ def quarterly_return(data: Dataset, filters: Filters) -> tuple[QuarterlyReturn, 
         for h in group:
             buckets[bucket_of(h.referrer_kind)] += 1
         victims = [
-            (h.victim, age_at(h.held_on, h.victim.birth_year, h.victim.estimated_age))
+            (
+                h.victim,
+                age_at(
+                    h.held_on,
+                    h.victim.birth_year,
+                    h.victim.estimated_age,
+                    h.victim.age_estimated_on,
+                ),
+            )
             for h in group
         ]
         returns.append(

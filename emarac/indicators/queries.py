@@ -109,6 +109,20 @@ class _Dates:
             return func.datetime(day, f"+{int(days_later)} days")
         return func.timezone("UTC", cast(day + literal(days_later, Integer), DateTime))
 
+    def whole_years(self, earlier: Any, later: Any) -> Any:
+        """Whole years from ``earlier`` to ``later``, as ``maths.whole_years``."""
+
+        def year(day: Any) -> Any:
+            return cast(extract("year", day), Integer)
+
+        def month_day(day: Any) -> Any:
+            if self.sqlite:
+                return func.strftime("%m-%d", day)
+            return func.to_char(day, "MM-DD")
+
+        not_yet = case((month_day(later) < month_day(earlier), 1), else_=0)
+        return year(later) - year(earlier) - not_yet
+
     def days_between(self, later: ColumnElement[Any], earlier: ColumnElement[Any]) -> Any:
         if self.sqlite:
             return cast(func.julianday(later) - func.julianday(earlier), Integer)
@@ -125,9 +139,15 @@ def _midnight(day: date, days_later: int) -> datetime:
     return datetime.combine(day + timedelta(days=days_later), time(0), tzinfo=UTC)
 
 
-def _age_at(held_on: Any, birth_year: Any, estimated_age: Any) -> Any:
+def _age_at(
+    dates: _Dates, held_on: Any, birth_year: Any, estimated_age: Any, estimated_on: Any
+) -> Any:
     year = cast(extract("year", held_on), Integer)
-    return case((birth_year.is_not(None), year - birth_year), else_=estimated_age)
+    return case(
+        (birth_year.is_not(None), year - birth_year),
+        (estimated_on.is_not(None), estimated_age + dates.whole_years(estimated_on, held_on)),
+        else_=estimated_age,
+    )
 
 
 def _quarter(day: Any, filters: Filters) -> Any:
@@ -308,7 +328,13 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     hearing = _hearings(filters)
     victim = aliased(Person)
     referrer = aliased(Agency)
-    victim_age = _age_at(hearing.c.held_on, victim.birth_year, victim.estimated_age)
+    victim_age = _age_at(
+        _Dates(bind),
+        hearing.c.held_on,
+        victim.birth_year,
+        victim.estimated_age,
+        victim.age_estimated_on,
+    )
     named = [bucket for bucket in maths.BUCKETS if bucket != "others"]
     kinds = {b: [k for k, v in maths.AGENCY_BUCKETS.items() if v == b] for b in named}
     main = (
@@ -336,7 +362,13 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     with_children = _hearings(filters, "child_hearing")
     with_perpetrators = _hearings(filters, "perpetrator_hearing")
     perpetrator = aliased(Person)
-    young = _age_at(with_perpetrators.c.held_on, perpetrator.birth_year, perpetrator.estimated_age)
+    young = _age_at(
+        _Dates(bind),
+        with_perpetrators.c.held_on,
+        perpetrator.birth_year,
+        perpetrator.estimated_age,
+        perpetrator.age_estimated_on,
+    )
     extra = _tallies(
         bind,
         _repeats(filters, _Dates(bind)),

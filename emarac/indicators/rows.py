@@ -54,6 +54,7 @@ PERSON_FACTS = (
     Person.ethnic_group,
     Person.disability,
     Person.lgbt,
+    Person.age_estimated_on,
 )
 
 
@@ -81,13 +82,14 @@ def load(bind: Bind, filters: Filters) -> Dataset:
             )
         ),
         perpetrators=tuple(
-            PerpetratorRow(case_id, birth_year, estimated_age, person_id)
-            for case_id, birth_year, estimated_age, person_id in bind.execute(
+            PerpetratorRow(case_id, birth_year, estimated_age, person_id, estimated_on)
+            for case_id, birth_year, estimated_age, person_id, estimated_on in bind.execute(
                 select(
                     CasePerpetrator.case_id,
                     Person.birth_year,
                     Person.estimated_age,
                     CasePerpetrator.person_id,
+                    Person.age_estimated_on,
                 )
                 .join(Person, Person.id == CasePerpetrator.person_id)
                 .where(CasePerpetrator.case_id.in_(victims_cases))

@@ -145,15 +145,23 @@ def push_to_the_edges(conn: Connection) -> None:
     conn.execute(update(Meeting).where(Meeting.id.in_(in_session)).values(status="in_session"))
 
     # Victims and perpetrators of 16 and 17 by year of birth, or by an estimate alone.
+    # An estimate is dated (a year or so before, on either side of the hearing's
+    # day in the year) or not dated at all.
     victims = every([by_id[i].victim_id for i in ids], 17)
     for n, person_id in enumerate(victims):
         values = {"birth_year": 2009 + n % 3} if n % 2 else {"birth_year": None}
         values["estimated_age"] = 16 + n % 3
+        values["age_estimated_on"] = (
+            None if n % 5 == 0 else date(2024, 1, 1) + timedelta(days=37 * n % 730)
+        )
         conn.execute(update(Person).where(Person.id == person_id).values(**values))
     perpetrators = conn.scalars(select(CasePerpetrator.person_id)).all()
     for n, person_id in enumerate(every(list(perpetrators), 19)):
         values = {"birth_year": 2008 + n % 3} if n % 2 else {"birth_year": None}
         values["estimated_age"] = 16 + n % 3
+        values["age_estimated_on"] = (
+            None if n % 5 == 0 else date(2024, 1, 1) + timedelta(days=41 * n % 730)
+        )
         conn.execute(update(Person).where(Person.id == person_id).values(**values))
 
 

@@ -501,3 +501,12 @@ def test_the_plain_constants_match_the_enums_and_the_checklist():
     seeded = {q.factor for _, questions in SECTIONS.values() for q in questions if q.factor}
     fed = {code for codes in maths.FACTOR_CODES.values() for code in codes}
     assert seeded <= fed
+
+
+def test_an_estimated_age_counts_whole_years_from_the_day_it_was_estimated():
+    estimated_on = date(2025, 6, 1)
+    assert maths.age_at(date(2026, 5, 31), None, 15, estimated_on) == 15
+    assert maths.age_at(date(2026, 6, 1), None, 15, estimated_on) == 16
+    assert maths.age_at(date(2024, 5, 31), None, 15, estimated_on) == 13
+    assert maths.age_at(date(2030, 1, 1), None, 15) == 15  # an undated estimate stands
+    assert maths.age_at(date(2026, 3, 11), 2010, 40, estimated_on) == 16  # the year wins
