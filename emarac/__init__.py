@@ -213,6 +213,7 @@ def register_hooks(app: Flask) -> None:
     from emarac.meetings import services as meetings
     from emarac.notifications import services as notifications
     from emarac.people import services as people
+    from emarac.referrals import repeats
     from emarac.referrals import services as referrals
     from emarac.risk import services as risk
 
@@ -228,11 +229,12 @@ def register_hooks(app: Flask) -> None:
     people.merge_conflicts.connect(app, case_links.merge_conflict)
     people.records_of_people.connect(app, cases.cases_of_people)
     # the MARAC cycle: the case page lists assessments and referrals; a transferred case
-    # takes its waiting referrals along; a recorded incident may make the case a repeat.
+    # takes its waiting referrals and repeats along; a recorded incident may make the case a
+    # repeat, which joins the triage queue.
     cases.timeline_sources.connect(app, risk.TIMELINE)
     cases.timeline_sources.connect(app, referrals.TIMELINE)
     cases.after_transfer.connect(app, referrals.follow_transfer)
-    incidents.after_record.connect(app, referrals.flag_repeat)
+    incidents.after_record.connect(app, repeats.flag_repeat)
     meetings.agenda_sources.connect(app, referrals.accepted_onto)
     # a case is heard at a meeting, and cannot close while its actions are open.
     lifecycle.hearings.connect(app, meetings.was_heard)

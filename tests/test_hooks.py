@@ -8,7 +8,7 @@ from flask import Flask
 from emarac import hooks
 from emarac.hooks import Hook
 from emarac.incidents.services import after_record
-from emarac.referrals.services import flag_repeat
+from emarac.referrals.repeats import flag_repeat
 
 
 def _app(name: str) -> Flask:

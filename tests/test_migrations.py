@@ -228,3 +228,37 @@ def test_0014_keeps_sha256_recovery_codes_and_downgrade_drops_argon2_ones(
         db.engine.dispose()
     assert upgraded == {legacy, argon2}
     assert downgraded == {legacy}
+
+
+def test_0016_dates_the_estimated_ages_already_held(database_url, tmp_path, backend):
+    """An estimate held before 0016 counts from the day its person's record was made."""
+    app = create_app(make_settings(database_url, tmp_path / "instance"))
+    estimated, known = uuid.uuid4(), uuid.uuid4()
+    insert = text(
+        "INSERT INTO person (id, estimated_age, gender, ethnic_group, disability, lgbt, "
+        "interpreter_needed, immigration_concern, may_leave_message, restricted_address, "
+        "is_demo, created_at) VALUES (:id, :age, 'female', 'not_known', 'not_known', "
+        "'not_known', false, false, false, false, false, :at)"
+    )
+    with app.app_context():
+        upgrade(revision="0015_repeat_review")
+        with db.engine.begin() as conn:
+            for person_id, age in ((estimated, 30), (known, None)):
+                conn.execute(
+                    insert,
+                    {
+                        "id": person_id.hex if backend == "sqlite" else person_id,
+                        "age": age,
+                        "at": datetime(2025, 6, 30, 23, 30, tzinfo=UTC),
+                    },
+                )
+        upgrade(revision="0016_referral_and_age_dates")
+        with db.engine.connect() as conn:
+            found = dict(conn.execute(text("SELECT id, age_estimated_on FROM person")).all())
+        downgrade(revision="0015_repeat_review")
+        db.engine.dispose()
+    found = {uuid.UUID(str(k)): v for k, v in found.items()}
+    assert {k: str(v) if v else None for k, v in found.items()} == {
+        estimated: "2025-06-30",
+        known: None,
+    }

@@ -57,6 +57,14 @@ class Incident(Base):
             postgresql_where=text("alcohol_or_drugs"),
             sqlite_where=text("alcohol_or_drugs"),
         ),
+        # A victim's incidents in a range of time, with who did it: the repeat rule's
+        # search for further abuse after a referral (indicators.queries).
+        Index(
+            "ix_incident_victim_time",
+            "victim_id",
+            "occurred_at",
+            postgresql_include=["perpetrator_id"],
+        ),
     )
 
     id: Mapped[uuid_pk]

@@ -22,13 +22,17 @@ MARAC referral
     (``UNCOUNTED_REFERRALS``): a returned referral was sent back rather than
     taken to MARAC, and a duplicate was merged into another.
 Repeat (the old NI 32)
-    A hearing is a repeat when its victim had another MARAC referral submitted
-    1 to 365 days before the *reference date*: the ``submitted_on`` of the
-    referral the agenda item came from, or the hearing date when the item has
-    no referral. Day 365 counts and day 366 does not, as in ``risk.rules``.
-    A referral taken to this same meeting is never the earlier one. The flag
-    stored on referrals and cases is not used: it is worked out from history,
-    so it stays right when referrals are returned or merged later.
+    A hearing is a repeat when its referral was made under the repeat rule of
+    ``risk.rules`` (``referral_is_repeat``): take the *reference date* (the
+    first ``submitted_on`` of the referral the agenda item came from, or the
+    hearing date when the item has no referral) and the victim's last
+    *accepted* referral before it; some incident of the victim (by its date in
+    UTC) falls after that referral, within ``REPEAT_WINDOW_MONTHS`` calendar
+    months of it (inclusive, 29 February closing on 28 February), on or before
+    the reference date, and names a perpetrator of that referral's case (or
+    none, or the case names none). A referral taken to this same meeting is
+    never the earlier one. The flag stored on referrals and cases follows the
+    same rule at the time; here it is worked out from history.
 Repeat rate
     Repeats heard / cases heard, as a percentage, overall and per quarter.
 Volume
@@ -45,8 +49,11 @@ Quarterly return (per calendar quarter, summed over its meetings)
     yes), male, and aged 16 or 17; perpetrators aged 17 or under, counted once
     per perpetrator linked to each heard case.
 Age at a hearing
-    The hearing's year minus the year of birth; when the year of birth is not
-    known, the recorded estimated age. People of unknown age are not counted.
+    The hearing's year minus the year of birth (only the year is kept in the
+    clear: the date of birth is encrypted); when the year of birth is not known,
+    the estimated age plus the whole years from the day it was estimated
+    (``age_estimated_on``) to the hearing, or the estimate as it stands when it
+    has no date. People of unknown age are not counted.
 Causal and vulnerability factors (per quarter)
     The number of hearings whose case has a "yes" answer, on a risk assessment
     completed on or before the hearing date, to a checklist question whose
@@ -92,10 +99,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from emarac.indicators.periods import Filters, quarter_containing, quarters_between
+from emarac.risk import rules
 
 HEARD_STATUSES = ("in_session", "minuted", "closed")
 UNCOUNTED_REFERRALS = ("returned", "duplicate")
-REPEAT_WINDOW_DAYS = 365
+ACCEPTED = "accepted"
+REPEAT_WINDOW_MONTHS = 12
 INCIDENT_WINDOW_DAYS = 365
 MINORITY_ETHNIC_GROUPS = ("mixed", "asian", "black", "other")
 YES = "yes"
@@ -159,6 +168,7 @@ class PersonFacts:
     ethnic_group: str = "not_known"
     disability: str = "not_known"
     lgbt: str = "not_known"
+    age_estimated_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +198,7 @@ class ReferralRow:
     submitted_on: date
     status: str
     meeting_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +212,8 @@ class PerpetratorRow:
     case_id: uuid.UUID
     birth_year: int | None = None
     estimated_age: int | None = None
+    person_id: uuid.UUID | None = None
+    age_estimated_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +230,7 @@ class IncidentRow:
     victim_id: uuid.UUID
     occurred_on: date
     alcohol_or_drugs: bool = False
+    perpetrator_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -258,7 +272,10 @@ class ActionRow:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Everything the indicators read. Referrals include the victims' earlier history."""
+    """Everything the indicators read.
+
+    Referrals, incidents and case perpetrators include the heard victims' history.
+    """
 
     hearings: tuple[HearingRow, ...] = ()
     referrals: tuple[ReferralRow, ...] = ()
@@ -452,9 +469,21 @@ def nearest_rank(ordered: Sequence[int], percentile: int) -> int | None:
     return ordered[rank - 1]
 
 
-def age_at(held_on: date, birth_year: int | None, estimated_age: int | None) -> int | None:
+def whole_years(earlier: date, later: date) -> int:
+    """Whole years from ``earlier`` to ``later`` (negative when ``later`` comes first)."""
+    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+
+
+def age_at(
+    held_on: date,
+    birth_year: int | None,
+    estimated_age: int | None,
+    estimated_on: date | None = None,
+) -> int | None:
     if birth_year is not None:
         return held_on.year - birth_year
+    if estimated_age is not None and estimated_on is not None:
+        return estimated_age + whole_years(estimated_on, held_on)
     return estimated_age
 
 
@@ -484,23 +513,40 @@ def heard(data: Dataset, filters: Filters) -> list[HearingRow]:
     ]
 
 
+REPEAT_SETTINGS = rules.RiskSettings(repeat_months=REPEAT_WINDOW_MONTHS)
+
+
 def repeat_items(
-    hearings: Iterable[HearingRow], referrals: Iterable[ReferralRow]
+    hearings: Iterable[HearingRow],
+    referrals: Iterable[ReferralRow],
+    incidents: Iterable[IncidentRow] = (),
+    perpetrators: Iterable[PerpetratorRow] = (),
 ) -> set[uuid.UUID]:
-    """The agenda items, among ``hearings``, that are repeats."""
+    """The agenda items, among ``hearings``, whose referral was made under the repeat rule."""
+    named: dict[uuid.UUID | None, set[uuid.UUID]] = defaultdict(set)
+    for perpetrator in perpetrators:
+        if perpetrator.person_id is not None:
+            named[perpetrator.case_id].add(perpetrator.person_id)
     history: dict[uuid.UUID, list[ReferralRow]] = defaultdict(list)
     for referral in referrals:
-        if referral.status not in UNCOUNTED_REFERRALS:
-            history[referral.victim_id].append(referral)
+        history[referral.victim_id].append(referral)
+    abuse: dict[uuid.UUID, list[rules.Abuse]] = defaultdict(list)
+    for incident in incidents:
+        abuse[incident.victim_id].append(rules.Abuse(incident.occurred_on, incident.perpetrator_id))
     repeats = set()
     for hearing in hearings:
         reference = hearing.referred_on or hearing.held_on
-        for earlier in history[hearing.victim_id]:
-            if earlier.meeting_id == hearing.meeting_id:
-                continue
-            if 1 <= (reference - earlier.submitted_on).days <= REPEAT_WINDOW_DAYS:
-                repeats.add(hearing.item_id)
-                break
+        earlier = [
+            rules.PastReferral(
+                r.submitted_on,
+                accepted=r.status == ACCEPTED,
+                perpetrators=frozenset(named[r.case_id]),
+            )
+            for r in history[hearing.victim_id]
+            if r.id != hearing.referral_id and r.meeting_id != hearing.meeting_id
+        ]
+        if rules.referral_is_repeat(reference, earlier, abuse[hearing.victim_id], REPEAT_SETTINGS):
+            repeats.add(hearing.item_id)
     return repeats
 
 
@@ -522,7 +568,7 @@ def cases_heard(data: Dataset, filters: Filters, *, population: int | None = Non
 
 def repeat_rate(data: Dataset, filters: Filters) -> RepeatRate:
     hearings = heard(data, filters)
-    repeats = repeat_items(hearings, data.referrals)
+    repeats = repeat_items(hearings, data.referrals, data.incidents, data.perpetrators)
     quarters = tuple(
         RepeatQuarter(code, len(group), sum(1 for h in group if h.item_id in repeats))
         for code, group in _by_quarter(filters, hearings).items()
@@ -532,7 +578,7 @@ def repeat_rate(data: Dataset, filters: Filters) -> RepeatRate:
 
 def quarterly_return(data: Dataset, filters: Filters) -> tuple[QuarterlyReturn, ...]:
     hearings = heard(data, filters)
-    repeats = repeat_items(hearings, data.referrals)
+    repeats = repeat_items(hearings, data.referrals, data.incidents, data.perpetrators)
     children: dict[uuid.UUID, int] = defaultdict(int)
     for child in data.children:
         if child.lives_in_household:
@@ -542,7 +588,10 @@ def quarterly_return(data: Dataset, filters: Filters) -> tuple[QuarterlyReturn, 
         perpetrators[perpetrator.case_id].append(perpetrator)
 
     def young_perpetrators(h: HearingRow) -> int:
-        ages = (age_at(h.held_on, p.birth_year, p.estimated_age) for p in perpetrators[h.case_id])
+        ages = (
+            age_at(h.held_on, p.birth_year, p.estimated_age, p.age_estimated_on)
+            for p in perpetrators[h.case_id]
+        )
         return sum(1 for age in ages if age is not None and age <= OLDEST_YOUNG_PERPETRATOR)
 
     returns = []
@@ -551,7 +600,15 @@ def quarterly_return(data: Dataset, filters: Filters) -> tuple[QuarterlyReturn, 
         for h in group:
             buckets[bucket_of(h.referrer_kind)] += 1
         victims = [
-            (h.victim, age_at(h.held_on, h.victim.birth_year, h.victim.estimated_age))
+            (
+                h.victim,
+                age_at(
+                    h.held_on,
+                    h.victim.birth_year,
+                    h.victim.estimated_age,
+                    h.victim.age_estimated_on,
+                ),
+            )
             for h in group
         ]
         returns.append(

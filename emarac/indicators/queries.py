@@ -28,6 +28,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
+    DateTime,
     Integer,
     Select,
     Subquery,
@@ -84,6 +85,44 @@ class _Dates:
             return func.date(day, f"-{int(days)} days", type_=Date)
         return day - literal(days, Integer)
 
+    def months_after(self, day: ColumnElement[Any], months: int) -> ColumnElement[Any]:
+        """The same calendar date ``months`` later, or that month's last day (``add_months``)."""
+        if self.sqlite:
+            shifted = func.date(day, f"+{int(months)} months", type_=Date)
+            # SQLite rolls 29 February on into March; the rule stops at the month's end.
+            rolled_on = func.strftime("%d", shifted) != func.strftime("%d", day)
+            return case(
+                (rolled_on, func.date(shifted, "start of month", "-1 day", type_=Date)),
+                else_=shifted,
+            )
+        # PostgreSQL's month arithmetic already stops at the month's last day.
+        return cast(day + func.make_interval(0, int(months)), Date)
+
+    def utc_midnight(self, day: ColumnElement[Any], days_later: int = 0) -> ColumnElement[Any]:
+        """The start (in UTC) of the day ``days_later`` after ``day``, to compare timestamps with.
+
+        ``incident_on <= day`` is ``occurred_at < utc_midnight(day, 1)``, and a bare
+        ``occurred_at`` can use an index where the day worked out of it cannot.
+        """
+        if self.sqlite:
+            # Timestamps are stored as UTC text ("YYYY-MM-DD HH:MM:SS..."), which sorts.
+            return func.datetime(day, f"+{int(days_later)} days")
+        return func.timezone("UTC", cast(day + literal(days_later, Integer), DateTime))
+
+    def whole_years(self, earlier: Any, later: Any) -> Any:
+        """Whole years from ``earlier`` to ``later``, as ``maths.whole_years``."""
+
+        def year(day: Any) -> Any:
+            return cast(extract("year", day), Integer)
+
+        def month_day(day: Any) -> Any:
+            if self.sqlite:
+                return func.strftime("%m-%d", day)
+            return func.to_char(day, "MM-DD")
+
+        not_yet = case((month_day(later) < month_day(earlier), 1), else_=0)
+        return year(later) - year(earlier) - not_yet
+
     def days_between(self, later: ColumnElement[Any], earlier: ColumnElement[Any]) -> Any:
         if self.sqlite:
             return cast(func.julianday(later) - func.julianday(earlier), Integer)
@@ -100,9 +139,15 @@ def _midnight(day: date, days_later: int) -> datetime:
     return datetime.combine(day + timedelta(days=days_later), time(0), tzinfo=UTC)
 
 
-def _age_at(held_on: Any, birth_year: Any, estimated_age: Any) -> Any:
+def _age_at(
+    dates: _Dates, held_on: Any, birth_year: Any, estimated_age: Any, estimated_on: Any
+) -> Any:
     year = cast(extract("year", held_on), Integer)
-    return case((birth_year.is_not(None), year - birth_year), else_=estimated_age)
+    return case(
+        (birth_year.is_not(None), year - birth_year),
+        (estimated_on.is_not(None), estimated_age + dates.whole_years(estimated_on, held_on)),
+        else_=estimated_age,
+    )
 
 
 def _quarter(day: Any, filters: Filters) -> Any:
@@ -152,23 +197,82 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
     return query.subquery(name)
 
 
-def _had_earlier_referral(hearing: Subquery, dates: _Dates) -> ColumnElement[bool]:
-    """EXISTS a MARAC referral of the victim 1 to 365 days before the reference date."""
-    earlier = aliased(Referral)
-    earlier_case = aliased(Case)
-    return exists(
-        select(literal(1))
-        .select_from(earlier)
-        .join(earlier_case, earlier_case.id == earlier.case_id)
+def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnElement[bool]]:
+    """Hearings whose referral was made under the repeat rule (``maths.repeat_items``).
+
+    Returns the hearings that have an earlier accepted referral, each with the
+    date of the last one (``last_on``), and the condition that makes one a
+    repeat: an incident of the victim after that referral (any of them, when two
+    share the date), within the window, on or before the reference date, naming
+    one of that referral's case's perpetrators, or none, or the case names none.
+    The last date comes from one grouped join rather than a subquery per hearing,
+    which keeps the statement set-based at hundreds of thousands of hearings.
+    """
+    hearing = _hearings(filters, "repeat_hearing")
+    earlier, earlier_case = aliased(Referral, name="earlier"), aliased(Case, name="earlier_case")
+    keys = (
+        hearing.c.item_id,
+        hearing.c.quarter,
+        hearing.c.victim_id,
+        hearing.c.meeting_id,
+        hearing.c.reference_on,
+    )
+    with_last = (
+        select(*keys, func.max(earlier.submitted_on).label("last_on"))
+        .select_from(hearing)
+        .join(earlier_case, earlier_case.victim_id == hearing.c.victim_id)
+        .join(earlier, earlier.case_id == earlier_case.id)
         .where(
-            earlier_case.victim_id == hearing.c.victim_id,
-            earlier.status.not_in(maths.UNCOUNTED_REFERRALS),
+            earlier.status == maths.ACCEPTED,
             earlier.submitted_on < hearing.c.reference_on,
-            earlier.submitted_on
-            >= dates.days_before(hearing.c.reference_on, maths.REPEAT_WINDOW_DAYS),
             earlier.meeting_id.is_distinct_from(hearing.c.meeting_id),
         )
+        .group_by(*keys)
+        .subquery("with_last")
     )
+    # Each inner SELECT names what it reads itself and takes the rest from the
+    # statements around it: SQLAlchemy would otherwise correlate only one level up.
+    last, last_case = aliased(Referral, name="last_referral"), aliased(Case, name="last_case")
+    named = aliased(CasePerpetrator, name="named")
+    same_story = or_(
+        Incident.perpetrator_id.is_(None),
+        ~exists(select(literal(1)).where(named.case_id == last.case_id).correlate_except(named)),
+        exists(
+            select(literal(1))
+            .where(named.case_id == last.case_id, named.person_id == Incident.perpetrator_id)
+            .correlate_except(named)
+        ),
+    )
+    further_abuse = exists(
+        select(literal(1))
+        .where(
+            Incident.victim_id == with_last.c.victim_id,
+            # By the incident's date in UTC: after the last referral's day, up to the
+            # window's last day and the reference date (both inclusive).
+            Incident.occurred_at >= dates.utc_midnight(with_last.c.last_on, 1),
+            Incident.occurred_at
+            < dates.utc_midnight(
+                dates.months_after(with_last.c.last_on, maths.REPEAT_WINDOW_MONTHS), 1
+            ),
+            Incident.occurred_at < dates.utc_midnight(with_last.c.reference_on, 1),
+            same_story,
+        )
+        .correlate_except(Incident)
+    )
+    repeat = exists(
+        select(literal(1))
+        .select_from(last)
+        .join(last_case, last_case.id == last.case_id)
+        .where(
+            last_case.victim_id == with_last.c.victim_id,
+            last.status == maths.ACCEPTED,
+            last.submitted_on == with_last.c.last_on,
+            last.meeting_id.is_distinct_from(with_last.c.meeting_id),
+            further_abuse,
+        )
+        .correlate_except(last, last_case)
+    )
+    return with_last, repeat
 
 
 def _tally(what: str, hearing: Subquery, *, joined: Any = None) -> Select[Any]:
@@ -186,8 +290,12 @@ def _tallies(bind: Bind, *parts: Select[Any]) -> dict[tuple[str, str], int]:
 
 
 def _repeats(filters: Filters, dates: _Dates) -> Select[Any]:
-    hearing = _hearings(filters, "repeat_hearing")
-    return _tally("repeats", hearing).where(_had_earlier_referral(hearing, dates))
+    with_last, repeat = _repeat_hearings(filters, dates)
+    return (
+        select(literal("repeats").label("what"), with_last.c.quarter, func.count().label("n"))
+        .where(repeat)
+        .group_by(with_last.c.quarter)
+    )
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -220,7 +328,13 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     hearing = _hearings(filters)
     victim = aliased(Person)
     referrer = aliased(Agency)
-    victim_age = _age_at(hearing.c.held_on, victim.birth_year, victim.estimated_age)
+    victim_age = _age_at(
+        _Dates(bind),
+        hearing.c.held_on,
+        victim.birth_year,
+        victim.estimated_age,
+        victim.age_estimated_on,
+    )
     named = [bucket for bucket in maths.BUCKETS if bucket != "others"]
     kinds = {b: [k for k, v in maths.AGENCY_BUCKETS.items() if v == b] for b in named}
     main = (
@@ -248,7 +362,13 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     with_children = _hearings(filters, "child_hearing")
     with_perpetrators = _hearings(filters, "perpetrator_hearing")
     perpetrator = aliased(Person)
-    young = _age_at(with_perpetrators.c.held_on, perpetrator.birth_year, perpetrator.estimated_age)
+    young = _age_at(
+        _Dates(bind),
+        with_perpetrators.c.held_on,
+        perpetrator.birth_year,
+        perpetrator.estimated_age,
+        perpetrator.age_estimated_on,
+    )
     extra = _tallies(
         bind,
         _repeats(filters, _Dates(bind)),
@@ -582,13 +702,33 @@ SELECT CAST(date_trunc('quarter', m.held_on) AS date) AS quarter_start,
        count(*) AS heard,
        count(*) FILTER (WHERE EXISTS (
            SELECT 1
-           FROM referral e
-           JOIN marac_case ec ON ec.id = e.case_id
-           WHERE ec.victim_id = c.victim_id
-             AND e.status NOT IN ('returned', 'duplicate')
-             AND e.submitted_on < coalesce(r.submitted_on, m.held_on)
-             AND e.submitted_on >= coalesce(r.submitted_on, m.held_on) - 365
-             AND e.meeting_id IS DISTINCT FROM ai.meeting_id
+           FROM referral l
+           JOIN marac_case lc ON lc.id = l.case_id
+           WHERE lc.victim_id = c.victim_id
+             AND l.status = 'accepted'
+             AND l.meeting_id IS DISTINCT FROM ai.meeting_id
+             AND l.submitted_on = (
+                 SELECT max(e.submitted_on)
+                 FROM referral e
+                 JOIN marac_case ec ON ec.id = e.case_id
+                 WHERE ec.victim_id = c.victim_id
+                   AND e.status = 'accepted'
+                   AND e.submitted_on < coalesce(r.submitted_on, m.held_on)
+                   AND e.meeting_id IS DISTINCT FROM ai.meeting_id)
+             AND EXISTS (
+                 SELECT 1
+                 FROM incident i
+                 WHERE i.victim_id = c.victim_id
+                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date) > l.submitted_on
+                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
+                       <= CAST(l.submitted_on + interval '12 months' AS date)
+                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
+                       <= coalesce(r.submitted_on, m.held_on)
+                   AND (i.perpetrator_id IS NULL
+                        OR NOT EXISTS (SELECT 1 FROM case_perpetrator p WHERE p.case_id = l.case_id)
+                        OR EXISTS (SELECT 1 FROM case_perpetrator p
+                                   WHERE p.case_id = l.case_id
+                                     AND p.person_id = i.perpetrator_id)))
        )) AS repeats
 FROM agenda_item ai
 JOIN meeting m ON m.id = ai.meeting_id

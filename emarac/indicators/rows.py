@@ -54,6 +54,7 @@ PERSON_FACTS = (
     Person.ethnic_group,
     Person.disability,
     Person.lgbt,
+    Person.age_estimated_on,
 )
 
 
@@ -64,6 +65,8 @@ def load(bind: Bind, filters: Filters) -> Dataset:
         meetings = meetings.where(Meeting.area_id == filters.area_id)
     cases = select(AgendaItem.case_id).where(AgendaItem.meeting_id.in_(meetings))
     victims = select(Case.victim_id).where(Case.id.in_(cases))
+    # The heard cases and the victims' other cases, whose perpetrators the repeat rule reads.
+    victims_cases = select(Case.id).where(Case.victim_id.in_(victims))
     kinds: dict[Any, str] = {
         agency_id: kind for agency_id, kind in bind.execute(select(Agency.id, Agency.kind))
     }
@@ -79,11 +82,17 @@ def load(bind: Bind, filters: Filters) -> Dataset:
             )
         ),
         perpetrators=tuple(
-            PerpetratorRow(case_id, birth_year, estimated_age)
-            for case_id, birth_year, estimated_age in bind.execute(
-                select(CasePerpetrator.case_id, Person.birth_year, Person.estimated_age)
+            PerpetratorRow(case_id, birth_year, estimated_age, person_id, estimated_on)
+            for case_id, birth_year, estimated_age, person_id, estimated_on in bind.execute(
+                select(
+                    CasePerpetrator.case_id,
+                    Person.birth_year,
+                    Person.estimated_age,
+                    CasePerpetrator.person_id,
+                    Person.age_estimated_on,
+                )
                 .join(Person, Person.id == CasePerpetrator.person_id)
-                .where(CasePerpetrator.case_id.in_(cases))
+                .where(CasePerpetrator.case_id.in_(victims_cases))
             )
         ),
         factor_answers=tuple(
@@ -102,11 +111,14 @@ def load(bind: Bind, filters: Filters) -> Dataset:
             )
         ),
         incidents=tuple(
-            IncidentRow(victim_id, as_utc(occurred_at).date(), True)
-            for victim_id, occurred_at in bind.execute(
-                select(Incident.victim_id, Incident.occurred_at).where(
-                    Incident.victim_id.in_(victims), Incident.alcohol_or_drugs.is_(True)
-                )
+            IncidentRow(victim_id, as_utc(occurred_at).date(), bool(drink), perpetrator_id)
+            for victim_id, occurred_at, drink, perpetrator_id in bind.execute(
+                select(
+                    Incident.victim_id,
+                    Incident.occurred_at,
+                    Incident.alcohol_or_drugs,
+                    Incident.perpetrator_id,
+                ).where(Incident.victim_id.in_(victims))
             )
         ),
         meetings=tuple(
@@ -202,6 +214,7 @@ def _referrals(bind: Bind, filters: Filters, victims: Any) -> tuple[ReferralRow,
         Referral.submitted_on,
         Referral.status,
         Referral.meeting_id,
+        Referral.case_id,
     )
     history = select(*columns).join(Case, Case.id == Referral.case_id)
     in_period = history.where(Referral.submitted_on.between(filters.start, filters.end))

@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.crypto import normalise
@@ -79,7 +79,29 @@ YES_NO_LABELS = {
 
 
 def age_on(born: date, on: date) -> int:
+    """Whole years from ``born`` to ``on`` (negative before ``born``)."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def age_at(
+    on: date,
+    *,
+    date_of_birth: date | None,
+    estimated_age: int | None = None,
+    estimated_on: date | None = None,
+) -> int | None:
+    """A person's age on a date: from the date of birth, else from an estimate.
+
+    An estimate grows with the whole years since the date it was made (and
+    shrinks for a date before it); an estimate with no date is taken as it is.
+    """
+    if date_of_birth is not None:
+        return age_on(date_of_birth, on)
+    if estimated_age is None:
+        return None
+    if estimated_on is None:
+        return estimated_age
+    return estimated_age + age_on(estimated_on, on)
 
 
 class Person(Base):
@@ -121,6 +143,9 @@ class Person(Base):
     # --- statistical, plain ---
     estimated_age: Mapped[int | None] = mapped_column(
         Integer, comment="used when the date of birth is not known"
+    )
+    age_estimated_on: Mapped[date | None] = mapped_column(
+        Date, comment="the date estimated_age was true on; ages at other dates count from it"
     )
     birth_year: Mapped[int | None] = mapped_column(
         Integer, comment="year only, for age bands in depersonalised statistics"
@@ -167,9 +192,13 @@ class Person(Base):
         return " ".join(parts) if parts else "Name not known"
 
     def age(self, on: date) -> int | None:
-        if self.date_of_birth is not None:
-            return age_on(self.date_of_birth, on)
-        return self.estimated_age
+        """The age on a date (an event's date), not today's age."""
+        return age_at(
+            on,
+            date_of_birth=self.date_of_birth,
+            estimated_age=self.estimated_age,
+            estimated_on=self.age_estimated_on,
+        )
 
 
 class PersonAlias(Base):

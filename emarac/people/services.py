@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, union, update
 
 from emarac.agencies.models import User
 from emarac.auditing import record_event
-from emarac.clock import as_utc, utcnow
+from emarac.clock import as_utc, today, utcnow
 from emarac.crypto import normalise
 from emarac.crypto.fields import index_candidates
 from emarac.extensions import db
@@ -87,6 +87,11 @@ def apply_details(person: Person, details: PersonDetails) -> list[str]:
             setattr(person, f.name, value)
             changed.append(f.name)
     person.birth_year = details.date_of_birth.year if details.date_of_birth else None
+    # An estimated age is true on the day it is given; later ages count on from then.
+    if details.estimated_age is None:
+        person.age_estimated_on = None
+    elif "estimated_age" in changed or person.age_estimated_on is None:
+        person.age_estimated_on = today()
     wanted = [a for a in (x.strip() for x in details.aliases) if a]
     if sorted(a.name or "" for a in person.aliases) != sorted(wanted):
         person.aliases.clear()

@@ -34,6 +34,7 @@ from emarac.meetings.models import (
     MinutesDistribution,
 )
 from emarac.people.models import Person
+from emarac.referrals.models import RepeatReview
 
 
 class NotAllowed(Exception):
@@ -371,6 +372,18 @@ def may_view_referral(actor: User | None, referral: Any) -> bool:
 
 def may_triage(actor: User | None) -> bool:
     return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
+
+
+def may_decide_repeat(actor: User | None, review: Any) -> bool:
+    """A repeat to confirm is decided by a coordinator of the case's area (``review.area_id``)."""
+    return review is not None and coordinates_area(actor, review.area_id)
+
+
+def repeat_review_filter(actor: User | None) -> ColumnElement[bool]:
+    """Repeats ``actor`` may see in the triage queue: their area's, as a coordinator."""
+    if not _usable(actor) or actor is None or not actor.has_role(Role.COORDINATOR):
+        return false()
+    return RepeatReview.area_id == actor.agency.area_id
 
 
 # --- meetings and actions ---------------------------------------------------------

@@ -35,7 +35,10 @@ CRITERIA = [
         Criterion.POTENTIAL_ESCALATION.value,
         "Potential escalation: 3 or more incidents in 12 months",
     ),
-    (Criterion.REPEAT.value, "Repeat: further abuse within 12 months of the last referral"),
+    (
+        Criterion.REPEAT.value,
+        "Repeat: further abuse within 12 months of the last accepted referral",
+    ),
 ]
 
 
@@ -108,3 +111,16 @@ class ReturnForm(BaseForm):
         validators=[DataRequired("Enter why the referral is being returned"), Length(max=2000)],
     )
     submit = SubmitField("Return to the referrer", widget=GovSubmitInput())
+
+
+class ConfirmRepeatForm(AcceptForm):
+    submit = SubmitField("Confirm onto the meeting", widget=GovSubmitInput())
+
+
+class DismissRepeatForm(BaseForm):
+    reason = TextAreaField(
+        "Why is the repeat being dismissed?",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter why the repeat is being dismissed"), Length(max=2000)],
+    )
+    submit = SubmitField("Dismiss the repeat", widget=GovSubmitInput())

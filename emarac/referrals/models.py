@@ -6,12 +6,13 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency, User
 from emarac.cases.models import Case
 from emarac.crypto.fields import EncryptedText, encrypted_column
+from emarac.incidents.models import Incident
 from emarac.meetings.models import Meeting
 from emarac.models_base import Base, created_at, uuid_pk
 
@@ -59,7 +60,12 @@ class Referral(Base):
     status: Mapped[ReferralStatus] = mapped_column(
         String(16), index=True, default=ReferralStatus.SUBMITTED
     )
-    submitted_on: Mapped[date] = mapped_column(Date, index=True)
+    submitted_on: Mapped[date] = mapped_column(
+        Date, index=True, comment="first submitted: kept when a returned referral is sent again"
+    )
+    resubmitted_on: Mapped[date | None] = mapped_column(
+        Date, comment="last sent again after being returned"
+    )
     criteria: Mapped[list[str]] = mapped_column(JSON, comment="referral criteria met")
     yes_count: Mapped[int | None] = mapped_column(Integer)
     is_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -89,3 +95,60 @@ class Referral(Base):
     referring_agency: Mapped[Agency] = relationship()
     referred_by: Mapped[User] = relationship(foreign_keys=[referred_by_id])
     meeting: Mapped[Meeting | None] = relationship()
+
+
+class RepeatStatus(StrEnum):
+    TO_CONFIRM = "to_confirm"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "to_confirm": "Repeat to confirm",
+            "confirmed": "Confirmed onto a meeting",
+            "dismissed": "Dismissed",
+        }[self.value]
+
+
+class RepeatReview(Base):
+    """A repeat the rule found on a case, in the triage queue until a coordinator decides.
+
+    Confirming it makes an accepted referral onto a meeting (``referral_id``);
+    dismissing it needs a reason. One item per case waits at a time: further
+    repeats on the same case while it waits are told about but add no item.
+    """
+
+    __tablename__ = "repeat_review"
+    __table_args__ = (
+        UniqueConstraint("case_id", "incident_id", name="uq_repeat_review_case_incident"),
+    )
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id"), index=True)
+    area_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("area.id"), index=True, comment="the case's area: whose coordinators decide"
+    )
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"))
+    incident_on: Mapped[date] = mapped_column(
+        Date, comment="the incident's date in UTC, as the repeat rule read it"
+    )
+    status: Mapped[RepeatStatus] = mapped_column(
+        String(16), index=True, default=RepeatStatus.TO_CONFIRM
+    )
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("referral.id"), comment="the referral made when it was confirmed"
+    )
+    dismissed_reason_ct: Mapped[bytes | None] = encrypted_column()
+    dismissed_reason = EncryptedText("dismissed_reason_ct")
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+
+    case: Mapped[Case] = relationship()
+    incident: Mapped[Incident] = relationship()
+    referral: Mapped[Referral | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return RepeatStatus(self.status).label

@@ -1,9 +1,8 @@
-"""Referral to MARAC, triage by the coordinator, and repeat detection.
+"""Referral to MARAC and triage by the coordinator.
 
-A repeat is any new incident for a victim within 12 months of their last
-referral (rules.is_repeat); the system flags the case and notifies the owning
-agency, the IDVA service and the area's coordinators, so nobody has to
-"flag and tag" their own files by hand.
+The repeat criterion and the stored ``is_repeat`` flag follow ``rules``, read
+over the victim's history (``history``); detecting repeats as incidents are
+recorded, and the coordinator's decision on them, live in ``repeats``.
 """
 
 from __future__ import annotations
@@ -23,13 +22,20 @@ from emarac.cases.models import Case, CaseStatus
 from emarac.cases.services import TimelineSource
 from emarac.clock import today, utcnow
 from emarac.extensions import db
-from emarac.incidents.models import Incident
 from emarac.meetings.models import Meeting, MeetingStatus
 from emarac.meetings.services import AgendaCandidate, invite_core_members
 from emarac.notifications import services as notify
+from emarac.people.rules import TOO_YOUNG, too_young
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
-from emarac.referrals.models import Consent, Referral, ReferralStatus
+from emarac.referrals import history
+from emarac.referrals.models import (
+    Consent,
+    Referral,
+    ReferralStatus,
+    RepeatReview,
+    RepeatStatus,
+)
 from emarac.risk import rules
 from emarac.risk.services import latest_assessment
 
@@ -41,29 +47,15 @@ class Invalid(ValueError):
         self.message = message
 
 
-def last_referral_date(victim_id: uuid.UUID, *, before: date | None = None) -> date | None:
-    query = (
-        select(Referral.submitted_on)
-        .join(Case, Case.id == Referral.case_id)
-        .where(Case.victim_id == victim_id, Referral.status != ReferralStatus.DUPLICATE)
-        .order_by(Referral.submitted_on.desc())
-        .limit(1)
-    )
-    if before is not None:
-        query = query.where(Referral.submitted_on <= before)
-    return db.session.scalar(query)
+def criteria_for(
+    case: Case, *, on: date | None = None, leave_out: uuid.UUID | None = None
+) -> set[rules.Criterion]:
+    """The criteria the case meets today, from its checklist, incidents and referrals.
 
-
-def criteria_for(case: Case, *, on: date | None = None) -> set[rules.Criterion]:
-    """The criteria the case meets today, from its checklist, incidents and referrals."""
+    ``leave_out`` names a referral being resubmitted, which is not its own history.
+    """
     on = on or today()
     assessment = latest_assessment(case)
-    dates = [
-        d.date()
-        for d in db.session.scalars(
-            select(Incident.occurred_at).where(Incident.victim_id == case.victim_id)
-        )
-    ]
     judged = (
         rules.RiskLevel(assessment.judged_level) if assessment and assessment.judged_level else None
     )
@@ -71,8 +63,10 @@ def criteria_for(case: Case, *, on: date | None = None) -> set[rules.Criterion]:
         on=on,
         yes_count=assessment.yes_count if assessment else None,
         judged=judged,
-        incident_dates=dates,
-        last_referral=last_referral_date(case.victim_id, before=on),
+        incidents=history.victim_abuse(case.victim_id),
+        referrals=[
+            past for _, past in history.victim_referrals(case.victim_id, leave_out=leave_out)
+        ],
     )
 
 
@@ -93,6 +87,11 @@ def check(data: ReferralInput, *, automatic: set[rules.Criterion]) -> None:
     """The rules a referral's answers must keep; raises Invalid naming the field."""
     if not automatic <= data.criteria:
         raise Invalid("criteria", "Criteria the case meets cannot be removed")
+    if rules.Criterion.REPEAT in data.criteria - automatic:
+        raise Invalid(
+            "criteria",
+            "A repeat is worked out from the incidents recorded: record the further incident first",
+        )
     if not data.criteria:
         raise Invalid(
             "criteria", "Select the criteria the case meets, or use professional judgement"
@@ -103,6 +102,15 @@ def check(data: ReferralInput, *, automatic: set[rules.Criterion]) -> None:
         raise Invalid("consent_reason", "Enter why consent was overridden and who decided")
     if not data.risks.strip():
         raise Invalid("risks", "Describe the risks in your own words")
+
+
+def check_age(case: Case, *, on: date) -> None:
+    """MARAC is for victims of 16 and over on the referral's date, whatever the form let in.
+
+    Raised against the criteria: whether the case can come to MARAC at all.
+    """
+    if too_young(case.victim.age(on)):
+        raise Invalid("criteria", TOO_YOUNG)
 
 
 # The referrer's own words: encrypted on the referral, kept when it is returned.
@@ -121,10 +129,11 @@ def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
     """Refer a case to its area's MARAC; commits. Suspended agencies cannot refer."""
     if not policy.may_refer_case(by, case):
         raise NotAllowed("marac_case", case.id, purpose="referral refused")
+    check_age(case, on=today())
     automatic = criteria_for(case)
     check(data, automatic=automatic)
     assessment = latest_assessment(case)
-    repeat = rules.Criterion.REPEAT in data.criteria
+    repeat = rules.Criterion.REPEAT in automatic
     referral = Referral(
         case_id=case.id,
         area_id=case.area_id,
@@ -191,16 +200,21 @@ def resubmit(referral: Referral, *, by: User, data: ReferralInput) -> Referral:
         raise NotAllowed
     if not by.agency.may_hold_accounts:
         raise NotAllowed
-    check(data, automatic=criteria_for(referral.case))
+    check_age(referral.case, on=today())
+    # The referral keeps the date it was first made: the criteria are those of that
+    # date, as the indicators read them, and days to hearing count from it.
+    automatic = criteria_for(referral.case, on=referral.submitted_on, leave_out=referral.id)
+    check(data, automatic=automatic)
     referral.criteria = sorted(c.value for c in data.criteria)
+    referral.is_repeat = rules.Criterion.REPEAT in automatic
     _copy_answers(referral, data)
     referral.status = ReferralStatus.SUBMITTED
-    referral.submitted_on = today()
+    referral.resubmitted_on = today()
     record_event(
         "referral.resubmit",
         object_type="referral",
         object_id=referral.id,
-        fields=("criteria", "consent", "risks", "safety_measures"),
+        fields=("criteria", "consent", "risks", "safety_measures", "resubmitted_on"),
     )
     db.session.commit()
     return referral
@@ -290,6 +304,23 @@ def _decide(
     db.session.commit()
 
 
+def meeting_for(
+    area_id: uuid.UUID, *, meeting: Meeting | None, new_meeting_on: date | None
+) -> Meeting:
+    """The chosen meeting of the area, or a new one on the date given (flushed, not committed)."""
+    if meeting is None:
+        if new_meeting_on is None:
+            raise Invalid("meeting_id", "Choose a meeting or enter the date of a new one")
+        meeting = Meeting(area_id=area_id, held_on=new_meeting_on)
+        db.session.add(meeting)
+        db.session.flush()
+        invite_core_members(meeting)
+        record_event("meeting.create", object_type="meeting", object_id=meeting.id)
+    elif meeting.area_id != area_id:
+        raise NotAllowed
+    return meeting
+
+
 def accept(
     referral: Referral,
     *,
@@ -299,16 +330,7 @@ def accept(
 ) -> Meeting:
     """Accept onto a meeting of the area (an existing one, or a new one on a date)."""
     _triageable(referral, by)
-    if meeting is None:
-        if new_meeting_on is None:
-            raise Invalid("meeting_id", "Choose a meeting or enter the date of a new one")
-        meeting = Meeting(area_id=referral.area_id, held_on=new_meeting_on)
-        db.session.add(meeting)
-        db.session.flush()
-        invite_core_members(meeting)
-        record_event("meeting.create", object_type="meeting", object_id=meeting.id)
-    elif meeting.area_id != referral.area_id:
-        raise NotAllowed
+    meeting = meeting_for(referral.area_id, meeting=meeting, new_meeting_on=new_meeting_on)
     referral.meeting_id = meeting.id
     _decide(
         referral,
@@ -360,30 +382,6 @@ def mark_duplicate(referral: Referral, *, of: Referral, by: User) -> None:
     )
 
 
-def flag_repeat(incident: Incident, by: User) -> None:
-    """After an incident is recorded: within 12 months of the last referral, it is a repeat."""
-    last = last_referral_date(incident.victim_id, before=incident.occurred_at.date())
-    if not rules.is_repeat(incident.occurred_at.date(), last):
-        return
-    cases = db.session.scalars(
-        select(Case).where(Case.victim_id == incident.victim_id, Case.status != CaseStatus.CLOSED)
-    ).all()
-    for case in cases:
-        case.is_repeat = True
-        record_event(
-            "case.flag_repeat",
-            object_type="marac_case",
-            object_id=case.id,
-            fields=("is_repeat",),
-            purpose=f"incident {incident.id}",
-        )
-        text = f"Repeat incident on {case.reference}: propose re-referral to MARAC"
-        notify.to_agency(case.owning_agency_id, case=case, kind="case.repeat", text=text)
-        if case.idva_agency_id is not None:
-            notify.to_agency(case.idva_agency_id, case=case, kind="case.repeat", text=text)
-        notify.to_coordinators(case.area_id, case=case, kind="case.repeat", text=text)
-
-
 # --- what referrals add to cases and meetings (plugged in by create_app) ---
 
 
@@ -400,10 +398,15 @@ TIMELINE = TimelineSource(kind="referral", title="Referred to MARAC", rows=_time
 
 
 def follow_transfer(case: Case) -> None:
-    """Referrals still waiting for triage move to the queue of the case's new area."""
+    """Referrals and repeats still waiting for triage move to the queue of the case's new area."""
     db.session.execute(
         update(Referral)
         .where(Referral.case_id == case.id, Referral.status == ReferralStatus.SUBMITTED)
+        .values(area_id=case.area_id)
+    )
+    db.session.execute(
+        update(RepeatReview)
+        .where(RepeatReview.case_id == case.id, RepeatReview.status == RepeatStatus.TO_CONFIRM)
         .values(area_id=case.area_id)
     )
 

@@ -13,9 +13,15 @@ from emarac.cases.models import Case
 from emarac.meetings.models import Meeting
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
-from emarac.referrals import services
-from emarac.referrals.forms import AcceptForm, ReferralForm, ReturnForm
-from emarac.referrals.models import Consent, Referral, ReferralStatus
+from emarac.referrals import repeats, services
+from emarac.referrals.forms import (
+    AcceptForm,
+    ConfirmRepeatForm,
+    DismissRepeatForm,
+    ReferralForm,
+    ReturnForm,
+)
+from emarac.referrals.models import Consent, Referral, ReferralStatus, RepeatReview
 from emarac.risk.rules import Criterion
 
 bp = Blueprint("referrals", __name__)
@@ -110,7 +116,11 @@ def show(referral_id: uuid.UUID) -> Any:
 def triage() -> Any:
     if not policy.may_triage(current_user):
         abort(404)
-    return render_template("referrals/triage.html", queue=services.open_triage_queue(current_user))
+    return render_template(
+        "referrals/triage.html",
+        queue=services.open_triage_queue(current_user),
+        repeats=repeats.repeats_to_confirm(current_user),
+    )
 
 
 # Triage: one page (decide) and one endpoint per decision, each posting its own form.
@@ -208,3 +218,77 @@ def mark_duplicate(referral_id: uuid.UUID) -> Any:
         return _decide_page(referral)
     flash(f"{referral.case.reference} merged as a duplicate", "success")
     return redirect(url_for("referrals.triage"))
+
+
+# Repeats to confirm: one page (the repeat) and one endpoint per decision.
+
+
+def _review_or_404(review_id: uuid.UUID) -> RepeatReview:
+    return get_or_404(RepeatReview, review_id, may=policy.may_decide_repeat)
+
+
+def _confirm_form(meetings: list[Meeting]) -> ConfirmRepeatForm:
+    form = ConfirmRepeatForm(prefix="confirm")
+    form.meeting_id.choices = [("", "Choose a meeting")] + [(str(m.id), m.title) for m in meetings]
+    return form
+
+
+def _repeat_page(
+    review: RepeatReview,
+    *,
+    confirm_form: ConfirmRepeatForm | None = None,
+    dismiss_form: DismissRepeatForm | None = None,
+) -> Any:
+    if confirm_form is None:
+        confirm_form = _confirm_form(services.planned_meetings(current_user))
+    return render_template(
+        "referrals/repeat.html",
+        review=review,
+        confirm_form=confirm_form,
+        dismiss_form=dismiss_form or DismissRepeatForm(prefix="dismiss", formdata=None),
+    )
+
+
+@bp.route("/referrals/repeats/<uuid:review_id>")
+@login_required
+def repeat(review_id: uuid.UUID) -> Any:
+    """A repeat to confirm: onto a meeting, or dismissed with a reason."""
+    return _repeat_page(_review_or_404(review_id))
+
+
+@bp.route("/referrals/repeats/<uuid:review_id>/confirm", methods=["POST"])
+@login_required
+def confirm_repeat(review_id: uuid.UUID) -> Any:
+    review = repeats.waiting(review_id, by=current_user)
+    meetings = services.planned_meetings(current_user)
+    form = _confirm_form(meetings)
+    if form.validate_on_submit():
+        try:
+            repeats.confirm(
+                review,
+                by=current_user,
+                meeting=next((m for m in meetings if str(m.id) == form.meeting_id.data), None),
+                new_meeting_on=form.new_meeting_on.data,
+            )
+        except services.Invalid as problem:
+            form.meeting_id.errors = [problem.message]
+        else:
+            flash(f"Repeat on {review.case.reference} confirmed onto the meeting", "success")
+            return redirect(url_for("referrals.triage"))
+    return _repeat_page(review, confirm_form=form)
+
+
+@bp.route("/referrals/repeats/<uuid:review_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss_repeat(review_id: uuid.UUID) -> Any:
+    review = repeats.waiting(review_id, by=current_user)
+    form = DismissRepeatForm(prefix="dismiss")
+    if form.validate_on_submit():
+        try:
+            repeats.dismiss(review, by=current_user, reason=form.reason.data or "")
+        except services.Invalid as problem:
+            form.reason.errors = [problem.message]
+        else:
+            flash(f"Repeat on {review.case.reference} dismissed", "success")
+            return redirect(url_for("referrals.triage"))
+    return _repeat_page(review, dismiss_form=form)

@@ -3,15 +3,31 @@
 The numbers are settings with the national defaults (see DOMAIN.md,
 "Referral criteria"): 14 "yes" answers for visible high risk; 3 incidents in
 12 months for potential escalation; any new abuse within 12 months of the last
-referral is a repeat. "12 months" is counted as 365 days, inclusive: an
-incident on day 365 after the referral is inside the window, day 366 is not.
+referral is a repeat.
+
+Escalation counts incidents in the 365 days up to a date, inclusive. The
+repeat window is counted in calendar months (``add_months``): it opens the day
+after the victim's last *accepted* referral and closes on the same calendar
+date 12 months later, inclusive; when that month is too short (29 February in
+a year without one) it closes on the month's last day. Only accepted referrals
+open a window: a returned referral was never taken to MARAC and a duplicate
+was merged into another. The incident that prompted a referral, on the
+referral's own date, is its trigger and not its repeat.
+
+"Involving the same perpetrator(s)": an incident naming a perpetrator who is
+not one of those linked to the last referral's case starts a new story (a new
+referral, not a repeat). An incident with no perpetrator recorded, or a last
+referral whose case names none, cannot rule the link out, so it counts: a
+missed repeat costs more than a coordinator's second look.
 """
 
 from __future__ import annotations
 
+import calendar
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -47,12 +63,13 @@ class RiskSettings:
     high_from: int = 14
     escalation_incidents: int = 3
     window_days: int = 365
+    repeat_months: int = 12
 
     def __post_init__(self) -> None:
         if not 0 < self.medium_from < self.high_from:
             raise ValueError("risk bands must rise: 0 < medium_from < high_from")
-        if self.escalation_incidents < 1 or self.window_days < 1:
-            raise ValueError("escalation threshold and window must be positive")
+        if self.escalation_incidents < 1 or self.window_days < 1 or self.repeat_months < 1:
+            raise ValueError("escalation threshold and windows must be positive")
 
 
 DEFAULTS = RiskSettings()
@@ -110,11 +127,104 @@ def potential_escalation(
     return incidents_in_window(incident_dates, on, settings) >= settings.escalation_incidents
 
 
+# --- repeats ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PastReferral:
+    """One of the victim's referrals, as the repeat rule sees it."""
+
+    on: date
+    accepted: bool = True
+    perpetrators: frozenset[uuid.UUID] = frozenset()
+
+
+@dataclass(frozen=True)
+class Abuse:
+    """An incident of abuse against the victim, as the repeat rule sees it."""
+
+    on: date
+    perpetrator: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class LastReferral:
+    """The date of the last accepted referral and the perpetrators linked to it.
+
+    Two accepted referrals on one date (two cases of one victim) are both the
+    last; each keeps its own case's perpetrators.
+    """
+
+    on: date
+    perpetrator_sets: tuple[frozenset[uuid.UUID], ...]
+
+
+def add_months(day: date, months: int) -> date:
+    """The same calendar date ``months`` later, or the month's last day if it has no such date."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def repeat_window(referred_on: date, settings: RiskSettings = DEFAULTS) -> tuple[date, date]:
+    """The first and last days (both inclusive) on which further abuse is a repeat."""
+    return referred_on + timedelta(days=1), add_months(referred_on, settings.repeat_months)
+
+
+def _last(referrals: Iterable[PastReferral], keep: date, *, inclusive: bool) -> LastReferral | None:
+    accepted = [r for r in referrals if r.accepted and (r.on <= keep if inclusive else r.on < keep)]
+    if not accepted:
+        return None
+    on = max(r.on for r in accepted)
+    return LastReferral(on, tuple(r.perpetrators for r in accepted if r.on == on))
+
+
+def last_accepted(referrals: Iterable[PastReferral], *, on_or_before: date) -> LastReferral | None:
+    """The victim's last accepted referral on or before a date (returned and duplicates skipped)."""
+    return _last(referrals, on_or_before, inclusive=True)
+
+
+def same_abuse(perpetrator: uuid.UUID | None, last: LastReferral) -> bool:
+    """The incident can be the same story: no perpetrator names rule the link out."""
+    return perpetrator is None or any(
+        not named or perpetrator in named for named in last.perpetrator_sets
+    )
+
+
+def _repeat_of(incident: Abuse, last: LastReferral | None, settings: RiskSettings) -> bool:
+    if last is None:
+        return False
+    first, final = repeat_window(last.on, settings)
+    return first <= incident.on <= final and same_abuse(incident.perpetrator, last)
+
+
 def is_repeat(
-    incident_date: date, last_referral: date | None, settings: RiskSettings = DEFAULTS
+    incident: Abuse, referrals: Iterable[PastReferral], settings: RiskSettings = DEFAULTS
 ) -> bool:
-    """Further abuse within 12 months of the victim's last referral to MARAC."""
-    return last_referral is not None and within_window(last_referral, incident_date, settings)
+    """The incident is further abuse within the window of the victim's last accepted referral.
+
+    The last accepted referral is taken as of the incident's date, so a case
+    closed long ago still has repeats, and an incident on the referral's own
+    date (day 0) is the referral's trigger, not a repeat of it.
+    """
+    return _repeat_of(incident, last_accepted(referrals, on_or_before=incident.on), settings)
+
+
+def referral_is_repeat(
+    on: date,
+    referrals: Iterable[PastReferral],
+    incidents: Iterable[Abuse],
+    settings: RiskSettings = DEFAULTS,
+) -> bool:
+    """A referral made on ``on`` is a repeat referral.
+
+    It is when, since the victim's last accepted referral before that date, an
+    incident that is a repeat of it happened, on or before ``on``. The
+    referral's own record must not be among ``referrals`` (its date would make
+    it its own last referral).
+    """
+    last = _last(referrals, on, inclusive=False)
+    return any(i.on <= on and _repeat_of(i, last, settings) for i in incidents)
 
 
 def criteria_met(
@@ -122,13 +232,18 @@ def criteria_met(
     on: date,
     yes_count: int | None,
     judged: RiskLevel | None = None,
-    incident_dates: Iterable[date] = (),
-    last_referral: date | None = None,
+    incidents: Iterable[Abuse] = (),
+    referrals: Iterable[PastReferral] = (),
     settings: RiskSettings = DEFAULTS,
 ) -> set[Criterion]:
-    """Every referral criterion a case meets on a given date."""
+    """Every referral criterion a case meets on a given date.
+
+    ``incidents`` are the victim's, whoever recorded them; ``referrals`` the
+    victim's earlier referrals in any status (the rules pick the accepted ones).
+    """
     met: set[Criterion] = set()
-    dates = list(incident_dates)
+    abuse = list(incidents)
+    dates = [i.on for i in abuse]
     count = yes_count or 0
     if yes_count is not None and visible_high_risk(count, settings):
         met.add(Criterion.VISIBLE_HIGH_RISK)
@@ -136,9 +251,7 @@ def criteria_met(
         met.add(Criterion.PROFESSIONAL_JUDGEMENT)
     if potential_escalation(dates, on, settings):
         met.add(Criterion.POTENTIAL_ESCALATION)
-    if last_referral is not None and any(
-        last_referral < d and is_repeat(d, last_referral, settings) and d <= on for d in dates
-    ):
+    if referral_is_repeat(on, referrals, abuse, settings):
         met.add(Criterion.REPEAT)
     return met
 

@@ -138,7 +138,8 @@ class CaseFacts:
     idva: AgencyInfo | None
     incident_days: list[date] = field(default_factory=list)
     types: set[IncidentType] = field(default_factory=set)
-    last_referral: date | None = None
+    abuse: list[rules.Abuse] = field(default_factory=list)
+    referrals: list[rules.PastReferral] = field(default_factory=list)
 
 
 def agency_of(
@@ -196,6 +197,7 @@ def incident(ctx: Context, facts: CaseFacts, day: date) -> None:
         )
     facts.types |= chosen
     facts.incident_days.append(day)
+    facts.abuse.append(rules.Abuse(occurred.date(), perpetrator))
 
 
 def _answers(
@@ -354,14 +356,14 @@ def write_case(
             for _ in range(extra_for_repeat[number - 1]):
                 incident(ctx, facts, ctx.day_between(trigger, submitted))
             referrer = agency_of(ctx, area, REFERRERS)
-        referral_id, level, meeting = _referral(
+        referral_id, level, meeting, is_repeat = _referral(
             ctx, calendar, facts, checklist, day=submitted, agency=referrer, repeat=number > 0
         )
         if meeting is None:  # still waiting for triage
             last_meeting = None
             break
         written.hearings += 1
-        written.repeats += number > 0
+        written.repeats += is_repeat
         children = facts.children > 0
         meetings.research(ctx, area, meeting, facts.id, children=children)
         statuses += meetings.actions(ctx, area, meeting, facts.id, children=children)
@@ -418,7 +420,7 @@ def write_case(
             "victim_id": facts.victim,
             "status": status.value,
             "risk_level": level.value if level else None,
-            "is_repeat": hearings > 1,
+            "is_repeat": any(rules.is_repeat(a, facts.referrals) for a in facts.abuse),
             "opened_on": opened,
             "closed_on": closed,
             "review_on": closed + timedelta(days=6 * 365) if closed else None,
@@ -508,8 +510,12 @@ def _referral(
     day: date,
     agency: AgencyInfo,
     repeat: bool,
-) -> tuple[uuid.UUID, rules.RiskLevel, MeetingInfo | None]:
-    """Assessment, referral and (once triaged) the hearing; returns the level and meeting."""
+) -> tuple[uuid.UUID, rules.RiskLevel, MeetingInfo | None, bool]:
+    """Assessment, referral and (once triaged) the hearing.
+
+    Returns the referral's id, the level, the meeting and whether the repeat rule
+    made it a repeat referral (``repeat`` only says the story meant it as one).
+    """
     rng = ctx.rng
     high = ctx.chance(0.45 if repeat else 0.62)
     wanted = rng.randint(14, 22) if high else rng.randint(4 if repeat else 5, 13)
@@ -524,12 +530,15 @@ def _referral(
         on=day,
         yes_count=yes,
         judged=rules.RiskLevel.HIGH if judged else None,
-        incident_dates=facts.incident_days,
-        last_referral=facts.last_referral,
+        incidents=facts.abuse,
+        referrals=facts.referrals,
     )
-    facts.last_referral = day
+    is_repeat = rules.Criterion.REPEAT in criteria
     row_id = ctx.new_id()
     waiting = day >= ctx.today - timedelta(days=TRIAGE_BACKLOG_DAYS)
+    facts.referrals.append(
+        rules.PastReferral(day, accepted=not waiting, perpetrators=frozenset(facts.perpetrators))
+    )
     meeting = None if waiting else calendar.hearing_for(facts.area, day)
     _referral_row(
         ctx,
@@ -539,7 +548,7 @@ def _referral(
         agency=agency,
         criteria=criteria,
         yes=yes,
-        repeat=repeat,
+        repeat=is_repeat,
         status=ReferralStatus.SUBMITTED if waiting else ReferralStatus.ACCEPTED,
         meeting=meeting,
     )
@@ -555,7 +564,7 @@ def _referral(
                 "case_id": facts.id,
                 "referral_id": row_id,
                 "position": meeting.items,
-                "is_repeat": repeat,
+                "is_repeat": is_repeat,
                 "from_area": None,
                 "discussion_ct": ctx.sealer.seal(
                     AgendaItem, "discussion", item_id, words.DISCUSSION if held else None
@@ -567,7 +576,7 @@ def _referral(
                 "heard_by_id": facts.area.chair if held else None,
             },
         )
-    return row_id, level, meeting
+    return row_id, level, meeting, is_repeat
 
 
 def _referral_row(

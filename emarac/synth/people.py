@@ -15,7 +15,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from emarac.people.models import EthnicGroup, Gender, Person, YesNoUnknown
+from emarac.people.models import EthnicGroup, Gender, Person, YesNoUnknown, age_on
 from emarac.synth import vocabulary as words
 from emarac.synth.context import Context
 
@@ -75,9 +75,15 @@ def surname(ctx: Context) -> str:
     return words.SURNAMES[min(index, len(words.SURNAMES) - 1)]
 
 
-def born(ctx: Context, *, youngest: int, oldest: int, typical: int) -> date:
+def born(ctx: Context, *, youngest: int, oldest: int, typical: int, on: date | None = None) -> date:
+    """A date of birth giving an age from ``youngest`` to ``oldest`` on ``on`` (today)."""
+    on = on or ctx.today
     age_days = int(ctx.rng.triangular(youngest * 365.25, (oldest + 1) * 365.25, typical * 365.25))
-    return ctx.today - timedelta(days=min(age_days, int((oldest + 1) * 365.25) - 1))
+    dob = on - timedelta(days=min(age_days, int((oldest + 1) * 365.25) - 1))
+    # Whole days of 365.25 can fall a day short of a birthday: never younger than asked.
+    while age_on(dob, on) < youngest:
+        dob -= timedelta(days=1)
+    return dob
 
 
 def _phone(ctx: Context) -> str:
@@ -102,6 +108,7 @@ def _row(
     disability: YesNoUnknown = YesNoUnknown.NOT_KNOWN,
     lgbt: YesNoUnknown = YesNoUnknown.NOT_KNOWN,
     estimated_age: int | None = None,
+    estimated_on: date | None = None,
     **flags: bool,
 ) -> uuid.UUID:
     person_id = ctx.new_id()
@@ -109,6 +116,7 @@ def _row(
     row: dict[str, Any] = {
         "id": person_id,
         "estimated_age": estimated_age,
+        "age_estimated_on": estimated_on,
         "birth_year": dob.year if dob else None,
         "gender": gender.value,
         "ethnic_group": ethnic.value,
@@ -133,10 +141,13 @@ def victim(ctx: Context, *, agency: uuid.UUID, created: Any) -> tuple[uuid.UUID,
     """A new victim: the id, and the surname and ethnic group their children often share."""
     rng = ctx.rng
     gender = pick(ctx, VICTIM_GENDER)
+    # Ages as on the day the case is opened: every referral and hearing comes later,
+    # so no victim is under 16 at any of them (MARAC is for 16 and over).
+    opened = created.date()
     if ctx.chance(0.015):
-        dob = born(ctx, youngest=16, oldest=17, typical=17)
+        dob = born(ctx, youngest=16, oldest=17, typical=17, on=opened)
     else:
-        dob = born(ctx, youngest=18, oldest=80, typical=29)
+        dob = born(ctx, youngest=18, oldest=80, typical=29, on=opened)
     family = surname(ctx)
     given = rng.choice(words.GIVEN_MALE if gender is Gender.MALE else words.GIVEN_FEMALE)
     address, postcode = _address(ctx)
@@ -167,7 +178,8 @@ def victim(ctx: Context, *, agency: uuid.UUID, created: Any) -> tuple[uuid.UUID,
         ethnic=ethnic,
         disability=pick(ctx, DISABILITY),
         lgbt=pick(ctx, LGBT),
-        estimated_age=None if known_dob else (ctx.today - dob).days // 365,
+        estimated_age=None if known_dob else age_on(dob, opened),
+        estimated_on=None if known_dob else opened,
         interpreter_needed=language != "English" and ctx.chance(0.5),
         immigration_concern=ctx.chance(0.03),
         may_leave_message=ctx.chance(0.4),
@@ -201,7 +213,8 @@ def perpetrator(ctx: Context, *, agency: uuid.UUID, created: Any) -> uuid.UUID:
         created=created,
         gender=gender,
         ethnic=pick(ctx, ETHNIC),
-        estimated_age=None if known_dob else (ctx.today - dob).days // 365,
+        estimated_age=None if known_dob else age_on(dob, created.date()),
+        estimated_on=None if known_dob else created.date(),
     )
 
 

@@ -5,7 +5,8 @@ referrals, meetings, research, attendance and actions. Its data follows the
 rules, so on its own it seldom reaches the edges where two workings of a rule
 part company; a few deliberate changes put some there: agenda items with no
 referral, meetings still in session, earlier referrals exactly 365 and 366 days
-before (and returned, merged or waiting ones), alcohol incidents late in the
+before (and returned, merged or waiting ones) with further abuse on the edges
+of their repeat windows (and by someone new), alcohol incidents late in the
 evening 365 and 366 days before a hearing, and victims and perpetrators whose
 age is only estimated or who are 16 or 17.
 
@@ -30,6 +31,7 @@ from emarac.indicators.periods import Filters, parse_period
 from emarac.meetings.models import AgendaItem, Meeting
 from emarac.people.models import Person
 from emarac.referrals.models import Referral
+from emarac.risk.rules import add_months
 from emarac.synth import generate
 
 CASES = 2_000
@@ -63,6 +65,7 @@ def push_to_the_edges(conn: Connection) -> None:
     ).all()
     by_id = {row.id: row for row in heard}
     ids = list(by_id)
+    by_id_case_victim = {row.case_id: row.victim_id for row in heard}
 
     # Earlier referrals on the boundary, in every status.
     statuses = ("accepted", "submitted", "returned", "duplicate")
@@ -83,6 +86,37 @@ def push_to_the_edges(conn: Connection) -> None:
             }
         )
     conn.execute(insert(Referral), earlier)
+
+    # Further abuse on the edges of those referrals' windows: day 0, the day after, the
+    # window's last day (12 calendar months on), the day after that, and by a perpetrator
+    # not on the case; named (the case's perpetrator) or not (no one recorded).
+    named = dict(conn.execute(select(CasePerpetrator.case_id, CasePerpetrator.person_id)).all())
+    strangers = every(list(set(named.values())), 29)
+    further = []
+    for n, row in enumerate(earlier):
+        start = row["submitted_on"]
+        day = [
+            start,
+            start + timedelta(days=1),
+            add_months(start, 12),
+            add_months(start, 12) + timedelta(days=1),
+            start + timedelta(days=40),
+        ][n % 5]
+        who = (
+            strangers[n % len(strangers)]
+            if n % 5 == 4
+            else (named.get(row["case_id"]) if n % 2 else None)
+        )
+        further.append(
+            {
+                "id": uuid.uuid5(uuid.NAMESPACE_OID, f"edge-abuse-{row['id']}"),
+                "victim_id": by_id_case_victim[row["case_id"]],
+                "perpetrator_id": who,
+                "occurred_at": datetime.combine(day, time(23, 30), tzinfo=UTC),
+                "reporting_agency_id": row["referring_agency_id"],
+            }
+        )
+    conn.execute(insert(Incident), further)
 
     # Alcohol incidents at 23:30 UTC, 365 or 366 days before the hearing.
     incidents = []
@@ -111,15 +145,23 @@ def push_to_the_edges(conn: Connection) -> None:
     conn.execute(update(Meeting).where(Meeting.id.in_(in_session)).values(status="in_session"))
 
     # Victims and perpetrators of 16 and 17 by year of birth, or by an estimate alone.
+    # An estimate is dated (a year or so before, on either side of the hearing's
+    # day in the year) or not dated at all.
     victims = every([by_id[i].victim_id for i in ids], 17)
     for n, person_id in enumerate(victims):
         values = {"birth_year": 2009 + n % 3} if n % 2 else {"birth_year": None}
         values["estimated_age"] = 16 + n % 3
+        values["age_estimated_on"] = (
+            None if n % 5 == 0 else date(2024, 1, 1) + timedelta(days=37 * n % 730)
+        )
         conn.execute(update(Person).where(Person.id == person_id).values(**values))
     perpetrators = conn.scalars(select(CasePerpetrator.person_id)).all()
     for n, person_id in enumerate(every(list(perpetrators), 19)):
         values = {"birth_year": 2008 + n % 3} if n % 2 else {"birth_year": None}
         values["estimated_age"] = 16 + n % 3
+        values["age_estimated_on"] = (
+            None if n % 5 == 0 else date(2024, 1, 1) + timedelta(days=41 * n % 730)
+        )
         conn.execute(update(Person).where(Person.id == person_id).values(**values))
 
 

@@ -102,27 +102,48 @@ def own_referral(h: HearingRow) -> ReferralRow:
 # --- repeats ---------------------------------------------------------------------
 
 
+def abuse(victim: uuid.UUID, on: date, perpetrator: uuid.UUID | None = None) -> IncidentRow:
+    return IncidentRow(victim, on, False, perpetrator)
+
+
 def test_ten_cases_heard_with_three_repeats_is_thirty_percent():
     hearings = [hearing(date(2026, 2, 16)) for _ in range(10)]
     earlier = [referral(h.victim_id, date(2025, 11, 1)) for h in hearings[:3]]
-    data = Dataset(hearings=tuple(hearings), referrals=(*earlier, *map(own_referral, hearings)))
+    further = [abuse(h.victim_id, date(2025, 12, 24)) for h in hearings[:4]]
+    # The fourth victim's abuse has no earlier referral: a first referral, not a repeat.
+    data = Dataset(
+        hearings=tuple(hearings),
+        referrals=(*earlier, *map(own_referral, hearings)),
+        incidents=tuple(further),
+    )
     rate = maths.repeat_rate(data, Q1)
     assert (rate.heard, rate.repeats, rate.percent) == (10, 3, 30.0)
     assert [(q.quarter, q.heard, q.repeats) for q in rate.by_quarter] == [("2026-Q1", 10, 3)]
 
 
-def test_a_referral_365_days_before_makes_a_repeat_and_366_does_not():
+def test_an_earlier_referral_alone_is_not_a_repeat():
+    h = hearing(date(2026, 2, 16))
+    data = Dataset(hearings=(h,), referrals=(referral(h.victim_id, date(2025, 11, 1)),))
+    assert maths.repeat_items(data.hearings, data.referrals, data.incidents) == set()
+
+
+def test_abuse_twelve_calendar_months_after_the_last_referral_makes_a_repeat():
     # The hearing's referral was submitted on 1 March 2026 (14 days before the hearing).
     inside = hearing(date(2026, 3, 15))
     outside = hearing(date(2026, 3, 15))
-    data = Dataset(
-        hearings=(inside, outside),
-        referrals=(
-            referral(inside.victim_id, date(2025, 3, 1)),  # 365 days before 1 March 2026
-            referral(outside.victim_id, date(2025, 2, 28)),  # 366 days before
-        ),
+    leap = hearing(date(2024, 3, 15))
+    history = (
+        referral(inside.victim_id, date(2025, 2, 28)),
+        referral(outside.victim_id, date(2025, 2, 27)),
+        referral(leap.victim_id, date(2023, 3, 1)),  # 366 days to 1 March 2024
     )
-    assert maths.repeat_items(data.hearings, data.referrals) == {inside.item_id}
+    incidents = (
+        abuse(inside.victim_id, date(2026, 2, 28)),  # the window's last day
+        abuse(outside.victim_id, date(2026, 2, 28)),  # a day after it closed
+        abuse(leap.victim_id, date(2024, 3, 1)),
+    )
+    hearings = (inside, outside, leap)
+    assert maths.repeat_items(hearings, history, incidents) == {inside.item_id, leap.item_id}
 
 
 def test_what_is_not_an_earlier_marac_referral():
@@ -130,6 +151,7 @@ def test_what_is_not_an_earlier_marac_referral():
     same_day = hearing(held)
     returned = hearing(held)
     duplicate = hearing(held)
+    waiting = hearing(held)
     after = hearing(held)
     same_meeting = hearing(held, days_waited=None)
     no_referral = hearing(held, days_waited=None)
@@ -137,14 +159,43 @@ def test_what_is_not_an_earlier_marac_referral():
         referral(same_day.victim_id, held - timedelta(days=14)),  # same day as its own referral
         referral(returned.victim_id, date(2025, 12, 1), status="returned"),
         referral(duplicate.victim_id, date(2025, 12, 1), status="duplicate"),
+        referral(waiting.victim_id, date(2025, 12, 1), status="submitted"),
         referral(after.victim_id, held),  # after the hearing's referral
         # No link from the item, but this referral was taken to the same meeting.
         referral(same_meeting.victim_id, date(2026, 3, 1), meeting=same_meeting.meeting_id),
         # No link from the item: the hearing date is the reference date.
         referral(no_referral.victim_id, date(2026, 3, 1), meeting=new_id()),
     )
-    hearings = (same_day, returned, duplicate, after, same_meeting, no_referral)
-    assert maths.repeat_items(hearings, history) == {no_referral.item_id}
+    hearings = (same_day, returned, duplicate, waiting, after, same_meeting, no_referral)
+    # Abuse on 5 March 2026 for everyone: after each earlier referral, before each reference.
+    incidents = tuple(abuse(h.victim_id, date(2026, 3, 5)) for h in hearings)
+    assert maths.repeat_items(hearings, history, incidents) == {no_referral.item_id}
+
+
+def test_abuse_by_a_new_perpetrator_is_not_a_repeat():
+    abuser, newcomer = new_id(), new_id()
+    same, new, unknown, unnamed = (hearing(date(2026, 3, 15)) for _ in range(4))
+    history = tuple(
+        ReferralRow(new_id(), h.victim_id, AREA, POLICE, date(2025, 9, 1), "accepted", None, case)
+        for h, case in zip(
+            (same, new, unknown, unnamed), (new_id(), new_id(), new_id(), None), strict=True
+        )
+    )
+    perpetrators = tuple(
+        PerpetratorRow(r.case_id, person_id=abuser) for r in history if r.case_id is not None
+    )
+    incidents = (
+        abuse(same.victim_id, date(2026, 1, 2), abuser),
+        abuse(new.victim_id, date(2026, 1, 2), newcomer),
+        abuse(unknown.victim_id, date(2026, 1, 2)),  # nobody named: cannot rule it out
+        abuse(unnamed.victim_id, date(2026, 1, 2), newcomer),  # the case named nobody
+    )
+    hearings = (same, new, unknown, unnamed)
+    assert maths.repeat_items(hearings, history, incidents, perpetrators) == {
+        same.item_id,
+        unknown.item_id,
+        unnamed.item_id,
+    }
 
 
 def test_only_heard_meetings_in_the_period_area_and_referrer_count():
@@ -253,6 +304,10 @@ def test_quarterly_return_counts_each_field_per_quarter():
         referrals=(
             referral(h1.victim_id, date(2025, 6, 1)),
             referral(h5.victim_id, date(2026, 1, 1)),
+        ),
+        incidents=(
+            abuse(h1.victim_id, date(2025, 7, 1)),
+            abuse(h5.victim_id, date(2026, 2, 1)),
         ),
         children=(
             ChildRow(h1.case_id),
@@ -446,3 +501,12 @@ def test_the_plain_constants_match_the_enums_and_the_checklist():
     seeded = {q.factor for _, questions in SECTIONS.values() for q in questions if q.factor}
     fed = {code for codes in maths.FACTOR_CODES.values() for code in codes}
     assert seeded <= fed
+
+
+def test_an_estimated_age_counts_whole_years_from_the_day_it_was_estimated():
+    estimated_on = date(2025, 6, 1)
+    assert maths.age_at(date(2026, 5, 31), None, 15, estimated_on) == 15
+    assert maths.age_at(date(2026, 6, 1), None, 15, estimated_on) == 16
+    assert maths.age_at(date(2024, 5, 31), None, 15, estimated_on) == 13
+    assert maths.age_at(date(2030, 1, 1), None, 15) == 15  # an undated estimate stands
+    assert maths.age_at(date(2026, 3, 11), 2010, 40, estimated_on) == 16  # the year wins

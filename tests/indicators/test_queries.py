@@ -2,12 +2,15 @@
 
 Runs on every backend the ``db`` fixture offers. The story, in Testshire:
 
-- A: referred on 6 Oct 2025 and again on 6 Oct 2026 (365 days later): a repeat.
-- B: referred on 5 Oct 2025 and again on 6 Oct 2026 (366 days later): not a repeat,
-  though an alcohol incident 365 days before the hearing counts under alcohol.
+- A: referred on 6 Oct 2025; further abuse on 6 Oct 2026 (12 calendar months on, the
+  window's last day) and referred again that day: a repeat.
+- B: referred on 5 Oct 2025, perpetrator P. An alcohol incident 14 days later by a new
+  partner (365 days before the hearing: counts under alcohol), and P again on 6 Oct
+  2026, a day after the window closed; referred again that day: not a repeat.
 - C: a first referral; male, Asian, disabled, LGBT+, 16; a perpetrator of 17.
-- D: an earlier referral was returned: not a repeat. E: referred in March 2026 and
-  again in November: a repeat. G: earlier referrals returned or merged: not a repeat.
+- D: an earlier referral was returned, then an incident: not a repeat. E: referred in
+  March 2026, an incident in May, referred again in November: a repeat. G: earlier
+  referrals returned or merged: not a repeat.
 - F: on the agenda of a meeting not yet held: not counted.
 - X: a case heard in another area.
 
@@ -21,7 +24,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from emarac.actions import services as actions
 from emarac.actions.models import ActionStatus
@@ -33,11 +36,11 @@ from emarac.indicators import maths, queries, rows
 from emarac.indicators.maths import DaysToHearing, ReferralSources
 from emarac.indicators.periods import Filters, parse_period
 from emarac.meetings import services as meetings
-from emarac.meetings.models import MeetingStatus
+from emarac.meetings.models import AgendaItem, MeetingStatus
 from emarac.people.models import EthnicGroup, Gender, YesNoUnknown
 from emarac.people.services import PersonDetails, create_person
 from emarac.referrals import services as referrals
-from emarac.referrals.models import Consent
+from emarac.referrals.models import Consent, Referral
 from emarac.risk import services as risk
 from emarac.risk.models import Answer
 from emarac.risk.rules import Criterion
@@ -102,7 +105,7 @@ class Builder:
 
     def person(
         self, case: Any, by: Any, *, child: bool = False, at_home: bool = True, **details: Any
-    ) -> None:
+    ) -> Any:
         person = create_person(
             PersonDetails(given_name="Synthetic", family_name="Person", **details),
             by=by,
@@ -116,13 +119,19 @@ class Builder:
             case_services.add_perpetrator(
                 case, by=by, person=person, relationship=Relationship.EX_PARTNER
             )
+        return person
 
-    def incident(self, case: Any, by: Any, at: datetime, *, alcohol: bool = True) -> None:
+    def incident(
+        self, case: Any, by: Any, at: datetime, *, alcohol: bool = True, perpetrator: Any = None
+    ) -> None:
         record_incident(
             by=by,
             victim=case.victim,
             details=IncidentDetails(
-                occurred_at=at, types={IncidentType.PHYSICAL}, alcohol_or_drugs=alcohol
+                occurred_at=at,
+                types={IncidentType.PHYSICAL},
+                alcohol_or_drugs=alcohol,
+                perpetrator=perpetrator,
             ),
         )
 
@@ -167,12 +176,17 @@ def world(db, make, clock) -> World:
     )
 
     b = build.case(police, date(2025, 10, 5))
+    b_perpetrator = build.person(b, police)
     b1 = build.refer(b, police, date(2025, 10, 5))
     a = build.case(health, date(2025, 10, 6))
     a1 = build.refer(a, health, date(2025, 10, 6))
     meeting_0 = build.meeting(coordinator, date(2025, 10, 20), a1, b1)
     build.held(meeting_0, MeetingStatus.CLOSED)
-    build.incident(b, police, datetime(2025, 10, 19, 21, 0, tzinfo=UTC))  # 365 days before
+    new_partner = create_person(
+        PersonDetails(given_name="Synthetic", family_name="Partner"), by=police, role="perpetrator"
+    )
+    # 365 days before the hearing; inside B's window, but by someone new.
+    build.incident(b, police, datetime(2025, 10, 19, 21, 0, tzinfo=UTC), perpetrator=new_partner)
 
     e = build.case(police, date(2026, 3, 1))
     e1 = build.refer(e, police, date(2026, 3, 1))
@@ -183,6 +197,7 @@ def world(db, make, clock) -> World:
     referrals.return_to_referrer(
         build.refer(d, housing, date(2026, 1, 10)), by=coordinator, reason="More detail"
     )
+    build.incident(d, housing, datetime(2026, 2, 1, 12, 0, tzinfo=UTC), alcohol=False)
     g = build.case(coordinator, date(2026, 6, 1))
     g0 = build.refer(g, coordinator, date(2026, 6, 1))
     referrals.return_to_referrer(g0, by=coordinator, reason="More detail")
@@ -209,6 +224,15 @@ def world(db, make, clock) -> World:
     build.assessment(a, health, date(2026, 10, 1), "pregnancy", "perpetrator_problems")
     build.assessment(c, idva, date(2026, 10, 25), "separation")  # after the hearing
 
+    build.on(date(2026, 10, 6))
+    build.incident(a, health, datetime(2026, 10, 6, 7, 0, tzinfo=UTC), alcohol=False)
+    build.incident(
+        b,
+        police,
+        datetime(2026, 10, 6, 7, 0, tzinfo=UTC),
+        alcohol=False,
+        perpetrator=b_perpetrator,
+    )
     a2 = build.refer(a, health, date(2026, 10, 6))
     b2 = build.refer(b, police, date(2026, 10, 6))
     meeting_1 = build.meeting(coordinator, date(2026, 10, 19), a2, b2, c1)
@@ -285,7 +309,7 @@ def test_cases_heard_and_repeats(world, conn):
     assert volume.per_10000_women == pytest.approx(6 / 20_000 * 10_000 * 365 / 92)
 
     rate = queries.repeat_rate(conn, filters)
-    assert (rate.heard, rate.repeats) == (6, 2)  # A (day 365) and E
+    assert (rate.heard, rate.repeats) == (6, 2)  # A (the window's last day) and E
     assert [(q.quarter, q.heard, q.repeats) for q in rate.by_quarter] == [("2026-Q4", 6, 2)]
 
     year = queries.repeat_rate(conn, Filters(date(2026, 1, 1), date(2026, 12, 31)))
@@ -297,6 +321,21 @@ def test_cases_heard_and_repeats(world, conn):
     ]
     police = queries.repeat_rate(conn, in_testshire(world, referring_agency_id=world.police.id))
     assert (police.heard, police.repeats) == (2, 1)  # B and E
+
+
+def test_the_stored_flags_agree_with_the_dashboard(world, conn):
+    # The flags were set by the services as the story happened; the dashboard works
+    # the repeats out from history afterwards. One rule, so one answer.
+    flagged = conn.scalar(
+        select(func.count())
+        .select_from(AgendaItem)
+        .join(Referral, Referral.id == AgendaItem.referral_id)
+        .where(
+            AgendaItem.meeting_id.in_([world.meeting_1.id, world.meeting_2.id]),
+            Referral.is_repeat.is_(True),
+        )
+    )
+    assert flagged == queries.repeat_rate(conn, in_testshire(world)).repeats == 2
 
 
 def test_quarterly_return_and_factors(world, conn):

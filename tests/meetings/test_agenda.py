@@ -16,9 +16,9 @@ from tests.conftest import sign_in
 from tests.factories import Cases
 
 
-def refer(db, make, user, *, repeat=False):
-    case = Cases(db, make).open(by=user)
-    criteria = {Criterion.PROFESSIONAL_JUDGEMENT} | ({Criterion.REPEAT} if repeat else set())
+def refer(db, make, user, *, case=None):
+    case = case or Cases(db, make).open(by=user)
+    criteria = referrals.criteria_for(case) | {Criterion.PROFESSIONAL_JUDGEMENT}
     return case, referrals.refer_case(
         case,
         by=user,
@@ -77,9 +77,15 @@ def test_release_opens_the_cases_to_invited_agencies_until_closure(client, app, 
 
 def test_agenda_puts_repeats_first(db, make, clock):
     owner, _, coordinator, _ = setup_area(make)
+    earlier = meetings.create_meeting(by=coordinator, held_on=date(2026, 11, 16))
+    repeat_case, first = refer(db, make, owner)
+    referrals.accept(first, by=coordinator, meeting=earlier)
+    clock.advance(days=3)
+    Cases(db, make).incident(repeat_case, by=owner, days_ago=-3)  # 4 November: a repeat
     meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
     plain_case, plain = refer(db, make, owner)
-    repeat_case, repeat = refer(db, make, owner, repeat=True)
+    _, repeat = refer(db, make, owner, case=repeat_case)
+    assert repeat.is_repeat
     referrals.accept(plain, by=coordinator, meeting=meeting)
     referrals.accept(repeat, by=coordinator, meeting=meeting)
     meetings.build_agenda(meeting)

@@ -32,6 +32,7 @@ from emarac.meetings import services as meetings
 from emarac.meetings.models import Meeting, MeetingStatus
 from emarac.people import services as people
 from emarac.people.models import PersonMerge
+from emarac.referrals import repeats
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
@@ -163,6 +164,11 @@ EXPECTED: dict[str, Rule] = {
     "referrals.accept": Rule(post={COORD}),
     "referrals.return_to_referrer": Rule(post={COORD}),
     "referrals.mark_duplicate": Rule(post={COORD}),
+    # may_decide_repeat: a repeat to confirm is the case's area coordinators' alone
+    # (an empty form re-shows the page with its errors; nothing is decided).
+    "referrals.repeat": Rule(get={COORD}),
+    "referrals.confirm_repeat": Rule(post={COORD}),
+    "referrals.dismiss_repeat": Rule(post={COORD}),
     # --- meetings (the meeting is minuted: the conference is over)
     "meetings.new": Rule(get=COORDINATORS, post=COORDINATORS),  # may_create_meeting
     "meetings.show": Rule(get=SEES_MEETING),
@@ -283,6 +289,8 @@ def build_world(db: Any, make: Any) -> World:
     )
     (minutes,) = conference.produce_minutes(meeting, by=coordinator)
     assert meeting.status == MeetingStatus.MINUTED
+    cases.incident(case, by=owner, days_ago=-2)  # the day after the referral: a repeat
+    (review,) = repeats.repeats_to_confirm(coordinator)
 
     glass = actors[GLASS]
     record_event(
@@ -307,6 +315,7 @@ def build_world(db: Any, make: Any) -> World:
         "user_id": target.id,
         "area_id": police.area_id,
         "referral_id": referral.id,
+        "review_id": review.id,
         "action_id": action.id,
         "minutes_id": minutes.id,
         "access_id": access.id,

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from emarac.cases.models import Case
+from emarac.cases.models import Case, CaseStatus
+from emarac.extensions import db as _db
+from emarac.incidents.models import IncidentType
+from emarac.incidents.services import IncidentDetails, record_incident
+from emarac.indicators import queries
+from emarac.indicators.periods import Filters
+from emarac.meetings import services as meetings
+from emarac.meetings.models import MeetingStatus
 from emarac.notifications.models import Notification
+from emarac.people.models import Person
 from emarac.referrals import services
 from emarac.referrals.forms import AcceptForm
 from emarac.referrals.models import Consent, Referral
@@ -24,25 +32,6 @@ FORM = {
     "criteria": ["professional_judgement"],
     "judgement_reason": "Escalating threats",
 }
-
-
-@pytest.fixture
-def area(make, clock):
-    owner_agency = make.agency(name="Area Police (test)", area="Testshire MARAC")
-    idva = make.agency(name="Area IDVA (test)", kind="idva_service", area="Testshire MARAC")
-    coordinator = make.user(
-        agency=make.agency(name="Area CSP (test)", kind="other", area="Testshire MARAC"),
-        roles=("coordinator",),
-    )
-    return {
-        "owner": make.user(agency=owner_agency),
-        "owner_colleague": make.user(agency=owner_agency),
-        "idva": make.user(agency=idva, roles=("idva",)),
-        "coordinator": coordinator,
-        "other_area": make.user(agency=make.agency(area="Elsewhere MARAC")),
-        "same_area_stranger": make.user(agency=make.agency(kind="housing", area="Testshire MARAC")),
-        "manager": make.user(agency=owner_agency, roles=("manager",)),
-    }
 
 
 def refer(db, make, user, **changes):
@@ -142,8 +131,15 @@ def test_referral_from_a_suspended_agency_is_refused(db, make, area):
         )
 
 
+def accepted(db, make, area, **changes):
+    """A case referred by the owner today and accepted onto a meeting."""
+    case, referral = refer(db, make, area["owner"], **changes)
+    services.accept(referral, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
+    return case, referral
+
+
 def test_repeat_incident_flags_the_case_and_notifies_exactly_the_right_users(db, make, area, clock):
-    case, referral = refer(db, make, area["owner"], refer_to_idva=True)
+    case, referral = accepted(db, make, area, refer_to_idva=True)
     assert db.session.get(Case, case.id).idva_agency_id == area["idva"].agency_id
     before = set(db.session.scalars(select(Notification.id)))
     clock.advance(days=30)
@@ -167,20 +163,107 @@ def test_repeat_incident_flags_the_case_and_notifies_exactly_the_right_users(db,
 
 
 def test_incident_a_year_and_a_day_later_is_not_a_repeat(db, make, area, clock):
-    case, referral = refer(db, make, area["owner"])
+    case, referral = accepted(db, make, area)
     clock.advance(days=400)
-    # The incident helper counts back from 1 November; the referral was on 2 November.
-    Cases(db, make).incident(case, by=area["owner"], days_ago=-367)  # day 366 after
+    # The incident helper counts back from 1 November 2026; the referral was on 2 November.
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-367)  # 3 November 2027
     assert not db.session.get(Case, case.id).is_repeat
-    Cases(db, make).incident(case, by=area["owner"], days_ago=-366)  # day 365 after
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-366)  # 2 November 2027
     assert db.session.get(Case, case.id).is_repeat
+
+
+def db_notices(kind):
+    return _db.session.scalars(select(Notification).where(Notification.kind == kind)).all()
+
+
+def repeat_notices() -> int:
+    return len(db_notices("case.repeat"))
+
+
+def test_the_incident_that_prompted_the_referral_is_not_its_repeat(db, make, area, clock):
+    case, referral = accepted(db, make, area)
+    # Recorded after the referral, the same day: the referral's trigger.
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-1)
+    assert not db.session.get(Case, case.id).is_repeat
+    assert repeat_notices() == 0
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-2)  # the day after
+    assert db.session.get(Case, case.id).is_repeat
+
+
+def test_a_closed_case_still_has_repeats(db, make, area, clock):
+    case, referral = accepted(db, make, area)
+    case.status = CaseStatus.CLOSED  # heard and closed; how it closed does not matter here
+    db.session.commit()
+    clock.advance(days=120)
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-120)  # 82 days after closing
+    case = db.session.get(Case, case.id)
+    assert case.is_repeat
+    assert case.status == CaseStatus.CLOSED
+    assert {n.user_id for n in db_notices("case.repeat")} >= {
+        area["owner"].id,
+        area["coordinator"].id,
+    }
+
+
+def test_after_a_returned_referral_a_further_incident_is_not_a_repeat(db, make, area, clock):
+    case, referral = refer(db, make, area["owner"])
+    services.return_to_referrer(referral, by=area["coordinator"], reason="More detail")
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-30)
+    assert not db.session.get(Case, case.id).is_repeat
+    assert repeat_notices() == 0
+    assert Criterion.REPEAT not in services.criteria_for(case)
+
+
+def test_a_referral_waiting_for_triage_does_not_open_a_window(db, make, area, clock):
+    case, referral = refer(db, make, area["owner"])
+    Cases(db, make).incident(case, by=area["owner"], days_ago=-30)
+    assert not db.session.get(Case, case.id).is_repeat
+
+
+def test_a_new_perpetrator_is_not_a_repeat(db, make, area, clock):
+    factory = Cases(db, make)
+    case = factory.open(by=area["owner"])
+    link = factory.perpetrator(case, by=area["owner"])
+    newcomer = factory.perpetrator(factory.open(by=area["owner"]), by=area["owner"])
+    referral = services.refer_case(
+        case,
+        by=area["owner"],
+        data=services.ReferralInput(
+            criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+            consent=Consent.GIVEN,
+            risks="Synthetic risks",
+            safety_measures="",
+            judgement_reason="Judged high",
+        ),
+    )
+    services.accept(referral, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
+    at = datetime(2026, 12, 20, 21, 0, tzinfo=UTC)
+    for person_id in (newcomer.person_id, link.person_id):
+        record_incident(
+            by=area["owner"],
+            victim=case.victim,
+            details=IncidentDetails(
+                occurred_at=at,
+                types={IncidentType.THREATS},
+                perpetrator=db.session.get(Person, person_id),
+            ),
+        )
+        expected = person_id == link.person_id
+        assert db.session.get(Case, case.id).is_repeat is expected
+
+
+def test_repeat_cannot_be_ticked_by_hand(db, make, area):
+    with pytest.raises(services.Invalid, match="worked out"):
+        refer(
+            db, make, area["owner"], criteria={Criterion.REPEAT, Criterion.PROFESSIONAL_JUDGEMENT}
+        )
 
 
 def test_repeats_go_to_the_top_of_the_queue(db, make, area, clock):
     first_case, first = refer(db, make, area["owner"])
+    services.accept(first, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
     clock.advance(days=2)
     Cases(db, make).incident(first_case, by=area["owner"], days_ago=-2)
-    services.accept(first, by=area["coordinator"], new_meeting_on=date(2026, 12, 1))
     _, plain = refer(db, make, area["owner"])
     repeat = services.refer_case(
         first_case,
@@ -351,3 +434,52 @@ def test_transfer_moves_the_case_and_its_history_to_another_area(client, db, mak
     old = client.application.test_client()
     sign_in(old, area["coordinator"])
     assert old.get(f"/cases/{case.id}").status_code == 404
+
+
+def test_the_service_refuses_a_victim_under_16_on_the_referrals_date(db, make, area, clock):
+    # Born 20 December 2010: 15 on 11 March 2026, though 2026 - 2010 is 16.
+    clock.now = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+    case = Cases(db, make).open(by=area["owner"], born=date(2010, 12, 20))
+    data = services.ReferralInput(
+        criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+        consent=Consent.GIVEN,
+        risks="Synthetic risks",
+        safety_measures="",
+        judgement_reason="Judged high",
+    )
+    with pytest.raises(services.Invalid, match="16 or over"):
+        services.refer_case(case, by=area["owner"], data=data)
+    assert db.session.scalar(select(Referral)) is None
+    clock.now = datetime(2026, 12, 20, 9, 0, tzinfo=UTC)  # her 16th birthday
+    assert services.refer_case(case, by=area["owner"], data=data).status == "submitted"
+
+
+def test_resubmission_keeps_the_first_date_and_has_its_own(db, make, area, clock):
+    case, referral = refer(db, make, area["owner"])
+    first = referral.submitted_on
+    services.return_to_referrer(referral, by=area["coordinator"], reason="More detail")
+    clock.advance(days=7)
+    services.resubmit(
+        referral,
+        by=area["owner"],
+        data=services.ReferralInput(
+            criteria={Criterion.PROFESSIONAL_JUDGEMENT},
+            consent=Consent.GIVEN,
+            risks="Corrected",
+            safety_measures="",
+            judgement_reason="Judged high",
+        ),
+    )
+    db.session.refresh(referral)
+    assert (referral.submitted_on, referral.resubmitted_on) == (first, first + timedelta(days=7))
+
+    # Heard two days after it was sent again: nine days from the first referral.
+    meeting = services.accept(
+        referral, by=area["coordinator"], new_meeting_on=first + timedelta(days=9)
+    )
+    meetings.build_agenda(meeting)
+    meeting.status = MeetingStatus.MINUTED  # the conference itself is not under test here
+    db.session.commit()
+    with db.engine.connect() as conn:
+        waits = queries.days_to_hearing(conn, Filters(first, first + timedelta(days=30)))
+    assert (waits.hearings, waits.median) == (1, 9)

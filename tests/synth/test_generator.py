@@ -13,6 +13,7 @@ from emarac.cases.models import Case, CaseChild
 from emarac.config import Environment
 from emarac.crypto.keyring import current_keyring, use_keyring
 from emarac.incidents.models import Incident
+from emarac.meetings.models import Meeting
 from emarac.people.models import Gender, Person
 from emarac.people.services import SearchQuery, search_people
 from emarac.referrals.models import Referral, ReferralStatus
@@ -68,6 +69,26 @@ def test_names_decrypt_through_the_models_and_search_finds_a_generated_person(db
     name = f"{victim.given_name} {victim.family_name}"
     result = search_people(coordinator, SearchQuery(name=name))
     assert victim.id in [p.id for p in result.people]
+
+
+def test_no_victim_is_referred_or_heard_under_16(db, clock):
+    generate(db.engine, cases=1500, incidents=6000, seed=16)
+    rows = db.session.execute(
+        select(Person, Referral.submitted_on, Meeting.held_on)
+        .join(Case, Case.victim_id == Person.id)
+        .join(Referral, Referral.case_id == Case.id)
+        .outerjoin(Meeting, Meeting.id == Referral.meeting_id)
+    ).all()
+    ages = [
+        victim.age(day)
+        for victim, referred_on, held_on in rows
+        for day in (referred_on, held_on)
+        if day is not None
+    ]
+    assert len(ages) > 400
+    assert min(a for a in ages if a is not None) >= 16
+    # The 16 and 17 year olds are still there (the return counts them).
+    assert any(a in (16, 17) for a in ages)
 
 
 def test_rates_are_near_the_national_figures(db, clock):
