@@ -46,6 +46,10 @@ class Action(Base):
     case: Mapped[Case] = relationship()
     owner_agency: Mapped[Agency] = relationship()
 
+    @property
+    def status_label(self) -> str:
+        return ActionStatus(self.status).label
+
     def is_overdue(self, today: date) -> bool:
         """Overdue from the day after the due date while still open."""
         return self.status == ActionStatus.OPEN and today > self.due_on

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from emarac.actions.models import Action, ActionStatus
-from emarac.agencies.models import User
+from emarac.agencies.models import Agency, User
 from emarac.auditing import record_event
 from emarac.cases.lifecycle import refresh_case_status
 from emarac.cases.models import Case
 from emarac.clock import today, utcnow
 from emarac.extensions import db
+from emarac.hooks import Hook
 from emarac.notifications import services as notify
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
+from emarac.query_args import last_page
 
 
 class AgreedAt(Protocol):
@@ -70,8 +74,8 @@ def add_action(
 
 def update_action(action: Action, *, by: User, status: ActionStatus, note: str | None) -> None:
     """The owning agency marks its action done, or cannot be done (with a reason)."""
-    if by.agency_id != action.owner_agency_id:
-        raise NotAllowed
+    if not policy.may_update_action(by, action):
+        raise NotAllowed("action", action.id)
     if status == ActionStatus.CANNOT and not (note or "").strip():
         raise ValueError("Enter why the action cannot be done")
     action.status = status
@@ -104,27 +108,149 @@ def open_action_count(case_id: uuid.UUID) -> int:
     )
 
 
-def tracker(actor: User) -> list[Action]:
-    """Our agency's actions; coordinators see every action of their area."""
-    query = (
-        select(Action)
-        .join(Case, Case.id == Action.case_id)
-        .where(policy.action_filter(actor))
+TRACKER_PAGE_SIZE = 50
+
+meeting_titles: Hook[Callable[[Collection[uuid.UUID]], list[tuple[uuid.UUID, str]]]] = Hook(
+    "actions.meeting_titles"
+)
+"""Each gives the titles of the meetings with these ids, newest first. Meetings plug
+in: they stand above actions, which know a meeting only by its id."""
+
+
+@dataclass(frozen=True)
+class TrackerFilter:
+    """What the tracker is narrowed to; ``None`` (or ``False``) leaves a filter off."""
+
+    status: ActionStatus | None = None
+    agency_id: uuid.UUID | None = None
+    reference: str | None = None
+    meeting_id: uuid.UUID | None = None
+    overdue_only: bool = False
+
+    def fields_used(self) -> tuple[str, ...]:
+        """The names of the filters in use, for the ledger (never their values)."""
+        used = {
+            "status": self.status is not None,
+            "owner_agency_id": self.agency_id is not None,
+            "reference": bool(self.reference),
+            "meeting_id": self.meeting_id is not None,
+            "overdue": self.overdue_only,
+        }
+        return tuple(name for name, on in used.items() if on)
+
+
+@dataclass(frozen=True)
+class TrackerChoices:
+    """The agencies and meetings the actor's tracker can be narrowed to, by name."""
+
+    agencies: list[tuple[uuid.UUID, str]]
+    meetings: list[tuple[uuid.UUID, str]]
+
+
+@dataclass(frozen=True)
+class TrackerRow:
+    action: Action
+    readable: bool  # whether the actor may read the action's words (action_text_filter)
+
+
+@dataclass(frozen=True)
+class TrackerPage:
+    rows: list[TrackerRow]
+    number: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return last_page(self.total, TRACKER_PAGE_SIZE)
+
+
+def _visible() -> Select[tuple[Action]]:
+    return select(Action).join(Case, Case.id == Action.case_id)
+
+
+def tracker_choices(actor: User) -> TrackerChoices:
+    """The owning agencies and the meetings of the actions ``actor`` may follow."""
+    if not policy.may_search_people(actor):
+        raise NotAllowed("action", purpose="tracker refused")
+    agencies = db.session.execute(
+        select(Agency.id, Agency.name)
+        .where(
+            Agency.id.in_(
+                _visible()
+                .where(policy.action_filter(actor))
+                .with_only_columns(Action.owner_agency_id)
+            )
+        )
+        .order_by(Agency.name)
+    ).all()
+    meeting_ids = db.session.scalars(
+        _visible()
+        .where(policy.action_filter(actor), Action.meeting_id.is_not(None))
+        .with_only_columns(Action.meeting_id)
+        .distinct()
+    ).all()
+    meetings: list[tuple[uuid.UUID, str]] = []
+    if meeting_ids:
+        for titles in meeting_titles.items():
+            meetings.extend(titles([m for m in meeting_ids if m is not None]))
+    return TrackerChoices(agencies=[(i, n) for i, n in agencies], meetings=meetings)
+
+
+def _narrowed(query: Select[Any], flt: TrackerFilter, on: date) -> Select[Any]:
+    if flt.status is not None:
+        query = query.where(Action.status == flt.status)
+    if flt.agency_id is not None:
+        query = query.where(Action.owner_agency_id == flt.agency_id)
+    if flt.reference:
+        query = query.where(
+            func.upper(Case.reference).contains(flt.reference.upper(), autoescape=True)
+        )
+    if flt.meeting_id is not None:
+        query = query.where(Action.meeting_id == flt.meeting_id)
+    if flt.overdue_only:  # the rule of Action.is_overdue, in SQL
+        query = query.where(Action.status == ActionStatus.OPEN, Action.due_on < on)
+    return query
+
+
+def tracker(actor: User, flt: TrackerFilter | None = None, *, page: int = 1) -> TrackerPage:
+    """One page of the actions ``actor`` follows, soonest due first, narrowed by ``flt``.
+
+    Our agency's actions; coordinators see every action of their area. Each row
+    says whether the actor may read its words, so only those are decrypted.
+    """
+    flt = flt or TrackerFilter()
+    query = _narrowed(_visible().where(policy.action_filter(actor)), flt, today())
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    number = max(1, min(page, last_page(total, TRACKER_PAGE_SIZE)))
+    readable = policy.action_text_filter(actor).label("readable")
+    rows = db.session.execute(
+        query.add_columns(readable)
         .options(selectinload(Action.case), selectinload(Action.owner_agency))
+        .order_by(Action.due_on, Case.reference, Action.id)
+        .limit(TRACKER_PAGE_SIZE)
+        .offset((number - 1) * TRACKER_PAGE_SIZE)
+    ).all()
+    return TrackerPage(
+        rows=[TrackerRow(action=a, readable=bool(r)) for a, r in rows], number=number, total=total
     )
-    return list(db.session.scalars(query.order_by(Action.due_on)))
 
 
-def open_tracker(actor: User) -> list[Action]:
+def open_tracker(actor: User, flt: TrackerFilter | None = None, *, page: int = 1) -> TrackerPage:
     """The tracker page's actions, the view of them recorded first (one commit).
 
     Recording before loading keeps the commit from expiring the loaded rows.
     """
     if not policy.may_search_people(actor):
         raise NotAllowed("action", purpose="tracker refused")
-    record_event("action.tracker_view", object_type="action", fields=("status", "due_on"))
+    flt = flt or TrackerFilter()
+    record_event(
+        "action.tracker_view",
+        object_type="action",
+        fields=("reference", "description", "owner_agency_id", "status", "due_on"),
+        purpose="filtered by " + ", ".join(flt.fields_used()) if flt.fields_used() else None,
+    )
     db.session.commit()
-    return tracker(actor)
+    return tracker(actor, flt, page=page)
 
 
 def actions_of_case(case_id: uuid.UUID) -> list[Action]:
