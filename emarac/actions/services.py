@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from emarac.actions.models import Action, ActionStatus
+from emarac.actions.models import Action, ActionStatus, ActionUpdate
 from emarac.agencies.models import Agency, User
 from emarac.auditing import record_event
 from emarac.cases.lifecycle import refresh_case_status
@@ -73,7 +73,10 @@ def add_action(
 
 
 def update_action(action: Action, *, by: User, status: ActionStatus, note: str | None) -> None:
-    """The owning agency marks its action done, or cannot be done (with a reason)."""
+    """The owning agency marks its action done, or cannot be done (with a reason).
+
+    Each update is kept in the action's history, written in the same transaction.
+    """
     if not policy.may_update_action(by, action):
         raise NotAllowed("action", action.id)
     if status == ActionStatus.CANNOT and not (note or "").strip():
@@ -81,15 +84,61 @@ def update_action(action: Action, *, by: User, status: ActionStatus, note: str |
     action.status = status
     action.completion_note = note or None
     action.completed_on = today() if status != ActionStatus.OPEN else None
+    last = db.session.scalar(
+        select(func.max(ActionUpdate.number)).where(ActionUpdate.action_id == action.id)
+    )
+    update = ActionUpdate(
+        action_id=action.id,
+        number=(last or 0) + 1,
+        by_id=by.id,
+        agency_id=by.agency_id,
+        status=status,
+    )
+    update.note = note or None
+    db.session.add(update)
     db.session.flush()
     _refresh(action.case)
     record_event(
         "action.update",
         object_type="action",
         object_id=action.id,
-        fields=("status", "completion_note"),
+        fields=("status", "completion_note", "history"),
     )
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    """What the action page shows its reader."""
+
+    action: Action
+    readable: bool  # the words of the action and of its notes (action_text_filter)
+    may_update: bool
+    history: list[ActionUpdate]  # newest first
+
+
+def open_action(action: Action, *, by: User) -> ActionPage:
+    """The action page, the view of it recorded first (one commit), then its history."""
+    if not policy.may_view_action(by, action):
+        raise NotAllowed("action", action.id)
+    readable = policy.may_read_action(by, action)
+    shown = ("description", "completion_note", "history") if readable else ("history",)
+    record_event(
+        "action.view", object_type="action", object_id=action.id, fields=("status", *shown)
+    )
+    db.session.commit()
+    history = db.session.scalars(
+        select(ActionUpdate)
+        .where(ActionUpdate.action_id == action.id)
+        .options(selectinload(ActionUpdate.by), selectinload(ActionUpdate.agency))
+        .order_by(ActionUpdate.number.desc())
+    )
+    return ActionPage(
+        action=action,
+        readable=readable,
+        may_update=policy.may_update_action(by, action),
+        history=list(history),
+    )
 
 
 def _refresh(case: Case) -> None:

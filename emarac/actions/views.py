@@ -84,11 +84,7 @@ def _action_or_404(action_id: uuid.UUID) -> Action:
 def update(action_id: uuid.UUID) -> Any:
     action = _action_or_404(action_id)
     form = ActionUpdateForm()
-    if not form.is_submitted():
-        form.status.data = action.status
-        form.note.data = action.completion_note
-    may_update = policy.may_update_action(current_user, action)
-    if may_update and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             services.update_action(
                 action,
@@ -101,13 +97,12 @@ def update(action_id: uuid.UUID) -> Any:
         else:
             flash("Action updated", "success")
             return redirect(url_for("actions.tracker"))
-    return render_template(
-        "actions/update.html",
-        action=action,
-        form=form,
-        may_update=may_update,
-        readable=policy.may_read_action(current_user, action),
-        today=today(),
+    page = services.open_action(action, by=current_user)
+    if not form.is_submitted():
+        form.status.data = page.action.status
+        form.note.data = page.action.completion_note if page.readable else None
+    return render_template("actions/update.html", page=page, form=form, today=today()), (
+        400 if form.errors else 200
     )
 
 
