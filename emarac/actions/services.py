@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from emarac.actions.models import Action, ActionStatus, ActionUpdate
 from emarac.agencies.models import Agency, User
 from emarac.auditing import record_event
+from emarac.bounds import long_date
 from emarac.cases.lifecycle import refresh_case_status
 from emarac.cases.models import Case
 from emarac.clock import today, utcnow
@@ -27,10 +28,27 @@ from emarac.query_args import last_page
 
 class AgreedAt(Protocol):
     """The meeting that agreed an action. Meetings stand above actions (their minutes
-    list the actions), so only the meeting's id is asked for here."""
+    list the actions), so only what actions need of a meeting is asked for here."""
 
     @property
     def id(self) -> uuid.UUID: ...
+
+    @property
+    def held_on(self) -> date: ...
+
+
+def due_date_problem(due_on: date, *, meeting: AgreedAt | None, on: date) -> str | None:
+    """Why ``due_on`` cannot be an action's due date, or None.
+
+    An action falls due after the meeting that agreed it (an action due on the
+    day of the meeting, or before, would be overdue as soon as it was agreed);
+    one agreed outside a meeting falls due after the day it is agreed, ``on``.
+    """
+    if meeting is not None and due_on <= meeting.held_on:
+        return f"Enter a due date after the meeting on {long_date(meeting.held_on)}"
+    if meeting is None and due_on <= on:
+        return "Enter a due date after today"
+    return None
 
 
 def add_action(
@@ -42,9 +60,15 @@ def add_action(
     description: str,
     due_on: date,
 ) -> Action:
-    """The chair or coordinator records an agreed action; its owner agency is told."""
+    """The chair or coordinator records an agreed action; its owner agency is told.
+
+    A due date on or before the meeting's day is refused with a ``ValueError``.
+    """
     if not policy.may_agree_action(by, case):
         raise NotAllowed("marac_case", case.id, purpose="action refused")
+    problem = due_date_problem(due_on, meeting=meeting, on=today())
+    if problem:
+        raise ValueError(problem)
     action = Action(
         case_id=case.id,
         meeting_id=meeting.id if meeting else None,

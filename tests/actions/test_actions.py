@@ -80,8 +80,9 @@ def test_coordinator_chases_and_strangers_see_nothing(client, app, db, held, clo
         meeting=held["meeting"],
         owner_agency_id=held["housing"].agency_id,
         description="Synthetic",
-        due_on=date(2026, 11, 1),
+        due_on=date(2026, 11, 3),
     )
+    clock.advance(days=2)  # 4 November: overdue
     sign_in(client, held["coordinator"])
     assert client.post(f"/actions/{action.id}/chase").status_code == 302
     chased = db.session.scalars(
