@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from emarac.actions.models import Action, ActionStatus, ActionUpdate
@@ -338,16 +339,49 @@ def actions_of_case(case_id: uuid.UUID) -> list[Action]:
     )
 
 
-def chase(action: Action, *, by: User) -> None:
-    """A coordinator reminds the owning agency of an overdue action."""
+class Chase(StrEnum):
+    """What pressing "Chase" did."""
+
+    SENT = "sent"
+    ALREADY_TODAY = "already_today"  # chased earlier today: nothing sent, nothing recorded
+    NOT_OPEN = "not_open"  # done or cannot be done: nothing to chase
+
+
+def chase(action: Action, *, by: User) -> Chase:
+    """A coordinator reminds the owning agency of an action: at most once a day.
+
+    The day is claimed with one conditional UPDATE, so two presses (or two
+    coordinators) at once send a single reminder: the database lets only one of
+    them move ``last_chased_at`` into today, and only that one notifies.
+    """
     if not policy.may_chase_action(by, action):
         raise NotAllowed("action", action.id)
-    action.last_chased_at = utcnow()
+    if action.status != ActionStatus.OPEN:
+        return Chase.NOT_OPEN
+    now = utcnow()
+    start_of_day = datetime.combine(now.date(), time.min, tzinfo=UTC)
+    claimed = db.session.execute(
+        update(Action)
+        .where(
+            Action.id == action.id,
+            Action.status == ActionStatus.OPEN,
+            or_(Action.last_chased_at.is_(None), Action.last_chased_at < start_of_day),
+        )
+        .values(last_chased_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        return Chase.ALREADY_TODAY
     record_event("action.chase", object_type="action", object_id=action.id)
     notify.to_agency(
         action.owner_agency_id,
         case=action.case,
         kind="action.chase",
-        text=f"Overdue action on {action.case.reference}: please update it",
+        text=(
+            f"Overdue action on {action.case.reference}: please update it"
+            if action.is_overdue(now.date())
+            else f"Reminder of an action on {action.case.reference}: please update it"
+        ),
     )
     db.session.commit()
+    return Chase.SENT

@@ -112,6 +112,12 @@ def chase(action_id: uuid.UUID) -> Any:
     action = _action_or_404(action_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.chase(action, by=current_user)
-    flash(f"Reminder sent to {action.owner_agency.name}", "success")
+    agency = action.owner_agency.name
+    outcome = services.chase(action, by=current_user)
+    if outcome is services.Chase.SENT:
+        flash(f"Reminder sent to {agency}", "success")
+    elif outcome is services.Chase.ALREADY_TODAY:
+        flash(f"{agency} was already chased today: no second reminder sent")
+    else:
+        flash("This action is no longer open: no reminder sent")
     return redirect(url_for("actions.tracker"))
