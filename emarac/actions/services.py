@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from emarac.auditing import record_event
 from emarac.bounds import long_date
 from emarac.cases.lifecycle import refresh_case_status
 from emarac.cases.models import Case
-from emarac.clock import today, utcnow
+from emarac.clock import as_utc, today, utcnow
 from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.notifications import services as notify
@@ -325,6 +327,82 @@ def open_tracker(actor: User, flt: TrackerFilter | None = None, *, page: int = 1
     )
     db.session.commit()
     return tracker(actor, flt, page=page)
+
+
+EXPORT_LIMIT = 5000  # far more open actions than one agency holds; keeps a file bounded
+EXPORT_COLUMNS = ("Case reference", "Action", "Due by", "Overdue", "Agreed at", "Last chased")
+EXPORT_PURPOSE = (
+    "open actions exported as CSV by their owning agency, to work from under the "
+    "information-sharing protocol"
+)
+
+
+def export_open_actions(*, by: User) -> str:
+    """The open actions of ``by``'s own agency as CSV, soonest due first; audited.
+
+    Each action exported is recorded as a disclosure to the person who took the
+    file (ids and field names only). The words of an action the reader may not
+    read (``action_text_filter``) are left out of the file as they are of the page.
+    """
+    if not policy.may_export_agency_actions(by):
+        raise NotAllowed("action", purpose="export refused")
+    readable = policy.action_text_filter(by).label("readable")
+    rows = db.session.execute(
+        _visible()
+        .where(
+            policy.action_filter(by),
+            Action.owner_agency_id == by.agency_id,
+            Action.status == ActionStatus.OPEN,
+        )
+        .add_columns(readable)
+        .options(selectinload(Action.case))
+        .order_by(Action.due_on, Case.reference, Action.id)
+        .limit(EXPORT_LIMIT)
+    ).all()
+    titles: dict[uuid.UUID, str] = {}
+    meeting_ids = {a.meeting_id for a, _ in rows if a.meeting_id is not None}
+    if meeting_ids:
+        for source in meeting_titles.items():
+            titles.update(source(meeting_ids))
+    on = today()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    recipient = f"user:{by.id} agency:{by.agency_id}"
+    for action, can_read in rows:
+        writer.writerow(
+            [
+                csv_safe(action.case.reference),
+                csv_safe(action.description or "") if can_read else "Not shown to you",
+                action.due_on.isoformat(),
+                "Yes" if action.is_overdue(on) else "No",
+                csv_safe(titles.get(action.meeting_id, "")) if action.meeting_id else "",
+                as_utc(action.last_chased_at).date().isoformat() if action.last_chased_at else "",
+            ]
+        )
+        shown = ("description",) if can_read else ()
+        record_event(
+            "action.export",
+            object_type="action",
+            object_id=action.id,
+            fields=("reference", "due_on", "status", "meeting_id", "last_chased_at", *shown),
+            recipient=recipient,
+            purpose=EXPORT_PURPOSE,
+        )
+    if not rows:
+        record_event(
+            "action.export",
+            object_type="action",
+            recipient=recipient,
+            purpose="no open actions to export",
+        )
+    db.session.commit()
+    return out.getvalue()
+
+
+def csv_safe(text: str) -> str:
+    """Text that a spreadsheet will not run as a formula (nor as a DDE command)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def actions_of_case(case_id: uuid.UUID) -> list[Action]:

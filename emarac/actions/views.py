@@ -5,13 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from emarac.actions import services
 from emarac.actions.forms import ActionUpdateForm, TrackerFilterForm
 from emarac.actions.models import Action, ActionStatus
 from emarac.agencies.forms import ConfirmForm
+from emarac.auth.sessions import fresh_login_required
 from emarac.clock import today
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
@@ -103,6 +113,23 @@ def update(action_id: uuid.UUID) -> Any:
         form.note.data = page.action.completion_note if page.readable else None
     return render_template("actions/update.html", page=page, form=form, today=today()), (
         400 if form.errors else 200
+    )
+
+
+@bp.route("/export.csv")
+@login_required
+@fresh_login_required
+def export() -> Any:
+    """The reader's own agency's open actions as CSV (a fresh sign-in first)."""
+    body = services.export_open_actions(by=current_user)
+    filename = f"open-actions-{today().isoformat()}.csv"  # no name, no reference
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -566,6 +566,11 @@ def may_update_action(actor: User | None, action: Any) -> bool:
     )
 
 
+def may_export_agency_actions(actor: User | None) -> bool:
+    """Case workers take their own agency's open actions away as CSV (and no one else's)."""
+    return _usable(actor) and actor is not None and actor.has_role(*CASE_CONTENT_ROLES)
+
+
 def meeting_filter(actor: User | None) -> ColumnElement[bool]:
     """Meetings ``actor`` may see: the area's for its coordinators and chairs; released
     ones the actor's agency is invited to for everyone else who works cases."""
