@@ -72,7 +72,7 @@ class TrackerFilterForm(BaseForm):
     reference = StringField(
         "Case reference",
         widget=GovTextInput(),
-        description="All or part of it, for example MARAC-2026-000123",
+        description="All or part, like 000123",
         validators=[
             Optional(),
             Length(max=32, message="Case references are 32 characters or fewer"),
