@@ -239,6 +239,8 @@ def register_hooks(app: Flask) -> None:
     # a case is heard at a meeting, and cannot close while its actions are open.
     lifecycle.hearings.connect(app, meetings.was_heard)
     lifecycle.open_actions.connect(app, actions.open_action_count)
+    # the action tracker is narrowed by the meeting that agreed the actions.
+    actions.meeting_titles.connect(app, meetings.titles_of)
 
 
 def register_errorhandlers(app: Flask) -> None:

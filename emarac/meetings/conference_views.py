@@ -147,14 +147,18 @@ def add_action(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     if not form.validate_on_submit():
         return _show_case(meeting, index, action_form=form), 400
     case = case_services.load_for_page(case_id)
-    actions.add_action(
-        case,
-        by=current_user,
-        meeting=meeting,
-        owner_agency_id=uuid.UUID(form.owner_agency_id.data),
-        description=form.description.data or "",
-        due_on=form.due_on.data,
-    )
+    try:
+        actions.add_action(
+            case,
+            by=current_user,
+            meeting=meeting,
+            owner_agency_id=uuid.UUID(form.owner_agency_id.data),
+            description=form.description.data or "",
+            due_on=form.due_on.data,
+        )
+    except ValueError as problem:  # a due date on or before the meeting: shown by the field
+        form.due_on.errors = [str(problem)]
+        return _show_case(meeting, index, action_form=form), 400
     flash("Action added", "success")
     return redirect(
         url_for(

@@ -7,7 +7,7 @@ Releasing the agenda opens its cases to the invited agencies for research
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -125,6 +125,20 @@ def was_heard(case_id: uuid.UUID) -> bool:
         .limit(1)
     )
     return heard is not None
+
+
+def titles_of(meeting_ids: Collection[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:
+    """Each meeting's title, newest first (for ``actions.services.meeting_titles``).
+
+    The caller has already limited the ids to meetings of actions it may follow.
+    """
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.id.in_(list(meeting_ids)))
+        .options(selectinload(Meeting.area))
+        .order_by(Meeting.held_on.desc(), Meeting.id)
+    )
+    return [(m.id, m.title) for m in meetings]
 
 
 def visible_meetings(actor: User) -> list[Meeting]:

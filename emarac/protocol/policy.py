@@ -538,6 +538,52 @@ def action_filter(actor: User | None) -> ColumnElement[bool]:
     return Action.owner_agency_id == actor.agency_id
 
 
+def action_text_filter(actor: User | None) -> ColumnElement[bool]:
+    """Actions (joined to their case) whose words ``actor`` may read.
+
+    The words of an action are case content. Of the actions ``action_filter``
+    lists, they are withheld from anyone on the case's "must not receive" list,
+    and once the case is closed from all but its owning agency and the area's
+    coordinators (who keep the case itself then). The row, its status and its
+    due date stay: the owning agency still answers for them.
+    """
+    if not _usable(actor) or actor is None:
+        return false()
+    excluded = select(CaseExclusion.case_id).where(excluded_clause(actor, CaseExclusion))
+    return (
+        action_filter(actor)
+        & Action.case_id.not_in(excluded)
+        & or_(Case.status != CaseStatus.CLOSED, *_standing_grants(actor))
+    )
+
+
+def may_read_action(actor: User | None, action: Any) -> bool:
+    """The words of one action, by :func:`action_text_filter`."""
+    if actor is None or action is None:
+        return False
+    found = db.session.scalar(
+        select(Action.id)
+        .join(Case, Case.id == Action.case_id)
+        .where(Action.id == action.id, action_text_filter(actor))
+    )
+    return found is not None
+
+
+def may_update_action(actor: User | None, action: Any) -> bool:
+    """Only the owning agency's case workers mark an action done or cannot be done."""
+    return (
+        _usable(actor)
+        and actor is not None
+        and actor.has_role(*CASE_CONTENT_ROLES)
+        and actor.agency_id == action.owner_agency_id
+    )
+
+
+def may_export_agency_actions(actor: User | None) -> bool:
+    """Case workers take their own agency's open actions away as CSV (and no one else's)."""
+    return _usable(actor) and actor is not None and actor.has_role(*CASE_CONTENT_ROLES)
+
+
 def meeting_filter(actor: User | None) -> ColumnElement[bool]:
     """Meetings ``actor`` may see: the area's for its coordinators and chairs; released
     ones the actor's agency is invited to for everyone else who works cases."""

@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from emarac.actions import services as actions
 from emarac.actions.models import Action
-from emarac.meetings import services as meetings
 from emarac.notifications.models import Notification
-from emarac.referrals import services as referrals
 from tests.conftest import sign_in
-from tests.meetings.test_agenda import refer, setup_area
-
-
-@pytest.fixture
-def held(db, make, clock):
-    owner, housing_worker, coordinator, outsider = setup_area(make)
-    case, referral = refer(db, make, owner)
-    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 11, 2))
-    referrals.accept(referral, by=coordinator, meeting=meeting)
-    meetings.release_agenda(meeting, by=coordinator)
-    return {
-        "owner": owner,
-        "housing": housing_worker,
-        "coordinator": coordinator,
-        "outsider": outsider,
-        "case": case,
-        "meeting": meeting,
-    }
 
 
 def test_coordinator_adds_an_action_in_conference(client, db, held):
@@ -101,8 +80,9 @@ def test_coordinator_chases_and_strangers_see_nothing(client, app, db, held, clo
         meeting=held["meeting"],
         owner_agency_id=held["housing"].agency_id,
         description="Synthetic",
-        due_on=date(2026, 11, 1),
+        due_on=date(2026, 11, 3),
     )
+    clock.advance(days=2)  # 4 November: overdue
     sign_in(client, held["coordinator"])
     assert client.post(f"/actions/{action.id}/chase").status_code == 302
     chased = db.session.scalars(

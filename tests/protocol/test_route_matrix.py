@@ -190,6 +190,8 @@ EXPECTED: dict[str, Rule] = {
     "actions.tracker": Rule(get=WORKS_CASES),
     "actions.update": Rule(get={OWNER, COORD}, post={OWNER, COORD}),  # may_view_action
     "actions.chase": Rule(post={COORD}),  # may_chase_action
+    # may_export_agency_actions: case workers, each their own agency's open actions only.
+    "actions.export": Rule(get=WORKS_CASES),
     # --- administration
     "agencies.index": Rule(get={SYSADMIN, OWNER_ADMIN, HEALTH_ADMIN}),
     "agencies.list_agencies": Rule(get={SYSADMIN}, post={SYSADMIN}),
