@@ -244,30 +244,22 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def bench_indicators(engine: Any, console: Console) -> dict[str, Any]:
-    try:
-        from emarac.indicators import queries
-    except ImportError as problem:
-        console.print(f"[yellow]Indicators skipped: emarac.indicators.queries ({problem})")
-        return {"skipped": str(problem)}
-    try:
-        from emarac.indicators.periods import Filters
-    except ImportError:
-        Filters = queries.Filters  # type: ignore[attr-defined]  # noqa: N806
+    from benchmarks.hand_written_sql import hand_written_params, hand_written_sql
+    from emarac.indicators import queries
+    from emarac.indicators.periods import Filters
+
     with engine.connect() as conn:
         first = conn.scalar(text("SELECT min(held_on) FROM meeting"))
         last = conn.scalar(text("SELECT max(held_on) FROM meeting"))
     filters = Filters(start=_as_date(first), end=_as_date(last))
-    params_for = getattr(queries, "hand_written_params", None)
     results: dict[str, Any] = {}
     for name, indicator in queries.INDICATORS.items():
         with engine.connect() as conn:
             seconds = median_seconds(lambda conn=conn, f=indicator: f(conn, filters))
         row: dict[str, Any] = {"seconds": seconds}
-        sql = queries.hand_written_sql(name) if hasattr(queries, "hand_written_sql") else None
+        sql = hand_written_sql(name)
         if sql and engine.dialect.name == "postgresql":
-            params = (
-                params_for(filters) if params_for else {"start": filters.start, "end": filters.end}
-            )
+            params = hand_written_params(filters)
             with engine.connect() as conn:
                 row["hand_written_seconds"] = median_seconds(
                     lambda conn=conn, s=sql, p=params: conn.execute(text(s), p).all()

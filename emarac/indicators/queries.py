@@ -1,7 +1,7 @@
 """The indicators as set-based SQL, worked out inside the database.
 
 Each function here returns the same result class as its namesake in
-``maths.py`` and follows the definitions written there; a test checks that the
+``definitions.py`` and follows the definitions written there; a test checks that the
 two agree on a generated data set. Everything is counted by the database with
 GROUP BY, EXISTS and window functions, so the figures keep coming back quickly
 at millions of incidents (DESIGN.md, "Scaling out"); Python only turns a
@@ -12,9 +12,8 @@ arithmetic, an incident's date in UTC, percentiles) a small ``_Dates`` helper
 or a branch on the dialect picks the spelling. Only plain statistical columns
 are read: never a name, date of birth, address or any encrypted field.
 
-``INDICATORS`` names every indicator for the benchmark, and
-``hand_written_sql`` gives plain PostgreSQL for some of them, to compare the
-generated statements against.
+``INDICATORS`` names every indicator for the benchmark, which compares some
+of them with plain PostgreSQL written out by hand (``benchmarks/hand_written_sql.py``).
 """
 
 from __future__ import annotations
@@ -50,8 +49,8 @@ from emarac.actions.models import Action
 from emarac.agencies.models import Agency
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.incidents.models import Incident
-from emarac.indicators import maths
-from emarac.indicators.maths import (
+from emarac.indicators import definitions
+from emarac.indicators.definitions import (
     ActionsOnTime,
     AttendanceRate,
     DaysToHearing,
@@ -110,7 +109,7 @@ class _Dates:
         return func.timezone("UTC", cast(day + literal(days_later, Integer), DateTime))
 
     def whole_years(self, earlier: Any, later: Any) -> Any:
-        """Whole years from ``earlier`` to ``later``, as ``maths.whole_years``."""
+        """Whole years from ``earlier`` to ``later``, as ``definitions.whole_years``."""
 
         def year(day: Any) -> Any:
             return cast(extract("year", day), Integer)
@@ -186,7 +185,7 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
         .outerjoin(Case, Case.id == AgendaItem.case_id)
         .outerjoin(Referral, Referral.id == AgendaItem.referral_id)
         .where(
-            Meeting.status.in_(maths.HEARD_STATUSES),
+            Meeting.status.in_(definitions.HEARD_STATUSES),
             Meeting.held_on.between(filters.start, filters.end),
         )
     )
@@ -198,7 +197,7 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
 
 
 def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnElement[bool]]:
-    """Hearings whose referral was made under the repeat rule (``maths.repeat_items``).
+    """Hearings whose referral was made under the repeat rule (``definitions.repeat_items``).
 
     Returns the hearings that have an earlier accepted referral, each with the
     date of the last one (``last_on``), and the condition that makes one a
@@ -223,7 +222,7 @@ def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnE
         .join(earlier_case, earlier_case.victim_id == hearing.c.victim_id)
         .join(earlier, earlier.case_id == earlier_case.id)
         .where(
-            earlier.status == maths.ACCEPTED,
+            earlier.status == definitions.ACCEPTED,
             earlier.submitted_on < hearing.c.reference_on,
             earlier.meeting_id.is_distinct_from(hearing.c.meeting_id),
         )
@@ -252,7 +251,7 @@ def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnE
             Incident.occurred_at >= dates.utc_midnight(with_last.c.last_on, 1),
             Incident.occurred_at
             < dates.utc_midnight(
-                dates.months_after(with_last.c.last_on, maths.REPEAT_WINDOW_MONTHS), 1
+                dates.months_after(with_last.c.last_on, definitions.REPEAT_WINDOW_MONTHS), 1
             ),
             Incident.occurred_at < dates.utc_midnight(with_last.c.reference_on, 1),
             same_story,
@@ -265,7 +264,7 @@ def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnE
         .join(last_case, last_case.id == last.case_id)
         .where(
             last_case.victim_id == with_last.c.victim_id,
-            last.status == maths.ACCEPTED,
+            last.status == definitions.ACCEPTED,
             last.submitted_on == with_last.c.last_on,
             last.meeting_id.is_distinct_from(with_last.c.meeting_id),
             further_abuse,
@@ -335,20 +334,20 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
         victim.estimated_age,
         victim.age_estimated_on,
     )
-    named = [bucket for bucket in maths.BUCKETS if bucket != "others"]
-    kinds = {b: [k for k, v in maths.AGENCY_BUCKETS.items() if v == b] for b in named}
+    named = [bucket for bucket in definitions.BUCKETS if bucket != "others"]
+    kinds = {b: [k for k, v in definitions.AGENCY_BUCKETS.items() if v == b] for b in named}
     main = (
         select(
             hearing.c.quarter,
             func.count(hearing.c.meeting_id.distinct()),
             func.count(),
             *[_count_if(referrer.kind.in_(kinds[bucket])) for bucket in named],
-            _count_if(func.coalesce(referrer.kind, "").not_in(list(maths.AGENCY_BUCKETS))),
-            _count_if(victim.ethnic_group.in_(maths.MINORITY_ETHNIC_GROUPS)),
-            _count_if(victim.lgbt == maths.YES),
-            _count_if(victim.disability == maths.YES),
-            _count_if(victim.gender == maths.MALE),
-            _count_if(victim_age.in_(maths.VICTIM_AGES)),
+            _count_if(func.coalesce(referrer.kind, "").not_in(list(definitions.AGENCY_BUCKETS))),
+            _count_if(victim.ethnic_group.in_(definitions.MINORITY_ETHNIC_GROUPS)),
+            _count_if(victim.lgbt == definitions.YES),
+            _count_if(victim.disability == definitions.YES),
+            _count_if(victim.gender == definitions.MALE),
+            _count_if(victim_age.in_(definitions.VICTIM_AGES)),
         )
         .select_from(
             hearing.join(victim, victim.id == hearing.c.victim_id).outerjoin(
@@ -384,10 +383,10 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
                 CasePerpetrator, CasePerpetrator.case_id == with_perpetrators.c.case_id
             ).join(perpetrator, perpetrator.id == CasePerpetrator.person_id),
         ).where(
-            young <= maths.OLDEST_YOUNG_PERPETRATOR,
+            young <= definitions.OLDEST_YOUNG_PERPETRATOR,
             # Implied by the line above; narrows the people read before ages are worked out.
             or_(
-                perpetrator.birth_year >= filters.start.year - maths.OLDEST_YOUNG_PERPETRATOR,
+                perpetrator.birth_year >= filters.start.year - definitions.OLDEST_YOUNG_PERPETRATOR,
                 perpetrator.birth_year.is_(None),
             ),
         ),
@@ -430,7 +429,7 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
             RiskAssessment.case_id,
             *[
                 func.min(case((answered_yes(codes), RiskAssessment.completed_on))).label(name)
-                for name, codes in maths.FACTOR_CODES.items()
+                for name, codes in definitions.FACTOR_CODES.items()
             ],
         )
         .where(RiskAssessment.yes_factors != "", RiskAssessment.completed_on <= filters.end)
@@ -449,11 +448,11 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
                     # A day wider than the window on each side, whatever the time zone,
                     # so an index on the time can narrow the search; the dates decide.
                     Incident.occurred_at
-                    >= _midnight(filters.start, -maths.INCIDENT_WINDOW_DAYS - 1),
+                    >= _midnight(filters.start, -definitions.INCIDENT_WINDOW_DAYS - 1),
                     Incident.occurred_at < _midnight(filters.end, 2),
                     incident_on <= drinking.c.held_on,
                     incident_on
-                    >= dates.days_before(drinking.c.held_on, maths.INCIDENT_WINDOW_DAYS),
+                    >= dates.days_before(drinking.c.held_on, definitions.INCIDENT_WINDOW_DAYS),
                 )
             )
         )
@@ -465,7 +464,7 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
 
     columns = [
         _count_if(or_(has("alcohol"), drink.c.item_id.is_not(None))),
-        *[_count_if(has(name)) for name in maths.FACTORS if name != "alcohol"],
+        *[_count_if(has(name)) for name in definitions.FACTORS if name != "alcohol"],
     ]
     statement = (
         select(hearing.c.quarter, func.count(), *columns)
@@ -479,8 +478,10 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
     rows = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(statement)}
     counts = []
     for q in quarters_between(filters.start, filters.end):
-        n = rows.get(q.code, [0] * (1 + len(maths.FACTORS)))
-        counts.append(FactorCounts(q.code, n[0], **dict(zip(maths.FACTORS, n[1:], strict=True))))
+        n = rows.get(q.code, [0] * (1 + len(definitions.FACTORS)))
+        counts.append(
+            FactorCounts(q.code, n[0], **dict(zip(definitions.FACTORS, n[1:], strict=True)))
+        )
     return tuple(counts)
 
 
@@ -495,8 +496,8 @@ def days_to_hearing(bind: Bind, filters: Filters) -> DaysToHearing:
     if not dates.sqlite:
         statement = select(
             func.count(),
-            func.percentile_disc(maths.MEDIAN / 100).within_group(days.c.days),
-            func.percentile_disc(maths.NINETIETH / 100).within_group(days.c.days),
+            func.percentile_disc(definitions.MEDIAN / 100).within_group(days.c.days),
+            func.percentile_disc(definitions.NINETIETH / 100).within_group(days.c.days),
         ).select_from(days)
     else:
         # SQLite has no percentile_disc: the same nearest rank from row numbers,
@@ -511,7 +512,9 @@ def days_to_hearing(bind: Bind, filters: Filters) -> DaysToHearing:
             reached = ranked.c.rank * 100 >= percentile * ranked.c.n
             return func.min(case((reached, ranked.c.days)))
 
-        statement = select(func.count(), at(maths.MEDIAN), at(maths.NINETIETH)).select_from(ranked)
+        statement = select(
+            func.count(), at(definitions.MEDIAN), at(definitions.NINETIETH)
+        ).select_from(ranked)
     count, median, p90 = bind.execute(statement).one()
     return DaysToHearing(
         hearings=count,
@@ -523,14 +526,14 @@ def days_to_hearing(bind: Bind, filters: Filters) -> DaysToHearing:
 def actions_on_time(bind: Bind, filters: Filters) -> ActionsOnTime:
     area = func.coalesce(Meeting.area_id, Case.area_id)
     referrer = func.coalesce(Case.referring_agency_id, Case.owning_agency_id)
-    done = Action.status == maths.DONE
+    done = Action.status == definitions.DONE
     on_time = and_(done, Action.completed_on <= Action.due_on)
     statement = (
         select(
             func.count(),
             _count_if(on_time),
             _count_if(done),
-            _count_if(Action.status == maths.CANNOT),
+            _count_if(Action.status == definitions.CANNOT),
         )
         .select_from(Action)
         .join(Case, Case.id == Action.case_id)
@@ -569,7 +572,7 @@ def attendance(bind: Bind, filters: Filters) -> AttendanceRate:
             ),
         )
         .where(
-            Meeting.status.in_(maths.HEARD_STATUSES),
+            Meeting.status.in_(definitions.HEARD_STATUSES),
             Meeting.held_on.between(filters.start, filters.end),
         )
     )
@@ -654,7 +657,7 @@ def referrals_by_agency(bind: Bind, filters: Filters) -> ReferralsByAgency:
     statement = (
         select(Referral.referring_agency_id, func.count())
         .where(
-            Referral.status.not_in(maths.UNCOUNTED_REFERRALS),
+            Referral.status.not_in(definitions.UNCOUNTED_REFERRALS),
             Referral.submitted_on.between(filters.start, filters.end),
         )
         .group_by(Referral.referring_agency_id)
@@ -664,7 +667,7 @@ def referrals_by_agency(bind: Bind, filters: Filters) -> ReferralsByAgency:
     if filters.referring_agency_id is not None:
         statement = statement.where(Referral.referring_agency_id == filters.referring_agency_id)
     pairs = [(agency_id, int(n)) for agency_id, n in bind.execute(statement)]
-    return ReferralsByAgency(counts=maths.ordered_counts(pairs))
+    return ReferralsByAgency(counts=definitions.ordered_counts(pairs))
 
 
 INDICATORS: dict[str, Callable[[Bind, Filters], object]] = {
@@ -678,109 +681,3 @@ INDICATORS: dict[str, Callable[[Bind, Filters], object]] = {
     "research_response": research_response,
     "referrals_by_agency": referrals_by_agency,
 }
-
-
-# --- plain SQL, for the benchmark's comparison ---------------------------------
-# Written out whole, as an analyst would, for PostgreSQL only.
-
-CASES_HEARD_SQL = """
-SELECT count(*) AS heard
-FROM agenda_item ai
-JOIN meeting m ON m.id = ai.meeting_id
-JOIN marac_case c ON c.id = ai.case_id
-LEFT JOIN referral r ON r.id = ai.referral_id
-WHERE m.status IN ('in_session', 'minuted', 'closed')
-  AND m.held_on BETWEEN :start AND :end
-  AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
-  AND (CAST(:referring_agency_id AS uuid) IS NULL
-       OR coalesce(r.referring_agency_id, c.referring_agency_id, c.owning_agency_id)
-          = CAST(:referring_agency_id AS uuid))
-"""
-
-REPEAT_RATE_SQL = """
-SELECT CAST(date_trunc('quarter', m.held_on) AS date) AS quarter_start,
-       count(*) AS heard,
-       count(*) FILTER (WHERE EXISTS (
-           SELECT 1
-           FROM referral l
-           JOIN marac_case lc ON lc.id = l.case_id
-           WHERE lc.victim_id = c.victim_id
-             AND l.status = 'accepted'
-             AND l.meeting_id IS DISTINCT FROM ai.meeting_id
-             AND l.submitted_on = (
-                 SELECT max(e.submitted_on)
-                 FROM referral e
-                 JOIN marac_case ec ON ec.id = e.case_id
-                 WHERE ec.victim_id = c.victim_id
-                   AND e.status = 'accepted'
-                   AND e.submitted_on < coalesce(r.submitted_on, m.held_on)
-                   AND e.meeting_id IS DISTINCT FROM ai.meeting_id)
-             AND EXISTS (
-                 SELECT 1
-                 FROM incident i
-                 WHERE i.victim_id = c.victim_id
-                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date) > l.submitted_on
-                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
-                       <= CAST(l.submitted_on + interval '12 months' AS date)
-                   AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
-                       <= coalesce(r.submitted_on, m.held_on)
-                   AND (i.perpetrator_id IS NULL
-                        OR NOT EXISTS (SELECT 1 FROM case_perpetrator p WHERE p.case_id = l.case_id)
-                        OR EXISTS (SELECT 1 FROM case_perpetrator p
-                                   WHERE p.case_id = l.case_id
-                                     AND p.person_id = i.perpetrator_id)))
-       )) AS repeats
-FROM agenda_item ai
-JOIN meeting m ON m.id = ai.meeting_id
-JOIN marac_case c ON c.id = ai.case_id
-LEFT JOIN referral r ON r.id = ai.referral_id
-WHERE m.status IN ('in_session', 'minuted', 'closed')
-  AND m.held_on BETWEEN :start AND :end
-  AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
-  AND (CAST(:referring_agency_id AS uuid) IS NULL
-       OR coalesce(r.referring_agency_id, c.referring_agency_id, c.owning_agency_id)
-          = CAST(:referring_agency_id AS uuid))
-GROUP BY 1
-ORDER BY 1
-"""
-
-DAYS_TO_HEARING_SQL = """
-SELECT count(*) AS hearings,
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY m.held_on - r.submitted_on) AS median,
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY m.held_on - r.submitted_on) AS p90
-FROM agenda_item ai
-JOIN meeting m ON m.id = ai.meeting_id
-JOIN marac_case c ON c.id = ai.case_id
-JOIN referral r ON r.id = ai.referral_id
-WHERE m.status IN ('in_session', 'minuted', 'closed')
-  AND m.held_on BETWEEN :start AND :end
-  AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
-  AND (CAST(:referring_agency_id AS uuid) IS NULL
-       OR coalesce(r.referring_agency_id, c.referring_agency_id, c.owning_agency_id)
-          = CAST(:referring_agency_id AS uuid))
-"""
-
-HAND_WRITTEN_SQL: dict[str, str] = {
-    "cases_heard": CASES_HEARD_SQL,
-    "repeat_rate": REPEAT_RATE_SQL,
-    "days_to_hearing": DAYS_TO_HEARING_SQL,
-}
-
-
-def hand_written_sql(name: str) -> str | None:
-    """One plain PostgreSQL statement for the indicator, or None when there is none.
-
-    Bind it with ``hand_written_params(filters)``: ``:start``, ``:end``,
-    ``:area_id`` and ``:referring_agency_id`` (the last two may be None).
-    ``repeat_rate`` gives one row per quarter (heard, repeats) to be summed.
-    """
-    return HAND_WRITTEN_SQL.get(name)
-
-
-def hand_written_params(filters: Filters) -> dict[str, object]:
-    return {
-        "start": filters.start,
-        "end": filters.end,
-        "area_id": filters.area_id,
-        "referring_agency_id": filters.referring_agency_id,
-    }

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from emarac.agencies.models import Agency
 from emarac.indicators import queries
-from emarac.indicators.maths import (
+from emarac.indicators.definitions import (
     BUCKETS,
     FACTORS,
     SUPPRESS_BELOW,
@@ -242,25 +242,28 @@ def trend_filters(filters: Filters) -> Filters:
 
 
 def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
+    """The eight-quarter trend tables: repeat rate, volume, factors."""
     wide = trend_filters(filters)
-    repeat = queries.repeat_rate(bind, wide)
-    factor_rows = {f.quarter: f for f in queries.factors(bind, wide)}
-    returns = {r.quarter: r for r in queries.quarterly_return(bind, wide)}
     quarters = [q.code for q in quarters_between(wide.start, wide.end)]
-    by_quarter = {r.quarter: r for r in repeat.by_quarter}
+    return (
+        _repeat_trend(queries.repeat_rate(bind, wide), quarters),
+        _volume_trend({r.quarter: r for r in queries.quarterly_return(bind, wide)}, quarters),
+        _factor_trend({f.quarter: f for f in queries.factors(bind, wide)}, quarters),
+    )
 
-    repeat_rows = []
+
+def _repeat_trend(repeat: RepeatRate, quarters: Sequence[str]) -> Table:
+    by_quarter = {r.quarter: r for r in repeat.by_quarter}
+    rows = []
     for code in quarters:
         row = by_quarter.get(code)
         heard, repeats = (row.heard, row.repeats) if row else (0, 0)
-        repeat_rows.append(
-            (code, count_text(heard), count_text(repeats), rate_text(repeats, heard))
-        )
-    repeat_table = Table(
+        rows.append((code, count_text(heard), count_text(repeats), rate_text(repeats, heard)))
+    return Table(
         key="repeat-trend",
         caption="Cases heard and repeat rate by quarter",
         columns=("Quarter", "Cases heard", "Repeat cases", "Repeat rate"),
-        rows=tuple(repeat_rows),
+        rows=tuple(rows),
         chart="line",
         chart_data={
             "Repeat rate": [
@@ -269,7 +272,10 @@ def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
             ]
         },
     )
-    volume_table = Table(
+
+
+def _volume_trend(returns: dict[str, QuarterlyReturn], quarters: Sequence[str]) -> Table:
+    return Table(
         key="volume-trend",
         caption="Cases heard by quarter",
         columns=("Quarter", "Cases heard", "Children in the households"),
@@ -288,8 +294,11 @@ def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
             ]
         },
     )
+
+
+def _factor_trend(factor_rows: dict[str, FactorCounts], quarters: Sequence[str]) -> Table:
     empty = FactorCounts(quarter="", heard=0)
-    factor_table = Table(
+    return Table(
         key="factors-trend",
         caption="Causal and vulnerability factors in the cases heard, by quarter",
         columns=("Quarter", "Cases heard", *(FACTOR_LABELS[f] for f in FACTORS)),
@@ -310,7 +319,6 @@ def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
             for f in FACTORS
         },
     )
-    return repeat_table, volume_table, factor_table
 
 
 RETURN_FIELDS: tuple[tuple[str, str], ...] = (

@@ -11,7 +11,7 @@ evening 365 and 366 days before a hearing, and victims and perpetrators whose
 age is only estimated or who are 16 or 17.
 
 Then, for several sets of filters, every indicator in ``queries.INDICATORS``
-must equal its namesake in ``maths.INDICATORS`` over the rows ``rows.load``
+must equal its namesake in ``oracle.INDICATORS`` over the rows ``rows.load``
 reads.
 """
 
@@ -26,13 +26,14 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from emarac.cases.models import Case, CasePerpetrator
 from emarac.incidents.models import Incident
-from emarac.indicators import maths, queries, rows
+from emarac.indicators import queries
 from emarac.indicators.periods import Filters, parse_period
 from emarac.meetings.models import AgendaItem, Meeting
 from emarac.people.models import Person
 from emarac.referrals.models import Referral
 from emarac.risk.rules import add_months
 from emarac.synth import generate
+from tests.indicators import oracle, rows
 
 CASES = 2_000
 INCIDENTS = 5_000
@@ -61,7 +62,7 @@ def push_to_the_edges(conn: Connection) -> None:
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(Referral, Referral.id == AgendaItem.referral_id)
         .join(Case, Case.id == AgendaItem.case_id)
-        .where(Meeting.status.in_(maths.HEARD_STATUSES))
+        .where(Meeting.status.in_(oracle.HEARD_STATUSES))
     ).all()
     by_id = {row.id: row for row in heard}
     ids = list(by_id)
@@ -139,7 +140,7 @@ def push_to_the_edges(conn: Connection) -> None:
     conn.execute(update(AgendaItem).where(AgendaItem.id.in_(unlinked)).values(referral_id=None))
 
     meeting_ids = conn.scalars(
-        select(Meeting.id).where(Meeting.status.in_(maths.HEARD_STATUSES))
+        select(Meeting.id).where(Meeting.status.in_(oracle.HEARD_STATUSES))
     ).all()
     in_session = every(list(meeting_ids), 9)
     conn.execute(update(Meeting).where(Meeting.id.in_(in_session)).values(status="in_session"))
@@ -199,7 +200,7 @@ def test_sql_and_python_agree_on_every_indicator(partnership):
         data = rows.load(conn, filters)
         for name, indicator in queries.INDICATORS.items():
             from_sql = indicator(conn, filters)
-            from_python = maths.INDICATORS[name](data, filters)
+            from_python = oracle.INDICATORS[name](data, filters)
             assert from_sql == from_python, (name, filters)
 
     # The data reaches the cases the rules are about, so agreement means something.
@@ -211,7 +212,7 @@ def test_sql_and_python_agree_on_every_indicator(partnership):
     assert q1.perpetrators_17_or_under > 0
     assert q1.children > 0
     factors = queries.factors(conn, Filters.for_period(year))
-    assert all(sum(f.as_dict()[name] for f in factors) for name in maths.FACTORS)
+    assert all(sum(f.as_dict()[name] for f in factors) for name in oracle.FACTORS)
     waits = queries.days_to_hearing(conn, whole)
     assert waits.median is not None
     assert waits.p90 is not None

@@ -26,14 +26,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from benchmarks.hand_written_sql import hand_written_params, hand_written_sql
 from emarac.actions import services as actions
 from emarac.actions.models import ActionStatus
 from emarac.cases import services as case_services
 from emarac.cases.models import Relationship
 from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
-from emarac.indicators import maths, queries, rows
-from emarac.indicators.maths import DaysToHearing, ReferralSources
+from emarac.indicators import queries
+from emarac.indicators.definitions import DaysToHearing, ReferralSources
 from emarac.indicators.periods import Filters, parse_period
 from emarac.meetings import services as meetings
 from emarac.meetings.models import AgendaItem, MeetingStatus
@@ -44,6 +45,7 @@ from emarac.referrals.models import Consent, Referral
 from emarac.risk import services as risk
 from emarac.risk.models import Answer
 from emarac.risk.rules import Criterion
+from tests.indicators import oracle, rows
 
 Q4 = parse_period("2026-Q4")
 
@@ -340,7 +342,7 @@ def test_the_stored_flags_agree_with_the_dashboard(world, conn):
 
 def test_quarterly_return_and_factors(world, conn):
     (q4,) = queries.quarterly_return(conn, in_testshire(world))
-    assert q4 == maths.QuarterlyReturn(
+    assert q4 == oracle.QuarterlyReturn(
         quarter="2026-Q4",
         meetings=2,
         cases_discussed=6,
@@ -377,19 +379,19 @@ def test_process_measures_and_referrals_by_agency(world, conn):
     everywhere = Filters.for_period(Q4)
     assert queries.days_to_hearing(conn, everywhere) == DaysToHearing(7, median=14, p90=21)
 
-    assert queries.actions_on_time(conn, filters) == maths.ActionsOnTime(
+    assert queries.actions_on_time(conn, filters) == oracle.ActionsOnTime(
         due=4, on_time=1, late=1, cannot=1, still_open=1
     )
     police = in_testshire(world, referring_agency_id=world.police.id)
-    assert queries.actions_on_time(conn, police) == maths.ActionsOnTime(1, 0, 1, 0, 0)
+    assert queries.actions_on_time(conn, police) == oracle.ActionsOnTime(1, 0, 1, 0, 0)
 
     # Five agencies are invited to each Testshire meeting; three came to the first, one
     # to the second. The other area's meeting invited its two agencies; nobody signed in.
-    assert queries.attendance(conn, filters) == maths.AttendanceRate(2, 10, 4)
-    assert queries.attendance(conn, everywhere) == maths.AttendanceRate(3, 12, 4)
+    assert queries.attendance(conn, filters) == oracle.AttendanceRate(2, 10, 4)
+    assert queries.attendance(conn, everywhere) == oracle.AttendanceRate(3, 12, 4)
     # Three cases x five agencies at each meeting; four sections, then one.
-    assert queries.research_response(conn, filters) == maths.ResearchResponse(30, 5)
-    assert queries.research_response(conn, everywhere) == maths.ResearchResponse(32, 5)
+    assert queries.research_response(conn, filters) == oracle.ResearchResponse(30, 5)
+    assert queries.research_response(conn, everywhere) == oracle.ResearchResponse(32, 5)
 
     result = queries.referrals_by_agency(conn, filters)
     # Police: B, E, F; then health (A), IDVA (C is 28 September, outside), housing (D),
@@ -408,22 +410,22 @@ def test_the_python_rules_and_the_hand_written_sql_agree(world, conn):
     ):
         data = rows.load(conn, filters)
         for name, indicator in queries.INDICATORS.items():
-            assert indicator(conn, filters) == maths.INDICATORS[name](data, filters), name
+            assert indicator(conn, filters) == oracle.INDICATORS[name](data, filters), name
 
-    assert queries.hand_written_sql("attendance") is None
+    assert hand_written_sql("attendance") is None
     if conn.dialect.name != "postgresql":
         return  # the hand-written statements are PostgreSQL's
     for filters in (Filters.for_period(Q4), in_testshire(world)):
-        params = queries.hand_written_params(filters)
-        heard = conn.execute(text(queries.hand_written_sql("cases_heard")), params).scalar_one()
+        params = hand_written_params(filters)
+        heard = conn.execute(text(hand_written_sql("cases_heard")), params).scalar_one()
         assert heard == queries.cases_heard(conn, filters).heard
-        by_quarter = conn.execute(text(queries.hand_written_sql("repeat_rate")), params).all()
+        by_quarter = conn.execute(text(hand_written_sql("repeat_rate")), params).all()
         rate = queries.repeat_rate(conn, filters)
         assert (sum(r.heard for r in by_quarter), sum(r.repeats for r in by_quarter)) == (
             rate.heard,
             rate.repeats,
         )
-        days = conn.execute(text(queries.hand_written_sql("days_to_hearing")), params).one()
+        days = conn.execute(text(hand_written_sql("days_to_hearing")), params).one()
         assert DaysToHearing(*days) == queries.days_to_hearing(conn, filters)
 
 

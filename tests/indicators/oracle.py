@@ -1,93 +1,10 @@
-"""Indicator maths as pure functions over plain rows: no database, no Flask.
+"""The indicators worked out in plain Python over plain rows: the test oracle.
 
-This module is the readable statement of every indicator. ``queries.py`` works
-out the same figures as set-based SQL inside the database and returns the same
-result classes, and a test checks the two agree on a generated data set.
-``rows.py`` loads the plain rows below from a database.
-
-Definitions
------------
-Hearing
-    A case is *heard* when it is an item on the agenda of a meeting whose status
-    is in session, minuted or closed (``HEARD_STATUSES``). The hearing date is
-    the meeting's ``held_on`` and its area the meeting's area; periods filter
-    on the hearing date. A case heard at two meetings counts twice, as the
-    national return counts per meeting.
-Referring agency of a hearing
-    The agency of the referral the agenda item came from; for an item with no
-    referral, the case's referring agency, else the agency that owns the case.
-    ``Filters.referring_agency_id`` matches it.
-MARAC referral
-    Any referral whose status is not ``returned`` or ``duplicate``
-    (``UNCOUNTED_REFERRALS``): a returned referral was sent back rather than
-    taken to MARAC, and a duplicate was merged into another.
-Repeat (the old NI 32)
-    A hearing is a repeat when its referral was made under the repeat rule of
-    ``risk.rules`` (``referral_is_repeat``): take the *reference date* (the
-    first ``submitted_on`` of the referral the agenda item came from, or the
-    hearing date when the item has no referral) and the victim's last
-    *accepted* referral before it; some incident of the victim (by its date in
-    UTC) falls after that referral, within ``REPEAT_WINDOW_MONTHS`` calendar
-    months of it (inclusive, 29 February closing on 28 February), on or before
-    the reference date, and names a perpetrator of that referral's case (or
-    none, or the case names none). A referral taken to this same meeting is
-    never the earlier one. The flag stored on referrals and cases follows the
-    same rule at the time; here it is worked out from history.
-Repeat rate
-    Repeats heard / cases heard, as a percentage, overall and per quarter.
-Volume
-    Cases heard, and cases heard per 10,000 women aged 16+ per year: heard /
-    population x 10,000 x 365 / days in the period (the national benchmark is
-    40). The population is passed in.
-Quarterly return (per calendar quarter, summed over its meetings)
-    Cases discussed; repeats; children in the household (links to children
-    marked as living in the household, on each heard case); the referring
-    agency of each hearing in buckets (police, IDVA, health, children's
-    services, housing, others; ``AGENCY_BUCKETS``) and the share not from the
-    police; victims who are Black, Asian or minority ethnic (ethnic group
-    known and not white), LGBT+ (``lgbt`` is yes), disabled (``disability`` is
-    yes), male, and aged 16 or 17; perpetrators aged 17 or under, counted once
-    per perpetrator linked to each heard case.
-Age at a hearing
-    The hearing's year minus the year of birth (only the year is kept in the
-    clear: the date of birth is encrypted); when the year of birth is not known,
-    the estimated age plus the whole years from the day it was estimated
-    (``age_estimated_on``) to the hearing, or the estimate as it stands when it
-    has no date. People of unknown age are not counted.
-Causal and vulnerability factors (per quarter)
-    The number of hearings whose case has a "yes" answer, on a risk assessment
-    completed on or before the hearing date, to a checklist question whose
-    ``factor`` feeds that factor (``FACTOR_CODES``). The current checklist asks
-    one question about the abuser's alcohol, drug or mental-health problems
-    (factor ``alcohol_drugs_mental_health``), so a yes to it counts under all
-    three. Alcohol also counts a hearing whose victim has an incident flagged
-    ``alcohol_or_drugs`` on the hearing date or in the 365 days before it (by
-    the incident's date in UTC): the flag cannot tell alcohol from drugs, and
-    alcohol is what the eMARAC reports led with.
-Days from referral to hearing
-    The hearing date minus the ``submitted_on`` of its referral, for items
-    that came from a referral. The median and 90th percentile use the
-    nearest-rank method: sort the n values and take the one at rank
-    ceil(p x n / 100), counting from 1. PostgreSQL's ``percentile_disc`` is the
-    same method, so the median of an even count is the lower middle value.
-Actions completed on time
-    Of the actions due in the period, those done with ``completed_on`` on or
-    before ``due_on``. An action's area is its meeting's area, or its case's
-    when it has no meeting; its referring agency is the case's referring
-    agency, else the case's owner.
-Agency attendance
-    Over the meetings held in the period, invited agencies that had someone on
-    the attendance register / invited agencies. The referring-agency filter
-    does not apply: attendance belongs to a meeting, not to a case.
-Research response
-    Research sections written by invited agencies / (invited agencies x cases
-    heard), meeting by meeting.
-Referrals by agency
-    MARAC referrals submitted in the period (in the area when one is chosen),
-    counted per referring agency.
-
-Suppression: any count under 5 is shown as "<5" (``suppress``), and so is a
-rate whose numerator or denominator is under 5 (``suppress_rate``).
+``emarac/indicators/definitions.py`` says what each indicator counts; this
+module counts it the simplest way, from the depersonalised rows that
+``tests/indicators/rows.py`` loads, so that a test can check the shipped SQL
+(``emarac/indicators/queries.py``) against it. It ships with the tests, not the
+app.
 """
 
 from __future__ import annotations
@@ -98,64 +15,40 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from emarac.indicators.definitions import (
+    ACCEPTED,
+    AGENCY_BUCKETS,
+    BUCKETS,
+    CANNOT,
+    DONE,
+    FACTOR_CODES,
+    FACTORS,
+    HEARD_STATUSES,
+    INCIDENT_WINDOW_DAYS,
+    MALE,
+    MEDIAN,
+    MINORITY_ETHNIC_GROUPS,
+    NINETIETH,
+    OLDEST_YOUNG_PERPETRATOR,
+    REPEAT_WINDOW_MONTHS,
+    UNCOUNTED_REFERRALS,
+    VICTIM_AGES,
+    YES,
+    ActionsOnTime,
+    AttendanceRate,
+    DaysToHearing,
+    FactorCounts,
+    QuarterlyReturn,
+    ReferralsByAgency,
+    ReferralSources,
+    RepeatQuarter,
+    RepeatRate,
+    ResearchResponse,
+    Volume,
+    ordered_counts,
+)
 from emarac.indicators.periods import Filters, quarter_containing, quarters_between
 from emarac.risk import rules
-
-HEARD_STATUSES = ("in_session", "minuted", "closed")
-UNCOUNTED_REFERRALS = ("returned", "duplicate")
-ACCEPTED = "accepted"
-REPEAT_WINDOW_MONTHS = 12
-INCIDENT_WINDOW_DAYS = 365
-MINORITY_ETHNIC_GROUPS = ("mixed", "asian", "black", "other")
-YES = "yes"
-MALE = "male"
-DONE = "done"
-CANNOT = "cannot"
-VICTIM_AGES = (16, 17)
-OLDEST_YOUNG_PERPETRATOR = 17
-
-PER_WOMEN = 10_000
-DAYS_IN_YEAR = 365
-MEDIAN = 50
-NINETIETH = 90
-
-SUPPRESS_BELOW = 5
-SUPPRESSED = "<5"
-
-BUCKETS = ("police", "idva", "health", "childrens_services", "housing", "others")
-# AgencyKind values to quarterly-return buckets; every other kind is "others".
-AGENCY_BUCKETS = {
-    "police": "police",
-    "idva_service": "idva",
-    "health": "health",
-    "childrens_social_care": "childrens_services",
-    "housing": "housing",
-}
-
-FACTORS = (
-    "alcohol",
-    "drugs",
-    "mental_health",
-    "pregnancy",
-    "separation",
-    "child_contact",
-    "financial_dependence",
-)
-# Checklist ``factor`` codes feeding each factor. The finer codes ("alcohol",
-# "drugs") are not in the current checklist; a later version that splits the
-# abuser's question can use them without a change here.
-FACTOR_CODES: dict[str, tuple[str, ...]] = {
-    "alcohol": ("alcohol", "alcohol_drugs", "alcohol_drugs_mental_health"),
-    "drugs": ("drugs", "alcohol_drugs", "alcohol_drugs_mental_health"),
-    "mental_health": ("mental_health", "alcohol_drugs_mental_health"),
-    "pregnancy": ("pregnancy",),
-    "separation": ("separation",),
-    "child_contact": ("child_contact",),
-    "financial_dependence": ("financial_dependence",),
-}
-
-
-# --- rows: plain, depersonalised facts loaded by rows.py -----------------------
 
 
 @dataclass(frozen=True)
@@ -291,172 +184,6 @@ class Dataset:
 
 
 # --- results: the same classes come back from queries.py ----------------------
-
-
-@dataclass(frozen=True)
-class RepeatQuarter:
-    quarter: str
-    heard: int
-    repeats: int
-
-    @property
-    def percent(self) -> float | None:
-        return percent(self.repeats, self.heard)
-
-
-@dataclass(frozen=True)
-class RepeatRate:
-    heard: int
-    repeats: int
-    by_quarter: tuple[RepeatQuarter, ...]
-
-    @property
-    def percent(self) -> float | None:
-        return percent(self.repeats, self.heard)
-
-
-@dataclass(frozen=True)
-class Volume:
-    """Cases heard, and the yearly rate per 10,000 women aged 16+ when the population is known."""
-
-    heard: int
-    days: int
-    population: int | None = None
-
-    @property
-    def per_10000_women(self) -> float | None:
-        if not self.population:
-            return None
-        return self.heard / self.population * PER_WOMEN * DAYS_IN_YEAR / self.days
-
-
-@dataclass(frozen=True)
-class ReferralSources:
-    police: int = 0
-    idva: int = 0
-    health: int = 0
-    childrens_services: int = 0
-    housing: int = 0
-    others: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(getattr(self, bucket) for bucket in BUCKETS)
-
-    @property
-    def not_police(self) -> int:
-        return self.total - self.police
-
-    @property
-    def not_police_percent(self) -> float | None:
-        return percent(self.not_police, self.total)
-
-
-@dataclass(frozen=True)
-class QuarterlyReturn:
-    quarter: str
-    meetings: int
-    cases_discussed: int
-    repeat_cases: int
-    children: int
-    referrals: ReferralSources
-    victims_bame: int
-    victims_lgbt: int
-    victims_disabled: int
-    victims_male: int
-    victims_aged_16_17: int
-    perpetrators_17_or_under: int
-
-
-@dataclass(frozen=True)
-class FactorCounts:
-    quarter: str
-    heard: int
-    alcohol: int = 0
-    drugs: int = 0
-    mental_health: int = 0
-    pregnancy: int = 0
-    separation: int = 0
-    child_contact: int = 0
-    financial_dependence: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {factor: getattr(self, factor) for factor in FACTORS}
-
-
-@dataclass(frozen=True)
-class DaysToHearing:
-    hearings: int
-    median: int | None
-    p90: int | None
-
-
-@dataclass(frozen=True)
-class ActionsOnTime:
-    due: int
-    on_time: int
-    late: int
-    cannot: int
-    still_open: int
-
-    @property
-    def percent(self) -> float | None:
-        return percent(self.on_time, self.due)
-
-
-@dataclass(frozen=True)
-class AttendanceRate:
-    meetings: int
-    invited: int
-    attended: int
-
-    @property
-    def percent(self) -> float | None:
-        return percent(self.attended, self.invited)
-
-
-@dataclass(frozen=True)
-class ResearchResponse:
-    expected: int
-    received: int
-
-    @property
-    def percent(self) -> float | None:
-        return percent(self.received, self.expected)
-
-
-@dataclass(frozen=True)
-class ReferralsByAgency:
-    """Counts per referring agency, most first (ties by agency id, so the order is stable)."""
-
-    counts: tuple[tuple[uuid.UUID, int], ...]
-
-    @property
-    def total(self) -> int:
-        return sum(n for _, n in self.counts)
-
-
-# --- small rules ---------------------------------------------------------------
-
-
-def percent(numerator: int, denominator: int) -> float | None:
-    if denominator == 0:
-        return None
-    return 100 * numerator / denominator
-
-
-def suppress(count: int) -> int | str:
-    """A count under 5 (0 to 4) is shown as "<5" so nobody can be singled out."""
-    if count < 0:
-        raise ValueError("a count cannot be negative")
-    return SUPPRESSED if count < SUPPRESS_BELOW else count
-
-
-def suppress_rate(numerator: int, denominator: int) -> float | str:
-    """A percentage, or "<5" when either of its counts is under 5."""
-    if min(numerator, denominator) < SUPPRESS_BELOW:
-        return SUPPRESSED
-    return 100 * numerator / denominator
 
 
 def nearest_rank(ordered: Sequence[int], percentile: int) -> int | None:
@@ -737,13 +464,6 @@ def referrals_by_agency(data: Dataset, filters: Filters) -> ReferralsByAgency:
         ):
             counts[r.referring_agency_id] += 1
     return ReferralsByAgency(counts=ordered_counts(counts.items()))
-
-
-def ordered_counts(
-    pairs: Iterable[tuple[uuid.UUID, int]],
-) -> tuple[tuple[uuid.UUID, int], ...]:
-    """Most first; ties by the agency id's text so both ways of counting list them alike."""
-    return tuple(sorted(pairs, key=lambda pair: (-pair[1], str(pair[0]))))
 
 
 INDICATORS: dict[str, Callable[[Dataset, Filters], object]] = {

@@ -1,4 +1,4 @@
-"""Indicator maths on hand-built rows, with every answer worked out here in the test."""
+"""The indicator oracle on hand-built rows, with every answer worked out here in the test."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from itertools import count
 
 import pytest
 
-from emarac.indicators import maths
-from emarac.indicators.maths import (
+from emarac.indicators import definitions
+from emarac.indicators.definitions import ReferralSources
+from emarac.indicators.periods import Filters, parse_period
+from tests.indicators import oracle
+from tests.indicators.oracle import (
     ActionRow,
     AttendanceRow,
     ChildRow,
@@ -22,10 +25,8 @@ from emarac.indicators.maths import (
     PerpetratorRow,
     PersonFacts,
     ReferralRow,
-    ReferralSources,
     ResearchRow,
 )
-from emarac.indicators.periods import Filters, parse_period
 
 _ids = count(1)
 
@@ -116,7 +117,7 @@ def test_ten_cases_heard_with_three_repeats_is_thirty_percent():
         referrals=(*earlier, *map(own_referral, hearings)),
         incidents=tuple(further),
     )
-    rate = maths.repeat_rate(data, Q1)
+    rate = oracle.repeat_rate(data, Q1)
     assert (rate.heard, rate.repeats, rate.percent) == (10, 3, 30.0)
     assert [(q.quarter, q.heard, q.repeats) for q in rate.by_quarter] == [("2026-Q1", 10, 3)]
 
@@ -124,7 +125,7 @@ def test_ten_cases_heard_with_three_repeats_is_thirty_percent():
 def test_an_earlier_referral_alone_is_not_a_repeat():
     h = hearing(date(2026, 2, 16))
     data = Dataset(hearings=(h,), referrals=(referral(h.victim_id, date(2025, 11, 1)),))
-    assert maths.repeat_items(data.hearings, data.referrals, data.incidents) == set()
+    assert oracle.repeat_items(data.hearings, data.referrals, data.incidents) == set()
 
 
 def test_abuse_twelve_calendar_months_after_the_last_referral_makes_a_repeat():
@@ -143,7 +144,7 @@ def test_abuse_twelve_calendar_months_after_the_last_referral_makes_a_repeat():
         abuse(leap.victim_id, date(2024, 3, 1)),
     )
     hearings = (inside, outside, leap)
-    assert maths.repeat_items(hearings, history, incidents) == {inside.item_id, leap.item_id}
+    assert oracle.repeat_items(hearings, history, incidents) == {inside.item_id, leap.item_id}
 
 
 def test_what_is_not_an_earlier_marac_referral():
@@ -169,7 +170,7 @@ def test_what_is_not_an_earlier_marac_referral():
     hearings = (same_day, returned, duplicate, waiting, after, same_meeting, no_referral)
     # Abuse on 5 March 2026 for everyone: after each earlier referral, before each reference.
     incidents = tuple(abuse(h.victim_id, date(2026, 3, 5)) for h in hearings)
-    assert maths.repeat_items(hearings, history, incidents) == {no_referral.item_id}
+    assert oracle.repeat_items(hearings, history, incidents) == {no_referral.item_id}
 
 
 def test_abuse_by_a_new_perpetrator_is_not_a_repeat():
@@ -191,7 +192,7 @@ def test_abuse_by_a_new_perpetrator_is_not_a_repeat():
         abuse(unnamed.victim_id, date(2026, 1, 2), newcomer),  # the case named nobody
     )
     hearings = (same, new, unknown, unnamed)
-    assert maths.repeat_items(hearings, history, incidents, perpetrators) == {
+    assert oracle.repeat_items(hearings, history, incidents, perpetrators) == {
         same.item_id,
         unknown.item_id,
         unnamed.item_id,
@@ -201,7 +202,7 @@ def test_abuse_by_a_new_perpetrator_is_not_a_repeat():
 def test_only_heard_meetings_in_the_period_area_and_referrer_count():
     counted = hearing(date(2026, 1, 5))
     for status in ("in_session", "closed"):
-        assert maths.heard(Dataset(hearings=(hearing(date(2026, 1, 5), status=status),)), Q1)
+        assert oracle.heard(Dataset(hearings=(hearing(date(2026, 1, 5), status=status),)), Q1)
     data = Dataset(
         hearings=(
             counted,
@@ -214,8 +215,8 @@ def test_only_heard_meetings_in_the_period_area_and_referrer_count():
         )
     )
     by_area = Filters(Q1.start, Q1.end, area_id=AREA, referring_agency_id=POLICE)
-    assert [h.item_id for h in maths.heard(data, by_area)] == [counted.item_id]
-    assert len(maths.heard(data, Q1)) == 3
+    assert [h.item_id for h in oracle.heard(data, by_area)] == [counted.item_id]
+    assert len(oracle.heard(data, Q1)) == 3
 
 
 # --- volume and suppression ------------------------------------------------------
@@ -223,29 +224,29 @@ def test_only_heard_meetings_in_the_period_area_and_referrer_count():
 
 def test_volume_is_annualised_per_10000_women():
     data = Dataset(hearings=tuple(hearing(date(2026, 2, 2)) for _ in range(30)))
-    volume = maths.cases_heard(data, Q1, population=100_000)
+    volume = oracle.cases_heard(data, Q1, population=100_000)
     # 30 cases in 90 days among 100,000 women: 30 / 100,000 x 10,000 x 365 / 90.
     assert (volume.heard, volume.days) == (30, 90)
     assert volume.per_10000_women == pytest.approx(12.1667, abs=1e-4)
-    assert maths.cases_heard(data, Q1).per_10000_women is None
+    assert oracle.cases_heard(data, Q1).per_10000_women is None
 
 
 def test_counts_under_five_are_suppressed_and_five_is_shown():
-    assert [maths.suppress(n) for n in (0, 1, 4, 5, 120)] == ["<5", "<5", "<5", 5, 120]
+    assert [definitions.suppress(n) for n in (0, 1, 4, 5, 120)] == ["<5", "<5", "<5", 5, 120]
     with pytest.raises(ValueError, match="negative"):
-        maths.suppress(-1)
+        definitions.suppress(-1)
 
 
 def test_a_rate_is_suppressed_when_either_count_is_under_five():
-    assert maths.suppress_rate(4, 10) == "<5"
-    assert maths.suppress_rate(5, 4) == "<5"
-    assert maths.suppress_rate(0, 0) == "<5"
-    assert maths.suppress_rate(5, 20) == 25.0
+    assert definitions.suppress_rate(4, 10) == "<5"
+    assert definitions.suppress_rate(5, 4) == "<5"
+    assert definitions.suppress_rate(0, 0) == "<5"
+    assert definitions.suppress_rate(5, 20) == 25.0
 
 
 def test_percent_of_nothing_is_none():
-    assert maths.percent(0, 0) is None
-    assert maths.percent(1, 3) == pytest.approx(33.333, abs=1e-3)
+    assert definitions.percent(0, 0) is None
+    assert definitions.percent(1, 3) == pytest.approx(33.333, abs=1e-3)
 
 
 # --- percentiles and the referral-to-hearing wait ----------------------------------
@@ -253,23 +254,23 @@ def test_percent_of_nothing_is_none():
 
 def test_nearest_rank_percentiles():
     ten = list(range(1, 11))
-    assert (maths.nearest_rank(ten, 50), maths.nearest_rank(ten, 90)) == (5, 9)
+    assert (oracle.nearest_rank(ten, 50), oracle.nearest_rank(ten, 90)) == (5, 9)
     # n = 8: the median is at rank ceil(4) = 4, the 90th at rank ceil(7.2) = 8.
     days = [7, 14, 14, 21, 28, 35, 42, 90]
-    assert (maths.nearest_rank(days, 50), maths.nearest_rank(days, 90)) == (21, 90)
-    assert maths.nearest_rank([3], 90) == 3
-    assert maths.nearest_rank([], 50) is None
+    assert (oracle.nearest_rank(days, 50), oracle.nearest_rank(days, 90)) == (21, 90)
+    assert oracle.nearest_rank([3], 90) == 3
+    assert oracle.nearest_rank([], 50) is None
     with pytest.raises(ValueError, match="percentile"):
-        maths.nearest_rank(ten, 0)
+        oracle.nearest_rank(ten, 0)
 
 
 def test_days_from_referral_to_hearing():
     waits = [7, 14, 14, 21, 28, 35, 42, 90]
     hearings = [hearing(date(2026, 3, 2), days_waited=w) for w in waits]
     hearings.append(hearing(date(2026, 3, 2), days_waited=None))  # no referral: not counted
-    result = maths.days_to_hearing(Dataset(hearings=tuple(hearings)), Q1)
-    assert result == maths.DaysToHearing(hearings=8, median=21, p90=90)
-    assert maths.days_to_hearing(Dataset(), Q1) == maths.DaysToHearing(0, None, None)
+    result = oracle.days_to_hearing(Dataset(hearings=tuple(hearings)), Q1)
+    assert result == oracle.DaysToHearing(hearings=8, median=21, p90=90)
+    assert oracle.days_to_hearing(Dataset(), Q1) == oracle.DaysToHearing(0, None, None)
 
 
 # --- the quarterly return ------------------------------------------------------------
@@ -325,8 +326,8 @@ def test_quarterly_return_counts_each_field_per_quarter():
         ),
     )
     half_year = Filters(date(2026, 1, 1), date(2026, 6, 30))
-    q1, q2 = maths.quarterly_return(data, half_year)
-    assert q1 == maths.QuarterlyReturn(
+    q1, q2 = oracle.quarterly_return(data, half_year)
+    assert q1 == oracle.QuarterlyReturn(
         quarter="2026-Q1",
         meetings=2,
         cases_discussed=4,
@@ -341,7 +342,7 @@ def test_quarterly_return_counts_each_field_per_quarter():
         perpetrators_17_or_under=2,
     )
     assert q1.referrals.not_police_percent == 75.0
-    assert q2 == maths.QuarterlyReturn(
+    assert q2 == oracle.QuarterlyReturn(
         quarter="2026-Q2",
         meetings=1,
         cases_discussed=2,
@@ -355,11 +356,11 @@ def test_quarterly_return_counts_each_field_per_quarter():
         victims_aged_16_17=0,
         perpetrators_17_or_under=0,
     )
-    assert maths.bucket_of("probation") == maths.bucket_of(None) == "others"
+    assert oracle.bucket_of("probation") == oracle.bucket_of(None) == "others"
 
 
 def test_a_quarter_with_no_meetings_is_all_zeros():
-    (only,) = maths.quarterly_return(Dataset(), Q1)
+    (only,) = oracle.quarterly_return(Dataset(), Q1)
     assert (only.quarter, only.cases_discussed, only.referrals.total) == ("2026-Q1", 0, 0)
     assert only.referrals.not_police_percent is None
 
@@ -385,7 +386,7 @@ def test_factors_come_from_yes_answers_before_the_hearing_and_recent_incidents()
             IncidentRow(d.victim_id, held, alcohol_or_drugs=False),
         ),
     )
-    (counts,) = maths.factors(data, Q1)
+    (counts,) = oracle.factors(data, Q1)
     assert counts.heard == 4
     assert counts.as_dict() == {
         "alcohol": 2,  # a by the checklist, b by an incident on day 365
@@ -417,8 +418,8 @@ def test_actions_done_by_their_due_date_are_on_time():
             action("done", due, on=date(2026, 4, 1)),  # due after the period
         )
     )
-    result = maths.actions_on_time(data, Q1)
-    assert result == maths.ActionsOnTime(due=5, on_time=2, late=1, cannot=1, still_open=1)
+    result = oracle.actions_on_time(data, Q1)
+    assert result == oracle.ActionsOnTime(due=5, on_time=2, late=1, cannot=1, still_open=1)
     assert result.percent == 40.0
 
 
@@ -439,8 +440,8 @@ def test_attendance_counts_invited_agencies_that_came():
             AttendanceRow(held, new_id()),
         ),
     )
-    result = maths.attendance(data, Q1)
-    assert result == maths.AttendanceRate(meetings=1, invited=4, attended=2)
+    result = oracle.attendance(data, Q1)
+    assert result == oracle.AttendanceRate(meetings=1, invited=4, attended=2)
     assert result.percent == 50.0
 
 
@@ -459,8 +460,8 @@ def test_research_response_is_sections_over_invited_agencies_times_cases():
             ResearchRow(meeting, h2.case_id, new_id()),  # not invited: not counted
         ),
     )
-    result = maths.research_response(data, Q1)
-    assert result == maths.ResearchResponse(expected=6, received=3)
+    result = oracle.research_response(data, Q1)
+    assert result == oracle.ResearchResponse(expected=6, received=3)
     assert result.percent == 50.0
 
 
@@ -477,7 +478,7 @@ def test_referrals_by_agency_counts_marac_referrals_submitted_in_the_period():
             referral(victim, date(2025, 12, 31), agency=HEALTH),
         )
     )
-    result = maths.referrals_by_agency(data, Filters(Q1.start, Q1.end, area_id=AREA))
+    result = oracle.referrals_by_agency(data, Filters(Q1.start, Q1.end, area_id=AREA))
     assert result.counts == ((POLICE, 2), (HEALTH, 1))
     assert result.total == 3
 
@@ -492,21 +493,21 @@ def test_the_plain_constants_match_the_enums_and_the_checklist():
     from emarac.referrals.models import ReferralStatus
     from emarac.risk.checklist_seed import SECTIONS
 
-    assert set(maths.HEARD_STATUSES) < {s.value for s in MeetingStatus}
-    assert set(maths.UNCOUNTED_REFERRALS) < {s.value for s in ReferralStatus}
-    assert set(maths.MINORITY_ETHNIC_GROUPS) == {g.value for g in EthnicGroup if g.is_minority}
-    assert set(maths.AGENCY_BUCKETS) < {k.value for k in AgencyKind}
-    assert maths.MALE == Gender.MALE
-    assert maths.YES == YesNoUnknown.YES
+    assert set(oracle.HEARD_STATUSES) < {s.value for s in MeetingStatus}
+    assert set(oracle.UNCOUNTED_REFERRALS) < {s.value for s in ReferralStatus}
+    assert set(oracle.MINORITY_ETHNIC_GROUPS) == {g.value for g in EthnicGroup if g.is_minority}
+    assert set(oracle.AGENCY_BUCKETS) < {k.value for k in AgencyKind}
+    assert oracle.MALE == Gender.MALE
+    assert oracle.YES == YesNoUnknown.YES
     seeded = {q.factor for _, questions in SECTIONS.values() for q in questions if q.factor}
-    fed = {code for codes in maths.FACTOR_CODES.values() for code in codes}
+    fed = {code for codes in oracle.FACTOR_CODES.values() for code in codes}
     assert seeded <= fed
 
 
 def test_an_estimated_age_counts_whole_years_from_the_day_it_was_estimated():
     estimated_on = date(2025, 6, 1)
-    assert maths.age_at(date(2026, 5, 31), None, 15, estimated_on) == 15
-    assert maths.age_at(date(2026, 6, 1), None, 15, estimated_on) == 16
-    assert maths.age_at(date(2024, 5, 31), None, 15, estimated_on) == 13
-    assert maths.age_at(date(2030, 1, 1), None, 15) == 15  # an undated estimate stands
-    assert maths.age_at(date(2026, 3, 11), 2010, 40, estimated_on) == 16  # the year wins
+    assert oracle.age_at(date(2026, 5, 31), None, 15, estimated_on) == 15
+    assert oracle.age_at(date(2026, 6, 1), None, 15, estimated_on) == 16
+    assert oracle.age_at(date(2024, 5, 31), None, 15, estimated_on) == 13
+    assert oracle.age_at(date(2030, 1, 1), None, 15) == 15  # an undated estimate stands
+    assert oracle.age_at(date(2026, 3, 11), 2010, 40, estimated_on) == 16  # the year wins

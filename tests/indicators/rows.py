@@ -1,4 +1,4 @@
-"""Load the plain rows ``maths.py`` counts, for a set of filters.
+"""Load the plain rows the test oracle (``oracle.py``) counts, for a set of filters.
 
 Only statistical columns are selected: ids, dates, statuses, agency kinds and
 the plain fields of a person (year of birth, estimated age, gender, ethnic
@@ -7,9 +7,9 @@ encrypted column stay in the database.
 
 The rows are narrowed to the period (and area) in SQL so that not the whole
 database is read, but the rules themselves (which meetings count as heard,
-which agency referred, what is a repeat) are left to ``maths.py``, so that
+which agency referred, what is a repeat) are left to ``oracle.py``, so that
 the test comparing it with ``queries.py`` compares two workings of the rules.
-This path is for tests and small exports; dashboards use ``queries.py``.
+This path is for tests only; the app counts with ``queries.py``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from emarac.agencies.models import Agency
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.clock import as_utc
 from emarac.incidents.models import Incident
-from emarac.indicators.maths import (
+from emarac.indicators.periods import Filters
+from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
+from emarac.people.models import Person
+from emarac.referrals.models import Referral
+from emarac.risk.models import ChecklistQuestion, RiskAnswer, RiskAssessment
+from tests.indicators.oracle import (
     ActionRow,
     AttendanceRow,
     ChildRow,
@@ -39,11 +44,6 @@ from emarac.indicators.maths import (
     ReferralRow,
     ResearchRow,
 )
-from emarac.indicators.periods import Filters
-from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
-from emarac.people.models import Person
-from emarac.referrals.models import Referral
-from emarac.risk.models import ChecklistQuestion, RiskAnswer, RiskAssessment
 
 Bind = Connection | Session
 

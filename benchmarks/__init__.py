@@ -1,0 +1,1 @@
+"""Benchmarks run by make bench and make load (see the README)."""
