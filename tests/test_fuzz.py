@@ -2,8 +2,10 @@
 
 The world is the route matrix's (tests/protocol/test_route_matrix.py): real
 agencies, a case with people, an incident, a referral, a minuted meeting, an
-action, break-glass access. Signed in as the area's coordinator, then as the
-case's owner (a practitioner), Hypothesis
+action, break-glass access. Signed in as a user of each role in turn (the
+case's owner as the practitioner, the IDVA, the area's coordinator and chair,
+a manager, the owner agency's administrator, a system administrator),
+Hypothesis
 
 - sends every GET route a random query string: page numbers (huge, negative,
   not numbers), period codes, day/month/year parts, ids (the world's and
@@ -18,11 +20,10 @@ An answer of 500 or more, or an exception, fails the test. Any other answer
 (a page, a message next to a field, 400, 404, 429) is fine. Signing out is
 left out: it ends the session the other requests need.
 
-Examples per route: ``EMARAC_FUZZ_EXAMPLES``, 2 by default (``make fuzz``
-runs 50). Each example sends one request to every route, so by default each
-of the four tests (GET and POST, coordinator and practitioner) makes 2 x 52
-GETs or 2 x 46 POSTs per backend; the file takes about 40 seconds per backend
-on a busy two-core machine, half of it building the worlds.
+Examples per route: ``EMARAC_FUZZ_EXAMPLES``, 1 by default (``make fuzz``
+runs 50). Each example sends one request to every route, so by default every
+route gets one random query string (GET) or form (POST) per role and backend,
+seven per backend in all.
 """
 
 from __future__ import annotations
@@ -40,8 +41,13 @@ from wtforms.fields.core import UnboundField
 
 from tests.conftest import sign_in
 from tests.protocol.test_route_matrix import (
+    CHAIR,
     COORD,
+    IDVA,
+    MANAGER,
     OWNER,
+    OWNER_ADMIN,
+    SYSADMIN,
     World,
     app_routes,
     build_world,
@@ -49,7 +55,7 @@ from tests.protocol.test_route_matrix import (
 )
 from tests.test_forms import _all_form_classes
 
-EXAMPLES = int(os.environ.get("EMARAC_FUZZ_EXAMPLES", "2"))
+EXAMPLES = int(os.environ.get("EMARAC_FUZZ_EXAMPLES", "1"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -166,7 +172,7 @@ class Fuzzed:
     posts: list[Target]
 
 
-@pytest.fixture(params=[COORD, OWNER])
+@pytest.fixture(params=[OWNER, IDVA, COORD, CHAIR, MANAGER, OWNER_ADMIN, SYSADMIN])
 def fuzzed(request, app, db, make, clock) -> Fuzzed:
     """The route matrix's world, one actor signed in, and every route that actor can reach."""
     world = build_world(db, make)
