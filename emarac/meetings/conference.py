@@ -55,6 +55,9 @@ def record_discussion(
         raise ValueError("Choose the risk level the meeting agreed")
     item.discussion = discussion.strip()
     item.agreed_risk = agreed_risk
+    item.draft_discussion = None
+    item.draft_risk = None
+    item.draft_saved_at = None
     item.heard_at = utcnow()
     item.heard_by_id = by.id
     if meeting.status == MeetingStatus.AGENDA_RELEASED:
@@ -67,6 +70,33 @@ def record_discussion(
         object_type="marac_case",
         object_id=case.id,
         fields=("discussion", "agreed_risk", "risk_level", "status"),
+        purpose=f"conference of meeting {meeting.id}",
+    )
+    db.session.commit()
+
+
+def save_draft(
+    meeting: Meeting, item: AgendaItem, *, by: User, discussion: str, agreed_risk: str | None
+) -> None:
+    """Keep what the chair has typed for a case, before it is the meeting's decision; commits.
+
+    Saved as they type, when they add an action and before they move to
+    another case, so nothing typed is lost. Unchanged text writes nothing.
+    """
+    if not policy.may_run_conference(by, meeting):
+        raise services.NotAllowed
+    risk = agreed_risk if agreed_risk in RISK_LEVELS else None
+    shown = item.decision_so_far()
+    if (discussion, risk) == (shown[0] or "", shown[1]):
+        return
+    item.draft_discussion = discussion or None
+    item.draft_risk = risk
+    item.draft_saved_at = utcnow()
+    record_event(
+        "conference.draft",
+        object_type="marac_case",
+        object_id=item.case_id,
+        fields=("discussion", "agreed_risk"),
         purpose=f"conference of meeting {meeting.id}",
     )
     db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from emarac.actions import services as actions
@@ -14,7 +14,7 @@ from emarac.agencies.forms import ConfirmForm
 from emarac.cases import services as case_services
 from emarac.meetings import conference, services
 from emarac.meetings.blueprint import bp, meeting_or_404
-from emarac.meetings.forms import ConferenceForm
+from emarac.meetings.forms import SUMMARY_REQUIRED, ConferenceForm
 from emarac.meetings.models import Meeting
 from emarac.protocol import policy
 
@@ -89,8 +89,9 @@ def _show_case(
         action_form = ActionForm(formdata=None)
     action_form.owner_agency_id.choices = _agency_choices(meeting)
     if record_form is None:
+        discussion, agreed_risk = item.decision_so_far()
         record_form = ConferenceForm(
-            formdata=None, data={"discussion": item.discussion, "agreed_risk": item.agreed_risk}
+            formdata=None, data={"discussion": discussion, "agreed_risk": agreed_risk}
         )
     may_run = policy.may_run_conference(current_user, meeting)
     return render_template(
@@ -102,6 +103,7 @@ def _show_case(
         may_record=may_run,
         case=case,
         research=services.research_for(meeting, item.case_id),
+        draft_saved_at=item.draft_saved_at,
         **pager,
     )
 
@@ -109,15 +111,27 @@ def _show_case(
 @bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/record", methods=["POST"])
 @login_required
 def record(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
-    """The chair saves the discussion and agreed risk, then moves to the next case."""
+    """The chair saves the discussion and agreed risk, then moves to the next case.
+
+    Refused, with everything kept (and the decision kept as a draft), when the
+    form is incomplete or an action was typed and not added.
+    """
     meeting = meeting_or_404(meeting_id)
     index = _agenda_position(meeting, case_id)
     if not policy.may_run_conference(current_user, meeting):
         abort(404)
     items = list(meeting.items)
     form = ConferenceForm()
-    if not form.validate_on_submit():
-        return _show_case(meeting, index, record_form=form), 400
+    action_form = _typed_action(meeting)
+    valid = form.validate_on_submit()
+    if action_form.description.data:
+        action_form.description.errors = [
+            "Add this action first (Add action), or clear it, before saving the case"
+        ]
+        valid = False
+    if not valid:
+        _keep_draft(meeting, items[index], form)
+        return _show_case(meeting, index, record_form=form, action_form=action_form), 400
     conference.record_discussion(
         meeting,
         items[index],
@@ -137,15 +151,21 @@ def record(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
 @bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/actions", methods=["POST"])
 @login_required
 def add_action(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
-    """The chair or coordinator records an agreed action from conference mode."""
+    """The chair or coordinator records an agreed action from conference mode.
+
+    The action and the decision share one form, so what the chair has typed for
+    the decision comes along and is kept as a draft, whether or not the action
+    is accepted.
+    """
     meeting = meeting_or_404(meeting_id)
     index = _agenda_position(meeting, case_id)
     if not policy.may_run_conference(current_user, meeting):
         abort(404)
-    form = ActionForm()
-    form.owner_agency_id.choices = _agency_choices(meeting)
+    form = _typed_action(meeting)
+    record_form = ConferenceForm()
+    record_form.discussion.errors = _keep_draft(meeting, list(meeting.items)[index], record_form)
     if not form.validate_on_submit():
-        return _show_case(meeting, index, action_form=form), 400
+        return _show_case(meeting, index, action_form=form, record_form=record_form), 400
     case = case_services.load_for_page(case_id)
     try:
         actions.add_action(
@@ -158,13 +178,65 @@ def add_action(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
         )
     except ValueError as problem:  # a due date on or before the meeting: shown by the field
         form.due_on.errors = [str(problem)]
-        return _show_case(meeting, index, action_form=form), 400
+        return _show_case(meeting, index, action_form=form, record_form=record_form), 400
     flash("Action added", "success")
     return redirect(
         url_for(
             "meetings.conference_case", meeting_id=meeting.id, case_id=case_id, _anchor="actions"
         )
     )
+
+
+@bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/draft", methods=["POST"])
+@login_required
+def save_draft(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
+    """Keep what the chair has typed: the page's script as they type (JSON), or the
+    "Save draft" button without JavaScript (back to the case)."""
+    meeting = meeting_or_404(meeting_id)
+    index = _agenda_position(meeting, case_id)
+    if not policy.may_run_conference(current_user, meeting):
+        abort(404)
+    form = ConferenceForm()
+    problems = _keep_draft(meeting, list(meeting.items)[index], form)
+    if request.accept_mimetypes.best == "application/json":
+        return {"saved": not problems}, 400 if problems else 200
+    if problems:
+        form.discussion.errors = problems
+        return _show_case(meeting, index, record_form=form), 400
+    flash("Draft saved", "success")
+    return redirect(
+        url_for(
+            "meetings.conference_case", meeting_id=meeting.id, case_id=case_id, _anchor="record"
+        )
+    )
+
+
+def _typed_action(meeting: Meeting) -> ActionForm:
+    form = ActionForm()
+    form.owner_agency_id.choices = _agency_choices(meeting)
+    return form
+
+
+def _keep_draft(meeting: Meeting, item: Any, form: ConferenceForm) -> list[str]:
+    """Save the decision typed so far as a draft.
+
+    Returns the problems that stop it being kept (hidden characters, too long),
+    for the caller to show by the field; an empty summary is fine in a draft.
+    The form's own messages are left as they were.
+    """
+    before = form.discussion.errors
+    form.discussion.validate(form)
+    problems = [e for e in form.discussion.errors if e != SUMMARY_REQUIRED]
+    form.discussion.errors = before
+    if not problems:
+        conference.save_draft(
+            meeting,
+            item,
+            by=current_user,
+            discussion=form.discussion.data or "",
+            agreed_risk=form.agreed_risk.data,
+        )
+    return list(problems)
 
 
 def _agency_choices(meeting: Meeting) -> list[tuple[str, str]]:

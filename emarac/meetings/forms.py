@@ -60,11 +60,14 @@ class MeetingForm(BaseForm):
             raise ValidationError("Enter a link starting with https://")
 
 
+SUMMARY_REQUIRED = "Enter a summary of the discussion"
+
+
 class ConferenceForm(BaseForm):
     discussion = TextAreaField(
         "Summary of the discussion",
         widget=GovTextArea(),
-        validators=[DataRequired("Enter a summary of the discussion"), Length(max=20000)],
+        validators=[DataRequired(SUMMARY_REQUIRED), Length(max=20000)],
     )
     agreed_risk = RadioField(
         "Risk level agreed by the meeting",

@@ -111,8 +111,21 @@ class AgendaItem(Base):
     agreed_risk: Mapped[str | None] = mapped_column(String(16))
     heard_at: Mapped[datetime | None]
     heard_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # What the chair has typed and not yet saved as the meeting's decision: kept
+    # as they type, so adding an action, moving to another case or being signed
+    # out loses nothing. Cleared when the decision is recorded.
+    draft_discussion_ct: Mapped[bytes | None] = encrypted_column()
+    draft_discussion = EncryptedText("draft_discussion_ct")
+    draft_risk: Mapped[str | None] = mapped_column(String(16))
+    draft_saved_at: Mapped[datetime | None]
 
     case: Mapped[Case] = relationship(lazy="selectin")
+
+    def decision_so_far(self) -> tuple[str | None, str | None]:
+        """The discussion and risk level to show: the unsaved draft when there is one."""
+        if self.draft_saved_at is not None:
+            return self.draft_discussion, self.draft_risk
+        return self.discussion, self.agreed_risk
 
 
 class Research(Base):

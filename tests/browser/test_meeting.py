@@ -50,5 +50,16 @@ def test_release_join_and_walk_the_agenda(ui, make):
     assert "confidential" in ui.page.get_by_test_id("statement").inner_text()
     ui.submit("I agree – join the meeting")
     assert "Case 1 of 2" in ui.page.content()
+
+    # Words typed and not saved survive moving to the next case by the arrow key.
+    words = "Synthetic words typed in the meeting"
+    ui.page.get_by_label("Summary of the discussion").fill(words)
+    ui.page.locator("h1").click()  # out of the text box, so the arrow keys move
+    ui.page.keyboard.press("ArrowRight")
+    ui.page.get_by_text("Case 2 of 2").wait_for()
+    ui.check()
+    ui.follow("Previous case")
+    assert ui.page.get_by_label("Summary of the discussion").input_value() == words
+    assert "Draft kept at" in ui.page.get_by_test_id("draft-status").inner_text()
     ui.follow("Next case")
     assert "Case 2 of 2" in ui.page.content()

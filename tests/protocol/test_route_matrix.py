@@ -182,6 +182,7 @@ EXPECTED: dict[str, Rule] = {
     "meetings.move": Rule(post=NOBODY),  # no reordering once in session
     "meetings.record": Rule(post=NOBODY),  # may_run_conference: not once minuted
     "meetings.add_action": Rule(post=NOBODY),  # may_run_conference: not once minuted
+    "meetings.save_draft": Rule(post=NOBODY),  # may_run_conference: not once minuted
     "meetings.produce_minutes": Rule(post=NOBODY),  # already minuted
     "meetings.close": Rule(post={COORD}),  # the area's coordinator closes a minuted meeting
     "meetings.minutes": Rule(get=READS_MINUTES),
