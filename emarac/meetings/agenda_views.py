@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from emarac.agencies.forms import ConfirmForm
 from emarac.meetings import conference, services
 from emarac.meetings.blueprint import bp, meeting_or_404, watermark
-from emarac.meetings.forms import MeetingForm, ResearchForm
+from emarac.meetings.forms import MeetingEditForm, MeetingForm, ResearchForm
 from emarac.meetings.models import MeetingStatus
 from emarac.protocol import policy
 
@@ -67,6 +67,7 @@ def show(meeting_id: uuid.UUID) -> Any:
         may_reorder=is_coordinator
         and meeting.status in (MeetingStatus.PLANNED, MeetingStatus.AGENDA_RELEASED),
         may_run=policy.may_run_conference(current_user, meeting),
+        may_edit=policy.may_edit_meeting(current_user, meeting),
         readable_minutes={
             case_id: m for case_id, m in minutes.items() if policy.may_read_minutes(current_user, m)
         },
@@ -88,12 +89,82 @@ def build_agenda(meeting_id: uuid.UUID) -> Any:
     return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="agenda"))
 
 
+@bp.route("/<uuid:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: uuid.UUID) -> Any:
+    """The area's coordinator changes the date, time, place, chair, coordinator and invitees."""
+    meeting = meeting_or_404(meeting_id)
+    if not policy.may_edit_meeting(current_user, meeting):
+        raise policy.NotAllowed("meeting", meeting.id, purpose="edit refused")
+    form = MeetingEditForm()
+    area = meeting.area_id
+    form.chair_id.choices = [("", "Choose later")] + [
+        (str(u.id), f"{u.full_name}, {u.agency.name}") for u in services.chairs_of(area)
+    ]
+    form.coordinator_id.choices = [("", "Not set")] + [
+        (str(u.id), f"{u.full_name}, {u.agency.name}") for u in services.coordinators_of(area)
+    ]
+    form.invited.choices = [(str(a.id), a.name) for a in services.invitable_agencies(area)]
+    if not form.is_submitted():
+        form.process(
+            data={
+                "held_on": meeting.held_on,
+                "starts_at": meeting.starts_at,
+                "place": meeting.place,
+                "online_link": meeting.online_link,
+                "chair_id": str(meeting.chair_id or ""),
+                "coordinator_id": str(meeting.coordinator_id or ""),
+                "invited": [str(i.agency_id) for i in meeting.invites],
+            }
+        )
+    elif form.validate():
+        details = services.MeetingDetails(
+            held_on=form.held_on.data,
+            starts_at=form.start_time(),
+            place=form.place.data or None,
+            online_link=form.online_link.data or None,
+            chair_id=uuid.UUID(form.chair_id.data) if form.chair_id.data else None,
+            coordinator_id=uuid.UUID(form.coordinator_id.data)
+            if form.coordinator_id.data
+            else None,
+            invited=frozenset(uuid.UUID(v) for v in form.invited.data or ()),
+        )
+        try:
+            services.update_meeting(meeting, details, by=current_user)
+        except ValueError as problem:
+            field, _, message = str(problem).partition(":")
+            getattr(form, field).errors = [message]
+        else:
+            flash("Meeting changed", "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    return render_template("meetings/edit.html", meeting=meeting, form=form), (
+        400 if form.errors else 200
+    )
+
+
 @bp.route("/<uuid:meeting_id>/release", methods=["POST"])
 @login_required
 def release(meeting_id: uuid.UUID) -> Any:
+    """Release the agenda to the invited agencies, after a confirmation page."""
     meeting = meeting_or_404(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if not policy.may_release_agenda(current_user, meeting):
+        raise policy.NotAllowed("meeting", meeting.id, purpose="release refused")
+    if request.form.get("confirmed") != "yes":
+        return render_template(
+            "meetings/confirm.html",
+            meeting=meeting,
+            heading="Release the agenda?",
+            points=[
+                f"{len(meeting.items)} case{'s' if len(meeting.items) != 1 else ''} "
+                "on the agenda become visible to the invited agencies, who are told at once.",
+                "Invited: " + ", ".join(sorted(i.agency.name for i in meeting.invites)) + ".",
+                "This cannot be undone.",
+            ],
+            button="Yes, release the agenda",
+            action=url_for("meetings.release", meeting_id=meeting.id),
+        )
     services.release_agenda(meeting, by=current_user)
     flash("Agenda released to the invited agencies", "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id))

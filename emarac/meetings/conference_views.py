@@ -42,6 +42,7 @@ def attend(meeting_id: uuid.UUID) -> Any:
         meeting=meeting,
         statement=services.CONFIDENTIALITY_STATEMENT,
         register=services.register_of(meeting),
+        attending=services.attendance_of(meeting, current_user) is not None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovRadioInput,
     GovSelect,
@@ -17,6 +18,7 @@ from wtforms import (
     Field,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -58,6 +60,20 @@ class MeetingForm(BaseForm):
     def validate_online_link(self, field: Field) -> None:
         if field.data and not field.data.startswith("https://"):
             raise ValidationError("Enter a link starting with https://")
+
+
+class MeetingEditForm(MeetingForm):
+    coordinator_id = SelectField(
+        "Coordinator", widget=GovSelect(), choices=[], validators=[Optional()]
+    )
+    invited = SelectMultipleField(
+        "Invited agencies",
+        widget=GovCheckboxesInput(),
+        description="Agencies invited see the agenda once it is released and add research",
+        choices=[],
+        validators=[DataRequired("Choose at least one agency of the area to invite")],
+    )
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
 SUMMARY_REQUIRED = "Enter a summary of the discussion"

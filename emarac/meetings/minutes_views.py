@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from emarac.agencies.forms import ConfirmForm
@@ -19,9 +19,25 @@ from emarac.protocol.guard import get_or_404
 @bp.route("/<uuid:meeting_id>/minutes", methods=["POST"])
 @login_required
 def produce_minutes(meeting_id: uuid.UUID) -> Any:
+    """Produce the minutes and send them to the attending agencies, after a confirmation page."""
     meeting = meeting_or_404(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if not policy.may_run_conference(current_user, meeting):
+        raise policy.NotAllowed("meeting", meeting.id, purpose="minutes refused")
+    if request.form.get("confirmed") != "yes":
+        return render_template(
+            "meetings/confirm.html",
+            meeting=meeting,
+            heading="Produce and send the minutes?",
+            points=[
+                "The minutes of every case heard go to the agencies that attended, "
+                "except anyone on a case's must-not-receive list.",
+                "Each sending is recorded as a disclosure. This cannot be undone.",
+            ],
+            button="Yes, produce and send the minutes",
+            action=url_for("meetings.produce_minutes", meeting_id=meeting.id),
+        )
     try:
         conference.produce_minutes(meeting, by=current_user)
     except ValueError as problem:

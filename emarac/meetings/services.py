@@ -73,6 +73,95 @@ def create_meeting(
     return meeting
 
 
+@dataclass(frozen=True)
+class MeetingDetails:
+    """What the coordinator may set on a meeting before it is minuted."""
+
+    held_on: date
+    starts_at: time | None
+    place: str | None
+    online_link: str | None
+    chair_id: uuid.UUID | None
+    coordinator_id: uuid.UUID | None
+    invited: frozenset[uuid.UUID]
+
+
+def invitable_agencies(area_id: uuid.UUID) -> list[Agency]:
+    """The area's agencies a meeting may invite (those that hold accounts), by name."""
+    agencies = db.session.scalars(select(Agency).where(Agency.area_id == area_id))
+    return sorted((a for a in agencies if a.may_hold_accounts), key=lambda a: a.name)
+
+
+def coordinators_of(area_id: uuid.UUID) -> list[User]:
+    """Active coordinators of the area, by name."""
+    users = db.session.scalars(
+        select(User)
+        .join(Agency, Agency.id == User.agency_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(Agency.area_id == area_id, UserRole.role == Role.COORDINATOR)
+        .distinct()
+    )
+    return sorted((u for u in users if u.is_active), key=lambda u: u.full_name)
+
+
+def update_meeting(meeting: Meeting, details: MeetingDetails, *, by: User) -> None:
+    """The area's coordinator changes a meeting's details and invited agencies; commits.
+
+    Possible until the minutes are produced. An agency that has already sent
+    research stays invited; an agency invited after the agenda's release is told
+    of it at once. Refusals are ``ValueError`` with a message for the field named.
+    """
+    if not policy.may_edit_meeting(by, meeting):
+        raise NotAllowed("meeting", meeting.id, purpose="edit refused")
+    area = meeting.area_id
+    if details.chair_id is not None and details.chair_id not in {u.id for u in chairs_of(area)}:
+        raise NotAllowed("meeting", meeting.id, purpose="chair not of the area")
+    coordinators = {u.id for u in coordinators_of(area)}
+    if details.coordinator_id is not None and details.coordinator_id not in coordinators:
+        raise NotAllowed("meeting", meeting.id, purpose="coordinator not of the area")
+    allowed = {a.id for a in invitable_agencies(area)}
+    if not details.invited or not details.invited <= allowed:
+        raise ValueError("invited:Choose at least one agency of the area to invite")
+    researched = set(
+        db.session.scalars(
+            select(Research.agency_id).where(Research.meeting_id == meeting.id).distinct()
+        )
+    )
+    if researched - details.invited:
+        raise ValueError("invited:An agency that has already sent research stays invited")
+    changed = [
+        name
+        for name in ("held_on", "starts_at", "place", "online_link", "chair_id", "coordinator_id")
+        if getattr(meeting, name) != getattr(details, name)
+    ]
+    before = {i.agency_id for i in meeting.invites}
+    for name in changed:
+        setattr(meeting, name, getattr(details, name))
+    added = details.invited - before
+    meeting.invites[:] = [i for i in meeting.invites if i.agency_id in details.invited]
+    meeting.invites.extend(MeetingInvite(agency_id=agency_id) for agency_id in sorted(added))
+    if before != details.invited:
+        changed.append("invites")
+    if not changed:
+        return
+    record_event(
+        "meeting.update",
+        object_type="meeting",
+        object_id=meeting.id,
+        fields=tuple(changed),
+        recipient=",".join(sorted(str(a) for a in added)) or None,
+    )
+    if meeting.is_released:
+        for agency_id in sorted(added):
+            notify.to_agency(
+                agency_id,
+                case=None,
+                kind="meeting.agenda",
+                text=f"You are invited to the MARAC of {meeting.held_on:%-d %B %Y}",
+            )
+    db.session.commit()
+
+
 def chairs_of(area_id: uuid.UUID) -> list[User]:
     """Active users of the area who may chair a meeting."""
     users = db.session.scalars(
@@ -237,9 +326,8 @@ def record_view(meeting: Meeting, *, action: str = "meeting.view") -> None:
 
 def release_agenda(meeting: Meeting, *, by: User) -> None:
     """Open the agenda's cases to the invited agencies and tell them."""
-    _coordinator_of(by, meeting.area_id)
-    if meeting.status != MeetingStatus.PLANNED:
-        raise NotAllowed
+    if not policy.may_release_agenda(by, meeting):
+        raise NotAllowed("meeting", meeting.id, purpose="release refused")
     build_agenda(meeting)
     meeting.status = MeetingStatus.AGENDA_RELEASED
     record_event(

@@ -508,6 +508,24 @@ def may_create_meeting(actor: User | None) -> bool:
     return actor is not None and coordinates_area(actor, getattr(actor.agency, "area_id", None))
 
 
+def may_edit_meeting(actor: User | None, meeting: Any) -> bool:
+    """The area's coordinators change a meeting's details and invitees until it is in session."""
+    return (
+        meeting is not None
+        and coordinates_area(actor, meeting.area_id)
+        and meeting.status in (MeetingStatus.PLANNED, MeetingStatus.AGENDA_RELEASED)
+    )
+
+
+def may_release_agenda(actor: User | None, meeting: Any) -> bool:
+    """The area's coordinators release a planned meeting's agenda, once."""
+    return (
+        meeting is not None
+        and coordinates_area(actor, meeting.area_id)
+        and meeting.status == MeetingStatus.PLANNED
+    )
+
+
 def may_agree_action(actor: User | None, case: Any) -> bool:
     """The chair or a coordinator of the case's area records an agreed action."""
     return (

@@ -46,6 +46,7 @@ def test_release_join_and_walk_the_agenda(ui, make):
     agenda = ui.page.get_by_test_id("agenda").inner_text()
     assert all(ref in agenda for ref in references)
     ui.submit("Release the agenda")
+    ui.submit("Yes, release the agenda")
     ui.follow("Join the meeting")
     assert "confidential" in ui.page.get_by_test_id("statement").inner_text()
     ui.submit("I agree – join the meeting")

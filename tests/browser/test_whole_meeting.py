@@ -88,6 +88,7 @@ def test_a_whole_meeting(ui, make, browser):
     agenda = page.get_by_test_id("agenda").inner_text()
     assert all(reference in agenda for reference in references)
     ui.submit("Release the agenda")
+    ui.submit("Yes, release the agenda")
 
     # Housing and health research the cases; both join the meeting.
     housing_context, housing_ui = second_window(browser, ui, housing_officer)
@@ -142,6 +143,7 @@ def test_a_whole_meeting(ui, make, browser):
     assert cpage.url == meeting_url
     assert all(h.startswith("Yes") for h in cpage.get_by_test_id("heard").all_inner_texts())
     chair_ui.submit("Produce and send the minutes")
+    chair_ui.submit("Yes, produce and send the minutes")
     assert cpage.get_by_test_id("meeting-status").inner_text() == "Minuted"
 
     # Housing receives the minutes, and prints them with its name on.

@@ -101,7 +101,13 @@ def test_coordinator_creates_and_releases_through_the_pages(client, login_as, ma
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Release the agenda" in page
     meeting_id = response.headers["Location"].rsplit("/", 1)[-1]
-    assert client.post(f"/meetings/{meeting_id}/release").status_code == 302
+    asked = client.post(f"/meetings/{meeting_id}/release")
+    assert asked.status_code == 200
+    assert "Yes, release the agenda" in asked.get_data(as_text=True)
+    assert "Release the agenda" in client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert (
+        client.post(f"/meetings/{meeting_id}/release", data={"confirmed": "yes"}).status_code == 302
+    )
     assert "Release the agenda" not in client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
 
 

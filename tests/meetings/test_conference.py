@@ -338,7 +338,7 @@ def test_every_step_of_a_meeting_is_audited_and_the_ledger_verifies(app, client,
             f"/meetings/{meeting.id}/cases/{item.case_id}/record",
             data={"discussion": "Synthetic discussion", "agreed_risk": "high"},
         )
-    chair.post(f"/meetings/{meeting.id}/minutes")
+    chair.post(f"/meetings/{meeting.id}/minutes", data={"confirmed": "yes"})
     minutes = db.session.scalars(select(Minutes).where(Minutes.case_id == case.id)).one()
     client.get(f"/meetings/minutes/{minutes.id}")
     client.get(f"/meetings/minutes/{minutes.id}/print")

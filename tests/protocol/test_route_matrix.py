@@ -178,6 +178,7 @@ EXPECTED: dict[str, Rule] = {
     "meetings.conference_case": Rule(get=SEES_MEETING),
     "meetings.research": Rule(get=RESEARCHES, post=RESEARCHES),
     "meetings.release": Rule(post=NOBODY),  # already released
+    "meetings.edit": Rule(get=NOBODY, post=NOBODY),  # may_edit_meeting: not once minuted
     "meetings.build_agenda": Rule(post=NOBODY),  # only while planned: already released
     "meetings.move": Rule(post=NOBODY),  # no reordering once in session
     "meetings.record": Rule(post=NOBODY),  # may_run_conference: not once minuted
