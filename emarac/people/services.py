@@ -161,9 +161,11 @@ class Matches:
     hidden: int
 
 
-def possible_matches(details: PersonDetails, *, actor: User) -> Matches:
+def possible_matches(
+    details: PersonDetails, *, actor: User, exclude: Iterable[uuid.UUID] = ()
+) -> Matches:
     """Before a new person is saved: similar people the actor may see, and a count of the rest."""
-    similar = similar_people(details)
+    similar = similar_people(details, exclude=exclude)
     visible = visible_ids(actor)
     return Matches(
         known=[p for p in similar if p.id in visible],
@@ -171,10 +173,14 @@ def possible_matches(details: PersonDetails, *, actor: User) -> Matches:
     )
 
 
-def offered_match(details: PersonDetails, *, actor: User, choice: str) -> Person | None:
+def offered_match(
+    details: PersonDetails, *, actor: User, choice: str, exclude: Iterable[uuid.UUID] = ()
+) -> Person | None:
     """The existing person the user chose, only if it was offered and is visible to them."""
+    if not choice:
+        return None
     visible = visible_ids(actor)
-    for person in similar_people(details):
+    for person in similar_people(details, exclude=exclude):
         if str(person.id) == choice and person.id in visible:
             return person
     return None
