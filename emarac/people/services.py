@@ -527,7 +527,13 @@ def _hidden_people(actor: User, *, name: str | None, reference: str | None) -> l
     if reference:
         statement = statement.where(Person.id.in_(_people_with_reference(reference)))
     candidates = db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
-    return [p.id for p in candidates if not name or name_match(p, name) is not None]
+    return [p.id for p in candidates if not name or _names_a_surname(name_match(p, name))]
+
+
+def _names_a_surname(match: NameMatch | None) -> bool:
+    """A hint needs the surname (or another name) matched: a first name alone ("Sarah")
+    would hint at every case with a Sarah in it."""
+    return match is not None and any(r.startswith(("surname", "other name")) for r in match.reasons)
 
 
 def _hints(actor: User, person_ids: list[uuid.UUID]) -> list[KnownHint]:
