@@ -270,6 +270,9 @@ def test_keys_status_and_rotate_commands(operator_env):
         operator_env, "emarac", "demo-code", "practitioner.demoshire-police@demo.emarac.invalid"
     )
     assert code.returncode == 0  # the TOTP secret still decrypts under the new key
+    reindexed = flask(operator_env, "emarac", "keys", "reindex")
+    assert reindexed.returncode == 0, reindexed.stderr[-2000:]
+    assert "Token indexes rebuilt for" in reindexed.stdout
 
 
 def test_outbox_lists_mail_and_prints_the_newest_in_full(app, clock):

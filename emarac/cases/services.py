@@ -80,6 +80,63 @@ def open_case_for(details: PersonDetails, *, by: User, use_person: str = "") -> 
     return open_case(by=by, victim=victim)
 
 
+def case_people_ids(case: Case) -> set[uuid.UUID]:
+    """Everyone already on the case: never offered as a match for someone added to it."""
+    return {
+        case.victim_id,
+        *(link.person_id for link in case.perpetrators),
+        *(link.person_id for link in case.children),
+    }
+
+
+def matches_to_check(
+    case: Case, details: PersonDetails, *, by: User, stage: str
+) -> people_services.Matches | None:
+    """Before a perpetrator or child is added: the people they may already be, to choose
+    from (as for a victim on a new case); None once checked or when there are none."""
+    if stage == "confirm":
+        return None
+    matches = people_services.possible_matches(details, actor=by, exclude=case_people_ids(case))
+    return matches if matches.known or matches.hidden else None
+
+
+def _chosen_or_new(
+    case: Case, details: PersonDetails, *, by: User, use_person: str, role: str
+) -> Person:
+    person = people_services.offered_match(
+        details, actor=by, choice=use_person, exclude=case_people_ids(case)
+    )
+    return person or people_services.create_person(details, by=by, role=role)
+
+
+def add_perpetrator_for(
+    case: Case, details: PersonDetails, *, by: User, relationship: Relationship, use_person: str
+) -> CasePerpetrator:
+    """Add a perpetrator: the known person the user chose, if offered, else a new record."""
+    if not policy.may_edit_case(by, case):
+        raise NotAllowed
+    person = _chosen_or_new(case, details, by=by, use_person=use_person, role="perpetrator")
+    return add_perpetrator(case, by=by, person=person, relationship=relationship)
+
+
+def add_child_for(
+    case: Case,
+    details: PersonDetails,
+    *,
+    by: User,
+    school: str | None,
+    lives_in_household: bool,
+    use_person: str,
+) -> CaseChild:
+    """Add a child: the known person the user chose, if offered, else a new record."""
+    if not policy.may_edit_case(by, case):
+        raise NotAllowed
+    person = _chosen_or_new(case, details, by=by, use_person=use_person, role="child")
+    return add_child(
+        case, by=by, person=person, school=school, lives_in_household=lives_in_household
+    )
+
+
 def get_case(actor: User, case_id: uuid.UUID) -> Case:
     """The case if ``actor`` may see it; otherwise NotAllowed (a 404, and audited)."""
     return get_or_404(Case, case_id, may=policy.may_view_case, actor=actor)

@@ -132,15 +132,37 @@ def timeline(case_id: uuid.UUID) -> Any:
 def add_perpetrator(case_id: uuid.UUID) -> Any:
     case = _case_or_404(case_id, edit=True)
     form = PerpetratorForm()
+    title = "Add a perpetrator"
     if form.validate_on_submit():
-        person = people_services.create_person(form.details(), by=current_user, role="perpetrator")
-        services.add_perpetrator(
-            case, by=current_user, person=person, relationship=Relationship(form.relationship.data)
+        details = form.details()
+        matches = services.matches_to_check(case, details, by=current_user, stage=_stage())
+        if matches is not None:
+            return _check_matches(case, form, title, matches)
+        services.add_perpetrator_for(
+            case,
+            details,
+            by=current_user,
+            relationship=Relationship(form.relationship.data),
+            use_person=request.form.get("use_person", ""),
         )
         flash("Perpetrator added", "success")
         return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/person_form.html", case=case, form=form, title=title)
+
+
+def _stage() -> str:
+    return request.form.get("stage", "")
+
+
+def _check_matches(case: Any, form: Any, title: str, matches: Any) -> Any:
+    """The form again, with the people this one may already be, to choose from."""
     return render_template(
-        "cases/person_form.html", case=case, form=form, title="Add a perpetrator"
+        "cases/person_form.html",
+        case=case,
+        form=form,
+        title=title,
+        known=matches.known,
+        hidden_matches=matches.hidden,
     )
 
 
@@ -149,20 +171,23 @@ def add_perpetrator(case_id: uuid.UUID) -> Any:
 def add_child(case_id: uuid.UUID) -> Any:
     case = _case_or_404(case_id, edit=True)
     form = ChildForm()
+    title = "Add a child or dependant"
     if form.validate_on_submit():
-        person = people_services.create_person(form.details(), by=current_user, role="child")
-        services.add_child(
+        details = form.details()
+        matches = services.matches_to_check(case, details, by=current_user, stage=_stage())
+        if matches is not None:
+            return _check_matches(case, form, title, matches)
+        services.add_child_for(
             case,
+            details,
             by=current_user,
-            person=person,
             school=form.school.data or None,
             lives_in_household=bool(form.lives_in_household.data),
+            use_person=request.form.get("use_person", ""),
         )
         flash("Child added", "success")
         return redirect(url_for("cases.show", case_id=case.id))
-    return render_template(
-        "cases/person_form.html", case=case, form=form, title="Add a child or dependant"
-    )
+    return render_template("cases/person_form.html", case=case, form=form, title=title)
 
 
 @bp.route("/<uuid:case_id>/incidents/new", methods=["GET", "POST"])

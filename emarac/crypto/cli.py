@@ -95,6 +95,18 @@ def rotate(batch_size: int, resume: bool) -> None:
     console.print(f"Rotation to key {active} complete: {done:,} values re-encrypted.")
 
 
+@keys.command("reindex")
+@click.option("--batch-size", default=1000, show_default=True)
+@with_appcontext
+def reindex(batch_size: int) -> None:
+    """Rebuild the token indexes (name parts) of every row; run after migration 0020."""
+    provider = kr.provider_for(current_settings())
+    kr.ensure(db.engine, provider)
+    done = rotation.reindex_tokens(db.engine, provider, batch_size=batch_size)
+    _audit("key.reindex", str(_active(provider)))
+    Console().print(f"Token indexes rebuilt for {done:,} rows.")
+
+
 def _active(provider: kr.KeyProvider) -> int:
     return kr.ensure(db.engine, provider).active
 

@@ -18,6 +18,13 @@ people share each value, so the index alone reveals little about who is in the
 table (the trade-off CipherSweet documents for its blind indexes). Searches
 therefore return *candidates*; :func:`confirm` decrypts those and keeps only
 true matches, so a collision never shows the wrong person.
+
+A value with several parts (a double-barrelled surname, several given names)
+has a *token index*: one row per part in a child table (``kind``, ``digest``),
+each digest made exactly like a column index (same HMAC, same per-index key
+derivation, same truncation), so the collision figures are those of the column
+indexes. The model names the relationship that holds the rows in
+``__index_rows__``.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import LargeBinary, String
-from sqlalchemy.orm import MappedColumn, mapped_column
+from sqlalchemy.orm import MappedColumn, RelationshipProperty, class_mapper, mapped_column
 
 from emarac.crypto.keyring import blind_index_bits, current_keyring
 
@@ -96,6 +103,20 @@ class BlindIndex:
         return current_keyring().blind(
             version, f"{table}.{self.column}", normalised, self.bits or blind_index_bits()
         )
+
+
+@dataclass(frozen=True)
+class TokenIndex:
+    """Rows of ``kind`` in the model's token table hold an index of each of ``tokens(source)``."""
+
+    kind: str
+    source: str
+    tokens: Callable[[Any], set[str]]
+
+    def compute(self, token_table: str, value: Any, version: int) -> set[str]:
+        ring, bits = current_keyring(), blind_index_bits()
+        name = f"{token_table}.{self.kind}"
+        return {ring.blind(version, name, token, bits) for token in self.tokens(value)}
 
 
 @dataclass(frozen=True)
@@ -176,6 +197,19 @@ def indexes_of(model: type) -> tuple[BlindIndex, ...]:
     return tuple(getattr(model, "__blind_indexes__", ()))
 
 
+def token_indexes_of(model: type) -> tuple[TokenIndex, ...]:
+    return tuple(getattr(model, "__token_indexes__", ()))
+
+
+def token_relationship(model: type) -> RelationshipProperty[Any]:
+    """The relationship that holds a model's token rows (named by ``__index_rows__``)."""
+    return class_mapper(model).relationships[model.__index_rows__]  # type: ignore[attr-defined]
+
+
+def token_table_of(model: type) -> str:
+    return str(token_relationship(model).mapper.local_table.name)  # type: ignore[attr-defined]
+
+
 def _table_name(model: type) -> str:
     return str(model.__dict__.get("__tablename__") or getattr(model, "__tablename__", ""))
 
@@ -188,6 +222,27 @@ def refresh_indexes(obj: Any, *, changed: str | None = None) -> None:
             continue
         values = [getattr(obj, source) for source in index.sources]
         setattr(obj, index.column, index.compute(_table_name(model), values, version))
+    for token_index in token_indexes_of(model):
+        if changed is not None and changed != token_index.source:
+            continue
+        digests = token_index.compute(
+            token_table_of(model), getattr(obj, token_index.source), version
+        )
+        rows = getattr(obj, model.__index_rows__)
+        row_class = token_relationship(model).mapper.class_
+        kept = [r for r in rows if r.kind != token_index.kind]
+        new = [row_class(kind=token_index.kind, digest=d) for d in sorted(digests)]
+        setattr(obj, model.__index_rows__, kept + new)
+
+
+def token_candidates(model: type, kind: str, token: str) -> list[str]:
+    """Digests of one normalised token in ``kind`` (one per loaded key version)."""
+    index = next((i for i in token_indexes_of(model) if i.kind == kind), None)
+    if index is None:
+        raise KeyError(f"{model.__name__} has no token index {kind!r}")
+    ring, bits = current_keyring(), blind_index_bits()
+    name = f"{token_table_of(model)}.{kind}"
+    return [ring.blind(version, name, token, bits) for version in ring.versions]
 
 
 def index_candidates(model: type, column: str, *raw: Any) -> list[str]:

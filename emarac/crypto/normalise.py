@@ -35,6 +35,37 @@ def phonetic(value: str | None) -> str | None:
     return jellyfish.metaphone(letters) or None if letters else None
 
 
+# Hyphens and dashes join the parts of a double-barrelled name; apostrophes do not
+# split a part ("O'Brien" is one part).
+_PART_SEPARATORS = str.maketrans({c: " " for c in "-\u2010\u2011\u2012\u2013\u2014/"})
+
+
+def name_parts(value: str | None) -> list[str]:
+    """Each part of a name, normalised: "Pebbleton-Demo" -> ["pebbleton", "demo"]."""
+    if not value:
+        return []
+    parts = (name(word) for word in value.translate(_PART_SEPARATORS).split())
+    return [p for p in parts if p]
+
+
+def name_tokens(value: str | None) -> set[str]:
+    """What a name is indexed under, part by part: every part of two letters or
+    more, and the whole name joined ("Pebbleton-Demo" -> pebbleton, demo,
+    pebbletondemo). A single letter is not indexed alone: an index of initials
+    would have a few dozen values and say too much; initials are checked on the
+    decrypted candidates instead."""
+    parts = name_parts(value)
+    tokens = {p for p in parts if len(p) > 1}
+    if parts:
+        tokens.add("".join(parts))
+    return tokens
+
+
+def sound_tokens(value: str | None) -> set[str]:
+    """The sound-alike code of each indexed token of a name."""
+    return {code for code in (phonetic(t) for t in name_tokens(value)) if code}
+
+
 def phone(value: str | None) -> str | None:
     """Digits only, UK numbers in national form: +44 7700 900123 = 07700 900123."""
     if not value:

@@ -19,7 +19,9 @@ from sqlalchemy import (
     Engine,
     Table,
     bindparam,
+    delete,
     func,
+    insert,
     literal_column,
     or_,
     select,
@@ -27,7 +29,12 @@ from sqlalchemy import (
 )
 
 from emarac.crypto import keyring as kr
-from emarac.crypto.fields import REGISTRY, BlindIndex
+from emarac.crypto.fields import (
+    REGISTRY,
+    BlindIndex,
+    token_indexes_of,
+    token_relationship,
+)
 from emarac.crypto.models import DataKey, KeyState
 from emarac.crypto.providers import KeyProvider
 from emarac.models_base import Base
@@ -142,6 +149,7 @@ def rotate_values(
                     if not rows:
                         break
                     updates = []
+                    plains = []
                     for row in rows:
                         row_id, tokens = row[0], row[1:]
                         values: dict[str, object] = {"b_id": row_id}
@@ -161,6 +169,7 @@ def rotate_values(
                                 table.name, [plain.get(s) for s in index.sources], active
                             )
                         updates.append(values)
+                        plains.append((values, plain))
                     targets = [*columns, *(i.column for i in indexes)]
                     statement = (
                         update(table)
@@ -168,11 +177,88 @@ def rotate_values(
                         .values({c: bindparam(c) for c in targets})
                     )
                     conn.execute(statement, updates)
+                    _rebuild_tokens(conn, _model, [(u["b_id"], p) for u, p in plains], active)
                 last_id = rows[-1][0]
                 if progress is not None:
                     progress(table.name, len(rows))
     _retire_unused(engine, active)
     return rewritten
+
+
+def _rebuild_tokens(
+    conn: Any, model: type, rows: list[tuple[Any, dict[str, object]]], version: int
+) -> None:
+    """Replace the token rows of these rows (id, plain values) with digests under ``version``."""
+    if not rows or not token_indexes_of(model):
+        return
+    relation = token_relationship(model)
+    token_table = relation.mapper.local_table
+    if not isinstance(token_table, Table):  # pragma: no cover - token models are plain tables
+        raise TypeError("a token index needs a table of its own")
+    (owner,) = relation.remote_side
+    conn.execute(delete(token_table).where(owner.in_([row_id for row_id, _ in rows])))
+    fresh = [
+        {owner.name: row_id, "kind": index.kind, "digest": digest}
+        for row_id, plain in rows
+        for index in token_indexes_of(model)
+        for digest in sorted(index.compute(token_table.name, plain.get(index.source), version))
+    ]
+    if fresh:
+        conn.execute(insert(token_table), fresh)
+
+
+def reindex_tokens(
+    engine: Engine,
+    provider: KeyProvider,
+    *,
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+) -> int:
+    """Rebuild every token index (after the migration that adds one); returns rows indexed.
+
+    Rotation rebuilds the tokens of each row it re-encrypts; this pass covers the
+    rows a rotation would not touch. It only writes index rows, so it can run
+    while the app serves, and again at any time.
+    """
+    with engine.connect() as conn:
+        ring = kr.load(conn, provider)
+    if ring is None:
+        return 0
+    done = 0
+    with kr.use_keyring(ring):
+        for table, _columns, _indexes, model in _tables():
+            indexes = token_indexes_of(model)
+            if not indexes:
+                continue
+            attribute_of = {i.attribute: i for i in REGISTRY[table.name]}
+            sources = [attribute_of[i.source] for i in indexes]
+            wanted = list({info.column: info for info in sources}.values())
+            last_id = None
+            while True:
+                columns = [table.c[i.column] for i in wanted]
+                query = select(table.c.id, *columns).order_by(table.c.id)
+                if last_id is not None:
+                    query = query.where(table.c.id > last_id)
+                with engine.begin() as conn:
+                    rows = conn.execute(query.limit(batch_size)).all()
+                    if not rows:
+                        break
+                    plains = []
+                    for row in rows:
+                        plain: dict[str, object] = {}
+                        for info, token in zip(wanted, row[1:], strict=True):
+                            if token is not None:
+                                aad = f"{table.name}.{info.column}:{row[0]}".encode("ascii")
+                                plain[info.attribute] = info.codec.decode(
+                                    ring.decrypt(bytes(token), aad)
+                                )
+                        plains.append((row[0], plain))
+                    _rebuild_tokens(conn, model, plains, ring.active)
+                last_id = rows[-1][0]
+                done += len(rows)
+                if progress is not None:
+                    progress(table.name, len(rows))
+    return done
 
 
 def _retire_unused(engine: Engine, active: int) -> None:

@@ -189,7 +189,7 @@ class SearchForm(BaseForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),
-        description="A last name, or first and last",
+        description="Any part of the name: first, last or both, or an initial and last name",
         validators=[Length(max=200)],
     )
     date_of_birth = GovDateField(

@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.crypto import normalise
@@ -20,6 +20,7 @@ from emarac.crypto.fields import (
     BlindIndex,
     EncryptedDate,
     EncryptedText,
+    TokenIndex,
     blind_index_column,
     encrypted_column,
 )
@@ -173,6 +174,9 @@ class Person(Base):
     aliases: Mapped[list[PersonAlias]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
+    name_tokens: Mapped[list[NameToken]] = relationship(
+        cascade="all, delete-orphan", foreign_keys="NameToken.person_id"
+    )
 
     __blind_indexes__ = (
         BlindIndex("family_name_bidx", ("family_name",), normalise.name),
@@ -184,6 +188,14 @@ class Person(Base):
         BlindIndex("date_of_birth_bidx", ("date_of_birth",), normalise.iso_date),
         BlindIndex("phone_bidx", ("phone",), normalise.phone),
         BlindIndex("postcode_bidx", ("postcode",), normalise.postcode),
+    )
+    # each part of the names, for search: "Pebbleton" finds "Pebbleton-Demo"
+    __index_rows__ = "name_tokens"
+    __token_indexes__ = (
+        TokenIndex("given", "given_name", normalise.name_tokens),
+        TokenIndex("given_sound", "given_name", normalise.sound_tokens),
+        TokenIndex("family", "family_name", normalise.name_tokens),
+        TokenIndex("family_sound", "family_name", normalise.sound_tokens),
     )
 
     @property
@@ -216,10 +228,45 @@ class PersonAlias(Base):
     name_sound_bidx: Mapped[str | None] = blind_index_column()
 
     person: Mapped[Person] = relationship(back_populates="aliases")
+    name_tokens: Mapped[list[NameToken]] = relationship(
+        cascade="all, delete-orphan", foreign_keys="NameToken.alias_id"
+    )
 
     __blind_indexes__ = (
         BlindIndex("name_bidx", ("name",), lambda v: normalise.name(_surname_of(v))),
         BlindIndex("name_sound_bidx", ("name",), lambda v: normalise.phonetic(_surname_of(v))),
+    )
+    __index_rows__ = "name_tokens"
+    __token_indexes__ = (
+        TokenIndex("alias", "name", normalise.name_tokens),
+        TokenIndex("alias_sound", "name", normalise.sound_tokens),
+    )
+
+
+class NameToken(Base):
+    """One part of a person's name or alias as a blind index (see emarac.crypto.fields).
+
+    Owned by the person (given and family names) or by the alias, so that
+    merging people, which moves aliases, moves the alias's tokens with it.
+    """
+
+    __tablename__ = "person_name_token"
+
+    id: Mapped[uuid_pk]
+    person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    alias_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("person_alias.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(
+        String(16), comment="given, family or alias; _sound for the sound-alike code"
+    )
+    digest: Mapped[str] = mapped_column(String(24), comment="blind index")
+
+    __table_args__ = (
+        Index("ix_person_name_token_kind_digest", "kind", "digest"),
+        CheckConstraint("(person_id IS NULL) <> (alias_id IS NULL)", name="one_owner"),
     )
 
 

@@ -12,18 +12,19 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, union, update
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, union, update
 
 from emarac.agencies.models import User
 from emarac.auditing import record_event
 from emarac.clock import as_utc, today, utcnow
 from emarac.crypto import normalise
-from emarac.crypto.fields import index_candidates
+from emarac.crypto.fields import index_candidates, token_candidates
 from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.people.models import (
     EthnicGroup,
     Gender,
+    NameToken,
     Person,
     PersonAlias,
     PersonMerge,
@@ -160,9 +161,11 @@ class Matches:
     hidden: int
 
 
-def possible_matches(details: PersonDetails, *, actor: User) -> Matches:
+def possible_matches(
+    details: PersonDetails, *, actor: User, exclude: Iterable[uuid.UUID] = ()
+) -> Matches:
     """Before a new person is saved: similar people the actor may see, and a count of the rest."""
-    similar = similar_people(details)
+    similar = similar_people(details, exclude=exclude)
     visible = visible_ids(actor)
     return Matches(
         known=[p for p in similar if p.id in visible],
@@ -170,10 +173,14 @@ def possible_matches(details: PersonDetails, *, actor: User) -> Matches:
     )
 
 
-def offered_match(details: PersonDetails, *, actor: User, choice: str) -> Person | None:
+def offered_match(
+    details: PersonDetails, *, actor: User, choice: str, exclude: Iterable[uuid.UUID] = ()
+) -> Person | None:
     """The existing person the user chose, only if it was offered and is visible to them."""
+    if not choice:
+        return None
     visible = visible_ids(actor)
-    for person in similar_people(details):
+    for person in similar_people(details, exclude=exclude):
         if str(person.id) == choice and person.id in visible:
             return person
     return None
@@ -233,8 +240,11 @@ class KnownHint:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """People found, best first; for a name search, how each matched; hints."""
+
     people: list[Person]
     hints: list[KnownHint]
+    why: dict[uuid.UUID, NameMatch] = field(default_factory=dict)
 
 
 # --- what later records add: cases and incidents stand above people, so they plug
@@ -267,23 +277,154 @@ def records_of(actor: User, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, list
     return found
 
 
-def _name_clause(name: str) -> list[ColumnElement[bool]]:
-    surname = name.split()[-1]
-    alias_ids = select(PersonAlias.person_id).where(
-        or_(
-            PersonAlias.name_bidx.in_(index_candidates(PersonAlias, "name_bidx", surname)),
-            PersonAlias.name_sound_bidx.in_(
-                index_candidates(PersonAlias, "name_sound_bidx", surname)
-            ),
-        )
-    )
+MAX_NAME_PARTS = 6
+EXACT, ALL_PARTS, SOUNDS_ALIKE = 0, 1, 2
+RANK_LABELS = {EXACT: "Exact match", ALL_PARTS: "Partial match", SOUNDS_ALIKE: "Sounds alike"}
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """How a person's names matched a searched name: its rank and why, in words."""
+
+    rank: int
+    reasons: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return RANK_LABELS[self.rank]
+
+
+def _readings(parts: list[str]) -> list[list[str]]:
+    """Every way to read typed parts, joining neighbours: "O Brien" is o+brien or obrien."""
+    if not parts:
+        return [[]]
     return [
-        Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", surname)),
-        Person.family_name_sound_bidx.in_(
-            index_candidates(Person, "family_name_sound_bidx", surname)
-        ),
-        Person.id.in_(alias_ids),
+        ["".join(parts[:cut]), *rest]
+        for cut in range(1, len(parts) + 1)
+        for rest in _readings(parts[cut:])
     ]
+
+
+def _query_readings(name: str) -> list[list[str]]:
+    return _readings(normalise.name_parts(name)[:MAX_NAME_PARTS])
+
+
+_PERSON_KINDS = ("given", "family")
+_ALIAS_KINDS = ("alias",)
+
+
+def _token_owners(token: str) -> Any:
+    """SELECT of the ids of people with a name part (or its sound) equal to ``token``."""
+    sound = normalise.phonetic(token)
+
+    def digests(model: type, kinds: tuple[str, ...]) -> ColumnElement[bool]:
+        clauses = [
+            and_(NameToken.kind == kind, NameToken.digest.in_(token_candidates(model, kind, token)))
+            for kind in kinds
+        ]
+        if sound:
+            clauses += [
+                and_(
+                    NameToken.kind == f"{kind}_sound",
+                    NameToken.digest.in_(token_candidates(model, f"{kind}_sound", sound)),
+                )
+                for kind in kinds
+            ]
+        return or_(*clauses)
+
+    return union(
+        select(NameToken.person_id).where(digests(Person, _PERSON_KINDS)),
+        select(PersonAlias.person_id)
+        .join(NameToken, NameToken.alias_id == PersonAlias.id)
+        .where(digests(PersonAlias, _ALIAS_KINDS)),
+    )
+
+
+def _name_clause(name: str) -> ColumnElement[bool]:
+    """Candidates, from blind indexes only: people with every part of one reading of the name.
+
+    A single letter is an initial: not indexed, it is checked on the candidates.
+    The whole name joined is also looked up in the whole-surname index, which
+    holds people recorded before the part indexes were filled.
+    """
+    joined = "".join(normalise.name_parts(name))
+    clauses: list[ColumnElement[bool]] = []
+    if joined:
+        clauses += [
+            Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", joined)),
+            Person.family_name_sound_bidx.in_(
+                index_candidates(Person, "family_name_sound_bidx", joined)
+            ),
+        ]
+    owners: dict[str, Any] = {}
+    for reading in _query_readings(name):
+        indexed = [t for t in reading if len(t) > 1]
+        if indexed:
+            clauses.append(
+                and_(*[Person.id.in_(owners.setdefault(t, _token_owners(t))) for t in indexed])
+            )
+    return or_(*clauses) if clauses else false()
+
+
+def name_match(person: Person, name: str) -> NameMatch | None:
+    """Whether the decrypted names of ``person`` match ``name``, how well and why."""
+    given = normalise.name_parts(person.given_name)
+    family = normalise.name_parts(person.family_name)
+    aliases = [normalise.name_parts(a.name) for a in person.aliases if a.name]
+    wholes = {"".join(given + family), "".join(family), *("".join(a) for a in aliases)} - {""}
+    named = [
+        ("surname", _tokens(family)),
+        ("first name", _tokens(given)),
+        ("other name", set().union(*(_tokens(a) for a in aliases))),
+    ]
+    best: NameMatch | None = None
+    for reading in _query_readings(name):
+        found = _reading_match(reading, given, named)
+        if found is None:
+            continue
+        rank, reasons = found
+        if rank == ALL_PARTS and "".join(reading) in wholes:
+            rank = EXACT
+        if best is None or rank < best.rank:
+            best = NameMatch(rank, reasons)
+    return best
+
+
+def _tokens(parts: list[str]) -> set[str]:
+    return set(parts) | ({"".join(parts)} if parts else set())
+
+
+def _reading_match(
+    reading: list[str], given: list[str], named: list[tuple[str, set[str]]]
+) -> tuple[int, tuple[str, ...]] | None:
+    if not reading or all(len(t) == 1 for t in reading):
+        return None
+    reasons: list[str] = []
+    rank = ALL_PARTS
+    for token in reading:
+        if len(token) == 1:
+            if not any(g.startswith(token) for g in given):
+                return None
+            reasons.append("initial matches")
+            continue
+        exact = next((label for label, tokens in named if token in tokens), None)
+        if exact is not None:
+            reasons.append(f"{exact} matches")
+            continue
+        sound = normalise.phonetic(token)
+        alike = next(
+            (
+                label
+                for label, tokens in named
+                if sound and sound in {normalise.phonetic(t) for t in tokens}
+            ),
+            None,
+        )
+        if alike is None:
+            return None
+        reasons.append(f"{alike} sounds like it")
+        rank = SOUNDS_ALIKE
+    return rank, tuple(dict.fromkeys(reasons))
 
 
 def _people_with_reference(reference: str) -> Any:
@@ -294,21 +435,8 @@ def _people_with_reference(reference: str) -> Any:
     return union(*lookups)
 
 
-def _name_matches(person: Person, name: str) -> bool:
-    surname = name.split()[-1]
-    names = [person.family_name, *(a.name.split()[-1] for a in person.aliases if a.name)]
-    if not any(
-        normalise.name(n) == normalise.name(surname)
-        or normalise.phonetic(n) == normalise.phonetic(surname)
-        for n in names
-    ):
-        return False
-    given = name.split()[:-1]
-    return not given or _same_or_sounds_alike(given[0], person.given_name)
-
-
 def _matches(person: Person, query: SearchQuery) -> bool:
-    if query.name and not _name_matches(person, query.name):
+    if query.name and name_match(person, query.name) is None:
         return False
     if query.date_of_birth and person.date_of_birth != query.date_of_birth:
         return False
@@ -317,10 +445,6 @@ def _matches(person: Person, query: SearchQuery) -> bool:
     return not (
         query.postcode and normalise.postcode(person.postcode) != normalise.postcode(query.postcode)
     )
-
-
-def _same_or_sounds_alike(a: str | None, b: str | None) -> bool:
-    return normalise.name(a) == normalise.name(b) or normalise.phonetic(a) == normalise.phonetic(b)
 
 
 def search_people(actor: User, query: SearchQuery) -> SearchResult:
@@ -335,6 +459,10 @@ def search_people(actor: User, query: SearchQuery) -> SearchResult:
     if not query.fields_used():
         return SearchResult([], [])
     people = _visible_people(actor, query)
+    why = {}
+    if query.name:
+        why = {p.id: m for p in people if (m := name_match(p, query.name)) is not None}
+        people.sort(key=lambda p: (why[p.id].rank, _sort_name(p)))
     hints = _hints(actor, _hidden_people(actor, name=query.name, reference=query.reference))
     for hint in hints:
         record_event(
@@ -350,7 +478,11 @@ def search_people(actor: User, query: SearchQuery) -> SearchResult:
         purpose=f"{len(people)} results, {len(hints)} hints",
     )
     db.session.commit()
-    return SearchResult(people, hints)
+    return SearchResult(people, hints, why)
+
+
+def _sort_name(person: Person) -> tuple[str, str]:
+    return (normalise.name(person.family_name) or "", normalise.name(person.given_name) or "")
 
 
 def _visible_people(actor: User, query: SearchQuery) -> list[Person]:
@@ -358,7 +490,7 @@ def _visible_people(actor: User, query: SearchQuery) -> list[Person]:
         Person.merged_into_id.is_(None), policy.visible_person_filter(actor)
     )
     if query.name:
-        statement = statement.where(or_(*_name_clause(query.name)))
+        statement = statement.where(_name_clause(query.name))
     if query.date_of_birth:
         statement = statement.where(
             Person.date_of_birth_bidx.in_(
@@ -391,11 +523,17 @@ def _hidden_people(actor: User, *, name: str | None, reference: str | None) -> l
         Person.merged_into_id.is_(None), policy.hint_person_filter(actor)
     )
     if name:
-        statement = statement.where(or_(*_name_clause(name)))
+        statement = statement.where(_name_clause(name))
     if reference:
         statement = statement.where(Person.id.in_(_people_with_reference(reference)))
     candidates = db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
-    return [p.id for p in candidates if not name or _name_matches(p, name)]
+    return [p.id for p in candidates if not name or _names_a_surname(name_match(p, name))]
+
+
+def _names_a_surname(match: NameMatch | None) -> bool:
+    """A hint needs the surname (or another name) matched: a first name alone ("Sarah")
+    would hint at every case with a Sarah in it."""
+    return match is not None and any(r.startswith(("surname", "other name")) for r in match.reasons)
 
 
 def _hints(actor: User, person_ids: list[uuid.UUID]) -> list[KnownHint]:

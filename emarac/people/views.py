@@ -71,6 +71,7 @@ def search() -> Any:
         result=result,
         cases_by_person=cases_by_person,
         may_break_glass=policy.may_ask_for_emergency_access(current_user),
+        may_create_case=policy.may_create_case(current_user),
     )
 
 

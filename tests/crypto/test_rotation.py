@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from emarac.crypto import keyring as kr
 from emarac.crypto import rotation
-from emarac.crypto.fields import confirm, index_candidates
+from emarac.crypto.fields import confirm, index_candidates, token_candidates
 from emarac.crypto.providers import FileKeyProvider, KeyUnavailable, generate_kek_text
-from emarac.people.models import Person
+from emarac.people.models import NameToken, Person, PersonAlias
 
 PEOPLE = 5_000
 FIELDS = (
@@ -123,3 +123,62 @@ def test_kek_rewrap_changes_no_data(app, db, settings, tmp_path):
             kr.load(conn, old)
     assert db.session.scalar(select(Person.family_name_ct)) == before
     assert db.session.scalar(select(func.count()).select_from(Person)) == 1
+
+
+def _part_owners(db, model, kind: str, token: str) -> set:
+    owner = NameToken.person_id if model is Person else NameToken.alias_id
+    return set(
+        db.session.scalars(
+            select(owner).where(
+                NameToken.kind == kind,
+                NameToken.digest.in_(token_candidates(model, kind, token)),
+            )
+        )
+    )
+
+
+def _tokened_person(db) -> Person:
+    person = Person()
+    person.given_name = "Zoë Ann"
+    person.family_name = "Pebbleton-Demo"
+    alias = PersonAlias(person_id=person.id)
+    alias.name = "Zoe O'Brien"
+    person.aliases.append(alias)
+    db.session.add(person)
+    db.session.commit()
+    return person
+
+
+def test_rotation_rebuilds_the_name_part_indexes_under_the_new_key(app, db, settings):
+    person = _tokened_person(db)
+    provider = kr.provider_for(settings)
+    old = kr.ensure(db.engine, provider).active
+    rows_before = db.session.scalar(select(func.count()).select_from(NameToken))
+    new = rotation.start_rotation(db.engine, provider)
+    rotation.rotate_values(db.engine, provider)
+    kr.reload_keyring()
+    db.session.expire_all()
+    digests = db.session.scalars(select(NameToken.digest)).all()
+    assert len(digests) == rows_before
+    assert {d.split(":")[0] for d in digests} == {str(new)}
+    assert kr.ensure(db.engine, provider).versions == [new]  # the old key is retired
+    assert old != new
+    (alias,) = person.aliases
+    assert _part_owners(db, Person, "family", "pebbleton") == {person.id}
+    assert _part_owners(db, Person, "given", "zoe") == {person.id}
+    assert _part_owners(db, PersonAlias, "alias", "obrien") == {alias.id}
+
+
+def test_reindex_fills_the_name_part_indexes_of_people_recorded_before_them(app, db, settings):
+    person = _tokened_person(db)
+    expected = sorted(db.session.execute(select(NameToken.kind, NameToken.digest)).all())
+    db.session.execute(delete(NameToken))  # as after migration 0020: the table starts empty
+    db.session.commit()
+    assert _part_owners(db, Person, "family", "pebbleton") == set()
+    provider = kr.provider_for(settings)
+    assert rotation.reindex_tokens(db.engine, provider) == 2  # the person and the alias
+    db.session.expire_all()
+    assert sorted(db.session.execute(select(NameToken.kind, NameToken.digest)).all()) == expected
+    assert _part_owners(db, Person, "family", "demo") == {person.id}
+    assert rotation.reindex_tokens(db.engine, provider) == 2  # again: same rows, no duplicates
+    assert db.session.scalar(select(func.count()).select_from(NameToken)) == len(expected)

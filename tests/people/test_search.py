@@ -267,3 +267,10 @@ def test_a_person_seen_through_one_case_gives_no_hint_of_their_hidden_cases(
     result = search_people(searcher, SearchQuery(name="Rufus Grimshaw"))
     assert [p.id for p in result.people] == [rufus.id]
     assert result.hints == []
+
+
+def test_a_first_name_alone_gives_no_hint_but_finds_visible_people(client, login_as, make, case):
+    login_as("practitioner", agency=make.agency(area="Elsewhere MARAC"))
+    assert hint_lines(search(client, name="Imogen")) == []
+    assert hinted_references(search(client, name="Featherstonehaugh-Smythe")) == []
+    assert hinted_references(search(client, name="I Featherstonehaugh")) == [case.reference]
