@@ -176,6 +176,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.notifications.views import bp as notifications_bp
     from emarac.people.views import bp as people_bp
     from emarac.referrals.views import bp as referrals_bp
+    from emarac.risk.settings_views import bp as area_settings_bp
     from emarac.risk.views import bp as risk_bp
 
     blueprints = (
@@ -187,6 +188,7 @@ def register_blueprints(app: Flask) -> None:
         emergency_bp,
         people_bp,
         risk_bp,
+        area_settings_bp,
         referrals_bp,
         meetings_bp,
         actions_bp,

@@ -504,6 +504,11 @@ def coordinates_area(actor: User | None, area_id: Any) -> bool:
     )
 
 
+def may_set_area_rules(actor: User | None, area_id: Any) -> bool:
+    """The referral thresholds of an area: a system administrator or that area's coordinator."""
+    return may_manage_agencies(actor) or coordinates_area(actor, area_id)
+
+
 def may_create_meeting(actor: User | None) -> bool:
     return actor is not None and coordinates_area(actor, getattr(actor.agency, "area_id", None))
 
