@@ -12,7 +12,7 @@ from emarac.cases.models import Case
 from emarac.incidents.models import Incident
 from emarac.notifications.models import Notification
 from emarac.referrals import reported
-from emarac.referrals.models import ReportedIncident, ReportedStatus, RepeatReview
+from emarac.referrals.models import RepeatReview, ReportedIncident, ReportedStatus
 from tests.conftest import sign_in
 from tests.factories import Cases
 from tests.referrals.test_referrals import accepted
@@ -144,7 +144,11 @@ def test_a_must_not_receive_agency_cannot_report(client, db, make, area, clock):
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"account": ""}, "account"), ({"type": ""}, "type"), ({"occurred_on": ["1", "11", "2030"]}, "occurred_on")],
+    [
+        ({"account": ""}, "account"),
+        ({"type": ""}, "type"),
+        ({"occurred_on": ["1", "11", "2030"]}, "occurred_on"),
+    ],
 )
 def test_a_report_with_gaps_is_refused_and_kept(client, db, make, area, clock, changes, field):
     case = Cases(db, make).open(by=area["owner"])
