@@ -44,6 +44,17 @@ def record_incident(*, by: User, victim: Person, details: IncidentDetails) -> In
     """Any agency user may record an incident for a person known to them; commits."""
     if not policy.may_record_incident(by, victim):
         raise NotAllowed
+    incident = store_incident(by=by, victim=victim, details=details)
+    db.session.commit()
+    return incident
+
+
+def store_incident(*, by: User, victim: Person, details: IncidentDetails) -> Incident:
+    """Add an incident attributed to ``by``'s agency, audited, and run ``after_record``.
+
+    The caller has asked the policy and commits: ``record_incident`` for people
+    the user may see, or the further incident reported from a hint.
+    """
     incident = Incident(
         victim_id=victim.id,
         perpetrator_id=details.perpetrator.id if details.perpetrator else None,
@@ -66,7 +77,6 @@ def record_incident(*, by: User, victim: Person, details: IncidentDetails) -> In
     )
     for hook in after_record.items():
         hook(incident, by)
-    db.session.commit()
     return incident
 
 

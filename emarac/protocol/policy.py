@@ -34,7 +34,7 @@ from emarac.meetings.models import (
     MinutesDistribution,
 )
 from emarac.people.models import Person
-from emarac.referrals.models import RepeatReview
+from emarac.referrals.models import RepeatReview, ReportedIncident
 
 
 class NotAllowed(Exception):
@@ -504,6 +504,23 @@ def coordinates_area(actor: User | None, area_id: Any) -> bool:
     )
 
 
+def may_set_area_rules(actor: User | None, area_id: Any) -> bool:
+    """The referral thresholds of an area: a system administrator or that area's coordinator."""
+    return may_manage_agencies(actor) or coordinates_area(actor, area_id)
+
+
+def may_review_reported(actor: User | None, item: Any) -> bool:
+    """A further incident reported from a hint is reviewed by the case's area coordinators."""
+    return item is not None and coordinates_area(actor, item.area_id)
+
+
+def reported_incident_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``reported_incident``: the items of the actor's area, for coordinators."""
+    if not may_triage(actor) or actor is None:
+        return false()
+    return ReportedIncident.area_id == actor.agency.area_id
+
+
 def may_create_meeting(actor: User | None) -> bool:
     return actor is not None and coordinates_area(actor, getattr(actor.agency, "area_id", None))
 
@@ -659,6 +676,20 @@ def got_hint_for(actor: User, case: Any) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+def may_report_from_hint(actor: User | None, case: Any) -> bool:
+    """Someone just told the case exists may report a further incident on it, without seeing it.
+
+    Repeats are learnt of by agencies with no part in the case (DOMAIN.md, case
+    lifecycle step 8), so the hint is the way in: the same searchers who get
+    hints, never anyone on the case's must-not-receive list.
+    """
+    if not _usable(actor) or actor is None or case is None:
+        return False
+    return (
+        may_search_people(actor) and not is_excluded(actor, case.id) and got_hint_for(actor, case)
+    )
 
 
 def may_ask_for_emergency_access(actor: User | None) -> bool:

@@ -24,7 +24,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from emarac.forms import BaseForm, GovDateField
+from emarac.bounds import EARLIEST_INCIDENT
+from emarac.clock import today
+from emarac.forms import BaseForm, DateWithin, GovDateField
+from emarac.incidents.models import INCIDENT_TYPE_LABELS
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
 
@@ -124,3 +127,37 @@ class DismissRepeatForm(BaseForm):
         validators=[DataRequired("Enter why the repeat is being dismissed"), Length(max=2000)],
     )
     submit = SubmitField("Dismiss the repeat", widget=GovSubmitInput())
+
+
+class ReportIncidentForm(BaseForm):
+    """A further incident reported from a hint: only what the reporter knows."""
+
+    occurred_on = GovDateField(
+        "Date of the incident",
+        description="For example, 27 3 2026",
+        validators=[
+            DataRequired("Enter the date of the incident"),
+            DateWithin(EARLIEST_INCIDENT, today),
+        ],
+    )
+    type = RadioField(
+        "What happened",
+        widget=GovRadioInput(),
+        choices=[(k.value, v) for k, v in INCIDENT_TYPE_LABELS.items()],
+        validators=[DataRequired("Select what happened")],
+    )
+    account = TextAreaField(
+        "A short account",
+        widget=GovTextArea(),
+        description="What happened and how you learnt of it. Do not include anything the "
+        "coordinator does not need.",
+        validators=[
+            DataRequired("Enter a short account of the incident"),
+            Length(max=2000, message="The account must be 2,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Send to the coordinator", widget=GovSubmitInput())
+
+
+class MarkSeenForm(BaseForm):
+    submit = SubmitField("Mark as seen", widget=GovSubmitInput())

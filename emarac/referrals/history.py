@@ -48,7 +48,11 @@ def victim_referrals(
 
 def abuse_of(incident: Incident) -> rules.Abuse:
     """An incident as the repeat rule reads it: its date in UTC, as the indicators count it."""
-    return rules.Abuse(as_utc(incident.occurred_at).date(), incident.perpetrator_id)
+    return rules.Abuse(
+        as_utc(incident.occurred_at).date(),
+        incident.perpetrator_id,
+        police_attended=incident.police_attended,
+    )
 
 
 def victim_abuse(victim_id: uuid.UUID) -> list[rules.Abuse]:

@@ -152,3 +152,48 @@ class RepeatReview(Base):
     @property
     def status_label(self) -> str:
         return RepeatStatus(self.status).label
+
+
+class ReportedStatus(StrEnum):
+    TO_REVIEW = "to_review"
+    SEEN = "seen"
+
+    @property
+    def label(self) -> str:
+        return {"to_review": "To review", "seen": "Seen"}[self.value]
+
+
+class ReportedIncident(Base):
+    """A further incident reported from a "known to MARAC" hint by an agency without the case.
+
+    The incident itself is an ordinary ``incident`` row (victim, date, type,
+    encrypted account, the reporting agency). This row keeps where it came
+    from and, when the repeat rule did not make it a repeat to confirm, puts it
+    before the area's coordinators until one marks it seen.
+    """
+
+    __tablename__ = "reported_incident"
+
+    id: Mapped[uuid_pk]
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id"), index=True)
+    area_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("area.id"), index=True, comment="the case's area: whose coordinators review"
+    )
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incident.id"), unique=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("agency.id"), comment="the reporting agency"
+    )
+    reported_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    is_repeat: Mapped[bool] = mapped_column(
+        Boolean, comment="the repeat rule queued it as a repeat to confirm instead"
+    )
+    status: Mapped[ReportedStatus] = mapped_column(
+        String(16), index=True, default=ReportedStatus.TO_REVIEW
+    )
+    seen_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    seen_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+
+    case: Mapped[Case] = relationship()
+    incident: Mapped[Incident] = relationship()
+    agency: Mapped[Agency] = relationship()

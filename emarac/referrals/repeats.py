@@ -38,19 +38,21 @@ from emarac.referrals.models import (
     RepeatStatus,
 )
 from emarac.referrals.services import Invalid, criteria_for, meeting_for
-from emarac.risk import rules
+from emarac.risk import area_settings, rules
 
 
 def repeat_cases(incident: Incident) -> list[Case]:
     """The cases an incident is a repeat on: those of the victim's last accepted referral.
 
-    Open or closed alike: after MARAC is exactly when repeats happen.
+    Open or closed alike: after MARAC is exactly when repeats happen. Each
+    case's area decides the window, with the settings in force on the
+    incident's date.
     """
     found = history.victim_referrals(incident.victim_id)
     past = [p for _, p in found]
     abuse = history.abuse_of(incident)
     last = rules.last_accepted(past, on_or_before=abuse.on)
-    if last is None or not rules.is_repeat(abuse, past):
+    if last is None:
         return []
     case_ids = {
         referral.case_id
@@ -59,7 +61,12 @@ def repeat_cases(incident: Incident) -> list[Case]:
         and p.on == last.on
         and rules.same_abuse(abuse.perpetrator, rules.LastReferral(p.on, (p.perpetrators,)))
     }
-    return list(db.session.scalars(select(Case).where(Case.id.in_(case_ids))))
+    cases = db.session.scalars(select(Case).where(Case.id.in_(case_ids)))
+    return [
+        case
+        for case in cases
+        if rules.is_repeat(abuse, past, area_settings.in_force(case.area_id, abuse.on))
+    ]
 
 
 def _waiting(case_id: uuid.UUID) -> RepeatReview | None:

@@ -36,7 +36,7 @@ from emarac.referrals.models import (
     RepeatReview,
     RepeatStatus,
 )
-from emarac.risk import rules
+from emarac.risk import area_settings, rules
 from emarac.risk.services import latest_assessment
 
 
@@ -67,6 +67,7 @@ def criteria_for(
         referrals=[
             past for _, past in history.victim_referrals(case.victim_id, leave_out=leave_out)
         ],
+        settings=area_settings.in_force(case.area_id, on),
     )
 
 

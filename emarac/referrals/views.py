@@ -13,11 +13,12 @@ from emarac.cases.models import Case
 from emarac.meetings.models import Meeting
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
-from emarac.referrals import repeats, services
+from emarac.referrals import repeats, reported, services
 from emarac.referrals.forms import (
     AcceptForm,
     ConfirmRepeatForm,
     DismissRepeatForm,
+    MarkSeenForm,
     ReferralForm,
     ReturnForm,
 )
@@ -120,6 +121,8 @@ def triage() -> Any:
         "referrals/triage.html",
         queue=services.open_triage_queue(current_user),
         repeats=repeats.repeats_to_confirm(current_user),
+        reported=reported.reported_to_review(current_user),
+        seen_form=MarkSeenForm(),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -51,6 +53,8 @@ class AssessmentBase(BaseForm):
     submit = SubmitField("Save checklist", widget=GovSubmitInput())
 
     version: ChecklistVersion
+    # The area's thresholds on a day; the national ones unless the view says whose case it is.
+    settings_on: Callable[[date], rules.RiskSettings] = staticmethod(lambda _: rules.DEFAULTS)
 
     def answers(self) -> dict[Any, Answer]:
         """The questions answered, and only those: an optional section left alone has none."""
@@ -103,7 +107,8 @@ class AssessmentBase(BaseForm):
         if not field.data or field.errors:
             return
         try:
-            rules.final_level(self.core_yes(), rules.RiskLevel(field.data))
+            settings = self.settings_on(self.completed_on.data or today())
+            rules.final_level(self.core_yes(), rules.RiskLevel(field.data), settings)
         except rules.JudgementError as problem:
             raise ValidationError(str(problem)) from problem
 
@@ -116,7 +121,10 @@ def _unanswered_message(position: int) -> str:
     return f"Select yes, no or not known for question {position}"
 
 
-def assessment_form(version: ChecklistVersion) -> AssessmentBase:
+def assessment_form(
+    version: ChecklistVersion,
+    settings_on: Callable[[date], rules.RiskSettings] | None = None,
+) -> AssessmentBase:
     """A form class with a Yes/No/Not known question and a note for each checklist item.
 
     No answer is chosen in advance: a question nobody asked must not read as
@@ -144,4 +152,6 @@ def assessment_form(version: ChecklistVersion) -> AssessmentBase:
     form_class = type("AssessmentForm", (AssessmentBase,), fields)
     form = form_class()
     form.version = version
+    if settings_on is not None:
+        form.settings_on = settings_on
     return form

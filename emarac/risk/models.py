@@ -112,3 +112,31 @@ def yes_factors_text(codes: Iterable[str | None]) -> str:
     """
     present = sorted({code for code in codes if code})
     return "," + ",".join(present) + "," if present else ""
+
+
+class AreaRiskSettings(Base):
+    """An area's referral thresholds from a date on; each change is a new row.
+
+    A rule asked about a day reads the newest row whose ``applies_from`` is on
+    or before it, so a change never rewrites what earlier decisions were based
+    on. An area with no row uses the national defaults of ``risk.rules``.
+    """
+
+    __tablename__ = "area_risk_settings"
+
+    id: Mapped[uuid_pk]
+    area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id"), index=True)
+    applies_from: Mapped[date] = mapped_column(Date, comment="the day the change was made")
+    medium_from: Mapped[int] = mapped_column(Integer, comment="yes answers for medium risk")
+    high_from: Mapped[int] = mapped_column(Integer, comment="yes answers for visible high risk")
+    escalation_incidents: Mapped[int] = mapped_column(
+        Integer, comment="incidents in 12 months for potential escalation"
+    )
+    escalation_police_only: Mapped[bool] = mapped_column(
+        Boolean, comment="escalation counts only incidents the police attended"
+    )
+    repeat_months: Mapped[int] = mapped_column(
+        Integer, comment="months after the last accepted referral in which abuse is a repeat"
+    )
+    set_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]

@@ -64,6 +64,7 @@ class RiskSettings:
     escalation_incidents: int = 3
     window_days: int = 365
     repeat_months: int = 12
+    escalation_police_only: bool = False  # some areas count only police call-outs
 
     def __post_init__(self) -> None:
         if not 0 < self.medium_from < self.high_from:
@@ -145,6 +146,7 @@ class Abuse:
 
     on: date
     perpetrator: uuid.UUID | None = None
+    police_attended: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,10 +242,12 @@ def criteria_met(
 
     ``incidents`` are the victim's, whoever recorded them; ``referrals`` the
     victim's earlier referrals in any status (the rules pick the accepted ones).
+    Escalation counts every incident, or only those the police attended when
+    the area's settings say so; repeats count every incident either way.
     """
     met: set[Criterion] = set()
     abuse = list(incidents)
-    dates = [i.on for i in abuse]
+    dates = [i.on for i in abuse if i.police_attended or not settings.escalation_police_only]
     count = yes_count or 0
     if yes_count is not None and visible_high_risk(count, settings):
         met.add(Criterion.VISIBLE_HIGH_RISK)

@@ -17,7 +17,7 @@ from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
-from emarac.risk import rules
+from emarac.risk import area_settings, rules
 from emarac.risk.checklist_seed import SECTIONS
 from emarac.risk.models import (
     Answer,
@@ -140,8 +140,9 @@ def record_assessment(
     if missing:
         raise UnansweredQuestions([version.questions[i].position for i in missing])
     count = yes_count(version, data.answers)
-    scored = rules.risk_band(count)
-    final = rules.final_level(count, data.judged_level)  # raises JudgementError if lowering
+    settings = area_settings.in_force(case.area_id, data.completed_on)
+    scored = rules.risk_band(count, settings)
+    final = rules.final_level(count, data.judged_level, settings)  # JudgementError if lowering
     if data.judged_level is not None and not (data.judgement_reason or "").strip():
         raise ValueError("a professional judgement needs a written reason")
     assessment = RiskAssessment(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from emarac.cases import services as case_services
-from emarac.risk import rules, services
+from emarac.risk import area_settings, rules, services
 from emarac.risk.forms import assessment_form
 
 bp = Blueprint("risk", __name__, url_prefix="/cases")
@@ -24,7 +25,7 @@ def assess(case_id: uuid.UUID) -> Any:
     if version is None:
         flash("The risk checklist has not been set up yet: ask your system administrator", "error")
         return redirect(url_for("cases.show", case_id=case.id))
-    form = assessment_form(version)
+    form = assessment_form(version, partial(area_settings.in_force, case.area_id))
     if form.validate_on_submit():
         data = services.AssessmentInput(
             completed_on=form.completed_on.data,

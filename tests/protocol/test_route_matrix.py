@@ -169,6 +169,11 @@ EXPECTED: dict[str, Rule] = {
     "referrals.repeat": Rule(get={COORD}),
     "referrals.confirm_repeat": Rule(post={COORD}),
     "referrals.dismiss_repeat": Rule(post={COORD}),
+    # may_report_from_hint: searchers just shown a hint of the case (break-glass's hint
+    # here), never the excluded; the report form shows only the case reference.
+    "reported.report": Rule(get={GLASS}, post={GLASS}),
+    # may_review_reported: the case's area coordinators (no item here: 404 for all).
+    "reported.mark_seen": Rule(post=NOBODY),
     # --- meetings (the meeting is minuted: the conference is over)
     "meetings.new": Rule(get=COORDINATORS, post=COORDINATORS),  # may_create_meeting
     "meetings.show": Rule(get=SEES_MEETING),
@@ -199,6 +204,8 @@ EXPECTED: dict[str, Rule] = {
     "agencies.list_agencies": Rule(get={SYSADMIN}, post={SYSADMIN}),
     "agencies.agency": Rule(get={SYSADMIN}, post={SYSADMIN}),
     "agencies.area": Rule(get={SYSADMIN}, post={SYSADMIN}),
+    # may_set_area_rules: the system administrator or the area's own coordinator.
+    "area_settings.edit": Rule(get={SYSADMIN, COORD}, post={SYSADMIN, COORD}),
     "agencies.users": Rule(get=MANAGES_OWNER_USERS),
     "agencies.invite": Rule(get=MANAGES_OWNER_USERS, post=MANAGES_OWNER_USERS),
     "agencies.user": Rule(get=MANAGES_OWNER_USERS, post=MANAGES_OWNER_USERS),
@@ -324,6 +331,7 @@ def build_world(db: Any, make: Any) -> World:
         "minutes_id": minutes.id,
         "access_id": access.id,
         "exclusion_id": decoy_exclusion.id,
+        "item_id": uuid.uuid4(),  # no reported incident: a 404 for everyone
         "merge_id": uuid.uuid4(),  # no merge: must be a 404 for everyone
         "table": "return",
         "token": "x",

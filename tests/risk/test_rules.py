@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from emarac.risk import rules
 from emarac.risk.rules import (
     Abuse,
     Criterion,
@@ -275,3 +276,18 @@ def test_unanswered_needs_every_core_question_and_whole_optional_sections():
     assert unanswered(given) == [1, 5]
     assert unanswered([("core", True), ("stalking", False)]) == []
     assert unanswered([]) == []
+
+
+def test_an_area_counting_police_call_outs_leaves_other_incidents_out_of_escalation():
+    on = date(2026, 6, 30)
+    incidents = [
+        rules.Abuse(date(2026, 6, 1), police_attended=True),
+        rules.Abuse(date(2026, 6, 2), police_attended=False),
+        rules.Abuse(date(2026, 6, 3), police_attended=True),
+    ]
+    everyone = rules.RiskSettings(escalation_incidents=3)
+    police = rules.RiskSettings(escalation_incidents=3, escalation_police_only=True)
+    met = rules.criteria_met(on=on, yes_count=0, incidents=incidents, settings=everyone)
+    assert rules.Criterion.POTENTIAL_ESCALATION in met
+    met = rules.criteria_met(on=on, yes_count=0, incidents=incidents, settings=police)
+    assert rules.Criterion.POTENTIAL_ESCALATION not in met
