@@ -320,7 +320,7 @@ def suppress_rate(numerator: int, denominator: int) -> float | str:
     telling as "2 were not", so a share close to 100% hides as well as one
     close to 0%. A denominator under 5 always has one of the two under 5.
     """
-    if min(numerator, denominator - numerator) < SUPPRESS_BELOW:
+    if denominator == 0 or min(numerator, denominator - numerator) < SUPPRESS_BELOW:
         return SUPPRESSED
     return 100 * numerator / denominator
 
