@@ -49,10 +49,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from emarac.agencies.models import Agency, Area
-from emarac.indicators import definitions, report
+from emarac.agencies.models import Area
+from emarac.indicators import definitions, queries, report
 from emarac.indicators.disclosure import WITHHELD
 from emarac.indicators.periods import (
     Filters,
@@ -62,6 +62,7 @@ from emarac.indicators.periods import (
     whole_months,
 )
 from emarac.indicators.views import CUSTOM, period_choices
+from emarac.referrals.models import Referral
 from emarac.synth import generate
 
 Span = tuple[date, date]
@@ -322,6 +323,41 @@ def offered_periods(on: date) -> list[Period]:
     return periods
 
 
+QUERIES = (
+    "actions_on_time",
+    "attendance",
+    "cases_heard",
+    "days_to_hearing",
+    "factors",
+    "quarterly_return",
+    "referrals_by_agency",
+    "repeat_rate",
+    "research_response",
+)
+
+
+@pytest.fixture
+def queried_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each query asked once per set of filters: the data is read-only for the whole test.
+
+    Both builds of a page, and the pages whose previous period or trend span
+    is another's, ask the same questions.
+    """
+    for name in QUERIES:
+        original = getattr(queries, name)
+        answers: dict[Any, Any] = {}
+
+        def once(
+            bind: Any, *args: Any, _original: Any = original, _answers: Any = answers, **kwargs: Any
+        ) -> Any:
+            key = (args, tuple(sorted(kwargs.items())))
+            if key not in _answers:
+                _answers[key] = _original(bind, *args, **kwargs)
+            return _answers[key]
+
+        monkeypatch.setattr(queries, name, once)
+
+
 @pytest.fixture
 def unsuppressed(monkeypatch: pytest.MonkeyPatch) -> Any:
     """A switch that builds the same dashboard with nothing hidden (the true values)."""
@@ -336,12 +372,23 @@ def unsuppressed(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.mark.slow
-def test_no_hidden_figure_can_be_worked_out_from_published_ones(db, clock, unsuppressed):
+def test_no_hidden_figure_can_be_worked_out_from_published_ones(
+    db, clock, queried_once, unsuppressed
+):
     generate(db.engine, cases=60, incidents=300, seed=15)
     db.session.expire_all()
     session = db.session()
     areas = list(session.scalars(select(Area.id)))
-    agencies = list(session.scalars(select(Agency.id).where(Agency.area_id.in_(areas))))
+    # The three agencies that referred most: each agency's page is one more
+    # dashboard, and the busiest have small figures and large ones alike.
+    agencies = list(
+        session.scalars(
+            select(Referral.referring_agency_id)
+            .group_by(Referral.referring_agency_id)
+            .order_by(func.count().desc(), Referral.referring_agency_id)
+            .limit(3)
+        )
+    )
     filter_keys: list[FilterKey] = [
         (None, None),
         *((a, None) for a in areas),
