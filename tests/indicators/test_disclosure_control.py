@@ -117,9 +117,10 @@ def clip(quarter: str, period: Period) -> Span:
     return (max(q.start, period.start), min(q.end, period.end))
 
 
-def whole(quarter: str) -> Span:
+def in_trend(quarter: str, trend_end: date) -> Span:
+    """A trend row's span: its quarter, up to the day the trend's figures end."""
     q = parse_period(quarter)
-    return (q.start, q.end)
+    return (q.start, min(q.end, trend_end))
 
 
 HEADLINE_FAMILIES = {
@@ -145,8 +146,9 @@ def figures_of(shown: report.Dashboard, true: report.Dashboard, key: FilterKey) 
         family = HEADLINE_FAMILIES.get(h.label)
         add(family, (period.start, period.end), h.value, t.value)
         add(family, (previous.start, previous.end), h.previous, t.previous)
+    trend_end = report.trend_filters(shown.filters).end
     for table, raw in zip(tables(shown), tables(true), strict=True):
-        found += table_figures(table, raw, period, key)
+        found += table_figures(table, raw, period, key, trend_end)
     return found
 
 
@@ -155,17 +157,19 @@ def tables(board: report.Dashboard) -> list[report.Table]:
 
 
 def table_figures(
-    table: report.Table, raw: report.Table, period: Period, key: FilterKey
+    table: report.Table, raw: report.Table, period: Period, key: FilterKey, trend_end: date
 ) -> Iterator[Figure]:
     span = (period.start, period.end)
     for row, true_row in zip(table.rows, raw.rows, strict=True):
         for column, cell, true_cell in zip(table.columns, row, true_row, strict=True):
-            family, where = place(table.key, column, row[0], period)
+            family, where = place(table.key, column, row[0], period, trend_end)
             if family and (is_number(cell) or cell.startswith((definitions.SUPPRESSED, WITHHELD))):
                 yield Figure(family, key, where or span, cell, true_cell)
 
 
-def place(table: str, column: str, first: str, period: Period) -> tuple[str | None, Span | None]:
+def place(
+    table: str, column: str, first: str, period: Period, trend_end: date
+) -> tuple[str | None, Span | None]:
     """The family and span of one cell, or (None, None) for a label or a non-count."""
     if table == "quarterly-return":
         if column == "Field":
@@ -179,7 +183,7 @@ def place(table: str, column: str, first: str, period: Period) -> tuple[str | No
             return None, None
         family = TREND_FAMILIES.get(column, column)
         return (family if table != "factors-trend" or family == CASES else f"factor:{family}"), (
-            whole(first)
+            in_trend(first, trend_end)
         )
     if table == "process":
         if column == "Out of":
