@@ -89,7 +89,9 @@ Referrals by agency
     counted per referring agency.
 
 Suppression: any count under 5 is shown as "<5" (``suppress``), and so is a
-rate whose numerator or denominator is under 5 (``suppress_rate``).
+rate whose numerator or complement (denominator minus numerator) is under 5
+(``suppress_rate``). Secondary suppression, so that no hidden figure can be
+worked out from the ones shown, is in ``disclosure.py``.
 """
 
 from __future__ import annotations
@@ -312,8 +314,13 @@ def suppress(count: int) -> int | str:
 
 
 def suppress_rate(numerator: int, denominator: int) -> float | str:
-    """A percentage, or "<5" when either of its counts is under 5."""
-    if min(numerator, denominator) < SUPPRESS_BELOW:
+    """A percentage, or "<5" when its numerator or its complement is under 5.
+
+    The complement (denominator minus numerator) counts too: 90% of 20 is as
+    telling as "2 were not", so a share close to 100% hides as well as one
+    close to 0%. A denominator under 5 always has one of the two under 5.
+    """
+    if denominator == 0 or min(numerator, denominator - numerator) < SUPPRESS_BELOW:
         return SUPPRESSED
     return 100 * numerator / denominator
 

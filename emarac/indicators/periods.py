@@ -6,13 +6,17 @@ so it can travel in a query string:
 - a calendar month, ``2026-03``;
 - a calendar quarter, ``2026-Q1`` (January to March);
 - a financial year, ``FY2026``, which runs from 1 April 2026 to 31 March 2027;
-- a custom range of whole days, ``2026-01-05/2026-02-01``, both ends included.
+- a custom range of dates, ``2026-01-05/2026-02-01``, which is widened to
+  whole calendar months (here 1 January to 28 February 2026): a range one
+  day shorter than another would otherwise differ from it by one case, and
+  give that case's details away (see ``whole_months``).
 
 ``previous_period`` gives the period to compare against for the "change
 against the previous period" headline: the month, quarter or financial year
-before, or for a custom range the same number of days ending the day before it
-starts. ``quarters_between`` lists the calendar quarters a range touches, which
-is how trends and the quarterly return are broken down.
+before, or for a custom range the same number of months (or days, for a
+range that is not whole months) ending the day before it starts.
+``quarters_between`` lists the calendar quarters a range touches, which is how
+trends and the quarterly return are broken down.
 
 Dates are whole days and every range includes both its ends.
 """
@@ -155,6 +159,22 @@ def custom_period(start: date, end: date) -> Period:
     return Period(PeriodKind.CUSTOM, start, end)
 
 
+def whole_months(start: date, end: date) -> Period:
+    """A custom range widened to whole calendar months: from the 1st to the last day of the month.
+
+    Managers may choose any dates, but the figures are only ever published for
+    whole months, so two ranges can differ by a month at least, never by a day
+    or a single hearing.
+    """
+    if end < start:
+        raise ValueError("a period cannot end before it starts")
+    return Period(PeriodKind.CUSTOM, start.replace(day=1), _month_end(end))
+
+
+def is_whole_months(period: Period) -> bool:
+    return period.start.day == 1 and period.end == _month_end(period.end)
+
+
 def quarter_containing(day: date) -> Period:
     return quarter_period(day.year, _quarter_number(day))
 
@@ -181,9 +201,10 @@ def range_problem(start: date, end: date, *, latest: date) -> str | None:
     """Whether a period lies within the days reported on, in words a manager can act on.
 
     The bound also keeps ``previous_period`` (a period before this one) from
-    running off the calendar.
+    running off the calendar. A range widened to whole months may reach the
+    end of ``latest``'s month.
     """
-    if start < EARLIEST_REPORTING or end > latest:
+    if start < EARLIEST_REPORTING or end > _month_end(latest):
         return f"Enter a period from {long_date(EARLIEST_REPORTING)} to {long_date(latest)}"
     return None
 
@@ -209,7 +230,7 @@ def _parse_code(code: str) -> Period:
             raise ValueError(PERIOD_FORMS) from None
         if end < start:
             raise ValueError("Enter an end date on or after the start date")
-        return custom_period(start, end)
+        return whole_months(start, end)
     try:
         if match := _MONTH.fullmatch(code):
             return month_period(int(match[1]), int(match[2]))
@@ -232,6 +253,12 @@ def previous_period(period: Period) -> Period:
     if period.kind is PeriodKind.FINANCIAL_YEAR:
         return financial_year(period.start.year - 1)
     end = period.start - timedelta(days=1)
+    if is_whole_months(period):
+        months = 12 * (period.end.year - period.start.year) + period.end.month - period.start.month
+        first = end.replace(day=1)
+        for _ in range(months):
+            first = (first - timedelta(days=1)).replace(day=1)
+        return Period(PeriodKind.CUSTOM, first, end)
     return custom_period(end - timedelta(days=period.days - 1), end)
 
 
@@ -253,6 +280,10 @@ def _next_month(first_of_month: date) -> date:
     if first_of_month.month == 12:
         return date(first_of_month.year + 1, 1, 1)
     return date(first_of_month.year, first_of_month.month + 1, 1)
+
+
+def _month_end(day: date) -> date:
+    return _next_month(day.replace(day=1)) - timedelta(days=1)
 
 
 def _long_date(day: date) -> str:

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from emarac.agencies.models import Agency
-from emarac.indicators import queries
+from emarac.indicators import definitions, disclosure, queries
 from emarac.indicators.definitions import (
     BUCKETS,
     FACTORS,
@@ -131,58 +131,83 @@ class Figures:
     returns: tuple[QuarterlyReturn, ...]
     days: DaysToHearing
     actions: ActionsOnTime
+    protected: ProtectedReturn
 
 
 def _figures(bind: queries.Bind, filters: Filters, population: int | None) -> Figures:
+    returns = queries.quarterly_return(bind, filters)
     return Figures(
         heard=queries.cases_heard(bind, filters, population=population),
         repeat=queries.repeat_rate(bind, filters),
-        returns=queries.quarterly_return(bind, filters),
+        returns=returns,
+        protected=protect_return(filters, returns),
         days=queries.days_to_hearing(bind, filters),
         actions=queries.actions_on_time(bind, filters),
     )
 
 
 def _headlines(now: Figures, before: Figures) -> tuple[Headline, ...]:
-    heard_now, heard_before = now.heard, before.heard
-    repeat_now, repeat_before = now.repeat, before.repeat
+    """The headline figures now and before; each hidden wherever the return hides its total.
+
+    Cases heard is the return's "cases discussed" total, and the yearly rate
+    per 10,000 women is that total times a constant, so both follow it. The
+    repeat rate times the cases gives the repeats back, so it follows both.
+    """
     days_now, days_before = now.days, before.days
     actions_now, actions_before = now.actions, before.actions
-    sources_now, sources_before = _sources(now.returns), _sources(before.returns)
 
-    def per_women(volume: Volume) -> str:
-        rate = volume.per_10000_women
+    def heard(figures: Figures) -> str:
+        return figures.protected.text(CASES)
+
+    def heard_value(figures: Figures) -> float | None:
+        return None if figures.protected.hidden(CASES) else float(figures.heard.heard)
+
+    def per_women(figures: Figures) -> str:
+        rate = figures.heard.per_10000_women
         if rate is None:
             return "Population not set"
-        return "<5 cases" if volume.heard < SUPPRESS_BELOW else f"{rate:.1f}"
+        if figures.protected.hidden(CASES):
+            return f"{figures.protected.text(CASES)} cases"
+        return f"{rate:.1f}"
 
-    def per_women_value(volume: Volume) -> float | None:
-        if volume.heard < SUPPRESS_BELOW:
-            return None
-        return volume.per_10000_women
+    def per_women_value(figures: Figures) -> float | None:
+        return None if figures.protected.hidden(CASES) else figures.heard.per_10000_women
+
+    def repeat_rate(figures: Figures) -> str:
+        protected = figures.protected
+        text = rate_text(protected.values[(REPEATS, TOTAL)], protected.values[(CASES, TOTAL)])
+        if text != definitions.SUPPRESSED and protected.rate_value(REPEATS) is None:
+            return disclosure.WITHHELD
+        return text
 
     return (
         Headline(
             "Cases heard",
-            count_text(heard_now.heard),
-            count_text(heard_before.heard),
-            _change(_count_or_none(heard_now.heard), _count_or_none(heard_before.heard), unit="n"),
+            heard(now),
+            heard(before),
+            _change(heard_value(now), heard_value(before), unit="n"),
         ),
-        _rate_headline(
+        Headline(
             "Repeat rate",
-            (repeat_now.repeats, repeat_now.heard),
-            (repeat_before.repeats, repeat_before.heard),
+            repeat_rate(now),
+            repeat_rate(before),
+            _change(
+                now.protected.rate_value(REPEATS),
+                before.protected.rate_value(REPEATS),
+                unit="points",
+            ),
         ),
         Headline(
             "Cases a year per 10,000 women (benchmark 40)",
-            per_women(heard_now),
-            per_women(heard_before),
-            _change(per_women_value(heard_now), per_women_value(heard_before), unit="points"),
+            per_women(now),
+            per_women(before),
+            _change(per_women_value(now), per_women_value(before), unit="points"),
         ),
-        _rate_headline(
+        Headline(
             "Referrals from partners other than police",
-            (sources_now.not_police, sources_now.total),
-            (sources_before.not_police, sources_before.total),
+            now.protected.share(),
+            before.protected.share(),
+            _change(_share_value(now.protected), _share_value(before.protected), unit="points"),
         ),
         Headline(
             "Median days from referral to hearing",
@@ -196,6 +221,13 @@ def _headlines(now: Figures, before: Figures) -> tuple[Headline, ...]:
             (actions_before.on_time, actions_before.due),
         ),
     )
+
+
+def _share_value(protected: ProtectedReturn) -> float | None:
+    if protected.hidden(POLICE) or protected.hidden(CASES):
+        return None
+    cases = protected.values[(CASES, TOTAL)]
+    return _rate_or_none(cases - protected.values[(POLICE, TOTAL)], cases)
 
 
 def _rate_headline(label: str, now: tuple[int, int], before: tuple[int, int]) -> Headline:
@@ -233,12 +265,17 @@ def _sources(returns: Iterable[QuarterlyReturn]) -> ReferralSources:
 
 
 def trend_filters(filters: Filters) -> Filters:
-    """The eight calendar quarters up to the end of the chosen period."""
+    """The eight whole calendar quarters up to the one the chosen period ends in.
+
+    Whole quarters, even when the period ends mid-quarter: a quarter cut at
+    the period's end would differ from the same quarter on the next month's
+    page by exactly one month, which gives away a month that is suppressed.
+    """
     last = quarters_between(filters.end, filters.end)[0]
     start = last.start
     for _ in range(TREND_QUARTERS - 1):
         start = quarters_between(start - timedelta(days=1), start - timedelta(days=1))[0].start
-    return Filters(start, filters.end, filters.area_id, filters.referring_agency_id)
+    return Filters(start, last.end, filters.area_id, filters.referring_agency_id)
 
 
 def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
@@ -347,43 +384,103 @@ def _value(row: QuarterlyReturn, path: str) -> int:
     return int(getattr(row, path))
 
 
-WITHHELD = "Withheld"
+TOTAL = "Total"
+CASES = "cases_discussed"
+REPEATS = "repeat_cases"
+POLICE = "referrals.police"
+SOURCE_PATHS = tuple(f"referrals.{bucket}" for bucket in BUCKETS)
+
+Cell = tuple[str, str]  # (field path, quarter code or TOTAL)
 
 
-def _total_text(values: Sequence[int]) -> str:
-    """A row's total, withheld when it would give away the one suppressed figure in the row."""
-    suppressed = sum(1 for v in values if v < SUPPRESS_BELOW)
-    if suppressed == 1 and len(values) > 1:
-        return WITHHELD
-    return count_text(sum(values))
+@dataclass(frozen=True)
+class ProtectedReturn:
+    """The quarterly return's counts with what is hidden in them, primary and secondary.
+
+    The headlines read the same object, so a total withheld in the return is
+    withheld in the headline too: otherwise the year's headline minus the
+    quarters shown gives the withheld quarter back.
+    """
+
+    quarters: tuple[str, ...]
+    values: dict[Cell, int]
+    shield: disclosure.Protection[Cell]
+
+    def hidden(self, path: str, column: str = TOTAL) -> bool:
+        return self.shield.hidden((path, column))
+
+    def text(self, path: str, column: str = TOTAL) -> str:
+        return self.shield.text((path, column), self.values[(path, column)])
+
+    def share(self, column: str = TOTAL) -> str:
+        """Share of referrals from partners other than police, hidden with the police or the cases.
+
+        The share times the cases gives the police count back, so it cannot
+        be shown when either of them is hidden.
+        """
+        cases, police = self.values[(CASES, column)], self.values[(POLICE, column)]
+        text = rate_text(cases - police, cases)
+        if text != definitions.SUPPRESSED and (
+            self.hidden(POLICE, column) or self.hidden(CASES, column)
+        ):
+            return disclosure.WITHHELD
+        return text
+
+    def rate_value(self, path: str) -> float | None:
+        """The period's rate of ``path`` among the cases, or None where it is not shown."""
+        if self.hidden(path) or self.hidden(CASES):
+            return None
+        return _rate_or_none(self.values[(path, TOTAL)], self.values[(CASES, TOTAL)])
+
+
+def protect_return(filters: Filters, returns: Sequence[QuarterlyReturn]) -> ProtectedReturn:
+    """The return's counts per quarter and in total, with primary and secondary suppression.
+
+    Each field's quarters add up to its total: each quarter has a page of its
+    own with the same figures, so a lone hidden quarter withholds the total.
+    In each column the referral sources add up to the cases discussed: a lone
+    hidden source withholds the next smallest.
+    """
+    quarters = tuple(q.code for q in quarters_between(filters.start, filters.end))
+    by_quarter = {r.quarter: r for r in returns}
+    values: dict[Cell, int] = {}
+    for _, path in RETURN_FIELDS:
+        for code in quarters:
+            values[(path, code)] = _value(by_quarter[code], path) if code in by_quarter else 0
+        values[(path, TOTAL)] = sum(values[(path, code)] for code in quarters)
+    lines = [
+        disclosure.Line(
+            tuple((path, code) for code in quarters), (path, TOTAL), disclosure.WIDEN_TOTAL
+        )
+        for _, path in RETURN_FIELDS
+    ]
+    lines += [
+        disclosure.Line(
+            tuple((path, column) for path in SOURCE_PATHS), (CASES, column), disclosure.WIDEN_PART
+        )
+        for column in (*quarters, TOTAL)
+    ]
+    return ProtectedReturn(quarters, values, disclosure.protect(values, lines))
 
 
 def _return_table(filters: Filters, returns: Sequence[QuarterlyReturn]) -> Table:
     """The quarterly return as partners fill it in: a row per field, a column per quarter."""
-    quarters = [q.code for q in quarters_between(filters.start, filters.end)]
-    by_quarter = {r.quarter: r for r in returns}
-    rows = []
-    for label, path in RETURN_FIELDS:
-        values = [_value(by_quarter[c], path) if c in by_quarter else 0 for c in quarters]
-        rows.append((label, *(count_text(v) for v in values), _total_text(values)))
-    sources = _sources(returns)
-    share = [
-        rate_text(by_quarter[c].referrals.not_police, by_quarter[c].referrals.total)
-        if c in by_quarter
-        else rate_text(0, 0)
-        for c in quarters
+    protected = protect_return(filters, returns)
+    columns = (*protected.quarters, TOTAL)
+    rows = [
+        (label, *(protected.text(path, column) for column in columns))
+        for label, path in RETURN_FIELDS
     ]
     rows.append(
         (
             "Share of referrals from partners other than police",
-            *share,
-            rate_text(sources.not_police, sources.total),
+            *(protected.share(column) for column in columns),
         )
     )
     return Table(
         key="quarterly-return",
         caption="Quarterly return",
-        columns=("Field", *quarters, "Total"),
+        columns=("Field", *columns),
         rows=tuple(rows),
     )
 

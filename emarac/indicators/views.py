@@ -24,13 +24,13 @@ from emarac.forms import BaseForm, DateWithin, GovDateField
 from emarac.indicators import report, services
 from emarac.indicators.periods import (
     Period,
-    custom_period,
     financial_year,
     latest_reporting_day,
     month_period,
     parse_period,
     previous_period,
     quarters_between,
+    whole_months,
 )
 from emarac.protocol import policy
 
@@ -114,7 +114,7 @@ def _form() -> tuple[FilterForm, Period | None, uuid.UUID | None, uuid.UUID | No
     if not form.validate():
         return form, None, area_id, agency_id
     if form.period.data == CUSTOM:
-        return form, custom_period(form.start.data, form.end.data), area_id, agency_id
+        return form, whole_months(form.start.data, form.end.data), area_id, agency_id
     try:
         return form, parse_period(form.period.data or "", latest=_latest()), area_id, agency_id
     except ValueError as problem:

@@ -104,12 +104,6 @@ def test_csv_exports_need_a_fresh_sign_in_and_are_audited(
     assert_ledger_verifies(app, db)
 
 
-def test_a_total_that_would_give_a_small_figure_away_is_withheld():
-    assert report._total_text([7, 3, 6, 5]) == report.WITHHELD
-    assert report._total_text([7, 3, 2, 5]) == "17"
-    assert report._total_text([7, 9, 6, 5]) == "27"
-
-
 @pytest.mark.slow
 def test_nothing_a_manager_can_open_holds_personal_data(client, make, db, clock, partnership):
     """Every page and export a manager reaches, scanned for the generated people."""

@@ -237,11 +237,15 @@ def test_counts_under_five_are_suppressed_and_five_is_shown():
         definitions.suppress(-1)
 
 
-def test_a_rate_is_suppressed_when_either_count_is_under_five():
+def test_a_rate_is_suppressed_when_its_numerator_or_complement_is_under_five():
     assert definitions.suppress_rate(4, 10) == "<5"
     assert definitions.suppress_rate(5, 4) == "<5"
     assert definitions.suppress_rate(0, 0) == "<5"
     assert definitions.suppress_rate(5, 20) == 25.0
+    # The complement counts too: 16 of 20 tells that 4 were not.
+    assert definitions.suppress_rate(16, 20) == "<5"
+    assert definitions.suppress_rate(15, 20) == 75.0
+    assert definitions.suppress_rate(20, 20) == "<5"
 
 
 def test_percent_of_nothing_is_none():

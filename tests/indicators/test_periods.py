@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from emarac.indicators.periods import (
     parse_period,
     previous_period,
     quarters_between,
+    whole_months,
 )
 
 
@@ -44,11 +45,11 @@ from emarac.indicators.periods import (
             "April 2026 to March 2027",
         ),
         (
-            " 2026-01-05/2026-02-01 ",
+            " 2026-01-01/2026-02-28 ",
             PeriodKind.CUSTOM,
-            date(2026, 1, 5),
-            date(2026, 2, 1),
-            "5 January 2026 to 1 February 2026",
+            date(2026, 1, 1),
+            date(2026, 2, 28),
+            "1 January 2026 to 28 February 2026",
         ),
     ],
 )
@@ -79,7 +80,8 @@ def test_a_range_that_ends_before_it_starts_is_refused():
         ("2026-Q1", "2025-Q4"),
         ("2026-Q3", "2026-Q2"),
         ("FY2026", "FY2025"),
-        ("2026-03-01/2026-03-10", "2026-02-19/2026-02-28"),
+        ("2026-03-01/2026-03-31", "2026-02-01/2026-02-28"),
+        ("2026-02-01/2026-04-30", "2025-11-01/2026-01-31"),
     ],
 )
 def test_the_previous_period_is_of_the_same_kind_and_ends_the_day_before(code, previous):
@@ -89,9 +91,35 @@ def test_the_previous_period_is_of_the_same_kind_and_ends_the_day_before(code, p
     assert (period.start - before.end).days == 1
 
 
-def test_a_custom_range_is_compared_with_as_many_days_before_it():
-    period = custom_period(date(2026, 3, 1), date(2026, 3, 31))
-    assert previous_period(period).days == period.days == 31
+@pytest.mark.parametrize(
+    ("code", "start", "end"),
+    [
+        ("2026-01-05/2026-02-01", date(2026, 1, 1), date(2026, 2, 28)),
+        ("2024-02-29/2024-02-29", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2025-12-31/2026-01-01", date(2025, 12, 1), date(2026, 1, 31)),
+        ("2026-03-01/2026-03-31", date(2026, 3, 1), date(2026, 3, 31)),
+    ],
+)
+def test_a_custom_range_is_widened_to_whole_months(code, start, end):
+    period = parse_period(code)
+    assert (period.kind, period.start, period.end) == (PeriodKind.CUSTOM, start, end)
+    # One day shorter, at either end, asks for the very same figures.
+    shorter = parse_period(f"{start + timedelta(days=1)}/{end}")
+    assert (shorter.start, shorter.end) == (start, end)
+    assert whole_months(start, end - timedelta(days=1)) == period
+
+
+def test_a_widened_range_may_reach_the_end_of_the_last_months_latest_day():
+    assert parse_period("2026-06-01/2026-06-10", latest=date(2026, 6, 10)).end == date(2026, 6, 30)
+    with pytest.raises(ValueError, match="Enter a period from"):
+        parse_period("2026-06-01/2026-07-01", latest=date(2026, 6, 10))
+
+
+def test_a_custom_range_is_compared_with_as_many_months_or_days_before_it():
+    months = whole_months(date(2026, 3, 1), date(2026, 4, 30))
+    assert previous_period(months).code == "2026-01-01/2026-02-28"
+    days = custom_period(date(2026, 3, 5), date(2026, 3, 20))
+    assert previous_period(days).days == days.days == 16
 
 
 def test_quarters_between_lists_every_quarter_the_range_touches():
