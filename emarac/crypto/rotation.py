@@ -10,12 +10,14 @@ writers use the newest, so the app keeps serving while it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Table,
     bindparam,
@@ -224,41 +226,66 @@ def reindex_tokens(
         ring = kr.load(conn, provider)
     if ring is None:
         return 0
-    done = 0
     with kr.use_keyring(ring):
-        for table, _columns, _indexes, model in _tables():
-            indexes = token_indexes_of(model)
-            if not indexes:
-                continue
-            attribute_of = {i.attribute: i for i in REGISTRY[table.name]}
-            sources = [attribute_of[i.source] for i in indexes]
-            wanted = list({info.column: info for info in sources}.values())
-            last_id = None
-            while True:
-                columns = [table.c[i.column] for i in wanted]
-                query = select(table.c.id, *columns).order_by(table.c.id)
-                if last_id is not None:
-                    query = query.where(table.c.id > last_id)
-                with engine.begin() as conn:
-                    rows = conn.execute(query.limit(batch_size)).all()
-                    if not rows:
-                        break
-                    plains = []
-                    for row in rows:
-                        plain: dict[str, object] = {}
-                        for info, token in zip(wanted, row[1:], strict=True):
-                            if token is not None:
-                                aad = f"{table.name}.{info.column}:{row[0]}".encode("ascii")
-                                plain[info.attribute] = info.codec.decode(
-                                    ring.decrypt(bytes(token), aad)
-                                )
-                        plains.append((row[0], plain))
-                    _rebuild_tokens(conn, model, plains, ring.active)
-                last_id = rows[-1][0]
-                done += len(rows)
-                if progress is not None:
-                    progress(table.name, len(rows))
+        return index_tokens(engine, ring, batch_size=batch_size, progress=progress)
+
+
+def index_tokens(
+    bind: Engine | Connection,
+    ring: kr.KeyRing,
+    *,
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+) -> int:
+    """Write the token index rows of every row under ``ring``'s active key.
+
+    ``bind`` is an engine (each batch commits on its own) or a connection (all
+    in the caller's transaction), as rows written without the ORM (the
+    synthetic generator) need their name parts indexed afterwards.
+    """
+    done = 0
+    for table, _columns, _indexes, model in _tables():
+        indexes = token_indexes_of(model)
+        if not indexes:
+            continue
+        attribute_of = {i.attribute: i for i in REGISTRY[table.name]}
+        sources = [attribute_of[i.source] for i in indexes]
+        wanted = list({info.column: info for info in sources}.values())
+        last_id = None
+        while True:
+            columns = [table.c[i.column] for i in wanted]
+            query = select(table.c.id, *columns).order_by(table.c.id)
+            if last_id is not None:
+                query = query.where(table.c.id > last_id)
+            with _transaction(bind) as conn:
+                rows = conn.execute(query.limit(batch_size)).all()
+                if not rows:
+                    break
+                plains = []
+                for row in rows:
+                    plain: dict[str, object] = {}
+                    for info, token in zip(wanted, row[1:], strict=True):
+                        if token is not None:
+                            aad = f"{table.name}.{info.column}:{row[0]}".encode("ascii")
+                            plain[info.attribute] = info.codec.decode(
+                                ring.decrypt(bytes(token), aad)
+                            )
+                    plains.append((row[0], plain))
+                _rebuild_tokens(conn, model, plains, ring.active)
+            last_id = rows[-1][0]
+            done += len(rows)
+            if progress is not None:
+                progress(table.name, len(rows))
     return done
+
+
+@contextlib.contextmanager
+def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.begin() as conn:
+        yield conn
 
 
 def _retire_unused(engine: Engine, active: int) -> None:
