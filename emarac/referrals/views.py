@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -136,9 +136,21 @@ def _triage_referral_or_404(referral_id: uuid.UUID) -> Referral:
 
 
 def _accept_form(meetings: list[Meeting]) -> AcceptForm:
-    form = AcceptForm(prefix="accept")
+    return _offering(AcceptForm(prefix="accept"), meetings)
+
+
+FormWithMeeting = TypeVar("FormWithMeeting", AcceptForm, ConfirmRepeatForm)
+
+
+def _offering(form: FormWithMeeting, meetings: list[Meeting]) -> FormWithMeeting:
+    """The form with the planned meetings to choose from."""
     form.meeting_id.choices = [("", "Choose a meeting")] + [(str(m.id), m.title) for m in meetings]
     return form
+
+
+def _chosen(meetings: list[Meeting], form: AcceptForm | ConfirmRepeatForm) -> Meeting | None:
+    """The planned meeting picked in the form, if any."""
+    return next((m for m in meetings if str(m.id) == form.meeting_id.data), None)
 
 
 def _decide_page(
@@ -177,7 +189,7 @@ def accept(referral_id: uuid.UUID) -> Any:
             services.accept(
                 referral,
                 by=current_user,
-                meeting=next((m for m in meetings if str(m.id) == form.meeting_id.data), None),
+                meeting=_chosen(meetings, form),
                 new_meeting_on=form.new_meeting_on.data,
             )
         except services.Invalid as problem:
@@ -231,9 +243,7 @@ def _review_or_404(review_id: uuid.UUID) -> RepeatReview:
 
 
 def _confirm_form(meetings: list[Meeting]) -> ConfirmRepeatForm:
-    form = ConfirmRepeatForm(prefix="confirm")
-    form.meeting_id.choices = [("", "Choose a meeting")] + [(str(m.id), m.title) for m in meetings]
-    return form
+    return _offering(ConfirmRepeatForm(prefix="confirm"), meetings)
 
 
 def _repeat_page(
@@ -270,7 +280,7 @@ def confirm_repeat(review_id: uuid.UUID) -> Any:
             repeats.confirm(
                 review,
                 by=current_user,
-                meeting=next((m for m in meetings if str(m.id) == form.meeting_id.data), None),
+                meeting=_chosen(meetings, form),
                 new_meeting_on=form.new_meeting_on.data,
             )
         except services.Invalid as problem:
