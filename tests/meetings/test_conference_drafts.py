@@ -14,6 +14,13 @@ from tests.meetings.test_conference import session_ready  # noqa: F401 - a fixtu
 SUMMARY = "Synthetic summary typed before adding an action"
 
 
+def at_first_case(client, ready):
+    """The coordinator, signed in, at the agenda's first case: (meeting, case id)."""
+    meeting = ready["meeting"]
+    sign_in(client, ready["coordinator"])
+    return meeting, meeting.items[0].case_id
+
+
 def _page(client, meeting, case_id):
     response = client.get(f"/meetings/{meeting.id}/cases/{case_id}/conference")
     assert response.status_code == 200
@@ -37,10 +44,7 @@ def _action(meeting, **changes):
 
 
 def test_adding_an_action_keeps_the_decision_typed_so_far(client, db, session_ready):  # noqa: F811
-    s = session_ready
-    meeting = s["meeting"]
-    sign_in(client, s["coordinator"])
-    case_id = meeting.items[0].case_id
+    meeting, case_id = at_first_case(client, session_ready)
     response = client.post(
         f"/meetings/{meeting.id}/cases/{case_id}/actions",
         data={**_action(meeting), "discussion": SUMMARY, "agreed_risk": "high"},
@@ -53,10 +57,7 @@ def test_adding_an_action_keeps_the_decision_typed_so_far(client, db, session_re
 
 
 def test_a_refused_action_keeps_the_action_and_the_decision(client, db, session_ready):  # noqa: F811
-    s = session_ready
-    meeting = s["meeting"]
-    sign_in(client, s["coordinator"])
-    case_id = meeting.items[0].case_id
+    meeting, case_id = at_first_case(client, session_ready)
     response = client.post(
         f"/meetings/{meeting.id}/cases/{case_id}/actions",
         data={**_action(meeting, due_on=["1", "11", "2026"]), "discussion": SUMMARY},
@@ -77,10 +78,7 @@ def test_saving_the_case_with_an_action_not_added_is_refused_and_keeps_both(
     db,
     session_ready,  # noqa: F811
 ):
-    s = session_ready
-    meeting = s["meeting"]
-    sign_in(client, s["coordinator"])
-    case_id = meeting.items[0].case_id
+    meeting, case_id = at_first_case(client, session_ready)
     response = client.post(
         f"/meetings/{meeting.id}/cases/{case_id}/record",
         data={**_action(meeting), "discussion": SUMMARY, "agreed_risk": "medium"},
@@ -129,10 +127,7 @@ def test_the_draft_survives_moving_away_and_signing_in_again(
 
 
 def test_save_draft_without_javascript_returns_to_the_case(client, db, session_ready):  # noqa: F811
-    s = session_ready
-    meeting = s["meeting"]
-    sign_in(client, s["coordinator"])
-    case_id = meeting.items[0].case_id
+    meeting, case_id = at_first_case(client, session_ready)
     response = client.post(
         f"/meetings/{meeting.id}/cases/{case_id}/draft", data={"discussion": SUMMARY}
     )
@@ -142,10 +137,7 @@ def test_save_draft_without_javascript_returns_to_the_case(client, db, session_r
 
 
 def test_recording_the_decision_clears_the_draft(client, db, session_ready):  # noqa: F811
-    s = session_ready
-    meeting = s["meeting"]
-    sign_in(client, s["coordinator"])
-    case_id = meeting.items[0].case_id
+    meeting, case_id = at_first_case(client, session_ready)
     client.post(f"/meetings/{meeting.id}/cases/{case_id}/draft", data={"discussion": "Early words"})
     response = client.post(
         f"/meetings/{meeting.id}/cases/{case_id}/record",
@@ -160,10 +152,7 @@ def test_recording_the_decision_clears_the_draft(client, db, session_ready):  # 
 
 
 def test_a_draft_with_hidden_characters_is_refused(client, db, session_ready):  # noqa: F811
-    s = session_ready
-    meeting = s["meeting"]
-    sign_in(client, s["coordinator"])
-    case_id = meeting.items[0].case_id
+    meeting, case_id = at_first_case(client, session_ready)
     response = client.post(
         f"/meetings/{meeting.id}/cases/{case_id}/draft",
         data={"discussion": "Synthetic \u202e reversed"},
