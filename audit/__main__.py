@@ -1,4 +1,4 @@
-"""``python -m audit verify|checkpoint|keygen``: check the ledger from outside the app.
+"""``python -m audit verify|checkpoint|sequence|keygen``: check the ledger from outside the app.
 
 Exit codes of ``verify``: 0 the ledger verifies; 1 it was tampered with (the
 first altered, removed, inserted or reordered event is named); 2 a usage or
@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import Engine, MetaData, Table, create_engine, inspect
 
 from audit.checkpoints import (
     CheckpointSigner,
@@ -26,7 +27,8 @@ from audit.checkpoints import (
     run_checkpoints,
     stop_on_signals,
 )
-from audit.schema import DEFAULT_TABLE, define_ledger_table
+from audit.ledger import sequence
+from audit.schema import DEFAULT_TABLE, define_ledger_table, define_pending_table
 from audit.verify import VerifyResult, verify
 
 
@@ -43,7 +45,7 @@ def _fail(text: str, code: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m audit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("verify", "checkpoint"):
+    for name in ("verify", "checkpoint", "sequence"):
         cmd = sub.add_parser(name)
         cmd.add_argument("--database-url", default=os.environ.get("EMARAC_DATABASE_URL"))
         cmd.add_argument("--checkpoints", default=os.environ.get("EMARAC_AUDIT_CHECKPOINT_DIR"))
@@ -90,10 +92,17 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("no database: pass --database-url or set EMARAC_DATABASE_URL", 2)
     if not args.checkpoints:
         return _fail("no checkpoints: pass --checkpoints or set EMARAC_AUDIT_CHECKPOINT_DIR", 2)
-    table = define_ledger_table(MetaData(), args.table)
+    metadata = MetaData()
+    table = define_ledger_table(metadata, args.table)
     store = FileCheckpointStore(Path(args.checkpoints))
     engine = create_engine(args.database_url)
+    pending = _pending_table(engine, metadata, args.table)
     try:
+        if args.command == "sequence":
+            if pending is None:
+                return _fail(f"no pending table beside {args.table}", 2)
+            _out(f"Chained {sequence(engine, table=table, pending=pending)} pending events")
+            return 0
         if args.command == "checkpoint":
             if not args.private_key or not Path(args.private_key).exists():
                 return _fail(
@@ -111,8 +120,11 @@ def main(argv: list[str] | None = None) -> int:
                         max_runs=args.max_runs,
                         stop=stop,
                         report=_out,
+                        before=_sequencer(engine, table, pending),
                     )
                 return 0
+            if pending is not None:
+                sequence(engine, table=table, pending=pending)
             try:
                 with engine.connect() as conn:
                     made = checkpoint_now(conn, signer, store, table=table)
@@ -129,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                 public_key=load_public_key(Path(args.public_key)),
                 checkpoints=checkpoints,
                 table=table,
+                pending=pending,
             )
     finally:
         engine.dispose()
@@ -140,14 +153,31 @@ def main(argv: list[str] | None = None) -> int:
     )
 
 
+def _pending_table(engine: Engine, metadata: MetaData, ledger: str) -> Table | None:
+    """The sequencer's inbox beside the ledger, if this database has one."""
+    pending = define_pending_table(metadata, ledger)
+    return pending if inspect(engine).has_table(pending.name) else None
+
+
+def _sequencer(engine: Engine, table: Table, pending: Table | None) -> Callable[[], object] | None:
+    if pending is None:
+        return None
+    return lambda: sequence(engine, table=table, pending=pending)
+
+
 def describe_tail(result: VerifyResult) -> str:
-    if result.tail_events == 0:
+    waiting = (
+        f"; {result.pending_events} more committed, waiting to be chained"
+        if result.pending_events
+        else ""
+    )
+    if result.tail_events == 0 and not result.pending_events:
         return "Tail: none (the last checkpoint covers every event)"
     where = f"seq {result.checkpoint_seq}" if result.checkpoint_seq else "none yet"
-    age = result.tail_age_seconds
+    age = result.tail_age_seconds or 0.0
     return (
         f"Tail: {result.tail_events} events after the last checkpoint ({where}), "
-        f"unprotected; the oldest is {age:,.0f} s old"
+        f"unprotected{waiting}; the oldest is {age:,.0f} s old"
     )
 
 

@@ -282,8 +282,12 @@ def run_checkpoints(
     max_runs: int | None = None,
     stop: threading.Event | None = None,
     report: Callable[[str], None] = print,
+    before: Callable[[], object] | None = None,
 ) -> int:
     """Sign the head every ``every`` seconds, when it moved, until ``stop`` is set.
+
+    ``before`` runs first on each run (the app passes the sequencer, so events
+    a crashed process left pending are chained and then signed).
 
     Each run opens its own connection (``connect()``), so the loop holds none
     while it sleeps and rides out a database restart. Returns how many
@@ -296,6 +300,8 @@ def run_checkpoints(
     while not stop.is_set():
         runs += 1
         try:
+            if before is not None:
+                before()
             with connect() as conn:
                 made = checkpoint_now(conn, signer, store, table=table)
         except LedgerDiverged as problem:

@@ -1,4 +1,16 @@
-"""Appending events to the ledger, inside the caller's transaction."""
+"""Appending events to the ledger.
+
+Two ways in, both inside the caller's transaction so an event commits or
+rolls back with the change it records:
+
+- :func:`enqueue` inserts the event into the pending table and takes no
+  lock, so concurrent writers never queue behind each other; after commit,
+  :func:`sequence` chains whatever is committed into the ledger, one
+  sequencer at a time. This is the path for a busy application.
+- :func:`record` chains the event at once under the ledger lock, which every
+  other writer then waits for until this transaction ends. It suits a single
+  writer (a bulk load, a command).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Table, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from audit.encoding import GENESIS_HASH, HASHED_COLUMNS, body, encode_fields
@@ -58,13 +70,26 @@ def _connection(target: Connection | Session) -> Connection:
     return target.connection() if isinstance(target, Session) else target
 
 
-def _serialise(conn: Connection, table: Table) -> None:
+def _serialise(conn: Connection, table: Table, *, wait: bool = True) -> bool:
+    """Take the ledger's turn until this transaction ends.
+
+    Returns False, without waiting, when ``wait`` is off and another holds it.
+    """
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-    elif conn.dialect.name == "sqlite":
+        if wait:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            return True
+        return bool(
+            conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            ).scalar()
+        )
+    if conn.dialect.name == "sqlite":
         # A write that changes nothing still takes SQLite's RESERVED lock, so no
         # other connection can append between our read of the head and our insert.
+        # SQLite has one writer at a time anyway, so this always waits its turn.
         conn.execute(update(table).where(text("1 = 0")).values(seq=table.c.seq))
+    return True
 
 
 def head(conn: Connection, table: Table) -> tuple[int, str]:
@@ -75,17 +100,12 @@ def head(conn: Connection, table: Table) -> tuple[int, str]:
     return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
 
 
-def record(target: Connection | Session, event: AuditEvent, *, table: Table) -> int:
-    """Append ``event`` in the caller's transaction (never commits); returns its seq."""
-    conn = _connection(target)
-    _serialise(conn, table)
-    last_seq, prev_hash = head(conn, table)
-    seq = last_seq + 1
+def _content(event: AuditEvent) -> tuple[object, ...]:
+    """The event's hashed values after ``seq``, in the order of HASHED_COLUMNS."""
     occurred = event.occurred_at or datetime.now(UTC)
     if occurred.tzinfo is None:
         occurred = occurred.replace(tzinfo=UTC)
-    values = (
-        seq,
+    return (
         occurred,
         event.user_id,
         event.agency_id,
@@ -98,8 +118,72 @@ def record(target: Connection | Session, event: AuditEvent, *, table: Table) -> 
         event.request_id,
         event.client_addr,
     )
+
+
+def _chained_row(seq: int, prev_hash: str, content: tuple[object, ...]) -> dict[str, object]:
+    values = (seq, *content)
     row: dict[str, object] = dict(zip(HASHED_COLUMNS, values, strict=True))
     row["prev_hash"] = prev_hash
     row["hash"] = hash_row(prev_hash, values)
+    return row
+
+
+def record(target: Connection | Session, event: AuditEvent, *, table: Table) -> int:
+    """Chain ``event`` now, in the caller's transaction (never commits); returns its seq.
+
+    Holds the ledger lock until the caller's transaction ends: for one writer.
+    """
+    conn = _connection(target)
+    _serialise(conn, table)
+    last_seq, prev_hash = head(conn, table)
+    row = _chained_row(last_seq + 1, prev_hash, _content(event))
     conn.execute(insert(table).values(**row))
-    return seq
+    return last_seq + 1
+
+
+def enqueue(target: Connection | Session, event: AuditEvent, *, pending: Table) -> None:
+    """Write ``event`` to the pending table in the caller's transaction; takes no lock.
+
+    It is chained by the next :func:`sequence` after the caller commits; if the
+    caller rolls back, it never existed.
+    """
+    content = dict(zip(HASHED_COLUMNS[1:], _content(event), strict=True))
+    _connection(target).execute(insert(pending).values(**content))
+
+
+def sequence(engine: Engine, *, table: Table, pending: Table, batch: int = 5_000) -> int:
+    """Chain every committed pending event into the ledger; returns how many it chained.
+
+    Each batch moves in one transaction (inserted into the ledger, deleted from
+    the pending table), so a crash leaves every event in exactly one of them.
+    Only one sequencer runs at a time; a call that finds another one running
+    returns at once, because that one will see its events: the running one, after
+    finding nothing more and letting go, looks once more, so an event committed
+    while it held its turn is never left behind.
+    """
+    columns = [pending.c[name] for name in HASHED_COLUMNS[1:]]
+    chained = 0
+    while True:
+        with engine.begin() as conn:
+            if not _serialise(conn, table, wait=False):
+                return chained
+            rows = conn.execute(
+                select(pending.c.id, *columns).order_by(pending.c.id).limit(batch)
+            ).all()
+            if rows:
+                last_seq, prev_hash = head(conn, table)
+                chained_rows = []
+                for offset, row in enumerate(rows, start=1):
+                    entry = _chained_row(last_seq + offset, prev_hash, tuple(row[1:]))
+                    prev_hash = str(entry["hash"])
+                    chained_rows.append(entry)
+                conn.execute(insert(table), chained_rows)
+                conn.execute(delete(pending).where(pending.c.id.in_([row[0] for row in rows])))
+                chained += len(rows)
+                continue
+        # Nothing was pending while this call held the turn. Now that it has
+        # let go, look again: a writer that committed meanwhile found the turn
+        # taken and left its events to us.
+        with engine.connect() as conn:
+            if conn.execute(select(pending.c.id).limit(1)).first() is None:
+                return chained

@@ -38,6 +38,9 @@ class VerifyResult:
     tail_events: int = 0
     tail_oldest_at: datetime | None = None
     checked_at: datetime | None = None
+    # Events committed but not chained yet (the sequencer's inbox): unprotected too.
+    pending_events: int = 0
+    pending_oldest_at: datetime | None = None
 
     @property
     def rate(self) -> float:
@@ -46,19 +49,22 @@ class VerifyResult:
     @property
     def tail_age_seconds(self) -> float | None:
         """How long ago the oldest unprotected event happened (None: no tail)."""
-        if self.tail_oldest_at is None or self.checked_at is None:
+        oldest = [t for t in (self.tail_oldest_at, self.pending_oldest_at) if t is not None]
+        if not oldest or self.checked_at is None:
             return None
-        return max(0.0, (self.checked_at - self.tail_oldest_at).total_seconds())
+        return max(0.0, (self.checked_at - min(oldest)).total_seconds())
 
     def tail_problems(
         self, *, max_events: int | None = None, max_age: float | None = None
     ) -> list[str]:
         """Why the unprotected tail is longer than allowed (empty if it is not)."""
         problems = []
-        if max_events is not None and self.tail_events > max_events:
-            problems.append(
-                f"{self.tail_events} events after the last checkpoint (at most {max_events})"
-            )
+        unprotected = self.tail_events + self.pending_events
+        if max_events is not None and unprotected > max_events:
+            where = "after the last checkpoint"
+            if self.pending_events:
+                where += f" ({self.pending_events} of them not yet chained)"
+            problems.append(f"{unprotected} events {where} (at most {max_events})")
         age = self.tail_age_seconds
         if max_age is not None and age is not None and age > max_age:
             problems.append(
@@ -77,6 +83,7 @@ def verify(
     public_key: Ed25519PublicKey | None,
     checkpoints: list[Checkpoint],
     table: Table,
+    pending: Table | None = None,
     now: datetime | None = None,
 ) -> VerifyResult:
     """Walk the ledger once; report the first event altered, removed, inserted or reordered.
@@ -95,10 +102,18 @@ def verify(
         differs ("altered", or "removed" if it is gone); without a witness, the
         first event after the last checkpoint that still holds.
     On success, ``tail_events`` events lie after the last checkpoint
-    (``checkpoint_seq``), the oldest of them from ``tail_oldest_at``.
+    (``checkpoint_seq``), the oldest of them from ``tail_oldest_at``; given the
+    ``pending`` table, ``pending_events`` more wait for the sequencer, the
+    oldest from ``pending_oldest_at``. Pending events carry no hash yet: they
+    are counted, not checked.
     """
     started = time.perf_counter()
     checked_at = now or datetime.now(UTC)
+    pending_events, pending_oldest_at = 0, None
+    if pending is not None:
+        waiting = conn.execute(select(func.count(), func.min(pending.c.occurred_at))).one()
+        pending_events = int(waiting[0])
+        pending_oldest_at = _aware(waiting[1]) if waiting[1] is not None else None
     signatures_ok = public_key is not None and all(c.verify(public_key) for c in checkpoints)
     valid = [c for c in checkpoints if public_key is None or c.verify(public_key)]
     wanted = {c.seq: c for c in valid}
@@ -130,6 +145,8 @@ def verify(
             tail_events=count - last_good_checkpoint if ok else 0,
             tail_oldest_at=tail_oldest_at if ok else None,
             checked_at=checked_at,
+            pending_events=pending_events,
+            pending_oldest_at=pending_oldest_at,
         )
 
     rows = conn.execute(query)

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, Subquery, event, null, select, union_all
 from sqlalchemy.orm import Session, SessionTransaction
 
 import audit
@@ -26,11 +26,34 @@ from emarac.extensions import db
 log = logging.getLogger(__name__)
 
 ledger_table = audit.define_ledger_table(db.metadata)
+pending_table = audit.define_pending_table(db.metadata)
 
-# session.info keys: the highest seq recorded in the open transaction, and the
-# highest committed seq not yet considered for a checkpoint.
+# session.info keys: events were written in the open transaction; events were
+# committed and wait for the sequencer.
 _PENDING_KEY = "emarac_audit_pending"
 _DUE_KEY = "emarac_audit_due"
+
+
+def all_events() -> Subquery:
+    """Chained and pending events alike, as one selectable with the ledger's columns.
+
+    A pending event has no ``seq`` yet (NULL): readers that order by ``seq``
+    put those first (``nulls_first``), as the newest. Every reader of the
+    audit trail goes through this, so an event is never missing from the
+    trail or the access panel between its commit and its chaining.
+    """
+    columns = [c.name for c in pending_table.c if c.name != "id"]
+    chained = select(ledger_table.c.seq, *(ledger_table.c[name] for name in columns))
+    waiting = select(
+        null().cast(ledger_table.c.seq.type).label("seq"),
+        *(pending_table.c[name] for name in columns),
+    )
+    return union_all(chained, waiting).subquery("audit_events")
+
+
+def newest_first(events: Subquery) -> tuple[ColumnElement[Any], ...]:
+    """The order of a trail: pending events first, then chained ones by seq, newest first."""
+    return (events.c.seq.desc().nulls_first(), events.c.occurred_at.desc())
 
 
 def _actor() -> tuple[str | None, str | None]:
@@ -61,8 +84,13 @@ def record_event(
     user_id: str | uuid.UUID | None = None,
     agency_id: str | uuid.UUID | None = None,
     session: Session | None = None,
-) -> int:
-    """Append one event to the ledger in the current transaction; the caller commits.
+) -> None:
+    """Write one event in the current transaction; the caller commits.
+
+    The event goes to the pending table, taking no lock, and is chained into
+    the ledger by the sequencer once the transaction has committed (see
+    :func:`_after_transaction_end`); if the transaction rolls back, so does the
+    event.
 
     ``user_id``/``agency_id`` default to the signed-in user; pass them for events
     about someone not yet signed in (a failed login names the account tried).
@@ -83,44 +111,53 @@ def record_event(
         occurred_at=utcnow(),
     )
     sess = session if session is not None else db.session()
-    seq = audit.record(sess, evt, table=ledger_table)
-    sess.info[_PENDING_KEY] = max(seq, sess.info.get(_PENDING_KEY, 0))
-    return seq
+    audit.enqueue(sess, evt, pending=pending_table)
+    sess.info[_PENDING_KEY] = True
 
 
 def _after_commit(session: Session) -> None:
-    """The events are committed: a checkpoint may name them once the session lets go."""
-    pending = session.info.pop(_PENDING_KEY, 0)
-    if pending:
-        session.info[_DUE_KEY] = max(pending, session.info.get(_DUE_KEY, 0))
+    """The events are committed: the sequencer may chain them once the session lets go."""
+    if session.info.pop(_PENDING_KEY, False):
+        session.info[_DUE_KEY] = True
+
+
+def sequence_pending() -> int:
+    """Chain every committed pending event now; returns how many (0 if another call is at it)."""
+    return audit.sequence(db.engine, table=ledger_table, pending=pending_table)
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    """Sign the every-N-events checkpoint once the session's connection is back in the pool.
+    """Chain the committed events, then sign the every-N checkpoint, once the connection is back.
 
     This runs after the outermost transaction has closed (its connection
     returned), never inside ``after_commit``, when the request still holds its
     connection: taking a second one there is what exhausted the pool under
     concurrent requests. So a request holds one pooled connection at a time.
+    A sequencer that fails here loses nothing: the events stay pending, and
+    the next commit, the checkpoint job or ``flask emarac audit sequence``
+    chains them.
     """
     if transaction.parent is not None:
         return
     session.info.pop(_PENDING_KEY, None)  # not committed: rolled back
-    due = session.info.pop(_DUE_KEY, 0)
-    if not due:
+    if not session.info.pop(_DUE_KEY, False):
         return
     try:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
     except RuntimeError:
         return
+    try:
+        chained = sequence_pending()
+    except Exception:
+        log.exception("audit sequencer failed; the events stay pending")
+        return
+    if not chained:
+        return  # another sequencer chained them, and checkpoints after itself
     signer, store = _checkpoint_tools(app)
     if signer is None or store is None:
         return
     settings = app.extensions["emarac.settings"]
     try:
-        last = store.last()
-        if due - (last.seq if last else 0) < settings.audit_checkpoint_every:
-            return  # no connection needed to know it is not due yet
         with db.engine.connect() as conn:
             audit.maybe_checkpoint(
                 conn, signer, store, every=settings.audit_checkpoint_every, table=ledger_table
@@ -152,6 +189,7 @@ def checkpoint_now() -> Any:
     signer, store = _checkpoint_tools(app)
     if signer is None or store is None:
         raise RuntimeError("audit signing key or checkpoint directory is not configured")
+    sequence_pending()
     with db.engine.connect() as conn:
         return audit.checkpoint_now(conn, signer, store, table=ledger_table)
 
@@ -163,10 +201,11 @@ def run_checkpoint_job(
     stop: threading.Event | None = None,
     report: Callable[[str], None] = print,
 ) -> int:
-    """The checkpoint job: sign the head every ``every`` seconds, when it moved.
+    """The checkpoint job: chain pending events, then sign the head, every ``every`` seconds.
 
     So a signed checkpoint covers any new event at most ``every`` seconds
-    after it. Runs until ``stop`` is set (or ``max_runs``); returns how many
+    after it, including events a crashed process committed but never
+    chained. Runs until ``stop`` is set (or ``max_runs``); returns how many
     checkpoints it signed.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -182,6 +221,7 @@ def run_checkpoint_job(
         max_runs=max_runs,
         stop=stop,
         report=report,
+        before=sequence_pending,
     )
 
 

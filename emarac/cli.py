@@ -217,7 +217,7 @@ def outbox(last: bool, to: str | None) -> None:
 
 @emarac_cli.group("audit")
 def audit_cli() -> None:
-    """The audit ledger's signed checkpoints."""
+    """The audit ledger: its sequencer and signed checkpoints."""
 
 
 @audit_cli.command("checkpoint")
@@ -256,6 +256,15 @@ def audit_checkpoint(every: int | None, max_runs: int | None) -> None:
     except RuntimeError as problem:
         raise click.ClickException(str(problem)) from problem
     click.echo(f"Stopped after signing {signed} checkpoints")
+
+
+@audit_cli.command("sequence")
+@with_appcontext
+def audit_sequence() -> None:
+    """Chain committed audit events still waiting for the sequencer (after a crash, say)."""
+    from emarac.auditing import sequence_pending
+
+    click.echo(f"Chained {sequence_pending()} pending events")
 
 
 emarac_cli.add_command(keys)

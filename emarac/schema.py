@@ -37,6 +37,8 @@ def create_schema() -> None:
     with db.engine.begin() as conn:
         for statement in audit.guard_statements(dialect, "audit_event"):
             conn.execute(text(statement))
+        for statement in audit.pending_guard_statements(dialect, "audit_event"):
+            conn.execute(text(statement))
     set_up_data()
 
 

@@ -142,3 +142,51 @@ def test_a_request_that_signs_a_checkpoint_uses_one_connection(one_connection_ap
     assert after > before  # the sign-in was audited...
     assert checkpoints(app)[-1] == after  # ...and signed after its commit, on the one connection
     assert db.engine.pool.checkedout() == 0
+
+
+def test_events_waiting_for_the_sequencer_are_read_like_chained_ones(app, db, monkeypatch):
+    """Between a commit and its chaining (or after a crash there), the trail still shows it."""
+    from sqlalchemy import func, select
+
+    from emarac import auditing
+    from emarac.auditlog.services import recent_access
+
+    record_one(db)  # chained after its commit
+    monkeypatch.setattr(auditing, "sequence_pending", lambda: 0)  # the sequencer is down
+    auditing.record_event("case.update", object_type="marac_case", object_id="case-1")
+    db.session.commit()
+    with db.engine.connect() as conn:
+        waiting = conn.execute(select(func.count()).select_from(auditing.pending_table))
+        assert waiting.scalar_one() == 1
+
+    panel = recent_access("marac_case", "case-1")
+    assert [row["action"] for row in panel] == ["case.update", "case.view"]
+    events = auditing.all_events()
+    hinted = db.session.execute(
+        select(events.c.seq, events.c.action).order_by(*auditing.newest_first(events))
+    ).all()
+    assert [tuple(row) for row in hinted][:2] == [
+        (None, "case.update"),
+        (head_seq(db), "case.view"),
+    ]
+
+    monkeypatch.undo()
+    result = app.test_cli_runner().invoke(args=["emarac", "audit", "sequence"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Chained 1 pending events\n"
+    assert [row["action"] for row in recent_access("marac_case", "case-1")] == [
+        "case.update",
+        "case.view",
+    ]
+
+
+def test_a_rolled_back_request_leaves_no_event(app, db):
+    from emarac import auditing
+
+    before = head_seq(db)
+    auditing.record_event("case.update", object_type="marac_case", object_id="case-2")
+    db.session.rollback()
+    record_one(db)
+    assert head_seq(db) == before + 1
+    with db.engine.connect() as conn:
+        assert audit.head(conn, auditing.ledger_table)[0] == before + 1

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, func, select
 
 from audit.encoding import HASHED_COLUMNS
 from emarac.agencies.models import Agency, User
-from emarac.auditing import ledger_table, record_event
+from emarac.auditing import all_events, newest_first, record_event
 from emarac.extensions import db
 from emarac.protocol import policy
 
@@ -55,8 +55,7 @@ def filter_choices(actor: User) -> FilterChoices:
     return FilterChoices(agencies=agencies, users=[(i, n) for i, n in users])
 
 
-def _query(actor: User, flt: AuditFilter) -> Select[tuple[object, ...]]:
-    t = ledger_table
+def _query(actor: User, flt: AuditFilter, t: Subquery) -> Select[tuple[object, ...]]:
     query = select(t).where(policy.audit_filter(actor, t))
     if flt.user_id:
         query = query.where(t.c.user_id == flt.user_id)
@@ -91,10 +90,11 @@ class Page:
 def search(actor: User, flt: AuditFilter, *, page: int = 1) -> Page:
     if not policy.may_read_audit(actor):
         raise PermissionError
-    query = _query(actor, flt)
+    events = all_events()
+    query = _query(actor, flt, events)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.execute(
-        query.order_by(ledger_table.c.seq.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        query.order_by(*newest_first(events)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).mappings()
     result = [_with_names(dict(r)) for r in rows]
     record_event("audit.search", object_type="audit_event", fields=flt.fields_used())
@@ -142,8 +142,11 @@ def export_csv(actor: User, flt: AuditFilter) -> str:
     """The filtered events as CSV; the export is itself an audited event."""
     if not policy.may_read_audit(actor):
         raise PermissionError
+    events = all_events()
     rows = db.session.execute(
-        _query(actor, flt).order_by(ledger_table.c.seq).limit(EXPORT_LIMIT)
+        _query(actor, flt, events)
+        .order_by(events.c.seq.asc().nulls_last(), events.c.occurred_at)
+        .limit(EXPORT_LIMIT)
     ).mappings()
     out = io.StringIO()
     writer = csv.writer(out)
@@ -257,11 +260,11 @@ def recent_access(
     object_type: str, object_id: object, *, limit: int = 20
 ) -> list[dict[str, object]]:
     """The latest events on one record, for the "who has accessed this record" panel."""
-    t = ledger_table
+    t = all_events()
     rows = db.session.execute(
         select(t.c.occurred_at, t.c.user_id, t.c.agency_id, t.c.action)
         .where(t.c.object_type == object_type, t.c.object_id == str(object_id))
-        .order_by(t.c.seq.desc())
+        .order_by(*newest_first(t))
         .limit(limit)
     ).mappings()
     return [dict(r) for r in rows]

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 
 from emarac.actions.models import Action
 from emarac.agencies.models import Agency, Role, User, UserRole
-from emarac.auditing import ledger_table
+from emarac.auditing import all_events
 from emarac.cases.models import (
     Case,
     CaseChild,
@@ -665,13 +665,14 @@ HINT_WINDOW_HOURS = 24
 def got_hint_for(actor: User, case: Any) -> bool:
     """The ledger holds a "known to MARAC" hint for this case shown to ``actor`` lately."""
     since = utcnow() - timedelta(hours=HINT_WINDOW_HOURS)
+    events = all_events()
     found = db.session.scalar(
-        select(ledger_table.c.seq)
+        select(events.c.action)
         .where(
-            ledger_table.c.action == "person.known_hint",
-            ledger_table.c.object_id == str(case.id),
-            ledger_table.c.user_id == str(actor.id),
-            ledger_table.c.occurred_at >= since,
+            events.c.action == "person.known_hint",
+            events.c.object_id == str(case.id),
+            events.c.user_id == str(actor.id),
+            events.c.occurred_at >= since,
         )
         .limit(1)
     )
