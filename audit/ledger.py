@@ -14,12 +14,28 @@ rolls back with the change it records:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Delete,
+    Engine,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from audit.encoding import GENESIS_HASH, HASHED_COLUMNS, body, encode_fields
@@ -70,6 +86,48 @@ def _connection(target: Connection | Session) -> Connection:
     return target.connection() if isinstance(target, Session) else target
 
 
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
+
+
+@dataclass(frozen=True)
+class _LedgerStatements:
+    """The ledger's statements, built once: a busy ledger runs them thousands of times a
+    second, and SQLAlchemy finds a prebuilt statement's compiled form in its cache at once."""
+
+    head: Select[tuple[int, str]]
+    claim: Update
+    append: Insert
+
+
+@dataclass(frozen=True)
+class _InboxStatements:
+    """The pending table's statements, built once likewise."""
+
+    enqueue: Insert
+    waiting: Select[tuple[Any, ...]]
+    remove: Delete
+
+
+@functools.cache
+def _ledger(table: Table) -> _LedgerStatements:
+    return _LedgerStatements(
+        head=select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1),
+        claim=update(table).where(text("1 = 0")).values(seq=table.c.seq),
+        append=insert(table),
+    )
+
+
+@functools.cache
+def _inbox(pending: Table) -> _InboxStatements:
+    columns = [pending.c[name] for name in HASHED_COLUMNS[1:]]
+    return _InboxStatements(
+        enqueue=insert(pending),
+        waiting=select(pending.c.id, *columns).order_by(pending.c.id).limit(bindparam("batch")),
+        remove=delete(pending).where(pending.c.id.in_(bindparam("ids", expanding=True))),
+    )
+
+
 def _serialise(conn: Connection, table: Table, *, wait: bool = True) -> bool:
     """Take the ledger's turn until this transaction ends.
 
@@ -77,26 +135,20 @@ def _serialise(conn: Connection, table: Table, *, wait: bool = True) -> bool:
     """
     if conn.dialect.name == "postgresql":
         if wait:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            conn.execute(_LOCK, {"key": ADVISORY_LOCK_KEY})
             return True
-        return bool(
-            conn.execute(
-                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
-            ).scalar()
-        )
+        return bool(conn.execute(_TRY_LOCK, {"key": ADVISORY_LOCK_KEY}).scalar())
     if conn.dialect.name == "sqlite":
         # A write that changes nothing still takes SQLite's RESERVED lock, so no
         # other connection can append between our read of the head and our insert.
         # SQLite has one writer at a time anyway, so this always waits its turn.
-        conn.execute(update(table).where(text("1 = 0")).values(seq=table.c.seq))
+        conn.execute(_ledger(table).claim)
     return True
 
 
 def head(conn: Connection, table: Table) -> tuple[int, str]:
     """The last sequence number and hash, or (0, genesis) for an empty ledger."""
-    row = conn.execute(
-        select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
-    ).first()
+    row = conn.execute(_ledger(table).head).first()
     return (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
 
 
@@ -137,7 +189,7 @@ def record(target: Connection | Session, event: AuditEvent, *, table: Table) -> 
     _serialise(conn, table)
     last_seq, prev_hash = head(conn, table)
     row = _chained_row(last_seq + 1, prev_hash, _content(event))
-    conn.execute(insert(table).values(**row))
+    conn.execute(_ledger(table).append, row)
     return last_seq + 1
 
 
@@ -148,7 +200,7 @@ def enqueue(target: Connection | Session, event: AuditEvent, *, pending: Table) 
     caller rolls back, it never existed.
     """
     content = dict(zip(HASHED_COLUMNS[1:], _content(event), strict=True))
-    _connection(target).execute(insert(pending).values(**content))
+    _connection(target).execute(_inbox(pending).enqueue, content)
 
 
 def sequence(engine: Engine, *, table: Table, pending: Table, batch: int = 5_000) -> int:
@@ -161,15 +213,13 @@ def sequence(engine: Engine, *, table: Table, pending: Table, batch: int = 5_000
     finding nothing more and letting go, looks once more, so an event committed
     while it held its turn is never left behind.
     """
-    columns = [pending.c[name] for name in HASHED_COLUMNS[1:]]
+    inbox = _inbox(pending)
     chained = 0
     while True:
         with engine.begin() as conn:
             if not _serialise(conn, table, wait=False):
                 return chained
-            rows = conn.execute(
-                select(pending.c.id, *columns).order_by(pending.c.id).limit(batch)
-            ).all()
+            rows = conn.execute(inbox.waiting, {"batch": batch}).all()
             if rows:
                 last_seq, prev_hash = head(conn, table)
                 chained_rows = []
@@ -177,13 +227,14 @@ def sequence(engine: Engine, *, table: Table, pending: Table, batch: int = 5_000
                     entry = _chained_row(last_seq + offset, prev_hash, tuple(row[1:]))
                     prev_hash = str(entry["hash"])
                     chained_rows.append(entry)
-                conn.execute(insert(table), chained_rows)
-                conn.execute(delete(pending).where(pending.c.id.in_([row[0] for row in rows])))
+                conn.execute(_ledger(table).append, chained_rows)
+                conn.execute(inbox.remove, {"ids": [row[0] for row in rows]})
                 chained += len(rows)
-                continue
-        # Nothing was pending while this call held the turn. Now that it has
-        # let go, look again: a writer that committed meanwhile found the turn
-        # taken and left its events to us.
+                if len(rows) == batch:
+                    continue  # more may be waiting: chain them under the same turn
+        # This call has chained all it found and let go of its turn. Look
+        # again: a writer that committed meanwhile found the turn taken and
+        # left its events to us.
         with engine.connect() as conn:
-            if conn.execute(select(pending.c.id).limit(1)).first() is None:
+            if conn.execute(inbox.waiting, {"batch": 1}).first() is None:
                 return chained
