@@ -567,6 +567,15 @@ def build(
     )
 
 
+def headlines(
+    bind: queries.Bind, period: Period, *, area_id: uuid.UUID | None, population: int | None
+) -> tuple[Headline, ...]:
+    """The dashboard's headline figures alone (for the home page), protected the same way."""
+    now = Filters.for_period(period, area_id=area_id)
+    before = Filters.for_period(previous_period(period), area_id=area_id)
+    return _headlines(_figures(bind, now, population), _figures(bind, before, population))
+
+
 def quarterly_return_table(bind: queries.Bind, filters: Filters) -> Table:
     """The return alone, for its export and print view."""
     return _return_table(filters, queries.quarterly_return(bind, filters))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from emarac.agencies.models import Agency, Area, User
 from emarac.auditing import record_event
+from emarac.clock import today
 from emarac.extensions import db
 from emarac.indicators import report
 from emarac.indicators.periods import Filters, Period
@@ -75,6 +76,17 @@ def dashboard(
     )
     _audit("indicators.view", period, area_id, agency_id, "dashboard")
     return board
+
+
+def headlines(*, by: User, area_id: uuid.UUID | None) -> tuple[Period, tuple[report.Headline, ...]]:
+    """The last complete quarter's headline figures, for a manager's home page; audited."""
+    _may_view(by)
+    period = report.default_period(today())
+    figures = report.headlines(
+        db.session(), period, area_id=area_id, population=population(area_id)
+    )
+    _audit("indicators.view", period, area_id, None, "home page headlines")
+    return period, figures
 
 
 def export_csv(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
+
+from emarac.main.home import home_for
 
 bp = Blueprint("main", __name__)
 
@@ -13,7 +15,7 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home() -> Any:
-    return render_template("main/home.html")
+    return render_template("main/home.html", home=home_for(current_user))
 
 
 @bp.route("/privacy")

@@ -374,6 +374,21 @@ def may_triage(actor: User | None) -> bool:
     return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
 
 
+def does_casework(actor: User | None) -> bool:
+    """Practitioners and IDVAs: their home page lists their agency's cases, referrals and work."""
+    return _usable(actor) and actor is not None and actor.has_role(Role.PRACTITIONER, Role.IDVA)
+
+
+def sees_headlines(actor: User | None) -> bool:
+    """Managers: their home page leads with the indicators' headline figures."""
+    return may_view_indicators(actor) and actor is not None and actor.has_role(Role.MANAGER)
+
+
+def chairs_meetings(actor: User | None) -> bool:
+    """Chairs: their home page shows their area's next meeting."""
+    return _usable(actor) and actor is not None and actor.has_role(Role.CHAIR)
+
+
 def may_decide_repeat(actor: User | None, review: Any) -> bool:
     """A repeat to confirm is decided by a coordinator of the case's area (``review.area_id``)."""
     return review is not None and coordinates_area(actor, review.area_id)
