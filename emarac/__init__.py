@@ -210,7 +210,7 @@ def register_hooks(app: Flask) -> None:
     from emarac import hooks
     from emarac.actions import services as actions
     from emarac.agencies import services as agencies
-    from emarac.cases import lifecycle
+    from emarac.cases import activity, lifecycle
     from emarac.cases import person_links as case_links
     from emarac.cases import services as cases
     from emarac.incidents import services as incidents
@@ -222,6 +222,8 @@ def register_hooks(app: Flask) -> None:
     from emarac.risk import services as risk
 
     hooks.init_app(app)
+    # records: any row written about a case moves the case up the case list.
+    activity.init_app(app)
     # accounts: every role given or removed is told to those who must know.
     agencies.role_changes.connect(app, notifications.role_changed)
     # records: people are found and merged across the cases and incidents that name them.
@@ -240,6 +242,8 @@ def register_hooks(app: Flask) -> None:
     cases.after_transfer.connect(app, referrals.follow_transfer)
     incidents.after_record.connect(app, repeats.flag_repeat)
     meetings.agenda_sources.connect(app, referrals.accepted_onto)
+    # the case list can be narrowed to the cases on the area's next meeting.
+    cases.next_meeting_cases.connect(app, meetings.next_meeting_cases)
     # a case is heard at a meeting, and cannot close while its actions are open.
     lifecycle.hearings.connect(app, meetings.was_heard)
     lifecycle.open_actions.connect(app, actions.open_action_count)

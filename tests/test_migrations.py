@@ -262,3 +262,48 @@ def test_0016_dates_the_estimated_ages_already_held(database_url, tmp_path, back
         estimated: "2025-06-30",
         known: None,
     }
+
+
+def test_0024_dates_the_last_activity_of_cases_already_held_from_their_creation(
+    database_url, tmp_path, backend
+):
+    app = create_app(make_settings(database_url, tmp_path / "instance"))
+    older, newer = uuid.uuid4(), uuid.uuid4()
+    made = {
+        older: datetime(2025, 1, 2, 3, 4, tzinfo=UTC),
+        newer: datetime(2026, 5, 6, 7, 8, tzinfo=UTC),
+    }
+    insert = text(
+        "INSERT INTO marac_case (id, reference, area_id, owning_agency_id, victim_id, status, "
+        "is_repeat, opened_on, is_demo, created_at) VALUES (:id, :ref, :area, :agency, :victim, "
+        "'open', false, :opened, false, :at)"
+    )
+    with app.app_context():
+        upgrade(revision="0023_audit_pending")
+        with db.engine.begin() as conn:
+            if backend == "postgresql":  # rows without their area, agency or victim
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for n, (case_id, at) in enumerate(made.items()):
+                ids = {
+                    "id": case_id,
+                    "area": uuid.uuid4(),
+                    "agency": uuid.uuid4(),
+                    "victim": uuid.uuid4(),
+                }
+                if backend == "sqlite":
+                    ids = {k: v.hex for k, v in ids.items()}
+                conn.execute(
+                    insert, {**ids, "ref": f"MARAC-TEST-{n}", "opened": at.date(), "at": at}
+                )
+        upgrade(revision="0024_case_activity")
+        with db.engine.connect() as conn:
+            found = dict(conn.execute(text("SELECT id, last_activity_at FROM marac_case")).all())
+        db.engine.dispose()
+    # SQLite hands the timestamp back as text, PostgreSQL as an aware datetime.
+    found = {
+        uuid.UUID(str(k)): datetime.fromisoformat(str(v)).replace(tzinfo=UTC)
+        if backend == "sqlite"
+        else v
+        for k, v in found.items()
+    }
+    assert found == made

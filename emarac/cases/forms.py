@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import RadioField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
+from emarac.cases.models import CaseStatus
 from emarac.forms import BaseForm
+
+ACTIVE = "active"
+
+
+class CaseFilterForm(BaseForm):
+    """The case list's filters: a GET form, so a filtered list can be bookmarked."""
+
+    class Meta:
+        csrf = False  # a GET form that only reads
+
+    status = SelectField(
+        "Status",
+        widget=GovSelect(),
+        choices=[
+            ("", "Any status"),
+            (ACTIVE, "Not closed"),
+            *((s.value, s.label) for s in CaseStatus),
+        ],
+        validators=[Optional()],
+    )
+    mine = BooleanField("Cases you lead", widget=GovCheckboxInput())
+    repeat = BooleanField("Repeats only", widget=GovCheckboxInput())
+    next_meeting = BooleanField("On the next meeting's agenda", widget=GovCheckboxInput())
+    submit = SubmitField("Show cases", widget=GovSubmitInput())
 
 
 class TransferForm(BaseForm):

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -18,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency, Area, User
+from emarac.clock import utcnow
 from emarac.crypto.fields import EncryptedText, encrypted_column
 from emarac.models_base import Base, created_at, uuid_pk
 from emarac.people.models import Person
@@ -91,6 +93,12 @@ class Case(Base):
     review_on: Mapped[date | None] = mapped_column(Date, comment="retention review date")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[created_at]
+    last_activity_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True),
+        default=utcnow,
+        index=True,
+        comment="when anything on the case last changed (cases/activity.py)",
+    )
 
     area: Mapped[Area] = relationship()
     owning_agency: Mapped[Agency] = relationship(foreign_keys=[owning_agency_id])

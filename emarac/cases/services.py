@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, literal, select, union_all
+from sqlalchemy import Select, String, cast, false, func, literal, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from emarac.agencies.models import Area, User
@@ -18,6 +18,7 @@ from emarac.cases.models import (
     CaseChild,
     CasePerpetrator,
     CaseSequence,
+    CaseStatus,
     CaseTransfer,
     Relationship,
 )
@@ -213,16 +214,54 @@ def load_for_page(case_id: uuid.UUID) -> Case:
 
 
 CASES_PER_PAGE = 25
+ACTIVE = "active"  # every status but closed
+
+# The cases on the agenda of an area's next meeting, from the meetings feature:
+# ``(area_id, today)`` -> a SELECT of case ids.
+next_meeting_cases: Hook[Callable[[uuid.UUID, date], Select[tuple[uuid.UUID]]]] = Hook(
+    "cases.next_meeting_cases"
+)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the case list is narrowed to; the defaults leave every filter off."""
+
+    status: str | None = None  # a CaseStatus value, or ACTIVE
+    mine: bool = False
+    repeat: bool = False
+    next_meeting: bool = False
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.status or self.mine or self.repeat or self.next_meeting)
 
 
 def visible_cases(
-    actor: User, *, page: int = 1, per_page: int = CASES_PER_PAGE
+    actor: User,
+    flt: CaseFilter | None = None,
+    *,
+    page: int = 1,
+    per_page: int = CASES_PER_PAGE,
 ) -> tuple[list[Case], int]:
+    """One page of the cases ``actor`` may see, most recently active first, with victims."""
     query = select(Case).where(policy.case_filter(actor))
+    flt = flt or CaseFilter()
+    if flt.status == ACTIVE:
+        query = query.where(Case.status != CaseStatus.CLOSED)
+    elif flt.status:
+        query = query.where(Case.status == flt.status)
+    if flt.mine:
+        query = query.where(Case.lead_practitioner_id == actor.id)
+    if flt.repeat:
+        query = query.where(Case.is_repeat.is_(True))
+    if flt.next_meeting:
+        sources = [source(actor.agency.area_id, today()) for source in next_meeting_cases.items()]
+        query = query.where(Case.id.in_(union_all(*sources)) if sources else false())
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.options(joinedload(Case.owning_agency))
-        .order_by(Case.created_at.desc())
+        query.options(joinedload(Case.owning_agency), selectinload(Case.victim))
+        .order_by(Case.last_activity_at.desc(), Case.created_at.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from emarac.auditlog import services as auditlog
 from emarac.cases import services
+from emarac.cases.forms import CaseFilterForm
 from emarac.cases.models import Relationship
 from emarac.incidents import services as incident_services
 from emarac.incidents.forms import IncidentForm
@@ -34,15 +35,27 @@ def index() -> Any:
     if not policy.may_search_people(current_user):
         abort(404)
     page = page_number(request.args)
-    cases, total = services.visible_cases(current_user, page=page)
+    form = CaseFilterForm(request.args)
+    valid = form.validate()
+    flt = services.CaseFilter(
+        status=form.status.data or None,
+        mine=bool(form.mine.data),
+        repeat=bool(form.repeat.data),
+        next_meeting=bool(form.next_meeting.data),
+    )
+    cases, total = services.visible_cases(current_user, flt, page=page) if valid else ([], 0)
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("page", "submit")}
     return render_template(
         "cases/index.html",
+        form=form,
+        filtered=flt.in_use,
         cases=cases,
         total=total,
         page=page,
         pages=last_page(total, services.CASES_PER_PAGE),
+        page_url=lambda n: url_for("cases.index", page=n, **args),
         may_create=policy.may_create_case(current_user),
-    )
+    ), (200 if valid else 400)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, Role, User, UserRole
@@ -214,6 +214,19 @@ def was_heard(case_id: uuid.UUID) -> bool:
         .limit(1)
     )
     return heard is not None
+
+
+def next_meeting_cases(area_id: uuid.UUID, on: date) -> Select[tuple[uuid.UUID]]:
+    """The cases on the agenda of the area's next meeting not yet over (held on ``on`` or later)."""
+    upcoming = (MeetingStatus.PLANNED, MeetingStatus.AGENDA_RELEASED, MeetingStatus.IN_SESSION)
+    next_meeting = (
+        select(Meeting.id)
+        .where(Meeting.area_id == area_id, Meeting.status.in_(upcoming), Meeting.held_on >= on)
+        .order_by(Meeting.held_on, Meeting.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(AgendaItem.case_id).where(AgendaItem.meeting_id == next_meeting)
 
 
 def titles_of(meeting_ids: Collection[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:
