@@ -42,6 +42,7 @@ def attend(meeting_id: uuid.UUID) -> Any:
         meeting=meeting,
         statement=services.CONFIDENTIALITY_STATEMENT,
         register=services.register_of(meeting),
+        absent=services.key_agencies_absent(meeting),
         attending=services.attendance_of(meeting, current_user) is not None,
     )
 
@@ -105,6 +106,7 @@ def _show_case(
         case=case,
         research=services.research_for(meeting, item.case_id),
         draft_saved_at=item.draft_saved_at,
+        absent=services.key_agencies_absent(meeting),
         **pager,
     )
 

@@ -14,7 +14,7 @@ from datetime import date, time
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from emarac.agencies.models import Agency, Role, User, UserRole
+from emarac.agencies.models import Agency, AgencyKind, Role, User, UserRole
 from emarac.auditing import record_event
 from emarac.cases.models import CaseTransfer
 from emarac.clock import utcnow
@@ -485,6 +485,26 @@ def register_of(meeting: Meeting) -> list[Attendance]:
             .order_by(Attendance.confidentiality_accepted_at)
         )
     )
+
+
+# Agencies a MARAC should not sit without (DOMAIN.md): the chair is warned while
+# none of their people has joined.
+KEY_AGENCY_KINDS = (AgencyKind.POLICE, AgencyKind.IDVA_SERVICE, AgencyKind.CHILDRENS_SOCIAL_CARE)
+
+
+def key_agencies_absent(meeting: Meeting) -> list[str]:
+    """The key kinds of agency (police, IDVA, children's social care) with no one on the register.
+
+    Named by kind ("Police"), as the warning reads; one query.
+    """
+    present = set(
+        db.session.scalars(
+            select(Agency.kind)
+            .join(Attendance, Attendance.agency_id == Agency.id)
+            .where(Attendance.meeting_id == meeting.id)
+        )
+    )
+    return [kind.label for kind in KEY_AGENCY_KINDS if kind not in present]
 
 
 def close_meeting(meeting: Meeting, *, by: User) -> None:
