@@ -1,4 +1,4 @@
-"""The chair is warned while police, the IDVA service or children's social care has no one present."""
+"""The chair is warned while police, the IDVA service or children's social care are not present."""
 
 from __future__ import annotations
 
