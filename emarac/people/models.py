@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from emarac.agencies.models import User
 from emarac.crypto import normalise
 from emarac.crypto.fields import (
     BlindIndex,
@@ -313,3 +314,5 @@ class PersonCorrection(Base):
     previous = EncryptedJSON("previous_ct")
     corrected_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     corrected_at: Mapped[created_at]
+
+    corrected_by: Mapped[User] = relationship()

@@ -848,9 +848,12 @@ def may_decide_retention(actor: User | None, case: Any) -> bool:
 
 
 def may_correct_person(actor: User | None, person: Any) -> bool:
-    """Correct a person's details: case workers (not chairs) who may read the person."""
+    """Correct a person's details: case workers (not chairs) with a standing part in one
+    of the person's cases; break-glass access is read only."""
     if actor is None or person is None or not _usable(actor):
         return False
     if not actor.has_role(Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR):
         return False
-    return may_view_person(actor, person)
+    ids = visible_person_ids(actor, emergency=False).subquery()
+    found = db.session.scalar(select(ids.c.person_id).where(ids.c.person_id == person.id))
+    return found is not None
