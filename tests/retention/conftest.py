@@ -26,6 +26,11 @@ MARK = "Eraseme"
 def closed_world(db, make, clock):
     """Case A (to erase: every value of it carries "Eraseme") and case B (live), heard on
     2 November 2026; A's perpetrator is also B's, and A is closed."""
+    return build_closed_world(db, make)
+
+
+def build_closed_world(db, make):
+    """The world of ``closed_world``; browser tests call it with their own ``make``."""
     owner, housing, coordinator, outsider = setup_area(make)
     builder = Cases(db, make)
     a = builder.open(
