@@ -20,7 +20,7 @@ def _due(db, case, on=date(2026, 11, 1)):
 
 
 def test_the_queue_lists_due_cases_in_words_for_the_areas_coordinators(
-    client, app, db, closed_world
+    client, app, db, make, closed_world
 ):
     w = closed_world
     _due(db, w["a"])
@@ -42,6 +42,12 @@ def test_the_queue_lists_due_cases_in_words_for_the_areas_coordinators(
     assert other.get("/retention/").status_code == 404
     assert other.get(f"/retention/cases/{w['a'].id}").status_code == 404
     assert not _soup(other.get("/")).select_one('a[href="/retention/"]')
+
+    elsewhere = app.test_client()
+    sign_in(elsewhere, make.user(agency=w["outsider"].agency, roles=("coordinator",)))
+    page = _soup(elsewhere.get("/retention/"))
+    assert page.select_one("[data-testid=retention-queue-empty]")  # another area's queue
+    assert elsewhere.get(f"/retention/cases/{w['a'].id}").status_code == 404
 
 
 def test_a_case_not_due_is_not_listed(client, db, closed_world):
