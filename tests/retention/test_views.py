@@ -102,3 +102,15 @@ def test_erasing_from_the_queue_needs_a_reason_and_shows_the_case_erased(client,
     assert db.session.query(RetentionDecision).count() == 1
     # Erased cases leave the queue, and cannot be reviewed again.
     assert client.get(f"/retention/cases/{w['a'].id}").status_code == 404
+
+
+def test_erasing_needs_a_recent_sign_in(client, db, closed_world, clock):
+    w = closed_world
+    _due(db, w["a"])
+    sign_in(client, w["coordinator"])
+    clock.advance(minutes=6)
+    response = client.post(f"/retention/cases/{w['a'].id}/erase", data={"reason": "Due"})
+    assert response.status_code == 302
+    assert "/reauthenticate" in response.headers["Location"]
+    db.session.expire_all()
+    assert w["a"].erased_on is None
