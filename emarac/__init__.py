@@ -177,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.people.views import bp as people_bp
     from emarac.referrals.reported_views import bp as reported_bp
     from emarac.referrals.views import bp as referrals_bp
+    from emarac.retention.views import bp as retention_bp
     from emarac.risk.settings_views import bp as area_settings_bp
     from emarac.risk.views import bp as risk_bp
 
@@ -196,6 +197,7 @@ def register_blueprints(app: Flask) -> None:
         actions_bp,
         notifications_bp,
         indicators_bp,
+        retention_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)

@@ -19,6 +19,7 @@ from emarac.config import ConfigurationError, current_settings
 from emarac.crypto.cli import keys
 from emarac.devkeys import ensure_dev_keys
 from emarac.extensions import db
+from emarac.retention.cli import retention
 from emarac.risk.services import publish_version
 from emarac.schema import ensure_data_key, set_up_data
 
@@ -268,3 +269,4 @@ def audit_sequence() -> None:
 
 
 emarac_cli.add_command(keys)
+emarac_cli.add_command(retention)

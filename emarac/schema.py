@@ -27,6 +27,7 @@ def import_models() -> None:
     import emarac.notifications.models  # noqa: F401
     import emarac.people.models  # noqa: F401
     import emarac.referrals.models  # noqa: F401
+    import emarac.retention.models  # noqa: F401
     import emarac.risk.models  # noqa: F401
 
 

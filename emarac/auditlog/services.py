@@ -180,6 +180,8 @@ ACTION_WORDS: dict[str, str] = {
     "case.add_perpetrator": "added a perpetrator",
     "case.transfer": "transferred the case",
     "case.close": "closed the case",
+    "case.retain": "kept the case at its retention review",
+    "case.erase": "erased the case at its retention review",
     "case.flag_repeat": "flagged the case as a repeat",
     "case.exclusion_add": "added someone to the must-not-receive list",
     "case.exclusion_remove": "removed someone from the must-not-receive list",

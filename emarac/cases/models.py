@@ -91,6 +91,9 @@ class Case(Base):
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     review_on: Mapped[date | None] = mapped_column(Date, comment="retention review date")
+    erased_on: Mapped[date | None] = mapped_column(
+        Date, comment="personal values erased at retention review; ids, dates, categories kept"
+    )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[created_at]
     last_activity_at: Mapped[datetime] = mapped_column(

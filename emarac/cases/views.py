@@ -91,6 +91,10 @@ def new() -> Any:
 @login_required
 def show(case_id: uuid.UUID) -> Any:
     found = _case_or_404(case_id)
+    if found.erased_on is not None:
+        # Erased at retention review: its personal values are gone; say so and nothing more.
+        services.record_view(found, shown=("reference", "erased_on"))
+        return render_template("cases/erased.html", case=found)
     restricted = policy.may_see_restricted(current_user, found)
     may_edit = policy.may_edit_case(current_user, found)
     shown = ["reference", "status", "victim", "perpetrators", "children", "timeline"]

@@ -16,6 +16,7 @@ from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.demo import cases as demo_cases
 from emarac.demo import meeting as demo_meeting
+from emarac.demo import retention as demo_retention
 from emarac.extensions import db
 from emarac.schema import ensure_data_key
 
@@ -113,6 +114,7 @@ def load() -> list[Login]:
         db.session.commit()
     demo_cases.load()
     demo_meeting.load()
+    demo_retention.load()
     return logins()
 
 

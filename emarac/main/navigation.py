@@ -32,6 +32,7 @@ NAV: list[tuple[str, str, Callable[..., bool]]] = [
     ("Actions", "actions.tracker", policy.may_search_people),
     ("Indicators", "indicators.dashboard", policy.may_view_indicators),
     ("Emergency access", "emergency.queue", policy.may_review_any_emergency_access),
+    ("Retention", "retention.queue", policy.may_review_retention),
     ("Notifications", "notifications.index", _anyone),
     ("Audit trail", "auditlog.index", policy.may_read_audit),
 ]

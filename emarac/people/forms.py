@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from emarac.bounds import EARLIEST_BIRTH
 from emarac.clock import today
 from emarac.forms import BaseForm, DateWithin, GovDateField
+from emarac.people.corrections import Correction
 from emarac.people.models import ETHNIC_LABELS, GENDER_LABELS, YES_NO_LABELS
 from emarac.people.rules import victim_age_problem
 from emarac.people.services import PersonDetails, SearchQuery
@@ -222,3 +223,31 @@ class SearchForm(BaseForm):
             self.name.errors = ["Enter a name, date of birth, phone number, postcode or reference"]
             return False
         return ok
+
+
+class CorrectionForm(BaseForm):
+    """Correct a person's name or date of birth; the previous values are kept."""
+
+    given_name = StringField(
+        "First name",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter the first name"), Length(max=200)],
+    )
+    family_name = StringField(
+        "Last name",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter the last name"), Length(max=200)],
+    )
+    date_of_birth = GovDateField(
+        "Date of birth",
+        description=DATE_HINT,
+        validators=[Optional(), DateWithin(EARLIEST_BIRTH, today)],
+    )
+    submit = SubmitField("Save the correction", widget=GovSubmitInput())
+
+    def correction(self) -> Correction:
+        return Correction(
+            given_name=self.given_name.data or None,
+            family_name=self.family_name.data or None,
+            date_of_birth=self.date_of_birth.data,
+        )

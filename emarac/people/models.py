@@ -15,10 +15,12 @@ from enum import StrEnum
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from emarac.agencies.models import User
 from emarac.crypto import normalise
 from emarac.crypto.fields import (
     BlindIndex,
     EncryptedDate,
+    EncryptedJSON,
     EncryptedText,
     TokenIndex,
     blind_index_column,
@@ -292,3 +294,25 @@ class PersonMerge(Base):
     merged_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     merged_at: Mapped[datetime]
     undone_at: Mapped[datetime | None]
+
+
+class PersonCorrection(Base):
+    """A correction of a person's details: the previous values, encrypted, and who changed them.
+
+    ``previous`` maps each changed field to the value it had (dates as ISO text,
+    aliases as a list); erasure at retention review nulls it and keeps the rest.
+    """
+
+    __tablename__ = "person_correction"
+
+    id: Mapped[uuid_pk]
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    fields: Mapped[list[str]] = mapped_column(JSON, comment="names of the fields changed")
+    previous_ct: Mapped[bytes | None] = encrypted_column()
+    previous = EncryptedJSON("previous_ct")
+    corrected_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    corrected_at: Mapped[created_at]
+
+    corrected_by: Mapped[User] = relationship()

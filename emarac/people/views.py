@@ -24,8 +24,8 @@ from emarac.agencies.forms import ConfirmForm
 from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.extensions import limiter
-from emarac.people import services
-from emarac.people.forms import SearchForm
+from emarac.people import corrections, services
+from emarac.people.forms import CorrectionForm, SearchForm
 from emarac.people.models import Person
 from emarac.protocol import policy
 from emarac.protocol.guard import get_or_404
@@ -94,7 +94,29 @@ def show(person_id: uuid.UUID) -> Any:
         merges=page.merges,
         undo_until=lambda m: m.merged_at + timedelta(days=services.MERGE_UNDO_DAYS),
         now=utcnow(),
+        corrections=corrections.corrections_of(person),
+        may_correct=policy.may_correct_person(current_user, person),
     )
+
+
+@bp.route("/<uuid:person_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct(person_id: uuid.UUID) -> Any:
+    """Correct a person's name or date of birth; the previous values stay on the record."""
+    person = get_or_404(Person, person_id, may=policy.may_correct_person)
+    # What is stored fills the form; on a POST what was typed replaces it.
+    form = CorrectionForm(
+        data={
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": person.date_of_birth,
+        }
+    )
+    if form.validate_on_submit():
+        changed = corrections.correct_person(person, form.correction(), by=current_user)
+        flash("Details corrected" if changed else "Nothing was changed", "success")
+        return redirect(url_for("people.show", person_id=person.id))
+    return render_template("people/correct.html", person=person, form=form)
 
 
 @bp.route("/<uuid:person_id>/merge/<uuid:other_id>", methods=["POST"])

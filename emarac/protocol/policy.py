@@ -836,3 +836,40 @@ def hint_contact_filter() -> ColumnElement[bool]:
         & Agency.isp_signed_on.is_not(None)
         & Agency.suspended_at.is_(None)
     )
+
+
+# --- retention and rectification ---------------------------------------------------
+
+
+def may_review_retention(actor: User | None) -> bool:
+    """The retention review queue: the coordinators of an area, for their area's cases."""
+    return _usable(actor) and actor is not None and actor.has_role(Role.COORDINATOR)
+
+
+def retention_queue_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause on ``marac_case``: the cases whose retention ``actor`` reviews."""
+    if not may_review_retention(actor) or actor is None:
+        return false()
+    return Case.area_id == actor.agency.area_id
+
+
+def may_decide_retention(actor: User | None, case: Any) -> bool:
+    """Retain or erase: a coordinator of the case's area, for a closed case not yet erased."""
+    return (
+        case is not None
+        and case.status == CaseStatus.CLOSED
+        and case.erased_on is None
+        and coordinates_area(actor, case.area_id)
+    )
+
+
+def may_correct_person(actor: User | None, person: Any) -> bool:
+    """Correct a person's details: case workers (not chairs) with a standing part in one
+    of the person's cases; break-glass access is read only."""
+    if actor is None or person is None or not _usable(actor):
+        return False
+    if not actor.has_role(Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR):
+        return False
+    ids = visible_person_ids(actor, emergency=False).subquery()
+    found = db.session.scalar(select(ids.c.person_id).where(ids.c.person_id == person.id))
+    return found is not None

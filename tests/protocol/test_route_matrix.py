@@ -149,9 +149,16 @@ EXPECTED: dict[str, Rule] = {
     "emergency.end": Rule(post={GLASS}),  # may_end_emergency_access: the holder
     "emergency.queue": Rule(get=COORDINATORS),  # may_review_any_emergency_access
     "emergency.review": Rule(get={COORD}, post={COORD}),  # may_review_emergency_access
+    # --- retention review
+    "retention.queue": Rule(get=COORDINATORS),  # may_review_retention
+    # may_decide_retention: the area's coordinators, for a closed case; the world's is open.
+    "retention.review": Rule(get=NOBODY, post=NOBODY),
+    "retention.erase": Rule(get=NOBODY, post=NOBODY),
     # --- people
     "people.search": Rule(get=WORKS_CASES, post=WORKS_CASES),
     "people.show": Rule(get=VIEW_CASE),  # visible_person_ids, break-glass included
+    # may_correct_person: case workers with standing (not the chair, not break-glass).
+    "people.correct": Rule(get=VIEW_CASE - {CHAIR, GLASS}, post=VIEW_CASE - {CHAIR, GLASS}),
     # may_merge_people, both records visible (here both are on one case, so the
     # coordinator is told why they cannot be merged).
     "people.merge": Rule(post={COORD}),
