@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from rich.console import Console
@@ -283,6 +284,75 @@ def bench_rotation(url: str | None, values: int, batch_size: int = 1000) -> dict
     }
 
 
+def bench_generation(url: str | None, cases: int, incidents: int) -> dict[str, float]:
+    """The synthetic generator into a temporary database (the full 1M run is scale.py's).
+
+    Baseline on PostgreSQL: the same rows, table by table, copied out in
+    binary and timed going back in by a bare ``COPY ... FROM STDIN (FORMAT
+    BINARY)`` into an indexed copy of each table, as incidents per second:
+    the rate if making the rows cost nothing.
+    """
+    from flask_migrate import upgrade
+
+    from benchmarks.scale import bench_app
+    from emarac.schema import ensure_data_key
+    from emarac.synth import generate
+
+    db_url, drop = temp_database(url)
+    try:
+        app = bench_app(db_url)
+        with app.app_context():
+            from emarac.extensions import db
+
+            upgrade(directory=str(ROOT / "migrations"))
+            ensure_data_key()
+            summary = generate(db.engine, cases=cases, incidents=incidents, seed=20261203)
+            copy_seconds = _bare_copy_seconds(db.engine, list(summary.rows))
+            db.engine.dispose()
+    finally:
+        drop()
+    results = {
+        "cases": cases,
+        "incidents": summary.incidents,
+        "incidents_per_s": summary.incidents_per_second,
+        "load_average_1min": os.getloadavg()[0],
+    }
+    if copy_seconds:
+        results["bare_copy_incidents_per_s"] = summary.incidents / copy_seconds
+        results["generate_vs_bare_copy"] = summary.incidents_per_second / (
+            summary.incidents / copy_seconds
+        )
+    return results
+
+
+def _bare_copy_seconds(engine: Any, tables: list[str]) -> float | None:
+    """Seconds a bare binary COPY takes to write these tables' rows again (PostgreSQL only)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    total = 0.0
+    raw = engine.raw_connection()
+    try:
+        with raw.driver_connection.cursor() as cursor:
+            for name in tables:
+                quoted = '"' + name.replace('"', '""') + '"'
+                data = bytearray()
+                with cursor.copy(f"COPY {quoted} TO STDOUT (FORMAT BINARY)") as out:
+                    for chunk in out:
+                        data += chunk
+                cursor.execute(
+                    f'CREATE TEMP TABLE "bare_{name}" (LIKE {quoted} INCLUDING DEFAULTS'
+                    " INCLUDING INDEXES)"
+                )
+                start = time.perf_counter()
+                with cursor.copy(f'COPY "bare_{name}" FROM STDIN (FORMAT BINARY)') as into:
+                    into.write(bytes(data))
+                total += time.perf_counter() - start
+        raw.rollback()
+    finally:
+        raw.close()
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -293,6 +363,8 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--writers", type=int, default=20)
     parser.add_argument("--rotation-values", type=int, default=100_000)
+    parser.add_argument("--generation-cases", type=int, default=5_000)
+    parser.add_argument("--generation-incidents", type=int, default=50_000)
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "core.json"))
     args = parser.parse_args()
 
@@ -309,10 +381,18 @@ def main() -> int:
     console.print(f"Key rotation ({args.rotation_values:,} values)...")
     results["rotation"] = bench_rotation(args.database_url, args.rotation_values)
 
+    console.print(
+        f"Synthetic generation ({args.generation_cases:,} cases,"
+        f" {args.generation_incidents:,} incidents)..."
+    )
+    results["generation"] = bench_generation(
+        args.database_url, args.generation_cases, args.generation_incidents
+    )
+
     table = Table(title=f"eMARAC core benchmarks ({results['database']})")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for section in ("fields", "audit", "rotation"):
+    for section in ("fields", "audit", "rotation", "generation"):
         for key, value in results[section].items():  # type: ignore[attr-defined]
             table.add_row(f"{section}.{key}", f"{value:,.2f}")
     console.print(table)
