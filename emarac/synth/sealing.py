@@ -28,6 +28,7 @@ from emarac.crypto.fields import (
     indexes_of,
     token_indexes_of,
     token_relationship,
+    token_table_of,
 )
 from emarac.crypto.keyring import KeyRing, blind_index_bits, current_keyring
 
@@ -184,17 +185,18 @@ class Sealer:
             return []
         relation = token_relationship(model)
         table = relation.mapper.local_table
+        name = token_table_of(model)
         (owner,) = relation.remote_side
         version = self.ring.active
-        rows = []
+        rows: list[dict[str, Any]] = []
         for index in indexes:
             value = values.get(index.source)
-            key = (f"{table.name}.{index.kind}", version, (value,))
+            key = (f"{name}.{index.kind}", version, (value,))
             digests = self._tokens.get(key)
             if digests is None:
                 if len(self._tokens) > 500_000:  # bound the memory on huge runs
                     self._tokens.clear()
-                digests = sorted(index.compute(str(table.name), value, version))
+                digests = sorted(index.compute(name, value, version))
                 self._tokens[key] = digests
             # Every owner column (person or alias) is named, the others empty,
             # as a COPY or executemany needs the same keys in every row.
