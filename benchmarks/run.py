@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -299,6 +300,7 @@ def bench_generation(url: str | None, cases: int, incidents: int) -> dict[str, f
     from emarac.synth import generate
 
     db_url, drop = temp_database(url)
+    app = None
     try:
         app = bench_app(db_url)
         with app.app_context():
@@ -311,6 +313,8 @@ def bench_generation(url: str | None, cases: int, incidents: int) -> dict[str, f
             db.engine.dispose()
     finally:
         drop()
+        if app is not None:  # bench_app keeps keys in a folder per database name
+            shutil.rmtree(app.extensions["emarac.settings"].instance_path, ignore_errors=True)
     results = {
         "cases": cases,
         "incidents": summary.incidents,
@@ -372,6 +376,7 @@ def main() -> int:
     results: dict[str, object] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": "postgresql" if args.database_url else "sqlite",
+        "load_average_1_5_15min": list(os.getloadavg()),  # the machine may be shared
     }
     console.print("Field encryption and blind indexes...")
     results["fields"] = bench_fields()
