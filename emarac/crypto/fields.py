@@ -138,17 +138,20 @@ class Encrypted:
         self.column = column
         self.name = ""
         self.table = ""
+        self._aad_prefix = f"{self.table}.{self.column}:".encode("ascii")
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         self.table = owner.__dict__.get("__tablename__", "")
+        self._aad_prefix = f"{self.table}.{self.column}:".encode("ascii")
         if self.table:
             REGISTRY.setdefault(self.table, []).append(
                 EncryptedColumnInfo(self.table, name, self.column, self.codec)
             )
 
     def aad(self, obj: Any) -> bytes:
-        return f"{self.table}.{self.column}:{obj.id}".encode("ascii")
+        """``table.column:row-id`` in ASCII (the prefix is built once per attribute)."""
+        return self._aad_prefix + str(obj.id).encode("ascii")
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
@@ -222,17 +225,23 @@ def refresh_indexes(obj: Any, *, changed: str | None = None) -> None:
             continue
         values = [getattr(obj, source) for source in index.sources]
         setattr(obj, index.column, index.compute(_table_name(model), values, version))
-    for token_index in token_indexes_of(model):
-        if changed is not None and changed != token_index.source:
-            continue
-        digests = token_index.compute(
-            token_table_of(model), getattr(obj, token_index.source), version
-        )
-        rows = getattr(obj, model.__index_rows__)
-        row_class = token_relationship(model).mapper.class_
-        kept = [r for r in rows if r.kind != token_index.kind]
-        new = [row_class(kind=token_index.kind, digest=d) for d in sorted(digests)]
-        setattr(obj, model.__index_rows__, kept + new)
+    token_indexes = [t for t in token_indexes_of(model) if changed is None or changed == t.source]
+    if not token_indexes:
+        return
+    table = token_table_of(model)
+    wanted = {t.kind: t.compute(table, getattr(obj, t.source), version) for t in token_indexes}
+    rows = getattr(obj, model.__index_rows__)
+    have: dict[str, set[str]] = {kind: set() for kind in wanted}
+    for row in rows:
+        if row.kind in have:
+            have[row.kind].add(row.digest)
+    stale = {kind for kind, digests in wanted.items() if have[kind] != digests}
+    if not stale:  # the same value set again (a form saved unchanged): keep the rows
+        return
+    row_class = token_relationship(model).mapper.class_
+    kept = [r for r in rows if r.kind not in stale]
+    new = [row_class(kind=kind, digest=d) for kind in sorted(stale) for d in sorted(wanted[kind])]
+    setattr(obj, model.__index_rows__, kept + new)
 
 
 def token_candidates(model: type, kind: str, token: str) -> list[str]:

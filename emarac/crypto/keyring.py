@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 import time
@@ -58,9 +59,14 @@ class KeyRing:
         if active not in keys:
             raise ValueError("the active key version is not in the ring")
         self._aead = {v: AESGCM(k) for v, k in keys.items()}
-        self._prefixes = {v: version_prefix(v) for v in keys}
+        # Built once so each call does one dict look-up: (header, cipher) by
+        # version for encrypting, cipher by header bytes for decrypting.
+        self._sealers = {v: (version_prefix(v), aead) for v, aead in self._aead.items()}
+        self._openers = {version_prefix(v): aead.decrypt for v, aead in self._aead.items()}
         self._raw = dict(keys)
         self._index_keys: dict[tuple[int, str], bytes] = {}
+        # (version, index name, bits) -> (index key, output template, shift)
+        self._blinders: dict[tuple[int, str, int], tuple[bytes, str, int]] = {}
         self.active = active
         self.loaded_at = time.monotonic()
         self.encryptions = 0  # counters let tests prove what was (not) decrypted
@@ -71,19 +77,19 @@ class KeyRing:
         return sorted(self._aead)
 
     def encrypt(self, plaintext: bytes, aad: bytes, *, version: int | None = None) -> bytes:
-        v = self.active if version is None else version
-        nonce = secrets.token_bytes(NONCE)
+        prefix, aead = self._sealers[self.active if version is None else version]
+        nonce = os.urandom(NONCE)  # what secrets.token_bytes calls, without the wrapper
         self.encryptions += 1
-        return self._prefixes[v] + nonce + self._aead[v].encrypt(nonce, plaintext, aad)
+        return prefix + nonce + aead.encrypt(nonce, plaintext, aad)
 
     def decrypt(self, token: bytes, aad: bytes) -> bytes:
-        v = version_of(token)
-        aead = self._aead.get(v)
-        if aead is None:
+        open_ = self._openers.get(token[:HEADER])
+        if open_ is None or len(token) < HEADER + NONCE + 16:
+            v = version_of(token)  # raises for what is not a ciphertext at all
             raise DecryptionError(f"no data key version {v} is loaded")
         self.decryptions += 1
         try:
-            return aead.decrypt(token[HEADER : HEADER + NONCE], token[HEADER + NONCE :], aad)
+            return open_(token[HEADER : HEADER + NONCE], token[HEADER + NONCE :], aad)
         except InvalidTag as exc:
             where = aad.decode("ascii", errors="replace")
             raise DecryptionError(
@@ -104,9 +110,13 @@ class KeyRing:
         return cached
 
     def blind(self, version: int, name: str, normalised: str, bits: int) -> str:
-        digest = hmac.digest(self.index_key(version, name), normalised.encode(), hashlib.sha256)
-        value = int.from_bytes(digest[:8], "big") >> (64 - bits)
-        return f"{version}:{value:0{(bits + 3) // 4}x}"
+        found = self._blinders.get((version, name, bits))
+        if found is None:  # the value is "<version>:" then the top bits in zero-padded hex
+            found = (self.index_key(version, name), f"{version}:%0{(bits + 3) // 4}x", 64 - bits)
+            self._blinders[(version, name, bits)] = found
+        key, template, shift = found
+        digest = hmac.digest(key, normalised.encode(), hashlib.sha256)
+        return template % (int.from_bytes(digest[:8], "big") >> shift)
 
 
 # --- loading and storing keys --------------------------------------------------

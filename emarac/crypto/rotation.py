@@ -11,6 +11,7 @@ writers use the newest, so the app keeps serving while it runs.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -161,9 +162,10 @@ def rotate_values(
                             if token is None:
                                 continue
                             aad = f"{table.name}.{name}:{row_id}".encode("ascii")
-                            raw = ring.decrypt(bytes(token), aad)
+                            token = bytes(token)
+                            raw = ring.decrypt(token, aad)  # checks the format and the version
                             plain[attribute_of[name]] = codec_of[name].decode(raw)
-                            if kr.version_of(bytes(token)) != active:
+                            if token[1:5] != prefix:  # version bytes, as _version_expr reads
                                 values[name] = ring.encrypt(raw, aad)
                                 rewritten += 1
                         for index in indexes:
@@ -173,12 +175,7 @@ def rotate_values(
                         updates.append(values)
                         plains.append((values, plain))
                     targets = [*columns, *(i.column for i in indexes)]
-                    statement = (
-                        update(table)
-                        .where(pk == bindparam("b_id"))
-                        .values({c: bindparam(c) for c in targets})
-                    )
-                    conn.execute(statement, updates)
+                    _update_rows(conn, table, targets, updates)
                     _rebuild_tokens(conn, _model, [(u["b_id"], p) for u, p in plains], active)
                 last_id = rows[-1][0]
                 if progress is not None:
@@ -200,13 +197,74 @@ def _rebuild_tokens(
     (owner,) = relation.remote_side
     conn.execute(delete(token_table).where(owner.in_([row_id for row_id, _ in rows])))
     fresh = [
-        {owner.name: row_id, "kind": index.kind, "digest": digest}
+        {"id": uuid.uuid4(), owner.name: row_id, "kind": index.kind, "digest": digest}
         for row_id, plain in rows
         for index in token_indexes_of(model)
         for digest in sorted(index.compute(token_table.name, plain.get(index.source), version))
     ]
-    if fresh:
+    if not fresh:
+        return
+    if conn.dialect.name != "postgresql":
         conn.execute(insert(token_table), fresh)
+        return
+    names = ["id", owner.name, "kind", "digest"]
+    _execute_arrays(
+        conn,
+        f"INSERT INTO {_quote(conn, token_table.name)}"  # noqa: S608 - names from the schema
+        f" ({', '.join(_quote(conn, n) for n in names)})"
+        f" SELECT * FROM unnest({_arrays(conn, token_table, names)})",
+        [[row[n] for row in fresh] for n in names],
+    )
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return str(conn.dialect.identifier_preparer.quote(name))
+
+
+def _arrays(conn: Connection, table: Table, names: list[str]) -> str:
+    """``CAST(%b AS <type>[]), ...``: one array parameter per column, typed as the column."""
+    return ", ".join(
+        f"CAST(%b AS {table.c[n].type.compile(dialect=conn.dialect)}[])" for n in names
+    )
+
+
+def _execute_arrays(conn: Connection, sql: str, arrays: list[list[Any]]) -> None:
+    """Run ``sql`` on PostgreSQL with whole columns as array parameters, in ``conn``'s
+    transaction, sent in binary (%b: text form would escape every element)."""
+    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(sql, arrays)
+
+
+def _update_rows(
+    conn: Connection, table: Table, targets: list[str], updates: list[dict[str, Any]]
+) -> None:
+    """Write back a batch of rows (``b_id`` and the ``targets`` columns of each).
+
+    On PostgreSQL the batch is one statement, each column sent as one array
+    (``UPDATE ... FROM unnest(...)``): a round trip per batch instead of one
+    per row. Elsewhere it is an executemany of the same UPDATE.
+    """
+    if conn.dialect.name != "postgresql":
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(c) for c in targets})
+        )
+        conn.execute(statement, updates)
+        return
+    names = ["id", *targets]
+    keys = ["b_id", *targets]
+    aliases = [f"c{i}" for i in range(len(names))]
+    assignments = ", ".join(
+        f"{_quote(conn, n)} = b.{a}" for n, a in zip(targets, aliases[1:], strict=True)
+    )
+    _execute_arrays(
+        conn,
+        f"UPDATE {_quote(conn, table.name)} AS t SET {assignments}"  # noqa: S608 - names from the schema
+        f" FROM unnest({_arrays(conn, table, names)}) AS b({', '.join(aliases)})"
+        " WHERE t.id = b.c0",
+        [[u[k] for u in updates] for k in keys],
+    )
 
 
 def reindex_tokens(

@@ -46,7 +46,7 @@ from emarac.agencies.models import Agency, Area, User, UserRole
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.incidents.models import Incident, IncidentTypeRow
 from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
-from emarac.people.models import Person
+from emarac.people.models import NameToken, Person
 from emarac.referrals.models import Referral
 from emarac.risk.models import ChecklistQuestion, ChecklistVersion, RiskAnswer, RiskAssessment
 
@@ -63,6 +63,7 @@ ORDER: tuple[Table, ...] = tuple(
         ChecklistVersion,
         ChecklistQuestion,
         Person,
+        NameToken,
         Case,
         CasePerpetrator,
         CaseChild,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from emarac.actions.models import ActionStatus
 from emarac.agencies.models import AgencyKind
@@ -405,6 +405,7 @@ def write_case(
                 status=ReferralStatus.RETURNED,
             )
     status, closed = _status(ctx, hearings, last_meeting, statuses)
+    created = ctx.at(opened, earliest_hour=8, latest_hour=18)
     ctx.batch.add(
         "marac_case",
         {
@@ -425,10 +426,21 @@ def write_case(
             "closed_on": closed,
             "review_on": closed + timedelta(days=6 * 365) if closed else None,
             "is_demo": True,
-            "created_at": ctx.at(opened, earliest_hour=8, latest_hour=18),
+            "created_at": created,
+            "last_activity_at": _last_activity(created, last_meeting, closed),
         },
     )
     return written
+
+
+def _last_activity(
+    created: datetime, last_meeting: MeetingInfo | None, closed: date | None
+) -> datetime:
+    """The case's last activity: its closure, else its last meeting, else its opening."""
+    latest = closed or (last_meeting.held_on if last_meeting is not None else None)
+    if latest is None or latest <= created.date():
+        return created
+    return datetime.combine(latest, time(17, 0), tzinfo=UTC)
 
 
 def _status(

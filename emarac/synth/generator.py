@@ -21,7 +21,6 @@ from emarac.auditing import ledger_table
 from emarac.cases.models import CaseSequence
 from emarac.clock import utcnow
 from emarac.crypto.keyring import current_keyring, use_keyring
-from emarac.crypto.rotation import index_tokens
 from emarac.synth import partnership
 from emarac.synth.batch import Batch
 from emarac.synth.casework import write_case
@@ -138,9 +137,6 @@ def _generate(
         writer.finish(
             purpose=f"seed {seed}: {cases} cases, {incidents} incidents",
         )
-        # Names are written without the ORM, so their parts are indexed after
-        # (search by part of a name reads person_name_token).
-        index_tokens(bind, ring)
     return Summary(
         seed=seed,
         cases=cases,

@@ -132,8 +132,11 @@ def _row(
         "created_by_agency_id": agency,
         "created_at": created,
     }
-    ctx.sealer.seal_into(row, Person, person_id, {name: values.get(name) for name in ENCRYPTED})
+    plain = {name: values.get(name) for name in ENCRYPTED}
+    ctx.sealer.seal_into(row, Person, person_id, plain)
     ctx.batch.add("person", row)
+    # Name parts are indexed as the rows are made, not by a pass that decrypts them after.
+    ctx.batch.table("person_name_token").extend(ctx.sealer.token_rows(Person, person_id, plain))
     return person_id
 
 

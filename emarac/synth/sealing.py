@@ -16,12 +16,20 @@ their keys are derived from.
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emarac.crypto.fields import BlindIndex, Encrypted, indexes_of
+from emarac.crypto.fields import (
+    BlindIndex,
+    Encrypted,
+    indexes_of,
+    token_indexes_of,
+    token_relationship,
+    token_table_of,
+)
 from emarac.crypto.keyring import KeyRing, blind_index_bits, current_keyring
 
 
@@ -56,6 +64,11 @@ class Sealer:
         # Blind indexes of recurring values (surnames, birth dates, postcodes),
         # each computed once by the real code: HMAC is deterministic per key.
         self._indexes: dict[tuple[str, int, tuple[Any, ...]], str | None] = {}
+        self._tokens: dict[tuple[str, int, tuple[Any, ...]], list[str]] = {}
+        # Ids of name-part rows: any distinct values do, and drawing them from a
+        # generator seeded once spares a system call per row. Not the seeded
+        # stream, which would shift every later value of a seed.
+        self._token_ids = random.Random()  # noqa: S311  # nosec B311 - row ids, not secrets
 
     def _descriptor(self, model: type, attribute: str) -> Encrypted:
         key = (model, attribute)
@@ -157,6 +170,48 @@ class Sealer:
                     cache.clear()
                 cache[key] = value
             row[index.column] = value
+
+    def token_rows(
+        self, model: type, row_id: uuid.UUID, values: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The name-part index rows the ORM would give this row (see ``TokenIndex``).
+
+        Each row is ``id``, both owner columns (one of them empty), ``kind`` and
+        ``digest``, made by ``TokenIndex.compute`` itself; the digests of a
+        recurring name are remembered, like the column indexes above.
+        """
+        indexes = token_indexes_of(model)
+        if not indexes:
+            return []
+        relation = token_relationship(model)
+        table = relation.mapper.local_table
+        name = token_table_of(model)
+        (owner,) = relation.remote_side
+        version = self.ring.active
+        rows: list[dict[str, Any]] = []
+        for index in indexes:
+            value = values.get(index.source)
+            key = (f"{name}.{index.kind}", version, (value,))
+            digests = self._tokens.get(key)
+            if digests is None:
+                if len(self._tokens) > 500_000:  # bound the memory on huge runs
+                    self._tokens.clear()
+                digests = sorted(index.compute(name, value, version))
+                self._tokens[key] = digests
+            # Every owner column (person or alias) is named, the others empty,
+            # as a COPY or executemany needs the same keys in every row.
+            blank = {c.name: None for c in table.c if c.foreign_keys}
+            rows.extend(
+                {
+                    **blank,
+                    "id": uuid.UUID(int=self._token_ids.getrandbits(128), version=4),
+                    owner.name: row_id,
+                    "kind": index.kind,
+                    "digest": d,
+                }
+                for d in digests
+            )
+        return rows
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """retention review decisions, erased cases, and corrections of people's details
 
-Revision ID: 0023_retention
-Revises: 0022_reported_incident
+Revision ID: 0025_retention
+Revises: 0024_case_activity
 Create Date: 2026-12-03 09:02:03.036305
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0023_retention'
-down_revision = '0022_reported_incident'
+revision = '0025_retention'
+down_revision = '0024_case_activity'
 branch_labels = None
 depends_on = None
 

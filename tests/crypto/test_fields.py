@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import inspect, select, text, update
 
 from emarac.agencies.models import User
-from emarac.crypto.fields import confirm, index_candidates
+from emarac.crypto.fields import confirm, index_candidates, token_candidates
 from emarac.crypto.keyring import DecryptionError, current_keyring
 from emarac.incidents.models import Incident
 from emarac.people.models import Person, PersonAlias
@@ -161,3 +161,27 @@ def test_totp_secret_is_encrypted_on_the_user_row(db, make):
     with db.engine.connect() as conn:
         raw = conn.execute(select(User.totp_secret_ct).where(User.id == user.id)).scalar_one()
     assert user.totp_secret.encode() not in bytes(raw)
+
+
+def test_associated_data_is_table_column_and_row_id(db, make):
+    # The format every stored ciphertext is bound to: it must never drift.
+    person = make_person(db, make, family_name=SECRETS["family"])
+    descriptor = Person.__dict__["family_name"]
+    assert descriptor.aad(person) == f"person.family_name_ct:{person.id}".encode("ascii")
+
+
+def test_setting_the_same_name_again_keeps_its_name_part_rows(db, make):
+    person = make_person(db, make, family_name="Pebbleton-Demo", given_name="Zoe")
+    before = {(r.kind, r.digest): r.id for r in person.name_tokens}
+    person.family_name = "Pebbleton-Demo"  # a form saved without a change
+    db.session.commit()
+    assert {(r.kind, r.digest): r.id for r in person.name_tokens} == before
+    person.family_name = "Pebbleton"
+    db.session.commit()
+    after = {(r.kind, r.digest): r.id for r in person.name_tokens}
+    family = {digest for kind, digest in after if kind == "family"}
+    assert family == set(token_candidates(Person, "family", "pebbleton"))
+    # the given-name rows were not touched
+    assert {k: v for k, v in after.items() if k[0].startswith("given")} == {
+        k: v for k, v in before.items() if k[0].startswith("given")
+    }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from emarac.crypto import normalise
 
@@ -50,3 +52,30 @@ def test_postcodes_and_dates():
     assert normalise.surname_and_year("O'Brien", date(1990, 2, 3)) == "obrien|1990"
     assert normalise.surname_and_year("O'Brien", None) is None
     assert normalise.name("  ") is None
+
+
+def _general_name(value: str) -> str | None:
+    """The Unicode path of normalise.name, applied to every input."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    kept = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return kept or None
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_fast_path_agrees_with_the_unicode_path(value):
+    # Index values already stored were made by the general path: the fast one
+    # must give the same answer for every ASCII input.
+    if value:
+        assert normalise.name(value) == _general_name(value)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_phonetic_drops_digits_like_the_unicode_path(value):
+    import jellyfish
+
+    folded = _general_name(value) if value else None
+    letters = "".join(ch for ch in folded or "" if ch.isalpha())
+    expected = (jellyfish.metaphone(letters) or None) if letters else None
+    assert normalise.phonetic(value) == expected

@@ -182,3 +182,32 @@ def test_reindex_fills_the_name_part_indexes_of_people_recorded_before_them(app,
     assert _part_owners(db, Person, "family", "demo") == {person.id}
     assert rotation.reindex_tokens(db.engine, provider) == 2  # again: same rows, no duplicates
     assert db.session.scalar(select(func.count()).select_from(NameToken)) == len(expected)
+
+
+def test_rotation_keeps_each_row_its_own_values_and_empties(app, db, settings):
+    # On PostgreSQL a batch is written as one array per column: every row must
+    # get back its own values (the associated data would refuse another's),
+    # and empty values and indexes stay empty.
+    people = []
+    for i in range(30):
+        person = Person()
+        person.family_name = f"Rowan{i:02d}-Synth"
+        if i % 3:
+            person.phone = f"07700 900{i:03d}"
+        people.append(person)
+    db.session.add_all(people)
+    db.session.commit()
+    provider = kr.provider_for(settings)
+    kr.ensure(db.engine, provider)
+    new = rotation.start_rotation(db.engine, provider)
+    rotation.rotate_values(db.engine, provider, batch_size=7)
+    kr.reload_keyring()
+    db.session.expire_all()
+    for i, person in enumerate(people):
+        again = db.session.get(Person, person.id)
+        assert again.family_name == f"Rowan{i:02d}-Synth"
+        assert again.family_name_bidx.startswith(f"{new}:")
+        assert again.phone == (f"07700 900{i:03d}" if i % 3 else None)
+        assert (again.phone_bidx is None) == (i % 3 == 0)
+        assert again.email is None
+        assert again.email_ct is None
