@@ -214,6 +214,7 @@ def bench_app(url: str) -> Any:
         audit_checkpoint_dir=instance / "audit-checkpoints",
         audit_checkpoint_every=1_000_000,
         login_rate_limit="1000 per minute",
+        search_rate_limit="100000 per minute",  # the page budget searches many times a minute
     )
     ensure_dev_keys(settings)
     return create_app(settings, WTF_CSRF_ENABLED=False)
