@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import audit  # noqa: E402
 from audit.encoding import HASHED_COLUMNS, body  # noqa: E402
+from benchmarks import pages  # noqa: E402
 from emarac.crypto import normalise  # noqa: E402
 from emarac.crypto.keyring import KeyRing  # noqa: E402
 
@@ -148,6 +149,14 @@ def bench_audit(url: str | None, events: int, writers: int) -> dict[str, float]:
     }
 
 
+def bench_demo_pages(url: str | None, requests: int) -> dict[str, object]:
+    db_url, drop = temp_database(url)
+    try:
+        return pages.bench_demo(db_url, requests=requests)
+    finally:
+        drop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -157,6 +166,7 @@ def main() -> int:
     )
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--writers", type=int, default=20)
+    parser.add_argument("--page-requests", type=int, default=30)
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "core.json"))
     args = parser.parse_args()
 
@@ -169,6 +179,8 @@ def main() -> int:
     results["fields"] = bench_fields()
     console.print(f"Audit ledger ({args.events:,} events, {args.writers} writers)...")
     results["audit"] = bench_audit(args.database_url, args.events, args.writers)
+    console.print(f"Page latency budget on the demo partnership ({args.page_requests} each)...")
+    results["pages"] = bench_demo_pages(args.database_url, args.page_requests)
 
     table = Table(title=f"eMARAC core benchmarks ({results['database']})")
     table.add_column("measure")
@@ -177,6 +189,7 @@ def main() -> int:
         for key, value in results[section].items():  # type: ignore[attr-defined]
             table.add_row(f"{section}.{key}", f"{value:,.2f}")
     console.print(table)
+    console.print(pages.table(results["pages"]))  # type: ignore[arg-type]
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2))
     console.print(f"Saved {args.json}")
