@@ -87,6 +87,7 @@ format: venv ## Format the code
 bench: assets ## Run the benchmarks (needs PostgreSQL for the full-scale figures)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/scale.py $(SCALE_ARGS)
+	$(PY) benchmarks/report.py
 
 LOAD_USERS ?= 50
 LOAD_MINUTES ?= 10

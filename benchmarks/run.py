@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 import audit  # noqa: E402
 from audit.encoding import HASHED_COLUMNS, body  # noqa: E402
+from benchmarks import pages  # noqa: E402
 from emarac.crypto import normalise  # noqa: E402
 from emarac.crypto.keyring import KeyRing  # noqa: E402
 
@@ -437,6 +438,14 @@ def _bare_copy_seconds(engine: Any, tables: list[str]) -> float | None:
     return total
 
 
+def bench_demo_pages(url: str | None, requests: int) -> dict[str, object]:
+    db_url, drop = temp_database(url)
+    try:
+        return pages.bench_demo(db_url, requests=requests)
+    finally:
+        drop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -449,6 +458,7 @@ def main() -> int:
     parser.add_argument("--rotation-values", type=int, default=100_000)
     parser.add_argument("--generation-cases", type=int, default=5_000)
     parser.add_argument("--generation-incidents", type=int, default=50_000)
+    parser.add_argument("--page-requests", type=int, default=30)
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "core.json"))
     args = parser.parse_args()
 
@@ -462,6 +472,8 @@ def main() -> int:
     results["fields"] = bench_fields()
     console.print(f"Audit ledger ({args.events:,} events, {args.writers} writers)...")
     results["audit"] = bench_audit(args.database_url, args.events, args.writers)
+    console.print(f"Page latency budget on the demo partnership ({args.page_requests} each)...")
+    results["pages"] = bench_demo_pages(args.database_url, args.page_requests)
 
     console.print(f"Key rotation ({args.rotation_values:,} values)...")
     results["rotation"] = bench_rotation(args.database_url, args.rotation_values)
@@ -488,6 +500,7 @@ def main() -> int:
                 continue
             table.add_row(f"{section}.{key}", f"{value:,.2f}")
     console.print(table)
+    console.print(pages.table(results["pages"]))  # type: ignore[arg-type]
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2))
     console.print(f"Saved {args.json}")

@@ -28,6 +28,7 @@ from emarac.indicators.definitions import (
     FactorCounts,
     QuarterlyReturn,
     ReferralSources,
+    RepeatQuarter,
     RepeatRate,
     Volume,
     suppress,
@@ -134,11 +135,25 @@ class Figures:
     protected: ProtectedReturn
 
 
-def _figures(bind: queries.Bind, filters: Filters, population: int | None) -> Figures:
-    returns = queries.quarterly_return(bind, filters)
+def _figures(
+    bind: queries.Bind,
+    filters: Filters,
+    population: int | None,
+    returns: tuple[QuarterlyReturn, ...] | None = None,
+) -> Figures:
+    """The period's figures; from ``returns`` (its quarters' returns) when already known."""
+    if returns is None:
+        returns = queries.quarterly_return(bind, filters)
+        heard = queries.cases_heard(bind, filters, population=population)
+        repeat = queries.repeat_rate(bind, filters)
+    else:
+        heard = Volume(
+            heard=sum(r.cases_discussed for r in returns), days=filters.days, population=population
+        )
+        repeat = repeat_of(returns)
     return Figures(
-        heard=queries.cases_heard(bind, filters, population=population),
-        repeat=queries.repeat_rate(bind, filters),
+        heard=heard,
+        repeat=repeat,
         returns=returns,
         protected=protect_return(filters, returns),
         days=queries.days_to_hearing(bind, filters),
@@ -278,13 +293,45 @@ def trend_filters(filters: Filters) -> Filters:
     return Filters(start, last.end, filters.area_id, filters.referring_agency_id)
 
 
-def _trends(bind: queries.Bind, filters: Filters) -> tuple[Table, ...]:
-    """The eight-quarter trend tables: repeat rate, volume, factors."""
+def repeat_of(returns: Sequence[QuarterlyReturn]) -> RepeatRate:
+    """The repeat rate read off quarterly returns: a return counts the cases heard
+    (``cases_discussed``) and the repeats among them, quarter by quarter."""
+    quarters = tuple(RepeatQuarter(r.quarter, r.cases_discussed, r.repeat_cases) for r in returns)
+    return RepeatRate(
+        heard=sum(q.heard for q in quarters),
+        repeats=sum(q.repeats for q in quarters),
+        by_quarter=quarters,
+    )
+
+
+def returns_within(
+    returns: Sequence[QuarterlyReturn], filters: Filters
+) -> tuple[QuarterlyReturn, ...] | None:
+    """The returns of the quarters ``filters`` spans, or None unless it is whole quarters
+    that are all among ``returns`` (a month, say, must be counted on its own)."""
+    quarters = quarters_between(filters.start, filters.end)
+    by_code = {r.quarter: r for r in returns}
+    if quarters[0].start != filters.start or quarters[-1].end != filters.end:
+        return None
+    if any(q.code not in by_code for q in quarters):
+        return None
+    return tuple(by_code[q.code] for q in quarters)
+
+
+def _trends(
+    bind: queries.Bind, filters: Filters, returns: Sequence[QuarterlyReturn] | None = None
+) -> tuple[Table, ...]:
+    """The eight-quarter trend tables: repeat rate, volume, factors.
+
+    ``returns`` are the eight quarters' returns when the caller has them already.
+    """
     wide = trend_filters(filters)
     quarters = [q.code for q in quarters_between(wide.start, wide.end)]
+    if returns is None:
+        returns = queries.quarterly_return(bind, wide)
     return (
-        _repeat_trend(queries.repeat_rate(bind, wide), quarters),
-        _volume_trend({r.quarter: r for r in queries.quarterly_return(bind, wide)}, quarters),
+        _repeat_trend(repeat_of(returns), quarters),
+        _volume_trend({r.quarter: r for r in returns}, quarters),
         _factor_trend({f.quarter: f for f in queries.factors(bind, wide)}, quarters),
     )
 
@@ -554,13 +601,19 @@ def build(
     previous = previous_period(period)
     now = Filters.for_period(period, area_id=area_id, referring_agency_id=referring_agency_id)
     before = Filters.for_period(previous, area_id=area_id, referring_agency_id=referring_agency_id)
-    figures = _figures(bind, now, population)
+    # The eight quarters of the trends hold the period and the one before whenever
+    # they are whole quarters (a quarter, a financial year): the return, the
+    # cases heard and the repeat rate of both are read off them, not counted
+    # again. Each count reads every hearing's history, so this is most of the page.
+    wide = queries.quarterly_return(bind, trend_filters(now))
+    figures = _figures(bind, now, population, returns_within(wide, now))
+    figures_before = _figures(bind, before, population, returns_within(wide, before))
     return Dashboard(
         period=period,
         previous=previous,
         filters=now,
-        headlines=_headlines(figures, _figures(bind, before, population)),
-        trends=_trends(bind, now),
+        headlines=_headlines(figures, figures_before),
+        trends=_trends(bind, now, wide),
         quarterly_return=_return_table(now, figures.returns),
         process=_process_table(bind, now, figures.days, figures.actions),
         referrers=_referrers_table(bind, now),

@@ -67,7 +67,12 @@ class Meeting(Base):
 
     @property
     def title(self) -> str:
-        return f"{self.area.name}, {self.held_on:%-d %B %Y}"
+        return meeting_title(self.area.name, self.held_on)
+
+
+def meeting_title(area_name: str, held_on: date) -> str:
+    """A meeting's title, from the area's name and the day: no meeting need be loaded."""
+    return f"{area_name}, {held_on:%-d %B %Y}"
 
 
 class MeetingInvite(Base):

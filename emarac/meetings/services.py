@@ -14,7 +14,7 @@ from datetime import date, time
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from emarac.agencies.models import Agency, AgencyKind, Role, User, UserRole
+from emarac.agencies.models import Agency, AgencyKind, Area, Role, User, UserRole
 from emarac.auditing import record_event
 from emarac.cases.models import CaseTransfer
 from emarac.clock import utcnow
@@ -27,6 +27,7 @@ from emarac.meetings.models import (
     MeetingInvite,
     MeetingStatus,
     Research,
+    meeting_title,
 )
 from emarac.notifications import services as notify
 from emarac.protocol import policy
@@ -234,13 +235,15 @@ def titles_of(meeting_ids: Collection[uuid.UUID]) -> list[tuple[uuid.UUID, str]]
 
     The caller has already limited the ids to meetings of actions it may follow.
     """
-    meetings = db.session.scalars(
-        select(Meeting)
+    # Columns, not meetings: a meeting brings its invites and agenda (and each
+    # item its case) with it, thousands of rows for an area's action tracker.
+    rows = db.session.execute(
+        select(Meeting.id, Area.name, Meeting.held_on)
+        .join(Area, Area.id == Meeting.area_id)
         .where(Meeting.id.in_(list(meeting_ids)))
-        .options(selectinload(Meeting.area))
         .order_by(Meeting.held_on.desc(), Meeting.id)
     )
-    return [(m.id, m.title) for m in meetings]
+    return [(meeting_id, meeting_title(area, held_on)) for meeting_id, area, held_on in rows]
 
 
 def visible_meetings(actor: User) -> list[Meeting]:

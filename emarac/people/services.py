@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, union, update
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, union, update
+from sqlalchemy.orm import aliased
 
 from emarac.agencies.models import User
 from emarac.auditing import record_event
@@ -313,30 +314,49 @@ _PERSON_KINDS = ("given", "family")
 _ALIAS_KINDS = ("alias",)
 
 
-def _token_owners(token: str) -> Any:
-    """SELECT of the ids of people with a name part (or its sound) equal to ``token``."""
+def _token_digests(model: type, kinds: tuple[str, ...], token: str) -> ColumnElement[bool]:
+    """Name tokens of these kinds equal to ``token``, or sounding like it."""
     sound = normalise.phonetic(token)
-
-    def digests(model: type, kinds: tuple[str, ...]) -> ColumnElement[bool]:
-        clauses = [
-            and_(NameToken.kind == kind, NameToken.digest.in_(token_candidates(model, kind, token)))
+    clauses = [
+        and_(NameToken.kind == kind, NameToken.digest.in_(token_candidates(model, kind, token)))
+        for kind in kinds
+    ]
+    if sound:
+        clauses += [
+            and_(
+                NameToken.kind == f"{kind}_sound",
+                NameToken.digest.in_(token_candidates(model, f"{kind}_sound", sound)),
+            )
             for kind in kinds
         ]
-        if sound:
-            clauses += [
-                and_(
-                    NameToken.kind == f"{kind}_sound",
-                    NameToken.digest.in_(token_candidates(model, f"{kind}_sound", sound)),
-                )
-                for kind in kinds
-            ]
-        return or_(*clauses)
+    return or_(*clauses)
 
+
+def _token_owners(token: str) -> Any:
+    """SELECT of the ids of people with a name part (or its sound) equal to ``token``."""
     return union(
-        select(NameToken.person_id).where(digests(Person, _PERSON_KINDS)),
+        select(NameToken.person_id).where(_token_digests(Person, _PERSON_KINDS, token)),
         select(PersonAlias.person_id)
         .join(NameToken, NameToken.alias_id == PersonAlias.id)
-        .where(digests(PersonAlias, _ALIAS_KINDS)),
+        .where(_token_digests(PersonAlias, _ALIAS_KINDS, token)),
+    )
+
+
+def _has_token(person: Any, token: str) -> ColumnElement[bool]:
+    """Whether ``person`` (a row of the enclosing query) has this name part or its sound.
+
+    Checked row by row through the token index on the person: cheap on the few
+    candidates another part found, where the set of everyone with a common part
+    ("Smith") would be large.
+    """
+    return or_(
+        exists().where(
+            NameToken.person_id == person.id, _token_digests(Person, _PERSON_KINDS, token)
+        ),
+        select(NameToken.id)
+        .join_from(PersonAlias, NameToken, NameToken.alias_id == PersonAlias.id)
+        .where(PersonAlias.person_id == person.id, _token_digests(PersonAlias, _ALIAS_KINDS, token))
+        .exists(),
     )
 
 
@@ -348,22 +368,34 @@ def _name_clause(name: str) -> ColumnElement[bool]:
     holds people recorded before the part indexes were filled.
     """
     joined = "".join(normalise.name_parts(name))
-    clauses: list[ColumnElement[bool]] = []
+    # One IN over a UNION of candidate ids, not an OR of conditions: PostgreSQL
+    # can only apply such an OR as a filter on every person (a full scan at
+    # 300,000 people), whereas an IN is a join from the few candidates.
+    candidates: list[Select[Any]] = []
     if joined:
-        clauses += [
-            Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", joined)),
-            Person.family_name_sound_bidx.in_(
-                index_candidates(Person, "family_name_sound_bidx", joined)
+        candidates += [
+            select(Person.id).where(
+                Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", joined))
+            ),
+            select(Person.id).where(
+                Person.family_name_sound_bidx.in_(
+                    index_candidates(Person, "family_name_sound_bidx", joined)
+                )
             ),
         ]
-    owners: dict[str, Any] = {}
     for reading in _query_readings(name):
-        indexed = [t for t in reading if len(t) > 1]
+        indexed = sorted({t for t in reading if len(t) > 1}, key=lambda t: (-len(t), t))
         if indexed:
-            clauses.append(
-                and_(*[Person.id.in_(owners.setdefault(t, _token_owners(t))) for t in indexed])
+            # The longest part (likely the rarest) finds the candidates; the others
+            # are checked on each of them.
+            person = aliased(Person)
+            candidates.append(
+                select(person.id).where(
+                    person.id.in_(_token_owners(indexed[0])),
+                    *[_has_token(person, t) for t in indexed[1:]],
+                )
             )
-    return or_(*clauses) if clauses else false()
+    return Person.id.in_(union(*candidates)) if candidates else false()
 
 
 def name_match(person: Person, name: str) -> NameMatch | None:
@@ -519,13 +551,17 @@ def _hidden_people(actor: User, *, name: str | None, reference: str | None) -> l
     """
     if not name and not reference:
         return []
-    statement = select(Person).where(
-        Person.merged_into_id.is_(None), policy.hint_person_filter(actor)
-    )
+    # The few people with this name or reference first, then the access rule on
+    # them alone: in one query PostgreSQL applies the rule to every person first.
+    found = select(Person.id).where(Person.merged_into_id.is_(None))
     if name:
-        statement = statement.where(_name_clause(name))
+        found = found.where(_name_clause(name))
     if reference:
-        statement = statement.where(Person.id.in_(_people_with_reference(reference)))
+        found = found.where(Person.id.in_(_people_with_reference(reference)))
+    ids = db.session.scalars(found).all()
+    if not ids:
+        return []
+    statement = select(Person).where(Person.id.in_(ids), policy.hint_person_filter(actor))
     candidates = db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
     return [p.id for p in candidates if not name or _names_a_surname(name_match(p, name))]
 

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 
 from emarac.actions.models import ActionStatus
 from emarac.agencies.models import AgencyKind
@@ -160,7 +161,7 @@ def incident(ctx: Context, facts: CaseFacts, day: date) -> None:
     occurred = ctx.at(day, earliest_hour=0, latest_hour=23)
     injured = ctx.chance(0.35)
     perpetrator = facts.perpetrators[-1 if ctx.chance(0.1) else 0]
-    row = {
+    row: dict[str, Any] = {
         "id": row_id,
         "victim_id": facts.victim,
         "perpetrator_id": perpetrator,
@@ -405,31 +406,31 @@ def write_case(
                 status=ReferralStatus.RETURNED,
             )
     status, closed = _status(ctx, hearings, last_meeting, statuses)
-    created = ctx.at(opened, earliest_hour=8, latest_hour=18)
-    ctx.batch.add(
-        "marac_case",
-        {
-            "id": facts.id,
-            "reference": reference(opened.year),
-            "area_id": area.id,
-            "owning_agency_id": owner.id,
-            "referring_agency_id": first_referrer.id
-            if hearings and first_referrer is not owner
-            else None,
-            "idva_agency_id": facts.idva.id if facts.idva else None,
-            "lead_practitioner_id": rng.choice(owner.users),
-            "victim_id": facts.victim,
-            "status": status.value,
-            "risk_level": level.value if level else None,
-            "is_repeat": any(rules.is_repeat(a, facts.referrals) for a in facts.abuse),
-            "opened_on": opened,
-            "closed_on": closed,
-            "review_on": closed + timedelta(days=6 * 365) if closed else None,
-            "is_demo": True,
-            "created_at": created,
-            "last_activity_at": _last_activity(created, last_meeting, closed),
-        },
+    row: dict[str, Any] = {
+        "id": facts.id,
+        "reference": reference(opened.year),
+        "area_id": area.id,
+        "owning_agency_id": owner.id,
+        "referring_agency_id": first_referrer.id
+        if hearings and first_referrer is not owner
+        else None,
+        "idva_agency_id": facts.idva.id if facts.idva else None,
+        "lead_practitioner_id": rng.choice(owner.users),
+        "victim_id": facts.victim,
+        "status": status.value,
+        "risk_level": level.value if level else None,
+        "is_repeat": any(rules.is_repeat(a, facts.referrals) for a in facts.abuse),
+        "opened_on": opened,
+        "closed_on": closed,
+        "review_on": closed + timedelta(days=6 * 365) if closed else None,
+        "is_demo": True,
+        # Drawn here, after the lead practitioner, as before: a seed keeps its data.
+        "created_at": ctx.at(opened, earliest_hour=8, latest_hour=18),
+    }
+    row["last_activity_at"] = _last_activity(
+        cast(datetime, row["created_at"]), last_meeting, closed
     )
+    ctx.batch.add("marac_case", row)
     return written
 
 

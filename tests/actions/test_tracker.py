@@ -120,3 +120,29 @@ def test_hand_edited_filters_are_bounded(client, held, two_meetings):
     assert "Enter a case reference with letters, numbers and hyphens only" in body
     assert rows(body) == []
     assert client.get("/actions/?reference=" + "A" * 33).status_code == 400
+
+
+def test_the_meeting_filter_names_meetings_without_loading_their_agendas(
+    client, db, held, two_meetings
+):
+    # A meeting brings its invites and its agenda (each item its case) when it is
+    # loaded whole: for an area's hundreds of meetings that was most of the page.
+    from sqlalchemy import event
+
+    sign_in(client, held["coordinator"])
+    db.session.expunge_all()
+    read: list[str] = []
+
+    def watch(conn, cursor, statement, parameters, context, executemany):
+        if "FROM agenda_item" in statement or "FROM meeting_invite" in statement:
+            read.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        page = client.get("/actions/")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert page.status_code == 200
+    options = BeautifulSoup(page.get_data(as_text=True), "html.parser").find("select", id="meeting")
+    assert len(options.find_all("option")) == 3  # any meeting, and the two
+    assert read == []
