@@ -170,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.auth.views import bp as auth_bp
     from emarac.cases.emergency_views import bp as emergency_bp
     from emarac.cases.views import bp as cases_bp
+    from emarac.disclosures.views import bp as disclosures_bp
     from emarac.indicators.views import bp as indicators_bp
     from emarac.main.views import bp as main_bp
     from emarac.meetings.views import bp as meetings_bp
@@ -185,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         agencies_bp,
         auditlog_bp,
+        disclosures_bp,
         cases_bp,
         emergency_bp,
         people_bp,

@@ -34,6 +34,7 @@ NAV: list[tuple[str, str, Callable[..., bool]]] = [
     ("Emergency access", "emergency.queue", policy.may_review_any_emergency_access),
     ("Notifications", "notifications.index", _anyone),
     ("Audit trail", "auditlog.index", policy.may_read_audit),
+    ("Disclosures", "disclosures.index", policy.may_read_disclosures),
 ]
 
 _CACHE = "emarac.nav_items"
