@@ -180,6 +180,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.referrals.views import bp as referrals_bp
     from emarac.risk.settings_views import bp as area_settings_bp
     from emarac.risk.views import bp as risk_bp
+    from emarac.subjectaccess.views import bp as subjectaccess_bp
 
     blueprints = (
         main_bp,
@@ -198,6 +199,7 @@ def register_blueprints(app: Flask) -> None:
         actions_bp,
         notifications_bp,
         indicators_bp,
+        subjectaccess_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
