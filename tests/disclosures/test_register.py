@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
@@ -140,3 +141,46 @@ def test_a_bad_filter_keeps_the_input_and_says_what_to_enter(app, world):
     assert "Enter a case reference like" in page.select_one(".govuk-error-summary").get_text()
     assert page.select_one("input[name=case_reference]")["value"] == "nonsense"
     assert _rows(client.get("/disclosures/?case_reference=nonsense")) == []
+
+
+def test_shared_research_is_a_disclosure(db, make, clock):
+    from emarac.meetings import services as meetings
+    from emarac.referrals import services as referrals
+    from tests.meetings.test_agenda import refer, setup_area
+
+    owner, housing_worker, coordinator, _ = setup_area(make)
+    case, referral = refer(db, make, owner)
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    meetings.release_agenda(meeting, by=coordinator)
+    research = meetings.save_research(
+        meeting,
+        case.id,
+        by=housing_worker,
+        no_information=False,
+        about_victim="Rent arrears noted (synthetic)",
+        about_perpetrator=None,
+        about_children=None,
+    )
+    row = db.session.scalar(
+        select(Disclosure).where(Disclosure.kind == DisclosureKind.RESEARCH_SHARED)
+    )
+    assert row.object_id == str(research.id)
+    assert row.case_reference == case.reference
+    assert row.disclosed_by_id == housing_worker.id
+    assert "14 December 2026" in row.recipient
+
+
+def test_a_transfer_is_a_disclosure_to_the_new_area(world, db):
+    from emarac.cases import services as cases
+    from emarac.cases.models import Case
+
+    case = db.session.get(Case, world.params["case_id"])
+    to_area = world.actors[COORD_OTHER].agency.area
+    cases.transfer_case(case, to_area_id=to_area.id, by=world.actors[COORD], reason="Moved")
+    row = db.session.scalar(
+        select(Disclosure).where(Disclosure.kind == DisclosureKind.CASE_TRANSFER)
+    )
+    assert row.recipient == f"The MARAC of {to_area.name}"
+    assert row.area_id == world.actors[COORD].agency.area_id  # the sending area's register
+    assert row.case_reference == case.reference
