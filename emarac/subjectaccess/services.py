@@ -63,8 +63,8 @@ LEFT_OUT = [
     ),
     (
         "Staff details",
-        "Records name agencies, not the members of staff who wrote them, who are third "
-        "parties in their own right.",
+        "Members of staff who wrote or changed the records appear by their record id, "
+        "not by name: they are third parties in their own right.",
     ),
     (
         "Other people's cases",
