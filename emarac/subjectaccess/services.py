@@ -28,7 +28,14 @@ from sqlalchemy import inspect, or_, select
 from emarac.actions.models import Action, ActionUpdate
 from emarac.agencies.models import User
 from emarac.auditing import record_event
-from emarac.cases.models import Case, CaseChild, CasePerpetrator
+from emarac.cases.models import (
+    Case,
+    CaseChild,
+    CaseExclusion,
+    CasePerpetrator,
+    CaseTransfer,
+    EmergencyAccess,
+)
 from emarac.clock import utcnow
 from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
@@ -74,6 +81,11 @@ LEFT_OUT = [
 
 REDACT_OTHER_PERSON = "another person on the case: a third party"
 REDACT_ABOUT_VICTIM = "about the victim of a case in which this person is not the victim"
+REDACT_SAFETY = (
+    "who must not receive the case, and why: disclosing it may put someone at risk "
+    "(review under the exemptions for others' safety)"
+)
+REDACT_STAFF = "a member of staff's reasons for emergency access: names a third party"
 
 
 def _plain(value: Any) -> Any:
@@ -217,6 +229,20 @@ def _case_part(case: Case, role: str, person: Person) -> dict[str, Any]:
         _record("minutes", m, redact=about_victim)
         for m in db.session.scalars(select(Minutes).where(Minutes.case_id == case.id))
     ]
+    part["transfers"] = [
+        _record("case_transfer", t)
+        for t in db.session.scalars(select(CaseTransfer).where(CaseTransfer.case_id == case.id))
+    ]
+    part["must_not_receive"] = [
+        _record("case_exclusion", x, redact=REDACT_SAFETY)
+        for x in db.session.scalars(select(CaseExclusion).where(CaseExclusion.case_id == case.id))
+    ]
+    part["emergency_access"] = [
+        _record("emergency_access", e, redact=REDACT_STAFF)
+        for e in db.session.scalars(
+            select(EmergencyAccess).where(EmergencyAccess.case_id == case.id)
+        )
+    ]
     actions = db.session.scalars(select(Action).where(Action.case_id == case.id)).all()
     part["actions"] = [
         {
@@ -347,7 +373,14 @@ def render_html(data: dict[str, Any]) -> str:
         for key in ("third_parties", "risk_assessments", "referrals", "research"):
             for item in case[key]:
                 _html_record(out, key.replace("_", " ").capitalize(), item, level=3)
-        for key in ("agenda_discussion", "minutes", "actions"):
+        for key in (
+            "agenda_discussion",
+            "minutes",
+            "actions",
+            "transfers",
+            "must_not_receive",
+            "emergency_access",
+        ):
             for item in case[key]:
                 _html_record(out, key.replace("_", " ").capitalize(), item, level=3)
     for incident in data["incidents"]:

@@ -145,3 +145,36 @@ def test_dpo_of_another_area_is_refused(client, login_as, world, make):
         client.get(f"/subject-access/?reference={first.reference}").data, "html.parser"
     )
     assert found.select_one("[data-testid=not-found]") is not None
+
+
+def test_a_worked_case_is_all_there_with_safety_records_marked(app, db, make, clock):
+    """The route matrix's case: referral, agenda, minutes, action, exclusion, break-glass."""
+    from emarac.cases.models import Case
+    from tests.conftest import sign_in
+    from tests.protocol.test_route_matrix import COORD, build_world
+
+    world = build_world(db, make)
+    case = db.session.get(Case, world.params["case_id"])
+    client = app.test_client()
+    sign_in(client, world.actors[COORD])
+    data = _export_any(client, case.victim_id)
+    (part,) = data["cases"]
+    assert part["role"] == "victim"
+    assert [a["fields"]["description"] for a in part["actions"]] == ["Synthetic lock change"]
+    assert [r["fields"]["risks"] for r in part["referrals"]] == ["Synthetic"]
+    assert [m["redact"] for m in part["minutes"]] == [False]
+    assert part["minutes"][0]["fields"]["content"]
+    assert [i["fields"]["discussion"] for i in part["agenda_discussion"]] == ["Synthetic"]
+    assert part["must_not_receive"]
+    assert all(x["redact"] for x in part["must_not_receive"])
+    assert [e["redact"] for e in part["emergency_access"]] == [True]
+    # Two perpetrator records on the case: third parties, marked.
+    assert {(t["role"], t["redact"]) for t in part["third_parties"]} == {("perpetrator", True)}
+    assert len(data["incidents"]) == 2
+
+
+def _export_any(client, person_id) -> dict:
+    response = client.get(f"/subject-access/{person_id}/export.zip")
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        return json.loads(archive.read("subject.json"))
