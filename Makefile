@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 SCALE_ARGS ?=
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run serve setup venv assets keys db demo test test-quick fuzz mutate-policy lint format bench load migration clean
+.PHONY: help run serve setup venv assets keys db demo test test-quick fuzz mutate-policy restore-drill lint format bench load migration clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ fuzz: venv ## Random input to every route, 50 examples each (FUZZ_EXAMPLES=200 f
 
 mutate-policy: venv ## Check the tests notice each policy predicate set to allow, then deny
 	$(PY) scripts/mutate_policy.py
+
+restore-drill: ## Dump a scratch demo database, restore it, verify the ledger and decrypt a sample (PostgreSQL)
+	$(PY) scripts/restore_drill.py
 
 lint: venv ## Static checks: ruff, mypy, import layers, bandit, pip-audit
 	$(VENV)/bin/ruff check .

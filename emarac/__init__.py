@@ -170,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.auth.views import bp as auth_bp
     from emarac.cases.emergency_views import bp as emergency_bp
     from emarac.cases.views import bp as cases_bp
+    from emarac.disclosures.views import bp as disclosures_bp
     from emarac.indicators.views import bp as indicators_bp
     from emarac.main.views import bp as main_bp
     from emarac.meetings.views import bp as meetings_bp
@@ -180,12 +181,14 @@ def register_blueprints(app: Flask) -> None:
     from emarac.retention.views import bp as retention_bp
     from emarac.risk.settings_views import bp as area_settings_bp
     from emarac.risk.views import bp as risk_bp
+    from emarac.subjectaccess.views import bp as subjectaccess_bp
 
     blueprints = (
         main_bp,
         auth_bp,
         agencies_bp,
         auditlog_bp,
+        disclosures_bp,
         cases_bp,
         emergency_bp,
         people_bp,
@@ -198,6 +201,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         indicators_bp,
         retention_bp,
+        subjectaccess_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)

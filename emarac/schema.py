@@ -22,6 +22,7 @@ def import_models() -> None:
     import emarac.auditing  # noqa: F401
     import emarac.cases.models  # noqa: F401
     import emarac.crypto.models  # noqa: F401
+    import emarac.disclosures.models  # noqa: F401
     import emarac.incidents.models  # noqa: F401
     import emarac.meetings.models  # noqa: F401
     import emarac.notifications.models  # noqa: F401

@@ -4,7 +4,7 @@ The world is the route matrix's (tests/protocol/test_route_matrix.py): real
 agencies, a case with people, an incident, a referral, a minuted meeting, an
 action, break-glass access. Signed in as a user of each role in turn (the
 case's owner as the practitioner, the IDVA, the area's coordinator and chair,
-a manager, the owner agency's administrator, a system administrator),
+a manager, a data-protection officer, the owner agency's administrator, a system administrator),
 Hypothesis
 
 - sends every GET route a random query string: page numbers (huge, negative,
@@ -43,6 +43,7 @@ from tests.conftest import sign_in
 from tests.protocol.test_route_matrix import (
     CHAIR,
     COORD,
+    DPO,
     IDVA,
     MANAGER,
     OWNER,
@@ -172,7 +173,7 @@ class Fuzzed:
     posts: list[Target]
 
 
-@pytest.fixture(params=[OWNER, IDVA, COORD, CHAIR, MANAGER, OWNER_ADMIN, SYSADMIN])
+@pytest.fixture(params=[OWNER, IDVA, COORD, CHAIR, MANAGER, DPO, OWNER_ADMIN, SYSADMIN])
 def fuzzed(request, app, db, make, clock) -> Fuzzed:
     """The route matrix's world, one actor signed in, and every route that actor can reach."""
     world = build_world(db, make)

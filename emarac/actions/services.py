@@ -21,6 +21,8 @@ from emarac.bounds import long_date
 from emarac.cases.lifecycle import refresh_case_status
 from emarac.cases.models import Case
 from emarac.clock import as_utc, today, utcnow
+from emarac.disclosures.models import DisclosureKind
+from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.notifications import services as notify
@@ -389,6 +391,13 @@ def export_open_actions(*, by: User) -> str:
             recipient=recipient,
             purpose=EXPORT_PURPOSE,
         )
+    record_disclosure(
+        DisclosureKind.ACTION_EXPORT,
+        by=by,
+        object_type="action",
+        to_user=by,
+        purpose=f"{len(rows)} open actions of {by.agency.name} exported as CSV",
+    )
     if not rows:
         record_event(
             "action.export",

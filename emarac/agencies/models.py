@@ -60,6 +60,7 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     CHAIR = "chair"
     MANAGER = "manager"
+    DPO = "dpo"
     AGENCY_ADMIN = "agency_admin"
     SYSTEM_ADMIN = "system_admin"
 
@@ -74,6 +75,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.COORDINATOR: "MARAC coordinator",
     Role.CHAIR: "MARAC chair",
     Role.MANAGER: "Manager or analyst",
+    Role.DPO: "Data protection officer",
     Role.AGENCY_ADMIN: "Agency administrator",
     Role.SYSTEM_ADMIN: "System administrator",
 }

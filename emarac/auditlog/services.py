@@ -14,6 +14,8 @@ from sqlalchemy import Select, Subquery, func, select
 from audit.encoding import HASHED_COLUMNS
 from emarac.agencies.models import Agency, User
 from emarac.auditing import all_events, newest_first, record_event
+from emarac.disclosures.models import DisclosureKind
+from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.protocol import policy
 
@@ -160,6 +162,13 @@ def export_csv(actor: User, flt: AuditFilter) -> str:
         object_type="audit_event",
         fields=flt.fields_used(),
         purpose=f"{count} events exported as CSV",
+    )
+    record_disclosure(
+        DisclosureKind.AUDIT_EXPORT,
+        by=actor,
+        object_type="audit_event",
+        to_user=actor,
+        purpose=f"{count} audit events exported as CSV",
     )
     db.session.commit()
     return out.getvalue()

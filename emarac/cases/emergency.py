@@ -17,6 +17,8 @@ from emarac.agencies.models import User
 from emarac.auditing import record_event
 from emarac.cases.models import Case, EmergencyAccess
 from emarac.clock import utcnow
+from emarac.disclosures.models import DisclosureKind
+from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.notifications import services as notify
 from emarac.protocol import policy
@@ -60,6 +62,15 @@ def request_access(case: Case, *, by: User, reason: str, hours: int) -> Emergenc
         object_id=case.id,
         fields=("reason",),
         purpose=f"break-glass for {hours} h; emergency access {access.id}",
+    )
+    record_disclosure(
+        DisclosureKind.EMERGENCY_ACCESS,
+        by=by,
+        object_type="marac_case",
+        object_id=case.id,
+        case=case,
+        to_user=by,
+        purpose=f"Emergency read-only access for {hours} hours (reason given by the requester)",
     )
     text = (
         f"Emergency access to {case.reference} by {by.full_name} ({by.agency.name}) "

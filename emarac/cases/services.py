@@ -23,6 +23,8 @@ from emarac.cases.models import (
     Relationship,
 )
 from emarac.clock import today
+from emarac.disclosures.models import DisclosureKind
+from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.incidents.models import Incident
@@ -370,6 +372,15 @@ def transfer_case(case: Case, *, to_area_id: uuid.UUID, by: User, reason: str) -
         case_id=case.id, from_area_id=case.area_id, to_area_id=to_area_id, transferred_by_id=by.id
     )
     transfer.reason = reason
+    record_disclosure(
+        DisclosureKind.CASE_TRANSFER,
+        by=by,
+        object_type="marac_case",
+        object_id=case.id,
+        case=case,
+        to_area=db.session.get(Area, to_area_id),
+        purpose="The case moves to the MARAC of the area the victim now lives in",
+    )
     case.area_id = to_area_id
     # What later features keep for the case follows it (referrals waiting for triage).
     for follow in after_transfer.items():

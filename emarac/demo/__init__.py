@@ -43,7 +43,7 @@ DEMO_AGENCIES: list[tuple[str, AgencyKind, list[Role]]] = [
     (
         "Demoshire Community Safety Partnership (demo)",
         AgencyKind.OTHER,
-        [Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.SYSTEM_ADMIN],
+        [Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.DPO, Role.SYSTEM_ADMIN],
     ),
 ]
 

@@ -35,6 +35,8 @@ NAV: list[tuple[str, str, Callable[..., bool]]] = [
     ("Retention", "retention.queue", policy.may_review_retention),
     ("Notifications", "notifications.index", _anyone),
     ("Audit trail", "auditlog.index", policy.may_read_audit),
+    ("Disclosures", "disclosures.index", policy.may_read_disclosures),
+    ("Subject access", "subjectaccess.start", policy.may_read_disclosures),
 ]
 
 _CACHE = "emarac.nav_items"

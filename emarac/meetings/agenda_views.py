@@ -185,7 +185,7 @@ def move(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
 @login_required
 def agenda_print(meeting_id: uuid.UUID) -> Any:
     meeting = meeting_or_404(meeting_id)
-    services.record_view(meeting, action="meeting.agenda_print")
+    services.record_view(meeting, action="meeting.agenda_print", by=current_user)
     return render_template("meetings/agenda_print.html", meeting=meeting, watermark=watermark())
 
 

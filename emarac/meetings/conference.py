@@ -22,6 +22,8 @@ from emarac.auditing import record_event
 from emarac.cases.lifecycle import refresh_case_status
 from emarac.cases.models import Case
 from emarac.clock import utcnow
+from emarac.disclosures.models import DisclosureKind
+from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.meetings import services
 from emarac.meetings.models import (
@@ -182,7 +184,7 @@ def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
             fields=("content",),
             purpose=f"meeting {meeting.id} case {item.case_id}",
         )
-        _distribute(minutes, meeting, item.case, register)
+        _distribute(minutes, meeting, item.case, register, by=by)
         produced.append(minutes)
     meeting.status = MeetingStatus.MINUTED
     record_event("meeting.minuted", object_type="meeting", object_id=meeting.id, fields=("status",))
@@ -190,7 +192,9 @@ def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
     return produced
 
 
-def _distribute(minutes: Minutes, meeting: Meeting, case: Case, register: list[Attendance]) -> None:
+def _distribute(
+    minutes: Minutes, meeting: Meeting, case: Case, register: list[Attendance], *, by: User
+) -> None:
     for recipient in distribution_list(register, case.id):
         user = recipient.user
         if recipient.excluded:
@@ -212,6 +216,15 @@ def _distribute(minutes: Minutes, meeting: Meeting, case: Case, register: list[A
             fields=("content",),
             recipient=f"user:{user.id} agency:{user.agency_id}",
             purpose=DISCLOSURE_PURPOSE,
+        )
+        record_disclosure(
+            DisclosureKind.MINUTES_SENT,
+            by=by,
+            object_type="minutes",
+            object_id=minutes.id,
+            case=case,
+            to_user=user,
+            purpose=f"Minutes of the MARAC of {meeting.held_on:%-d %B %Y}",
         )
         notify.to_users(
             [user],
@@ -265,9 +278,24 @@ def minutes_for(meeting: Meeting) -> dict[uuid.UUID, Minutes]:
     return {m.case_id: m for m in rows}
 
 
-def record_minutes_read(minutes: Minutes, *, action: str = "minutes.view") -> None:
-    """Record that the signed-in user read (``minutes.print``: printed) the minutes; commits."""
+def record_minutes_read(
+    minutes: Minutes, *, action: str = "minutes.view", by: User | None = None
+) -> None:
+    """Record that the signed-in user read (``minutes.print``: printed) the minutes; commits.
+
+    Printed minutes leave the system on paper: they go in the disclosure register.
+    """
     record_event(action, object_type="minutes", object_id=minutes.id, fields=("content",))
+    if action == "minutes.print" and by is not None:
+        record_disclosure(
+            DisclosureKind.MINUTES_PRINTED,
+            by=by,
+            object_type="minutes",
+            object_id=minutes.id,
+            case=db.session.get(Case, minutes.case_id),
+            to_user=by,
+            purpose="Minutes printed",
+        )
     db.session.commit()
 
 

@@ -63,7 +63,7 @@ def minutes(minutes_id: uuid.UUID) -> Any:
 @login_required
 def minutes_print(minutes_id: uuid.UUID) -> Any:
     found = _minutes_or_404(minutes_id)
-    conference.record_minutes_read(found, action="minutes.print")
+    conference.record_minutes_read(found, action="minutes.print", by=current_user)
     return render_template(
         "meetings/minutes_print.html",
         minutes=found,

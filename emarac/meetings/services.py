@@ -16,8 +16,10 @@ from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, AgencyKind, Area, Role, User, UserRole
 from emarac.auditing import record_event
-from emarac.cases.models import CaseTransfer
+from emarac.cases.models import Case, CaseTransfer
 from emarac.clock import utcnow
+from emarac.disclosures.models import DisclosureKind
+from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.meetings.models import (
@@ -334,9 +336,22 @@ def refresh_agenda(meeting: Meeting, *, by: User) -> None:
     db.session.commit()
 
 
-def record_view(meeting: Meeting, *, action: str = "meeting.view") -> None:
-    """Record that the signed-in user read the agenda (``meeting.agenda_print``: printed it)."""
+def record_view(meeting: Meeting, *, action: str = "meeting.view", by: User | None = None) -> None:
+    """Record that the signed-in user read the agenda (``meeting.agenda_print``: printed it).
+
+    A printed agenda leaves the system on paper: it goes in the disclosure register.
+    """
     record_event(action, object_type="meeting", object_id=meeting.id, fields=("agenda",))
+    if action == "meeting.agenda_print" and by is not None:
+        record_disclosure(
+            DisclosureKind.AGENDA_PRINTED,
+            by=by,
+            object_type="meeting",
+            object_id=meeting.id,
+            area_id=meeting.area_id,
+            to_user=by,
+            purpose=f"Agenda of the MARAC of {meeting.held_on:%-d %B %Y} printed",
+        )
     db.session.commit()
 
 
@@ -353,6 +368,16 @@ def release_agenda(meeting: Meeting, *, by: User) -> None:
         fields=("status", "agenda"),
         recipient=",".join(sorted(str(i.agency_id) for i in meeting.invites)),
     )
+    for invite in meeting.invites:
+        record_disclosure(
+            DisclosureKind.AGENDA_RELEASED,
+            by=by,
+            object_type="meeting",
+            object_id=meeting.id,
+            area_id=meeting.area_id,
+            to_agency=invite.agency,
+            purpose=f"Agenda of the MARAC of {meeting.held_on:%-d %B %Y}, for research",
+        )
     for invite in meeting.invites:
         notify.to_agency(
             invite.agency_id,
@@ -402,6 +427,16 @@ def save_research(
         object_id=research.id,
         fields=("no_information", "about_victim", "about_perpetrator", "about_children"),
         purpose=f"meeting {meeting.id} case {case_id}",
+    )
+    record_disclosure(
+        DisclosureKind.RESEARCH_SHARED,
+        by=by,
+        object_type="research",
+        object_id=research.id,
+        case=db.session.get(Case, case_id),
+        area_id=meeting.area_id,
+        to_outside=f"The MARAC of {meeting.held_on:%-d %B %Y} (its invited agencies)",
+        purpose=f"{by.agency.name}'s research for the meeting",
     )
     db.session.commit()
     return research

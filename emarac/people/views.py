@@ -90,6 +90,7 @@ def show(person_id: uuid.UUID) -> Any:
         person=person,
         cases=services.records_of(current_user, [person.id]).get(person.id, []),
         may_merge=page.may_merge,
+        may_export=policy.may_export_subject_access(current_user, person),
         duplicates=page.duplicates,
         merges=page.merges,
         undo_until=lambda m: m.merged_at + timedelta(days=services.MERGE_UNDO_DAYS),

@@ -24,6 +24,7 @@ from emarac.cases.models import (
     EmergencyAccess,
 )
 from emarac.clock import utcnow
+from emarac.disclosures.models import Disclosure
 from emarac.extensions import db
 from emarac.meetings.models import (
     AgendaItem,
@@ -88,7 +89,7 @@ def may_manage_user(actor: User | None, target: User) -> bool:
 # never also holds a role that opens case content (separation of duties).
 
 AGENCY_ROLES = frozenset({Role.PRACTITIONER, Role.IDVA, Role.AGENCY_ADMIN})
-AREA_ROLES = frozenset({Role.COORDINATOR, Role.CHAIR, Role.MANAGER})
+AREA_ROLES = frozenset({Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.DPO})
 CASE_CONTENT_ROLES = (Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR, Role.CHAIR)
 
 
@@ -664,6 +665,44 @@ def minutes_filter(actor: User | None) -> ColumnElement[bool]:
 def may_view_indicators(actor: User | None) -> bool:
     """Managers and coordinators see the depersonalised indicators; nobody else does."""
     return _usable(actor) and actor is not None and actor.has_role(Role.MANAGER, Role.COORDINATOR)
+
+
+# --- disclosures and subject access ------------------------------------------------
+#
+# The data-protection officer is an area role (granted by a system administrator
+# with a reason): it reads the area's disclosure register and answers subject
+# access requests, and opens no case content otherwise. Coordinators do both too.
+
+DISCLOSURE_ROLES = (Role.COORDINATOR, Role.DPO)
+
+
+def may_read_disclosures(actor: User | None) -> bool:
+    """Coordinators and data-protection officers read their area's disclosure register."""
+    return _usable(actor) and actor is not None and actor.has_role(*DISCLOSURE_ROLES)
+
+
+def disclosure_filter(actor: User | None) -> ColumnElement[bool]:
+    if not may_read_disclosures(actor) or actor is None:
+        return false()
+    return Disclosure.area_id == actor.agency.area_id
+
+
+def may_export_subject_access(actor: User | None, person: Any) -> bool:
+    """A coordinator or DPO of an area holding a case the person is part of.
+
+    The export reads every record about the person, across agencies; only the
+    area's own people answer the request, and only for someone on its cases.
+    """
+    if person is None or not may_read_disclosures(actor) or actor is None:
+        return False
+    area_cases = select(Case.id).where(Case.area_id == actor.agency.area_id)
+    linked = union(
+        select(Case.victim_id.label("person_id")).where(Case.id.in_(area_cases)),
+        select(CasePerpetrator.person_id).where(CasePerpetrator.case_id.in_(area_cases)),
+        select(CaseChild.person_id).where(CaseChild.case_id.in_(area_cases)),
+    ).subquery()
+    found = db.session.scalar(select(linked.c.person_id).where(linked.c.person_id == person.id))
+    return found is not None
 
 
 # --- break-glass ------------------------------------------------------------------

@@ -50,7 +50,7 @@ def test_agency_admin_is_offered_agency_roles_only(client, login_as, make, clock
     assert "cannot change your own roles" in own.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role", ["coordinator", "chair", "manager", "system_admin"])
+@pytest.mark.parametrize("role", ["coordinator", "chair", "manager", "dpo", "system_admin"])
 def test_agency_admin_cannot_invite_with_an_area_role(client, login_as, make, clock, db, role):
     agency = make.agency()
     login_as("agency_admin", agency=agency)
@@ -63,7 +63,7 @@ def test_agency_admin_cannot_invite_with_an_area_role(client, login_as, make, cl
     assert db.session.scalar(select(User).where(User.email == "pat@example.org")) is None
 
 
-@pytest.mark.parametrize("role", ["coordinator", "chair", "manager", "system_admin"])
+@pytest.mark.parametrize("role", ["coordinator", "chair", "manager", "dpo", "system_admin"])
 def test_agency_admin_cannot_raise_anyone(client, login_as, make, clock, db, role):
     agency = make.agency()
     admin = login_as("agency_admin", agency=agency)

@@ -1,4 +1,4 @@
-"""Every page type, as each of the seven roles, at 320 CSS px: axe and reflow in one visit.
+"""Every page type, as each of the eight roles, at 320 CSS px: axe and reflow in one visit.
 
 A partnership with a meeting at each stage (one minuted, one released and in
 session) and a referral waiting for triage is built through the services.
@@ -33,7 +33,7 @@ AREA = "Crawlshire MARAC"
 NARROW = {"width": 320, "height": 900}
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Not pages: downloads, and the pages of signing in (visited by every sign-in).
-SKIP = re.compile(r"(\.csv$|^/static/|^/sign-in|^/set-password/)")
+SKIP = re.compile(r"(\.csv$|\.zip$|^/static/|^/sign-in|^/set-password/)")
 LIMIT = 60  # page types a role may reach; far more than there are
 # Set to a folder to keep a screenshot of each page at 320 px and at 1280 px.
 SHOTS = os.environ.get("EMARAC_A11Y_SHOTS")
@@ -75,6 +75,7 @@ def _build(make: Any) -> dict[str, Any]:
         "coordinator": make.user(agency=partnership, roles=("coordinator",)),
         "chair": make.user(agency=police, roles=("chair",)),
         "manager": make.user(agency=partnership, roles=("manager",)),
+        "dpo": make.user(agency=partnership, roles=("dpo",)),
         "system_admin": make.user(agency=partnership, roles=("system_admin",)),
     }
     officer, coordinator, chair = users["practitioner"], users["coordinator"], users["chair"]
@@ -155,6 +156,10 @@ def _build(make: Any) -> dict[str, Any]:
     conference_url = f"/meetings/{running.id}/cases/{first}/conference"
     attending = {"practitioner", "coordinator", "chair"}
     seeds = {role: ["/", conference_url] if role in attending else ["/"] for role in users}
+    # The subject access page of a victim on the minuted agenda: reached after a
+    # look-up by case reference (a GET form, which the walk does not fill in).
+    victim = minuted.items[0].case.victim_id
+    seeds["dpo"] = ["/", f"/subject-access/{victim}"]
     return {"users": users, "seeds": seeds}
 
 
@@ -227,9 +232,11 @@ MUST_REACH = {
         "/cases/{id}/must-not-receive",
         "/emergency-access/",
         "/indicators/",
+        "/disclosures/",
     },
     "chair": {"/meetings/{id}/cases/{id}/conference", "/meetings/minutes/{id}"},
     "manager": {"/indicators/", "/indicators/return/print"},
+    "dpo": {"/disclosures/", "/subject-access/", "/subject-access/{id}"},
     "system_admin": {"/audit/", "/admin/agencies", "/admin/agencies/{id}/users"},
 }
 

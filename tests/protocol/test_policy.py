@@ -66,7 +66,7 @@ def test_roles_are_granted_by_scope(area):
     assert policy.may_grant_role(agency_admin, Role.PRACTITIONER, agency=police)
     # An agency administrator: agency roles, in their own agency only.
     assert not policy.may_grant_role(agency_admin, Role.PRACTITIONER, agency=csp)
-    for area_role in (Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.SYSTEM_ADMIN):
+    for area_role in (Role.COORDINATOR, Role.CHAIR, Role.MANAGER, Role.DPO, Role.SYSTEM_ADMIN):
         assert not policy.may_grant_role(agency_admin, area_role, agency=police)
     assert not policy.may_grant_role(area.officer, Role.PRACTITIONER, agency=police)
     assert not policy.may_grant_role(None, Role.PRACTITIONER, agency=police)
@@ -76,6 +76,7 @@ def test_roles_are_granted_by_scope(area):
     assert policy.may_change_roles_of(agency_admin, area.officer)
     assert not policy.may_change_roles_of(area.officer, agency_admin)
     assert policy.role_needs_reason(Role.CHAIR)
+    assert policy.role_needs_reason(Role.DPO)
     assert not policy.role_needs_reason(Role.IDVA)
     assert policy.roles_conflict({Role.SYSTEM_ADMIN, Role.COORDINATOR})
     assert not policy.roles_conflict({Role.SYSTEM_ADMIN, Role.MANAGER})

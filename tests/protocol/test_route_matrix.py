@@ -54,6 +54,7 @@ HEALTH_ADMIN = "health agency admin"
 SYSADMIN = "system admin"
 GLASS = "break-glass practitioner"  # other area, live emergency access
 EXCLUDED = "excluded practitioner"  # housing, invited, on the must-not-receive list
+DPO = "data-protection officer"
 
 EVERYONE = frozenset(
     {
@@ -70,6 +71,7 @@ EVERYONE = frozenset(
         SYSADMIN,
         GLASS,
         EXCLUDED,
+        DPO,
     }
 )
 NOBODY: frozenset[str] = frozenset()
@@ -101,6 +103,10 @@ READS_MINUTES = frozenset({OWNER, HEALTH, IDVA, COORD, CHAIR})
 MANAGES_OWNER_USERS = frozenset({SYSADMIN, OWNER_ADMIN})
 READS_AUDIT = frozenset({SYSADMIN, COORD, COORD_OTHER})
 SEES_INDICATORS = frozenset({MANAGER, COORD, COORD_OTHER})
+# may_read_disclosures: coordinators and data-protection officers, each their own area's.
+READS_DISCLOSURES = frozenset({COORD, COORD_OTHER, DPO})
+# may_export_subject_access: the same roles, for a person on a case of their area.
+EXPORTS_SUBJECT = frozenset({COORD, DPO})
 
 
 @dataclass(frozen=True)
@@ -225,6 +231,12 @@ EXPECTED: dict[str, Rule] = {
     "indicators.dashboard": Rule(get=SEES_INDICATORS),
     "indicators.export": Rule(get=SEES_INDICATORS),
     "indicators.return_print": Rule(get=SEES_INDICATORS),
+    # --- disclosures and subject access
+    "disclosures.index": Rule(get=READS_DISCLOSURES),
+    "disclosures.export": Rule(get=READS_DISCLOSURES),
+    "subjectaccess.start": Rule(get=READS_DISCLOSURES),
+    "subjectaccess.explain": Rule(get=EXPORTS_SUBJECT),
+    "subjectaccess.download": Rule(get=EXPORTS_SUBJECT),
 }
 
 # --- the world -----------------------------------------------------------------
@@ -260,6 +272,7 @@ def build_world(db: Any, make: Any) -> World:
         SYSADMIN: make.user(agency=csp, roles=("system_admin",)),
         GLASS: make.user(agency=far),
         EXCLUDED: make.user(agency=housing),
+        DPO: make.user(agency=csp, roles=("dpo",)),
     }
     owner, coordinator = actors[OWNER], actors[COORD]
     target = make.user(agency=police)  # the account the admin pages manage
@@ -432,11 +445,15 @@ def test_every_route_has_a_policy_decision(app):
 
 
 def stored_rows(db: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table but the ledger: what no GET may change."""
+    """Every row of every table but the ledger and the disclosure register.
+
+    Both record what a GET did: the register, like the ledger, gains a row when
+    a GET export or print discloses something, and that is all it may gain.
+    """
     rows = {}
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
-            if table.name != "audit_event":
+            if table.name not in ("audit_event", "disclosure"):
                 found = conn.execute(table.select()).all()
                 rows[table.name] = sorted((tuple(r) for r in found), key=repr)
     return rows

@@ -1,0 +1,1 @@
+"""The disclosure register: every time case information leaves the people who hold it."""

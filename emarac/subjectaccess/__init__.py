@@ -1,0 +1,1 @@
+"""Subject access: everything held about one person, across agencies, as a zip."""
