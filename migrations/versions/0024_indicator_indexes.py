@@ -1,0 +1,28 @@
+"""a covering index for the factor indicators
+
+Revision ID: 0024_indicator_indexes
+Revises: 0023_audit_pending
+Create Date: 2026-12-03 09:20:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0024_indicator_indexes'
+down_revision = '0023_audit_pending'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Assessments with a "yes" to some factor question, by case and day, carrying the
+    # codes: the factors indicator's first "yes" per case reads the index alone.
+    with op.batch_alter_table('risk_assessment', schema=None) as batch_op:
+        batch_op.create_index('ix_risk_assessment_yes_factors', ['case_id', 'completed_on'], unique=False, postgresql_include=['yes_factors'], postgresql_where=sa.text("yes_factors <> ''"), sqlite_where=sa.text("yes_factors <> ''"))
+
+
+def downgrade():
+    with op.batch_alter_table('risk_assessment', schema=None) as batch_op:
+        batch_op.drop_index('ix_risk_assessment_yes_factors', postgresql_where=sa.text("yes_factors <> ''"), sqlite_where=sa.text("yes_factors <> ''"))
