@@ -14,7 +14,10 @@ and size match (a marker row in ``bench_marker`` says what is there). Then:
     twin, through the ORM both ways.
 
 Prints a table and writes JSON to benchmarks/results/scale.json. No personal
-data is printed: ids, counts and timings only.
+data is printed: ids, counts and timings only. ``--only indicators`` (or search,
+case_page, overhead; may repeat) runs just those parts, and ``--as-is`` uses
+the data already there without generating or migrating it (for a database
+another run is using).
 """
 
 from __future__ import annotations
