@@ -14,7 +14,10 @@ and size match (a marker row in ``bench_marker`` says what is there). Then:
     twin, through the ORM both ways.
 
 Prints a table and writes JSON to benchmarks/results/scale.json. No personal
-data is printed: ids, counts and timings only.
+data is printed: ids, counts and timings only. ``--only indicators`` (or search,
+case_page, pages, overhead; may repeat) runs just those parts, and ``--as-is`` uses
+the data already there without generating or migrating it (for a database
+another run is using).
 """
 
 from __future__ import annotations
@@ -588,6 +591,9 @@ def generate_or_reuse(
     return app, dict(generated, reused=False)
 
 
+PARTS = ("indicators", "search", "case_page", "pages", "overhead")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
@@ -600,16 +606,40 @@ def main(argv: list[str] | None = None) -> int:
     # 10 a page at full scale: the indicators take seconds each, and make bench has 10 minutes.
     parser.add_argument("--page-requests", type=int, default=10)
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "scale.json"))
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run only this part (may be given more than once); all four by default",
+    )
+    parser.add_argument(
+        "--as-is",
+        action="store_true",
+        help="use the data already there as it stands: never generate nor migrate it",
+    )
     args = parser.parse_args(argv)
+    parts = args.only or list(PARTS)
 
     console = Console()
-    app, generated = generate_or_reuse(
-        args.database_url,
-        cases=args.cases,
-        incidents=args.incidents,
-        seed=args.seed,
-        console=console,
-    )
+    if args.as_is:
+        app = bench_app(args.database_url)
+        with app.app_context():
+            from emarac.extensions import db
+
+            marker = read_marker(db.engine)
+        wanted = (args.seed, args.cases, args.incidents)
+        if marker is None or (marker.seed, marker.cases, marker.incidents) != wanted:
+            console.print("--as-is needs data of this seed and size already there")
+            return 1
+        generated = dict(marker.generated, reused=True)
+    else:
+        app, generated = generate_or_reuse(
+            args.database_url,
+            cases=args.cases,
+            incidents=args.incidents,
+            seed=args.seed,
+            console=console,
+        )
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": make_url(args.database_url).get_backend_name(),
@@ -622,16 +652,21 @@ def main(argv: list[str] | None = None) -> int:
         from emarac.extensions import db
 
         engine = db.engine
-        console.print("Indicators...")
-        results["indicators"] = bench_indicators(engine, console)
-    console.print(f"Name search ({args.lookups:,} lookups)...")
-    results["search"] = bench_search(app, engine, args.lookups, args.seed)
-    console.print(f"Case page ({args.pages} pages)...")
-    results["case_page"] = bench_case_page(app, engine, args.pages, args.seed)
-    console.print(f"Page latency budget ({args.page_requests} requests a page)...")
-    results["pages"] = pages.bench_pages(app, scale="full", requests=args.page_requests)
-    console.print(f"Encryption overhead ({args.operations} cases each way)...")
-    results["overhead"] = bench_overhead(app, engine, args.operations)
+        if "indicators" in parts:
+            console.print("Indicators...")
+            results["indicators"] = bench_indicators(engine, console)
+    if "search" in parts:
+        console.print(f"Name search ({args.lookups:,} lookups)...")
+        results["search"] = bench_search(app, engine, args.lookups, args.seed)
+    if "case_page" in parts:
+        console.print(f"Case page ({args.pages} pages)...")
+        results["case_page"] = bench_case_page(app, engine, args.pages, args.seed)
+    if "pages" in parts:
+        console.print(f"Page latency budget ({args.page_requests} requests a page)...")
+        results["pages"] = pages.bench_pages(app, scale="full", requests=args.page_requests)
+    if "overhead" in parts:
+        console.print(f"Encryption overhead ({args.operations} cases each way)...")
+        results["overhead"] = bench_overhead(app, engine, args.operations)
     engine.dispose()
 
     console.print(_table(results))
@@ -666,7 +701,7 @@ def _table(results: dict[str, Any]) -> Table:
     table.add_row(
         "repeat share of hearings", f"{generated['repeat_rate']:.1%}", "", "", "about 31%"
     )
-    indicators = results["indicators"]
+    indicators = results.get("indicators", {"skipped": True})
     if "skipped" in indicators:
         table.add_row("indicators", "skipped", "", "", "")
     else:
@@ -679,7 +714,18 @@ def _table(results: dict[str, Any]) -> Table:
                 f"{row['ratio']:.2f}x" if hand is not None else "",
                 "< 1 s, <= 2x",
             )
-    search = results["search"]
+    if "search" in results:
+        _search_rows(table, results["search"])
+    if "case_page" in results:
+        page = results["case_page"]
+        table.add_row("case page p50", f"{page['p50_ms']:.1f} ms", "", "", "")
+        table.add_row("case page p95", f"{page['p95_ms']:.1f} ms", "", "", "")
+    if "overhead" in results:
+        _overhead_rows(table, results["overhead"])
+    return table
+
+
+def _search_rows(table: Table, search: dict[str, Any]) -> None:
     table.add_row(
         f"name search p50 ({search['people']:,} people)",
         f"{search['blind_p50_ms']:.2f} ms",
@@ -694,10 +740,9 @@ def _table(results: dict[str, Any]) -> Table:
         f"{search['p95_ratio']:.2f}x",
         "<= 1.5x",
     )
-    page = results["case_page"]
-    table.add_row("case page p50", f"{page['p50_ms']:.1f} ms", "", "", "")
-    table.add_row("case page p95", f"{page['p95_ms']:.1f} ms", "", "", "")
-    overhead = results["overhead"]
+
+
+def _overhead_rows(table: Table, overhead: dict[str, Any]) -> None:
     table.add_row(
         "create a case",
         f"{overhead['create_encrypted_ms']:.2f} ms",
@@ -719,7 +764,6 @@ def _table(results: dict[str, Any]) -> Table:
         f"{overhead['create_and_read_ratio']:.2f}x",
         "<= 1.2x",
     )
-    return table
 
 
 if __name__ == "__main__":

@@ -199,25 +199,29 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
 def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnElement[bool]]:
     """Hearings whose referral was made under the repeat rule (``definitions.repeat_items``).
 
-    Returns the hearings that have an earlier accepted referral, each with the
-    date of the last one (``last_on``), and the condition that makes one a
-    repeat: an incident of the victim after that referral (any of them, when two
-    share the date), within the window, on or before the reference date, naming
+    Returns each hearing's last earlier accepted referral (``last_on``, and the
+    case it is on: two on the same day give two rows, so count items distinctly)
+    and the condition that makes it a repeat: an incident of the victim after
+    that referral, within the window, on or before the reference date, naming
     one of that referral's case's perpetrators, or none, or the case names none.
-    The last date comes from one grouped join rather than a subquery per hearing,
-    which keeps the statement set-based at hundreds of thousands of hearings.
+    The last referrals come from one pass over the victim's accepted referrals,
+    ranked newest first per hearing, which keeps the statement set-based at
+    hundreds of thousands of hearings and reads the referrals once.
     """
     hearing = _hearings(filters, "repeat_hearing")
     earlier, earlier_case = aliased(Referral, name="earlier"), aliased(Case, name="earlier_case")
-    keys = (
-        hearing.c.item_id,
-        hearing.c.quarter,
-        hearing.c.victim_id,
-        hearing.c.meeting_id,
-        hearing.c.reference_on,
-    )
-    with_last = (
-        select(*keys, func.max(earlier.submitted_on).label("last_on"))
+    ranked = (
+        select(
+            hearing.c.item_id,
+            hearing.c.quarter,
+            hearing.c.victim_id,
+            hearing.c.reference_on,
+            earlier.case_id.label("last_case_id"),
+            earlier.submitted_on.label("last_on"),
+            func.rank()
+            .over(partition_by=hearing.c.item_id, order_by=earlier.submitted_on.desc())
+            .label("newest"),
+        )
         .select_from(hearing)
         .join(earlier_case, earlier_case.victim_id == hearing.c.victim_id)
         .join(earlier, earlier.case_id == earlier_case.id)
@@ -226,23 +230,29 @@ def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnE
             earlier.submitted_on < hearing.c.reference_on,
             earlier.meeting_id.is_distinct_from(hearing.c.meeting_id),
         )
-        .group_by(*keys)
-        .subquery("with_last")
+        .subquery("ranked")
     )
+    with_last = select(ranked).where(ranked.c.newest == 1).subquery("with_last")
     # Each inner SELECT names what it reads itself and takes the rest from the
     # statements around it: SQLAlchemy would otherwise correlate only one level up.
-    last, last_case = aliased(Referral, name="last_referral"), aliased(Case, name="last_case")
     named = aliased(CasePerpetrator, name="named")
     same_story = or_(
         Incident.perpetrator_id.is_(None),
-        ~exists(select(literal(1)).where(named.case_id == last.case_id).correlate_except(named)),
+        ~exists(
+            select(literal(1))
+            .where(named.case_id == with_last.c.last_case_id)
+            .correlate_except(named)
+        ),
         exists(
             select(literal(1))
-            .where(named.case_id == last.case_id, named.person_id == Incident.perpetrator_id)
+            .where(
+                named.case_id == with_last.c.last_case_id,
+                named.person_id == Incident.perpetrator_id,
+            )
             .correlate_except(named)
         ),
     )
-    further_abuse = exists(
+    repeat = exists(
         select(literal(1))
         .where(
             Incident.victim_id == with_last.c.victim_id,
@@ -257,19 +267,6 @@ def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnE
             same_story,
         )
         .correlate_except(Incident)
-    )
-    repeat = exists(
-        select(literal(1))
-        .select_from(last)
-        .join(last_case, last_case.id == last.case_id)
-        .where(
-            last_case.victim_id == with_last.c.victim_id,
-            last.status == definitions.ACCEPTED,
-            last.submitted_on == with_last.c.last_on,
-            last.meeting_id.is_distinct_from(with_last.c.meeting_id),
-            further_abuse,
-        )
-        .correlate_except(last, last_case)
     )
     return with_last, repeat
 
@@ -291,7 +288,11 @@ def _tallies(bind: Bind, *parts: Select[Any]) -> dict[tuple[str, str], int]:
 def _repeats(filters: Filters, dates: _Dates) -> Select[Any]:
     with_last, repeat = _repeat_hearings(filters, dates)
     return (
-        select(literal("repeats").label("what"), with_last.c.quarter, func.count().label("n"))
+        select(
+            literal("repeats").label("what"),
+            with_last.c.quarter,
+            func.count(with_last.c.item_id.distinct()).label("n"),
+        )
         .where(repeat)
         .group_by(with_last.c.quarter)
     )
@@ -336,29 +337,48 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     )
     named = [bucket for bucket in definitions.BUCKETS if bucket != "others"]
     kinds = {b: [k for k, v in definitions.AGENCY_BUCKETS.items() if v == b] for b in named}
-    main = (
+    # Children living in the household, per case: they belong to the case, not to
+    # the hearing, so they are counted once here and joined to the hearings.
+    children = (
+        select(CaseChild.case_id, func.count().label("n"))
+        .where(CaseChild.lives_in_household.is_(True))
+        .group_by(CaseChild.case_id)
+        .subquery("children")
+    )
+    # Counted per meeting first and then per quarter, so the meetings are counted
+    # by grouping (which PostgreSQL can hash) rather than by count(DISTINCT).
+    per_meeting = (
         select(
             hearing.c.quarter,
-            func.count(hearing.c.meeting_id.distinct()),
-            func.count(),
-            *[_count_if(referrer.kind.in_(kinds[bucket])) for bucket in named],
-            _count_if(func.coalesce(referrer.kind, "").not_in(list(definitions.AGENCY_BUCKETS))),
-            _count_if(victim.ethnic_group.in_(definitions.MINORITY_ETHNIC_GROUPS)),
-            _count_if(victim.lgbt == definitions.YES),
-            _count_if(victim.disability == definitions.YES),
-            _count_if(victim.gender == definitions.MALE),
-            _count_if(victim_age.in_(definitions.VICTIM_AGES)),
+            func.count().label("cases"),
+            func.coalesce(func.sum(children.c.n), 0).label("children"),
+            *[_count_if(referrer.kind.in_(kinds[bucket])).label(bucket) for bucket in named],
+            _count_if(
+                func.coalesce(referrer.kind, "").not_in(list(definitions.AGENCY_BUCKETS))
+            ).label("others"),
+            _count_if(victim.ethnic_group.in_(definitions.MINORITY_ETHNIC_GROUPS)).label("bame"),
+            _count_if(victim.lgbt == definitions.YES).label("lgbt"),
+            _count_if(victim.disability == definitions.YES).label("disabled"),
+            _count_if(victim.gender == definitions.MALE).label("male"),
+            _count_if(victim_age.in_(definitions.VICTIM_AGES)).label("aged_16_17"),
         )
         .select_from(
-            hearing.join(victim, victim.id == hearing.c.victim_id).outerjoin(
-                referrer, referrer.id == hearing.c.referring_agency_id
-            )
+            hearing.join(victim, victim.id == hearing.c.victim_id)
+            .outerjoin(referrer, referrer.id == hearing.c.referring_agency_id)
+            .outerjoin(children, children.c.case_id == hearing.c.case_id)
         )
-        .group_by(hearing.c.quarter)
+        .group_by(hearing.c.quarter, hearing.c.meeting_id)
+        .subquery("per_meeting")
     )
+    sums = ["cases", *named, "others", "bame", "lgbt", "disabled", "male", "aged_16_17"]
+    main = select(
+        per_meeting.c.quarter,
+        func.count(),
+        *[func.sum(per_meeting.c[name]) for name in sums],
+        func.sum(per_meeting.c.children),
+    ).group_by(per_meeting.c.quarter)
     rows = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(main)}
 
-    with_children = _hearings(filters, "child_hearing")
     with_perpetrators = _hearings(filters, "perpetrator_hearing")
     perpetrator = aliased(Person)
     young = _age_at(
@@ -371,11 +391,6 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     extra = _tallies(
         bind,
         _repeats(filters, _Dates(bind)),
-        _tally(
-            "children",
-            with_children,
-            joined=with_children.join(CaseChild, CaseChild.case_id == with_children.c.case_id),
-        ).where(CaseChild.lives_in_household.is_(True)),
         _tally(
             "young",
             with_perpetrators,
@@ -393,14 +408,14 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     )
     returns = []
     for q in quarters_between(filters.start, filters.end):
-        n = rows.get(q.code, [0] * 13)
+        n = rows.get(q.code, [0] * 14)
         returns.append(
             QuarterlyReturn(
                 quarter=q.code,
                 meetings=n[0],
                 cases_discussed=n[1],
                 repeat_cases=extra.get(("repeats", q.code), 0),
-                children=extra.get(("children", q.code), 0),
+                children=n[13],
                 referrals=ReferralSources(*n[2:8]),
                 victims_bame=n[8],
                 victims_lgbt=n[9],
@@ -444,7 +459,9 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
             exists(
                 select(literal(1)).where(
                     Incident.victim_id == drinking.c.victim_id,
-                    Incident.alcohol_or_drugs.is_(True),
+                    # The bare column, as the partial index ix_incident_victim_drink
+                    # is declared, so PostgreSQL can read that index alone.
+                    Incident.alcohol_or_drugs,
                     # A day wider than the window on each side, whatever the time zone,
                     # so an index on the time can narrow the search; the dates decide.
                     Incident.occurred_at
@@ -599,22 +616,28 @@ def research_response(bind: Bind, filters: Filters) -> ResearchResponse:
         items.join(invited, invited.c.meeting_id == items.c.meeting_id)
     )
     # Received: research sections on those cases from agencies invited to the meeting.
+    # Written as two EXISTS rather than joins: the planner takes the two-column
+    # matches as independent and expected a handful of rows where there are
+    # hundreds of thousands; a semi join hashes the small side whatever it guesses,
+    # so the sections are read once and counted where they are read.
     researched = _hearings(filters, "researched_hearing")
     received = (
         select(func.count())
-        .select_from(researched)
-        .join(
-            Research,
-            and_(
-                Research.meeting_id == researched.c.meeting_id,
-                Research.case_id == researched.c.case_id,
+        .select_from(Research)
+        .where(
+            exists(
+                select(literal(1)).where(
+                    MeetingInvite.meeting_id == Research.meeting_id,
+                    MeetingInvite.agency_id == Research.agency_id,
+                )
             ),
-        )
-        .join(
-            MeetingInvite,
-            and_(
-                MeetingInvite.meeting_id == Research.meeting_id,
-                MeetingInvite.agency_id == Research.agency_id,
+            exists(
+                select(literal(1))
+                .select_from(researched)
+                .where(
+                    researched.c.meeting_id == Research.meeting_id,
+                    researched.c.case_id == Research.case_id,
+                )
             ),
         )
     )

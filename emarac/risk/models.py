@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.crypto.fields import EncryptedText, encrypted_column
@@ -57,6 +57,18 @@ class ChecklistQuestion(Base):
 
 class RiskAssessment(Base):
     __tablename__ = "risk_assessment"
+    __table_args__ = (
+        # Assessments with a "yes" to some factor question, by case and day, with the
+        # codes alongside: the factor indicators read this index alone (indicators.queries).
+        Index(
+            "ix_risk_assessment_yes_factors",
+            "case_id",
+            "completed_on",
+            postgresql_include=["yes_factors"],
+            postgresql_where=text("yes_factors <> ''"),
+            sqlite_where=text("yes_factors <> ''"),
+        ),
+    )
 
     id: Mapped[uuid_pk]
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("marac_case.id"), index=True)
