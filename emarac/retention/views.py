@@ -27,6 +27,7 @@ def queue() -> Any:
         total=total,
         page=page,
         pages=last_page(total, services.PER_PAGE),
+        page_url=lambda n: url_for("retention.queue", page=n),
     )
 
 
