@@ -210,7 +210,7 @@ def _rebuild_tokens(
     names = ["id", owner.name, "kind", "digest"]
     _execute_arrays(
         conn,
-        f"INSERT INTO {_quote(conn, token_table.name)}"  # noqa: S608 - names from the schema
+        f"INSERT INTO {_quote(conn, token_table.name)}"  # noqa: S608  # nosec B608 - names from the schema
         f" ({', '.join(_quote(conn, n) for n in names)})"
         f" SELECT * FROM unnest({_arrays(conn, token_table, names)})",
         [[row[n] for row in fresh] for n in names],
@@ -260,7 +260,7 @@ def _update_rows(
     )
     _execute_arrays(
         conn,
-        f"UPDATE {_quote(conn, table.name)} AS t SET {assignments}"  # noqa: S608 - names from the schema
+        f"UPDATE {_quote(conn, table.name)} AS t SET {assignments}"  # noqa: S608  # nosec B608 - names from the schema
         f" FROM unnest({_arrays(conn, table, names)}) AS b({', '.join(aliases)})"
         " WHERE t.id = b.c0",
         [[u[k] for u in updates] for k in keys],
