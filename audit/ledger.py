@@ -231,7 +231,7 @@ def sequence(engine: Engine, *, table: Table, pending: Table, batch: int = 5_000
                 conn.execute(inbox.remove, {"ids": [row[0] for row in rows]})
                 chained += len(rows)
                 if len(rows) == batch:
-                    continue  # more may be waiting: chain them under the same turn
+                    continue  # more may be waiting: take the turn again for the next batch
         # This call has chained all it found and let go of its turn. Look
         # again: a writer that committed meanwhile found the turn taken and
         # left its events to us.
