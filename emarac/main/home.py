@@ -47,7 +47,6 @@ class ReferralLine:
 @dataclass(frozen=True)
 class ResearchDue:
     meeting_id: uuid.UUID
-    title: str
     held_on: date
     cases: int
     answered: int
@@ -69,7 +68,6 @@ class Readiness:
     """The next meeting of an area and how ready it is."""
 
     meeting_id: uuid.UUID
-    title: str
     held_on: date
     status: str
     place: str | None
@@ -188,7 +186,7 @@ def _research_due(actor: User, on: date) -> list[ResearchDue]:
         .order_by(Meeting.held_on)
     )
     return [
-        ResearchDue(meeting.id, meeting.title, meeting.held_on, int(n), int(done))
+        ResearchDue(meeting.id, meeting.held_on, int(n), int(done))
         for meeting, n, done in rows
         if n > done
     ]
@@ -282,7 +280,6 @@ def _next_meeting(actor: User, on: date) -> Readiness | None:
     planned_waiting = agenda_waiting(meeting) if meeting.status == MeetingStatus.PLANNED else 0
     return Readiness(
         meeting_id=meeting.id,
-        title=meeting.title,
         held_on=meeting.held_on,
         status=meeting.status_label,
         place=meeting.place,
