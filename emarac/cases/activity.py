@@ -26,17 +26,18 @@ from emarac.notifications.models import Notification
 NOT_ACTIVITY = (Notification, EmergencyAccess)
 
 
-def _changed(session: Session, obj: object) -> bool:
-    return obj in session.new or session.is_modified(obj, include_collections=False)
-
-
 def touch_cases(session: Session, flush_context: Any, instances: Any) -> None:
     """Before each flush: stamp the cases whose records are about to be written."""
     now = utcnow()
     case_ids: set[uuid.UUID] = set()
     victim_ids: set[uuid.UUID] = set()
-    for obj in (*session.new, *session.dirty):
-        if isinstance(obj, NOT_ACTIVITY) or not _changed(session, obj):
+    # ``session.new`` and ``session.dirty`` build a fresh set on each call: read
+    # them once, or a flush of n new rows costs n squared (a bulk load of
+    # 50,000 values took minutes).
+    new = session.new
+    dirty = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    for obj in (*new, *dirty):
+        if isinstance(obj, NOT_ACTIVITY):
             continue
         if isinstance(obj, Case):
             obj.last_activity_at = now
