@@ -62,7 +62,7 @@ def create_agency(name: str, kind: str, area: str, signed: bool) -> None:
         agency = agency_services.create_agency(
             name=name,
             kind=AgencyKind(kind),
-            area_name=area,
+            area_id=agency_services.get_or_create_area(area).id,
             signed_on=date.today() if signed else None,
         )
     except agency_services.Invalid as problem:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from emarac.agencies.models import AgencyKind, Role
-from emarac.agencies.services import create_agency, create_user
+from emarac.agencies.services import create_agency, create_user, get_or_create_area
 from emarac.auth import totp
 from emarac.cases import services as case_services
 from emarac.cases.models import Relationship
@@ -45,7 +45,7 @@ class Factory:
         return create_agency(
             name=name or f"Test agency {uuid.uuid4().hex[:6]}",
             kind=AgencyKind(kind),
-            area_name=area,
+            area_id=get_or_create_area(area).id,
             signed_on=date(2026, 1, 5) if signed else None,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -22,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS, Role
+from emarac.agencies.models import AGENCY_KIND_LABELS, ROLE_LABELS, Area, Role
 from emarac.forms import BaseForm, GovDateField
 from emarac.protocol.policy import AGENCY_ROLES
 
@@ -39,11 +40,23 @@ class AgencyForm(BaseForm):
         choices=[("", "Choose a kind")] + [(k.value, v) for k, v in AGENCY_KIND_LABELS.items()],
         validators=[DataRequired("Choose the kind of agency")],
     )
-    area = StringField(
+    area = SelectField(
         "MARAC area",
-        widget=GovTextInput(),
-        validators=[DataRequired("Enter the MARAC area"), Length(max=120)],
+        widget=GovSelect(),
+        choices=[],
+        validate_choice=False,  # the service checks the area exists
+        validators=[DataRequired("Choose the MARAC area")],
     )
+
+    def offer_areas(self, areas: list[Area]) -> None:
+        self.area.choices = [("", "Choose an area")] + [(str(a.id), a.name) for a in areas]
+
+    def area_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.area.data or "")
+        except ValueError:
+            return None
+
     signed_on = GovDateField(
         "Date the information-sharing protocol was signed",
         description="Leave blank if the agency has not signed yet. For example, 27 3 2026",
@@ -147,6 +160,8 @@ class ConfirmForm(BaseForm):
 
 
 class AreaForm(BaseForm):
+    """The settings of an area that exists: its population."""
+
     adult_female_population = StringField(
         "Women aged 16 and over living in the area",
         widget=GovTextInput(),
@@ -164,3 +179,15 @@ class AreaForm(BaseForm):
         raw = (field.data or "").replace(",", "").replace(" ", "")
         if raw and (not raw.isdigit() or not 1_000 <= int(raw) <= 20_000_000):
             raise ValidationError("Enter a whole number between 1,000 and 20,000,000")
+
+
+class NewAreaForm(AreaForm):
+    """A new MARAC area: its name, and its population if known."""
+
+    name = StringField(
+        "Name of the MARAC area",
+        widget=GovTextInput(),
+        description="As partners know it, for example Northshire MARAC",
+        validators=[DataRequired("Enter the name of the MARAC area"), Length(max=120)],
+    )
+    submit = SubmitField("Add area", widget=GovSubmitInput())

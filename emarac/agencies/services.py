@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import url_for
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from emarac import passwords
 from emarac.agencies.models import (
@@ -45,21 +47,61 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", errors="replace")).hexdigest()
 
 
-def get_or_create_area(name: str, *, is_demo: bool = False) -> Area:
-    area = db.session.scalar(select(Area).where(Area.name == name))
-    if area is None:
-        area = Area(name=name, is_demo=is_demo)
-        db.session.add(area)
-        db.session.flush()
-        record_event("area.create", object_type="area", object_id=area.id, fields=("name",))
+def _area_named(name: str) -> Area | None:
+    """The area of this name, ignoring case. Names are kept with single spaces, so
+    "Northshire  marac" finds "Northshire MARAC": a slip of the keyboard cannot split
+    one partnership in two."""
+    return db.session.scalar(select(Area).where(func.lower(Area.name) == name.lower()))
+
+
+def _add_area(name: str, population: int | None, *, is_demo: bool) -> Area:
+    area = Area(name=name, adult_female_population=population, is_demo=is_demo)
+    db.session.add(area)
+    db.session.flush()
+    record_event(
+        "area.create",
+        object_type="area",
+        object_id=area.id,
+        fields=("name", "adult_female_population") if population else ("name",),
+    )
     return area
+
+
+def get_or_create_area(name: str, *, is_demo: bool = False) -> Area:
+    """For set-up from the command line and the demo: the area of this name, made if new.
+
+    On the web an area is only ever made on its own page (:func:`create_area`)
+    and agencies choose theirs from a list.
+    """
+    name = " ".join(name.split())
+    return _area_named(name) or _add_area(name, None, is_demo=is_demo)
+
+
+def create_area(*, name: str, population: int | None, by: User) -> Area:
+    """A new MARAC area, made explicitly by a system administrator; commits."""
+    if not policy.may_manage_agencies(by):
+        raise NotAllowed("area")
+    name = " ".join(name.split())
+    if _area_named(name) is not None:
+        raise Invalid("name", "An area with this name already exists")
+    area = _add_area(name, population, is_demo=False)
+    db.session.commit()
+    return area
+
+
+def all_areas(*, by: User) -> list[Area]:
+    """Every area by name, with its agencies loaded (the areas page counts them)."""
+    if not policy.may_manage_agencies(by):
+        raise NotAllowed("area")
+    query = select(Area).options(selectinload(Area.agencies)).order_by(Area.name)
+    return list(db.session.scalars(query))
 
 
 def create_agency(
     *,
     name: str,
     kind: AgencyKind,
-    area_name: str,
+    area_id: uuid.UUID | None,
     signed_on: date | None = None,
     is_demo: bool = False,
     by: User | None = None,
@@ -68,7 +110,9 @@ def create_agency(
         raise NotAllowed
     if db.session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower())):
         raise Invalid("name", "An agency with this name already exists")
-    area = get_or_create_area(area_name, is_demo=is_demo)
+    area = db.session.get(Area, area_id) if area_id is not None else None
+    if area is None:
+        raise Invalid("area", "Choose the MARAC area")
     agency = Agency(name=name, kind=kind, area=area, isp_signed_on=signed_on, is_demo=is_demo)
     db.session.add(agency)
     db.session.flush()

@@ -14,6 +14,7 @@ from emarac.agencies.forms import (
     AreaForm,
     ConfirmForm,
     InviteUserForm,
+    NewAreaForm,
     ProtocolStatusForm,
     UserRolesForm,
     role_choices,
@@ -57,12 +58,14 @@ def list_agencies() -> Any:
     if not policy.may_manage_agencies(current_user):
         abort(404)
     form = AgencyForm()
+    areas = services.all_areas(by=current_user)
+    form.offer_areas(areas)
     if form.validate_on_submit():
         try:
             agency = services.create_agency(
                 name=form.name.data or "",
                 kind=AgencyKind(form.kind.data),
-                area_name=form.area.data or "",
+                area_id=form.area_id(),
                 signed_on=form.signed_on.data,
                 by=current_user,
             )
@@ -72,7 +75,32 @@ def list_agencies() -> Any:
             flash(f"Agency added: {agency.name}", "success")
             return redirect(url_for("agencies.list_agencies"))
     return render_template(
-        "agencies/list.html", agencies=services.all_agencies(by=current_user), form=form
+        "agencies/list.html",
+        agencies=services.all_agencies(by=current_user),
+        form=form,
+        has_areas=bool(areas),
+    )
+
+
+@bp.route("/areas", methods=["GET", "POST"])
+@login_required
+def areas() -> Any:
+    """The MARAC areas, and a form to add one: the only way an area comes to exist."""
+    if not policy.may_manage_agencies(current_user):
+        abort(404)
+    form = NewAreaForm()
+    if form.validate_on_submit():
+        try:
+            area = services.create_area(
+                name=form.name.data or "", population=form.population(), by=current_user
+            )
+        except services.Invalid as problem:
+            getattr(form, problem.field).errors = [problem.message]
+        else:
+            flash(f"Area added: {area.name}", "success")
+            return redirect(url_for("agencies.areas"))
+    return render_template(
+        "agencies/areas.html", areas=services.all_areas(by=current_user), form=form
     )
 
 
@@ -221,5 +249,5 @@ def area(area_id: uuid.UUID) -> Any:
     if form.validate_on_submit():
         services.set_area_population(found, form.population(), by=current_user)
         flash("Area settings saved", "success")
-        return redirect(url_for("agencies.list_agencies"))
+        return redirect(url_for("agencies.areas"))
     return render_template("agencies/area.html", area=found, form=form)

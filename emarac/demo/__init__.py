@@ -87,7 +87,7 @@ def load() -> list[Login]:
             agency = agency_services.create_agency(
                 name=name,
                 kind=kind,
-                area_name=DEMO_AREA,
+                area_id=agency_services.get_or_create_area(DEMO_AREA, is_demo=True).id,
                 signed_on=date(2026, 4, 1),
                 is_demo=True,
             )

@@ -125,13 +125,13 @@ def test_suspending_a_user_ends_their_session(app, make, clock, db):
 def test_system_admin_adds_and_suspends_an_agency(client, login_as, make, clock, db):
     from emarac.agencies.models import Agency
 
-    login_as("system_admin")
+    admin = login_as("system_admin")
     response = client.post(
         "/admin/agencies",
         data={
             "name": "Hilltop Refuge (test)",
             "kind": "refuge",
-            "area": "Testshire MARAC",
+            "area": str(admin.agency.area_id),
             "signed_on": ["3", "2", "2026"],
         },
     )

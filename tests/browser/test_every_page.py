@@ -237,7 +237,7 @@ MUST_REACH = {
     "chair": {"/meetings/{id}/cases/{id}/conference", "/meetings/minutes/{id}"},
     "manager": {"/indicators/", "/indicators/return/print"},
     "dpo": {"/disclosures/", "/subject-access/", "/subject-access/{id}"},
-    "system_admin": {"/audit/", "/admin/agencies", "/admin/agencies/{id}/users"},
+    "system_admin": {"/audit/", "/admin/agencies", "/admin/areas", "/admin/agencies/{id}/users"},
 }
 
 

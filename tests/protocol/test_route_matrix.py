@@ -217,6 +217,7 @@ EXPECTED: dict[str, Rule] = {
     "agencies.list_agencies": Rule(get={SYSADMIN}, post={SYSADMIN}),
     "agencies.agency": Rule(get={SYSADMIN}, post={SYSADMIN}),
     "agencies.area": Rule(get={SYSADMIN}, post={SYSADMIN}),
+    "agencies.areas": Rule(get={SYSADMIN}, post={SYSADMIN}),
     # may_set_area_rules: the system administrator or the area's own coordinator.
     "area_settings.edit": Rule(get={SYSADMIN, COORD}, post={SYSADMIN, COORD}),
     "agencies.users": Rule(get=MANAGES_OWNER_USERS),
