@@ -33,7 +33,7 @@ from emarac.cases import services as case_services
 from emarac.cases.models import Relationship
 from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
-from emarac.indicators import queries
+from emarac.indicators import queries, report
 from emarac.indicators.definitions import (
     FACTORS,
     ActionsOnTime,
@@ -440,6 +440,14 @@ def test_deferred_and_withdrawn_cases_are_not_heard_anywhere(world, conn, db):
     elsewhere = Filters.for_period(Q4, area_id=world.elsewhere_police.area_id)
     assert queries.agenda_outcomes(conn, elsewhere) == AgendaOutcomes(0, 0)
     _all_agree(world, conn)
+
+    # The dashboard counts them, suppressed as every other small number is.
+    board = report.build(
+        conn, Q4, area_id=world.testshire.id, referring_agency_id=None, population=None
+    )
+    process = {row[0]: row[1:] for row in board.process.rows}
+    assert process["Cases deferred to the next meeting"] == ("<5", "Not counted as heard")
+    assert process["Cases withdrawn"] == ("<5", "Not counted as heard")
 
 
 def _all_agree(world: World, conn: Any) -> None:
