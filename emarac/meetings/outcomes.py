@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from emarac.agencies.models import User
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseStatus
+from emarac.clock import utcnow
 from emarac.extensions import db
 from emarac.meetings import conference, services
 from emarac.meetings.models import AgendaItem, AgendaOutcome, Meeting, MeetingStatus
@@ -76,6 +77,7 @@ def set_aside(
         if item.draft_saved_at is None:
             item.draft_discussion = item.discussion
             item.draft_risk = item.agreed_risk
+            item.draft_saved_at = utcnow()
         item.discussion = None
         item.agreed_risk = None
         item.heard_at = None
