@@ -112,6 +112,9 @@ def _show_case(
         may_record=may_run,
         case=case,
         research=services.research_for(meeting, item.case_id),
+        carried=outcomes.carried_onto(meeting, by=current_user, case_id=item.case_id).get(
+            item.case_id
+        ),
         draft_saved_at=item.draft_saved_at,
         absent=services.key_agencies_absent(meeting),
         **pager,
@@ -143,15 +146,19 @@ def record(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
         _keep_draft(meeting, items[index], form)
         return _show_case(meeting, index, record_form=form, action_form=action_form), 400
     outcome = AgendaOutcome(form.outcome.data)
-    outcomes.record_outcome(
-        meeting,
-        items[index],
-        by=current_user,
-        outcome=outcome,
-        discussion=form.discussion.data or "",
-        agreed_risk=form.agreed_risk.data or "",
-        reason=form.reason(),
-    )
+    try:
+        outcomes.record_outcome(
+            meeting,
+            items[index],
+            by=current_user,
+            outcome=outcome,
+            discussion=form.discussion.data or "",
+            agreed_risk=form.agreed_risk.data or "",
+            reason=form.reason(),
+        )
+    except ValueError as problem:  # a deferral already carried: shown by the outcome
+        form.outcome.errors = [str(problem)]
+        return _show_case(meeting, index, record_form=form, action_form=action_form), 400
     said = "" if outcome == AgendaOutcome.HEARD else f": {outcome.label.lower()}"
     flash(f"Case {index + 1} of {len(items)} saved{said}", "success")
     if index + 1 < len(items):

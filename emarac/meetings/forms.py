@@ -88,7 +88,8 @@ class OnlyWhenHeard:
 
     def __call__(self, form: ConferenceForm, field: Field) -> None:
         if form.outcome.data != "heard":
-            field.errors[:] = []
+            if isinstance(field, RadioField):
+                field.errors[:] = []  # "Not a valid choice" for no risk level: not asked for
             raise StopValidation()
 
 

@@ -157,10 +157,6 @@ class AgendaItem(Base):
     case: Mapped[Case] = relationship(lazy="selectin")
 
     @property
-    def is_heard(self) -> bool:
-        return self.heard_at is not None and self.outcome not in NOT_HEARD_OUTCOMES
-
-    @property
     def is_decided(self) -> bool:
         return self.outcome is not None or self.heard_at is not None
 

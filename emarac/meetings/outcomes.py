@@ -47,8 +47,18 @@ def record_outcome(
     """Record how the meeting ended one agenda case; commits.
 
     Heard takes the discussion and agreed risk; deferred and withdrawn take a
-    reason. Refusals are ``ValueError`` with the message for the form.
+    reason. Refusals are ``ValueError`` with the message for the form: among
+    them, changing a deferral the next agenda has already taken.
     """
+    if item.outcome == AgendaOutcome.DEFERRED and outcome != AgendaOutcome.DEFERRED:
+        carried = db.session.scalar(
+            select(AgendaItem.id).where(AgendaItem.deferred_from_id == item.id).limit(1)
+        )
+        if carried is not None:
+            raise ValueError(
+                "The case is already on the next meeting's agenda: "
+                "ask the coordinator to take it off before changing this"
+            )
     if outcome == AgendaOutcome.HEARD:
         conference.record_discussion(
             meeting, item, by=by, discussion=discussion, agreed_risk=agreed_risk
@@ -162,13 +172,20 @@ class Carried:
     reason: str | None
 
 
-def carried_onto(meeting: Meeting, *, by: User) -> dict[uuid.UUID, Carried]:
-    """For each case on the agenda deferred from an earlier meeting: when, and why.
+def carried_onto(
+    meeting: Meeting, *, by: User, case_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, Carried]:
+    """For each case on the agenda (or the one case) deferred from an earlier meeting:
+    when, and why.
 
     The reason is case content: shown (and its reading recorded; commits) only
     to someone the policy lets read it. One query however long the agenda.
     """
-    carried_ids = {i.deferred_from_id: i for i in meeting.items if i.deferred_from_id}
+    carried_ids = {
+        i.deferred_from_id: i
+        for i in meeting.items
+        if i.deferred_from_id and case_id in (None, i.case_id)
+    }
     if not carried_ids:
         return {}
     earlier = aliased(AgendaItem, name="earlier_item")

@@ -110,8 +110,13 @@ def test_a_deferred_case_is_not_heard_and_joins_the_next_agenda(
     assert carried[0].deferred_from_id == item.id
     note = _page(client.get(f"/meetings/{following.id}")).select_one("[data-testid=deferred-from]")
     assert note.get_text(strip=True) == f"Deferred from 2 November 2026: {REASON}"
-    # Heard there, the case counts as heard once, at the later meeting.
+    # Conference mode says so too; heard there, the case counts as heard.
     meetings.release_agenda(following, by=coordinator)
+    meetings.accept_confidentiality(following, by=coordinator)
+    conference_page = _page(client.get(f"/meetings/{following.id}/cases/{deferred_id}/conference"))
+    assert conference_page.select_one("[data-testid=deferred-from]").get_text(strip=True) == (
+        f"Deferred from 2 November 2026: {REASON}"
+    )
     conference.record_discussion(
         following, following.items[0], by=coordinator, discussion="Synthetic", agreed_risk="high"
     )
@@ -270,6 +275,16 @@ def test_a_deferral_is_carried_once(db, session_ready):  # noqa: F811
     outcomes.set_aside(meeting, item, by=coordinator, outcome=AgendaOutcome.DEFERRED, reason=REASON)
     following = _next_meeting(coordinator, date(2026, 11, 30))
     assert [i.case_id for i in following.items] == [item.case_id]
+    # Once carried, the deferral stands.
+    with pytest.raises(ValueError, match="already on the next meeting's agenda"):
+        outcomes.record_outcome(
+            meeting,
+            item,
+            by=coordinator,
+            outcome=AgendaOutcome.HEARD,
+            discussion="Synthetic",
+            agreed_risk="high",
+        )
     # A meeting after that does not take it again, nor does one held before.
     assert _next_meeting(coordinator, date(2026, 12, 14)).items == []
     earlier = _next_meeting(coordinator, date(2026, 10, 1))
