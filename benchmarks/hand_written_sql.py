@@ -18,6 +18,7 @@ JOIN meeting m ON m.id = ai.meeting_id
 JOIN marac_case c ON c.id = ai.case_id
 LEFT JOIN referral r ON r.id = ai.referral_id
 WHERE m.status IN ('in_session', 'minuted', 'closed')
+  AND (ai.outcome IS NULL OR ai.outcome NOT IN ('deferred', 'withdrawn'))
   AND m.held_on BETWEEN :start AND :end
   AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
   AND (CAST(:referring_agency_id AS uuid) IS NULL
@@ -63,6 +64,7 @@ JOIN meeting m ON m.id = ai.meeting_id
 JOIN marac_case c ON c.id = ai.case_id
 LEFT JOIN referral r ON r.id = ai.referral_id
 WHERE m.status IN ('in_session', 'minuted', 'closed')
+  AND (ai.outcome IS NULL OR ai.outcome NOT IN ('deferred', 'withdrawn'))
   AND m.held_on BETWEEN :start AND :end
   AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
   AND (CAST(:referring_agency_id AS uuid) IS NULL
@@ -81,6 +83,7 @@ JOIN meeting m ON m.id = ai.meeting_id
 JOIN marac_case c ON c.id = ai.case_id
 JOIN referral r ON r.id = ai.referral_id
 WHERE m.status IN ('in_session', 'minuted', 'closed')
+  AND (ai.outcome IS NULL OR ai.outcome NOT IN ('deferred', 'withdrawn'))
   AND m.held_on BETWEEN :start AND :end
   AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
   AND (CAST(:referring_agency_id AS uuid) IS NULL
@@ -108,6 +111,7 @@ WITH heard AS (
     JOIN marac_case c ON c.id = ai.case_id
     LEFT JOIN referral r ON r.id = ai.referral_id
     WHERE m.status IN ({_quoted(definitions.HEARD_STATUSES)})
+      AND (ai.outcome IS NULL OR ai.outcome NOT IN ({_quoted(definitions.NOT_HEARD_OUTCOMES)}))
       AND m.held_on BETWEEN :start AND :end
       AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
       AND (CAST(:referring_agency_id AS uuid) IS NULL
@@ -314,6 +318,21 @@ GROUP BY r.referring_agency_id
 ORDER BY count(*) DESC, CAST(r.referring_agency_id AS text)
 """
 
+AGENDA_OUTCOMES_SQL = f"""
+SELECT count(*) FILTER (WHERE ai.outcome = '{definitions.DEFERRED}') AS deferred,
+       count(*) FILTER (WHERE ai.outcome = '{definitions.WITHDRAWN}') AS withdrawn
+FROM agenda_item ai
+JOIN meeting m ON m.id = ai.meeting_id
+JOIN marac_case c ON c.id = ai.case_id
+LEFT JOIN referral r ON r.id = ai.referral_id
+WHERE m.status IN ({_quoted(definitions.HEARD_STATUSES)})
+  AND m.held_on BETWEEN :start AND :end
+  AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
+  AND (CAST(:referring_agency_id AS uuid) IS NULL
+       OR coalesce(r.referring_agency_id, c.referring_agency_id, c.owning_agency_id)
+          = CAST(:referring_agency_id AS uuid))
+"""
+
 HAND_WRITTEN_SQL: dict[str, str] = {
     "cases_heard": CASES_HEARD_SQL,
     "repeat_rate": REPEAT_RATE_SQL,
@@ -324,6 +343,7 @@ HAND_WRITTEN_SQL: dict[str, str] = {
     "attendance": ATTENDANCE_SQL,
     "research_response": RESEARCH_RESPONSE_SQL,
     "referrals_by_agency": REFERRALS_BY_AGENCY_SQL,
+    "agenda_outcomes": AGENDA_OUTCOMES_SQL,
 }
 
 

@@ -220,6 +220,7 @@ def register_hooks(app: Flask) -> None:
     from emarac.cases import person_links as case_links
     from emarac.cases import services as cases
     from emarac.incidents import services as incidents
+    from emarac.meetings import outcomes
     from emarac.meetings import services as meetings
     from emarac.notifications import services as notifications
     from emarac.people import services as people
@@ -248,6 +249,8 @@ def register_hooks(app: Flask) -> None:
     cases.after_transfer.connect(app, referrals.follow_transfer)
     incidents.after_record.connect(app, repeats.flag_repeat)
     meetings.agenda_sources.connect(app, referrals.accepted_onto)
+    # cases deferred at an earlier meeting join the area's next agenda.
+    meetings.agenda_sources.connect(app, outcomes.deferred_onto)
     # the case list can be narrowed to the cases on the area's next meeting.
     cases.next_meeting_cases.connect(app, meetings.next_meeting_cases)
     # a case is heard at a meeting, and cannot close while its actions are open.

@@ -307,3 +307,49 @@ def test_0024_dates_the_last_activity_of_cases_already_held_from_their_creation(
         for k, v in found.items()
     }
     assert found == made
+
+
+def test_0028_marks_the_cases_already_heard_as_heard(database_url, tmp_path, backend):
+    """Before 0028 a case was heard or not decided yet: the heard ones get that outcome."""
+    app = create_app(make_settings(database_url, tmp_path / "instance"))
+    ids = {name: uuid.uuid4() for name in ("area", "agency", "person", "case", "m1", "m2")}
+    heard, waiting = uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+
+    def key(value: uuid.UUID) -> object:
+        return value.hex if backend == "sqlite" else value
+
+    rows = [
+        "INSERT INTO area (id, name, is_demo, created_at) VALUES (:area, 'Testshire', false, :at)",
+        "INSERT INTO agency (id, name, kind, area_id, is_demo, created_at) "
+        "VALUES (:agency, 'Synthetic Police', 'police', :area, false, :at)",
+        "INSERT INTO person (id, gender, ethnic_group, disability, lgbt, interpreter_needed, "
+        "immigration_concern, may_leave_message, restricted_address, is_demo, created_at) "
+        "VALUES (:person, 'female', 'not_known', 'not_known', 'not_known', false, false, "
+        "false, false, false, :at)",
+        "INSERT INTO marac_case (id, reference, area_id, owning_agency_id, victim_id, status, "
+        "is_repeat, opened_on, is_demo, created_at, last_activity_at) VALUES (:case, "
+        "'MARAC-2026-000001', :area, :agency, :person, 'heard', false, :day, false, :at, :at)",
+        "INSERT INTO meeting (id, area_id, held_on, status, created_at) "
+        "VALUES (:m1, :area, :day, 'in_session', :at)",
+        "INSERT INTO meeting (id, area_id, held_on, status, created_at) "
+        "VALUES (:m2, :area, :day, 'in_session', :at)",
+        "INSERT INTO agenda_item (id, meeting_id, case_id, position, is_repeat, heard_at) "
+        "VALUES (:heard, :m1, :case, 1, false, :at)",
+        "INSERT INTO agenda_item (id, meeting_id, case_id, position, is_repeat) "
+        "VALUES (:waiting, :m2, :case, 1, false)",
+    ]
+    values = {name: key(value) for name, value in ids.items()}
+    values |= {"heard": key(heard), "waiting": key(waiting), "at": at, "day": date(2026, 11, 2)}
+    with app.app_context():
+        upgrade(revision="0027_indicator_indexes")
+        with db.engine.begin() as conn:
+            for statement in rows:
+                conn.execute(text(statement), values)
+        upgrade(revision="0028_agenda_outcomes")
+        with db.engine.connect() as conn:
+            found = dict(conn.execute(text("SELECT id, outcome FROM agenda_item")).all())
+        downgrade(revision="0027_indicator_indexes")
+        db.engine.dispose()
+    found = {uuid.UUID(str(k)): v for k, v in found.items()}
+    assert found == {heard: "heard", waiting: None}

@@ -11,7 +11,11 @@ Definitions
 -----------
 Hearing
     A case is *heard* when it is an item on the agenda of a meeting whose status
-    is in session, minuted or closed (``HEARD_STATUSES``). The hearing date is
+    is in session, minuted or closed (``HEARD_STATUSES``) and the meeting did
+    not defer or withdraw it (its ``outcome`` is not in ``NOT_HEARD_OUTCOMES``;
+    an item not decided yet, in a meeting still in session, counts as heard,
+    as it always has). A deferred case is heard, if at all, at the meeting it
+    is carried to. The hearing date is
     the meeting's ``held_on`` and its area the meeting's area; periods filter
     on the hearing date. A case heard at two meetings counts twice, as the
     national return counts per meeting.
@@ -87,6 +91,10 @@ Research response
 Referrals by agency
     MARAC referrals submitted in the period (in the area when one is chosen),
     counted per referring agency.
+Agenda outcomes
+    The agenda items, at the meetings of the period the filters select (as for
+    hearings), that the meeting deferred to the next meeting or withdrew:
+    neither is counted as heard.
 
 Suppression: any count under 5 is shown as "<5" (``suppress``), and so is a
 rate whose numerator or complement (denominator minus numerator) is under 5
@@ -101,6 +109,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 HEARD_STATUSES = ("in_session", "minuted", "closed")
+DEFERRED = "deferred"
+WITHDRAWN = "withdrawn"
+NOT_HEARD_OUTCOMES = (DEFERRED, WITHDRAWN)
 UNCOUNTED_REFERRALS = ("returned", "duplicate")
 ACCEPTED = "accepted"
 REPEAT_WINDOW_MONTHS = 12
@@ -295,6 +306,14 @@ class ReferralsByAgency:
     @property
     def total(self) -> int:
         return sum(n for _, n in self.counts)
+
+
+@dataclass(frozen=True)
+class AgendaOutcomes:
+    """Agenda items the meetings of the period deferred or withdrew (not heard)."""
+
+    deferred: int
+    withdrawn: int
 
 
 # --- small rules ---------------------------------------------------------------

@@ -52,6 +52,7 @@ from emarac.incidents.models import Incident
 from emarac.indicators import definitions
 from emarac.indicators.definitions import (
     ActionsOnTime,
+    AgendaOutcomes,
     AttendanceRate,
     DaysToHearing,
     FactorCounts,
@@ -162,6 +163,14 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
     then plans every use with the tables' own statistics, where a shared CTE is
     materialised and its size guessed, which led to poor plans on large data.
     """
+    heard = or_(
+        AgendaItem.outcome.is_(None), AgendaItem.outcome.not_in(definitions.NOT_HEARD_OUTCOMES)
+    )
+    return _agenda_items(filters, heard).subquery(name)
+
+
+def _agenda_items(filters: Filters, *conditions: ColumnElement[bool]) -> Select[Any]:
+    """Agenda items of the meetings the filters select (held, in the period, area, referrer)."""
     referrer = func.coalesce(
         Referral.referring_agency_id, Case.referring_agency_id, Case.owning_agency_id
     )
@@ -175,6 +184,7 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
             Meeting.held_on,
             _quarter(Meeting.held_on, filters).label("quarter"),
             AgendaItem.referral_id,
+            AgendaItem.outcome,
             Referral.submitted_on.label("referred_on"),
             func.coalesce(Referral.submitted_on, Meeting.held_on).label("reference_on"),
             referrer.label("referring_agency_id"),
@@ -187,13 +197,14 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
         .where(
             Meeting.status.in_(definitions.HEARD_STATUSES),
             Meeting.held_on.between(filters.start, filters.end),
+            *conditions,
         )
     )
     if filters.area_id is not None:
         query = query.where(Meeting.area_id == filters.area_id)
     if filters.referring_agency_id is not None:
         query = query.where(referrer == filters.referring_agency_id)
-    return query.subquery(name)
+    return query
 
 
 def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnElement[bool]]:
@@ -693,6 +704,23 @@ def referrals_by_agency(bind: Bind, filters: Filters) -> ReferralsByAgency:
     return ReferralsByAgency(counts=definitions.ordered_counts(pairs))
 
 
+def agenda_outcomes(bind: Bind, filters: Filters) -> AgendaOutcomes:
+    items = _agenda_items(filters, AgendaItem.outcome.in_(definitions.NOT_HEARD_OUTCOMES)).subquery(
+        "set_aside"
+    )
+    counts = dict(
+        bind.execute(
+            select(items.c.outcome, func.count()).select_from(items).group_by(items.c.outcome)
+        )
+        .tuples()
+        .all()
+    )
+    return AgendaOutcomes(
+        deferred=int(counts.get(definitions.DEFERRED, 0)),
+        withdrawn=int(counts.get(definitions.WITHDRAWN, 0)),
+    )
+
+
 INDICATORS: dict[str, Callable[[Bind, Filters], object]] = {
     "cases_heard": cases_heard,
     "repeat_rate": repeat_rate,
@@ -703,4 +731,5 @@ INDICATORS: dict[str, Callable[[Bind, Filters], object]] = {
     "attendance": attendance,
     "research_response": research_response,
     "referrals_by_agency": referrals_by_agency,
+    "agenda_outcomes": agenda_outcomes,
 }

@@ -537,6 +537,7 @@ def _process_table(
 ) -> Table:
     attendance = queries.attendance(bind, filters)
     research = queries.research_response(bind, filters)
+    set_aside = queries.agenda_outcomes(bind, filters)
     days_p90 = _days_text(days.p90, days.hearings)
     return Table(
         key="process",
@@ -567,6 +568,16 @@ def _process_table(
                 "Research responses",
                 rate_text(research.received, research.expected),
                 count_text(research.expected) + " requests",
+            ),
+            (
+                "Cases deferred to the next meeting",
+                count_text(set_aside.deferred),
+                "Not counted as heard",
+            ),
+            (
+                "Cases withdrawn",
+                count_text(set_aside.withdrawn),
+                "Not counted as heard",
             ),
         ),
     )

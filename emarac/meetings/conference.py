@@ -2,7 +2,8 @@
 
 The chair takes the agenda one case at a time and records the discussion and
 the agreed risk level (actions are added alongside, in ``emarac.actions``).
-When every case has been heard the minutes are fixed, one per case, and
+Each case ends heard, deferred or withdrawn (``outcomes``). When every case
+has its outcome the minutes are fixed, one per case, and
 distributed to the people who attended for their agencies, never to anyone on
 the case's "must not receive" list. Each distribution is a recorded disclosure.
 """
@@ -28,6 +29,7 @@ from emarac.extensions import db
 from emarac.meetings import services
 from emarac.meetings.models import (
     AgendaItem,
+    AgendaOutcome,
     Attendance,
     Meeting,
     MeetingStatus,
@@ -62,6 +64,9 @@ def record_discussion(
     item.draft_saved_at = None
     item.heard_at = utcnow()
     item.heard_by_id = by.id
+    before = item.outcome
+    item.outcome = AgendaOutcome.HEARD.value
+    item.outcome_reason = None
     if meeting.status == MeetingStatus.AGENDA_RELEASED:
         meeting.status = MeetingStatus.IN_SESSION
     case = item.case
@@ -71,8 +76,9 @@ def record_discussion(
         "conference.record",
         object_type="marac_case",
         object_id=case.id,
-        fields=("discussion", "agreed_risk", "risk_level", "status"),
-        purpose=f"conference of meeting {meeting.id}",
+        fields=("discussion", "agreed_risk", "risk_level", "status", "outcome"),
+        purpose=f"conference of meeting {meeting.id}: heard"
+        + (f" (was {before})" if before and before != AgendaOutcome.HEARD else ""),
     )
     db.session.commit()
 
@@ -152,17 +158,17 @@ def distribution_list(register: list[Attendance], case_id: uuid.UUID) -> list[Re
 
 
 def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
-    """Fix the minutes of every case heard and distribute them; the meeting is minuted.
+    """Fix the minutes of every case on the agenda and distribute them; the meeting is minuted.
 
-    Refused until every case on the agenda has been heard.
+    Refused until the meeting has decided every case: heard, deferred or withdrawn.
     """
     if not policy.may_run_conference(by, meeting) or meeting.status != MeetingStatus.IN_SESSION:
         raise services.NotAllowed
-    unheard = [item for item in meeting.items if item.heard_at is None]
+    unheard = [item for item in meeting.items if not item.is_decided]
     if unheard:
         raise ValueError(
             f"{len(unheard)} case{'s' if len(unheard) != 1 else ''} on the agenda "
-            "not heard yet: record the discussion of every case first"
+            "not heard yet: record each case as heard, deferred or withdrawn first"
         )
     register = services.register_of(meeting)
     attending = sorted({a.agency.name for a in register})
@@ -241,20 +247,29 @@ def _content(meeting: Meeting, item: AgendaItem, attending: list[str]) -> dict[s
         .where(Case.id == item.case_id)
         .options(selectinload(Case.victim), selectinload(Case.perpetrators))
     ).one()
-    actions = db.session.scalars(
-        select(Action)
-        .where(Action.case_id == case.id, Action.meeting_id == meeting.id)
-        .options(selectinload(Action.owner_agency))
-        .order_by(Action.due_on)
-    )
+    heard = item.outcome in (None, AgendaOutcome.HEARD)
+    # A case deferred or withdrawn was not heard: its minutes say so, and why, and
+    # list no actions (none were agreed for it at this meeting).
+    actions: list[Action] = []
+    if heard:
+        actions = list(
+            db.session.scalars(
+                select(Action)
+                .where(Action.case_id == case.id, Action.meeting_id == meeting.id)
+                .options(selectinload(Action.owner_agency))
+                .order_by(Action.due_on)
+            )
+        )
     return {
         "reference": case.reference,
         "meeting": meeting.title,
         "victim": case.victim.display_name,
         "perpetrators": [p.person.display_name for p in case.perpetrators],
         "repeat": item.is_repeat,
-        "agreed_risk": item.agreed_risk,
-        "discussion": item.discussion,
+        "outcome": item.outcome or AgendaOutcome.HEARD.value,
+        "outcome_reason": None if heard else item.outcome_reason,
+        "agreed_risk": item.agreed_risk if heard else None,
+        "discussion": item.discussion if heard else None,
         "research": [
             {
                 "agency": r.agency.name,

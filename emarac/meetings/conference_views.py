@@ -12,10 +12,10 @@ from emarac.actions import services as actions
 from emarac.actions.forms import ActionForm
 from emarac.agencies.forms import ConfirmForm
 from emarac.cases import services as case_services
-from emarac.meetings import conference, services
+from emarac.meetings import conference, outcomes, services
 from emarac.meetings.blueprint import bp, meeting_or_404
 from emarac.meetings.forms import SUMMARY_REQUIRED, ConferenceForm
-from emarac.meetings.models import Meeting
+from emarac.meetings.models import AgendaOutcome, Meeting
 from emarac.protocol import policy
 
 
@@ -92,8 +92,15 @@ def _show_case(
     action_form.owner_agency_id.choices = _agency_choices(meeting)
     if record_form is None:
         discussion, agreed_risk = item.decision_so_far()
+        outcome = item.outcome or AgendaOutcome.HEARD.value
         record_form = ConferenceForm(
-            formdata=None, data={"discussion": discussion, "agreed_risk": agreed_risk}
+            formdata=None,
+            data={
+                "discussion": discussion,
+                "agreed_risk": agreed_risk,
+                "outcome": outcome,
+                f"{outcome}_reason": item.outcome_reason,
+            },
         )
     may_run = policy.may_run_conference(current_user, meeting)
     return render_template(
@@ -105,6 +112,9 @@ def _show_case(
         may_record=may_run,
         case=case,
         research=services.research_for(meeting, item.case_id),
+        carried=outcomes.carried_onto(meeting, by=current_user, case_id=item.case_id).get(
+            item.case_id
+        ),
         draft_saved_at=item.draft_saved_at,
         absent=services.key_agencies_absent(meeting),
         **pager,
@@ -135,14 +145,22 @@ def record(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     if not valid:
         _keep_draft(meeting, items[index], form)
         return _show_case(meeting, index, record_form=form, action_form=action_form), 400
-    conference.record_discussion(
-        meeting,
-        items[index],
-        by=current_user,
-        discussion=form.discussion.data or "",
-        agreed_risk=form.agreed_risk.data or "",
-    )
-    flash(f"Case {index + 1} of {len(items)} saved", "success")
+    outcome = AgendaOutcome(form.outcome.data)
+    try:
+        outcomes.record_outcome(
+            meeting,
+            items[index],
+            by=current_user,
+            outcome=outcome,
+            discussion=form.discussion.data or "",
+            agreed_risk=form.agreed_risk.data or "",
+            reason=form.reason(),
+        )
+    except ValueError as problem:  # a deferral already carried: shown by the outcome
+        form.outcome.errors = [str(problem)]
+        return _show_case(meeting, index, record_form=form, action_form=action_form), 400
+    said = "" if outcome == AgendaOutcome.HEARD else f": {outcome.label.lower()}"
+    flash(f"Case {index + 1} of {len(items)} saved{said}", "success")
     if index + 1 < len(items):
         following = items[index + 1].case_id
         return redirect(

@@ -23,7 +23,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from emarac.forms import BaseForm, GovDateField, TimeOfDayField
 
@@ -79,19 +79,70 @@ class MeetingEditForm(MeetingForm):
 SUMMARY_REQUIRED = "Enter a summary of the discussion"
 
 
+class OnlyWhenHeard:
+    """Skip a field's remaining checks when the case was deferred or withdrawn.
+
+    The summary and risk level belong to a heard case; for the others they are
+    neither required nor checked (what was typed is kept as the draft).
+    """
+
+    def __call__(self, form: ConferenceForm, field: Field) -> None:
+        if form.outcome.data != "heard":
+            if isinstance(field, RadioField):
+                field.errors[:] = []  # "Not a valid choice" for no risk level: not asked for
+            raise StopValidation()
+
+
 class ConferenceForm(BaseForm):
+    outcome = RadioField(
+        "How did the meeting end this case?",
+        widget=GovRadioInput(),
+        choices=[
+            ("heard", "Heard"),
+            ("deferred", "Deferred to the next meeting"),
+            ("withdrawn", "Withdrawn"),
+        ],
+        default="heard",
+        validators=[DataRequired("Choose how the meeting ended this case")],
+    )
+    deferred_reason = TextAreaField(
+        "Why is the case deferred?",
+        widget=GovTextArea(),
+        validators=[Length(max=5000)],
+    )
+    withdrawn_reason = TextAreaField(
+        "Why is the case withdrawn?",
+        widget=GovTextArea(),
+        validators=[Length(max=5000)],
+    )
     discussion = TextAreaField(
         "Summary of the discussion",
         widget=GovTextArea(),
-        validators=[DataRequired(SUMMARY_REQUIRED), Length(max=20000)],
+        validators=[OnlyWhenHeard(), DataRequired(SUMMARY_REQUIRED), Length(max=20000)],
     )
     agreed_risk = RadioField(
         "Risk level agreed by the meeting",
         widget=GovRadioInput(),
         choices=[("standard", "Standard"), ("medium", "Medium"), ("high", "High")],
-        validators=[DataRequired("Choose the risk level the meeting agreed")],
+        validators=[OnlyWhenHeard(), DataRequired("Choose the risk level the meeting agreed")],
     )
     submit = SubmitField("Save this case", widget=GovSubmitInput())
+
+    def validate_deferred_reason(self, field: Field) -> None:
+        if self.outcome.data == "deferred" and not field.data:
+            raise ValidationError("Enter why the case is deferred to the next meeting")
+
+    def validate_withdrawn_reason(self, field: Field) -> None:
+        if self.outcome.data == "withdrawn" and not field.data:
+            raise ValidationError("Enter why the case is withdrawn")
+
+    def reason(self) -> str:
+        """The reason typed for the chosen outcome (the other box is ignored)."""
+        if self.outcome.data == "deferred":
+            return self.deferred_reason.data or ""
+        if self.outcome.data == "withdrawn":
+            return self.withdrawn_reason.data or ""
+        return ""
 
 
 class ResearchForm(BaseForm):

@@ -75,6 +75,26 @@ def meeting_title(area_name: str, held_on: date) -> str:
     return f"{area_name}, {held_on:%-d %B %Y}"
 
 
+class AgendaOutcome(StrEnum):
+    """How an agenda item ends at the meeting: only a heard case counts as heard."""
+
+    HEARD = "heard"
+    DEFERRED = "deferred"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {
+            "heard": "Heard",
+            "deferred": "Deferred to the next meeting",
+            "withdrawn": "Withdrawn",
+        }[self.value]
+
+
+# Outcomes that leave the case unheard at this meeting (indicators leave them out).
+NOT_HEARD_OUTCOMES = (AgendaOutcome.DEFERRED.value, AgendaOutcome.WITHDRAWN.value)
+
+
 class MeetingInvite(Base):
     """An agency invited to a meeting; after agenda release it may research its cases."""
 
@@ -123,8 +143,22 @@ class AgendaItem(Base):
     draft_discussion = EncryptedText("draft_discussion_ct")
     draft_risk: Mapped[str | None] = mapped_column(String(16))
     draft_saved_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(
+        String(16), comment="heard, deferred or withdrawn; null until the meeting decides"
+    )
+    # Why the case was deferred or withdrawn: it may name people or what happened.
+    outcome_reason_ct: Mapped[bytes | None] = encrypted_column()
+    outcome_reason = EncryptedText("outcome_reason_ct")
+    deferred_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="SET NULL"),
+        comment="the item at an earlier meeting that deferred the case to this one",
+    )
 
     case: Mapped[Case] = relationship(lazy="selectin")
+
+    @property
+    def is_decided(self) -> bool:
+        return self.outcome is not None or self.heard_at is not None
 
     def decision_so_far(self) -> tuple[str | None, str | None]:
         """The discussion and risk level to show: the unsaved draft when there is one."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, AgencyKind, Area, Role, User, UserRole
@@ -23,6 +23,7 @@ from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.meetings.models import (
+    NOT_HEARD_OUTCOMES,
     AgendaItem,
     Attendance,
     Meeting,
@@ -213,7 +214,11 @@ def was_heard(case_id: uuid.UUID) -> bool:
     """Whether any meeting has recorded its discussion of the case (for ``cases.lifecycle``)."""
     heard = db.session.scalar(
         select(AgendaItem.id)
-        .where(AgendaItem.case_id == case_id, AgendaItem.heard_at.is_not(None))
+        .where(
+            AgendaItem.case_id == case_id,
+            AgendaItem.heard_at.is_not(None),
+            or_(AgendaItem.outcome.is_(None), AgendaItem.outcome.not_in(NOT_HEARD_OUTCOMES)),
+        )
         .limit(1)
     )
     return heard is not None
@@ -263,6 +268,8 @@ class AgendaCandidate:
     is_repeat: bool
     yes_count: int
     submitted_on: date
+    deferred_from_id: uuid.UUID | None = None
+    """The agenda item of an earlier meeting that deferred the case to this one."""
 
 
 agenda_sources: Hook[Callable[[Meeting], list[AgendaCandidate]]] = Hook("meetings.agenda_sources")
@@ -270,15 +277,20 @@ agenda_sources: Hook[Callable[[Meeting], list[AgendaCandidate]]] = Hook("meeting
 
 
 def build_agenda(meeting: Meeting) -> None:
-    """Add every accepted referral for this meeting; order repeats first, then by score.
+    """Add every accepted referral for this meeting, and every case deferred to it.
 
-    The order is set again only when new cases join, so a coordinator's own
-    ordering holds until then.
+    Repeats come first, then cases deferred from an earlier meeting (they have
+    waited a meeting already), then by score. The order is set again only when
+    new cases join, so a coordinator's own ordering holds until then.
     """
-    on_agenda = {item.case_id for item in meeting.items}
+    on_agenda = {item.case_id: item for item in meeting.items}
     candidates = [c for source in agenda_sources.items() for c in source(meeting)]
     for candidate in candidates:
         if candidate.case_id in on_agenda:
+            # Referred again as well as deferred: one item, which says it was deferred.
+            known = on_agenda[candidate.case_id]
+            if candidate.deferred_from_id and known.deferred_from_id is None:
+                known.deferred_from_id = candidate.deferred_from_id
             continue
         transfer = db.session.scalar(
             select(CaseTransfer)
@@ -286,23 +298,26 @@ def build_agenda(meeting: Meeting) -> None:
             .order_by(CaseTransfer.transferred_at.desc())
             .limit(1)
         )
-        meeting.items.append(
-            AgendaItem(
-                case_id=candidate.case_id,
-                referral_id=candidate.referral_id,
-                position=0,
-                is_repeat=candidate.is_repeat,
-                from_area=transfer.from_area.name if transfer is not None else None,
-            )
+        item = AgendaItem(
+            case_id=candidate.case_id,
+            referral_id=candidate.referral_id,
+            position=0,
+            is_repeat=candidate.is_repeat,
+            from_area=transfer.from_area.name if transfer is not None else None,
+            deferred_from_id=candidate.deferred_from_id,
         )
-        on_agenda.add(candidate.case_id)
+        meeting.items.append(item)
+        on_agenda[candidate.case_id] = item
     if all(item.position for item in meeting.items):
         return
-    scores = {c.case_id: (c.yes_count, c.submitted_on) for c in candidates}
+    scores: dict[uuid.UUID, tuple[int, date]] = {}
+    for c in candidates:
+        scores.setdefault(c.case_id, (c.yes_count, c.submitted_on))
     ordered = sorted(
         meeting.items,
         key=lambda item: (
             not item.is_repeat,
+            item.deferred_from_id is None,
             -scores.get(item.case_id, (0, date.min))[0],
             scores.get(item.case_id, (0, date.max))[1],
         ),

@@ -428,6 +428,14 @@ def may_research(actor: User | None, meeting: Any, case_id: Any) -> bool:
     )
 
 
+def may_read_outcome_reason(actor: User | None, case: Any) -> bool:
+    """Why a case was deferred or withdrawn is case content: for those who may see the
+    case and are not on its "must not receive" list."""
+    if actor is None or not may_view_case(actor, case):
+        return False
+    return not is_excluded(actor, case.id)
+
+
 def is_excluded(actor: User, case_id: Any) -> bool:
     """On the case's "must not receive" list, by name or through the agency."""
 

@@ -587,6 +587,7 @@ def _referral(
                 if held
                 else None,
                 "heard_by_id": facts.area.chair if held else None,
+                "outcome": "heard" if held else None,
             },
         )
     return row_id, level, meeting, is_repeat

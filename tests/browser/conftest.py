@@ -147,6 +147,8 @@ class AccessiblePage:
         results = self.axe.run(self.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
         self.checked_urls.append(self.page.url)
         for violation in results.response.get("violations", []):
+            if _known_govuk_issue(violation):
+                continue
             targets = [node.get("target") for node in violation.get("nodes", [])][:3]
             self.violations.append(f"{self.page.url}: {violation['id']} {targets}")
 
@@ -169,6 +171,23 @@ class AccessiblePage:
     def assert_clean(self) -> None:
         assert not self.violations, "accessibility violations:\n" + "\n".join(self.violations)
         assert not self.console_errors, "console errors:\n" + "\n".join(self.console_errors)
+
+
+def _known_govuk_issue(violation: dict[str, Any]) -> bool:
+    """GOV.UK Frontend's radios with a conditional reveal set ``aria-expanded`` on purpose.
+
+    axe calls it not allowed on a radio; GOV.UK keeps it because screen readers
+    announce it, and lists the warning as a known issue (alphagov/govuk-frontend
+    issue 979). Only that attribute, only on GOV.UK radios, is let through.
+    """
+    if violation.get("id") != "aria-allowed-attr":
+        return False
+    return all(
+        "govuk-radios__input" in node.get("html", "")
+        and "aria-expanded" in node.get("failureSummary", "")
+        and node.get("failureSummary", "").count("aria-") == 1
+        for node in violation.get("nodes", [])
+    )
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from emarac.indicators.definitions import (
     AGENCY_BUCKETS,
     BUCKETS,
     CANNOT,
+    DEFERRED,
     DONE,
     FACTOR_CODES,
     FACTORS,
@@ -29,12 +30,15 @@ from emarac.indicators.definitions import (
     MEDIAN,
     MINORITY_ETHNIC_GROUPS,
     NINETIETH,
+    NOT_HEARD_OUTCOMES,
     OLDEST_YOUNG_PERPETRATOR,
     REPEAT_WINDOW_MONTHS,
     UNCOUNTED_REFERRALS,
     VICTIM_AGES,
+    WITHDRAWN,
     YES,
     ActionsOnTime,
+    AgendaOutcomes,
     AttendanceRate,
     DaysToHearing,
     FactorCounts,
@@ -80,6 +84,7 @@ class HearingRow:
     referring_agency_id: uuid.UUID | None = None
     referrer_kind: str | None = None
     victim: PersonFacts = PersonFacts()
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -226,7 +231,12 @@ def quarter_code(day: date) -> str:
 
 
 def heard(data: Dataset, filters: Filters) -> list[HearingRow]:
-    """The hearings the filters select."""
+    """The hearings the filters select: not those the meeting deferred or withdrew."""
+    return [h for h in on_agendas(data, filters) if h.outcome not in NOT_HEARD_OUTCOMES]
+
+
+def on_agendas(data: Dataset, filters: Filters) -> list[HearingRow]:
+    """The agenda items of the meetings the filters select, whatever their outcome."""
     return [
         h
         for h in data.hearings
@@ -466,6 +476,14 @@ def referrals_by_agency(data: Dataset, filters: Filters) -> ReferralsByAgency:
     return ReferralsByAgency(counts=ordered_counts(counts.items()))
 
 
+def agenda_outcomes(data: Dataset, filters: Filters) -> AgendaOutcomes:
+    items = on_agendas(data, filters)
+    return AgendaOutcomes(
+        deferred=sum(1 for h in items if h.outcome == DEFERRED),
+        withdrawn=sum(1 for h in items if h.outcome == WITHDRAWN),
+    )
+
+
 INDICATORS: dict[str, Callable[[Dataset, Filters], object]] = {
     "cases_heard": cases_heard,
     "repeat_rate": repeat_rate,
@@ -476,4 +494,5 @@ INDICATORS: dict[str, Callable[[Dataset, Filters], object]] = {
     "attendance": attendance,
     "research_response": research_response,
     "referrals_by_agency": referrals_by_agency,
+    "agenda_outcomes": agenda_outcomes,
 }

@@ -172,6 +172,7 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
             Referral.referring_agency_id,
             Case.referring_agency_id,
             Case.owning_agency_id,
+            AgendaItem.outcome,
             *PERSON_FACTS,
         )
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
@@ -183,7 +184,7 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
     hearings = []
     for row in bind.execute(statement):
         (item_id, meeting_id, case_id, victim_id, area_id, held_on, status, referral_id) = row[:8]
-        referred_on, by_referral, by_case, owner = row[8:12]
+        referred_on, by_referral, by_case, owner, outcome = row[8:13]
         referrer = by_referral or by_case or owner
         hearings.append(
             HearingRow(
@@ -198,7 +199,8 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
                 referred_on=referred_on,
                 referring_agency_id=referrer,
                 referrer_kind=kinds.get(referrer),
-                victim=PersonFacts(*row[12:]),
+                victim=PersonFacts(*row[13:]),
+                outcome=outcome,
             )
         )
     return tuple(hearings)

@@ -4,11 +4,11 @@
 referrals, meetings, research, attendance and actions. Its data follows the
 rules, so on its own it seldom reaches the edges where two workings of a rule
 part company; a few deliberate changes put some there: agenda items with no
-referral, meetings still in session, earlier referrals exactly 365 and 366 days
-before (and returned, merged or waiting ones) with further abuse on the edges
-of their repeat windows (and by someone new), alcohol incidents late in the
-evening 365 and 366 days before a hearing, and victims and perpetrators whose
-age is only estimated or who are 16 or 17.
+referral, cases deferred or withdrawn, meetings still in session, earlier
+referrals exactly 365 and 366 days before (and returned, merged or waiting
+ones) with further abuse on the edges of their repeat windows (and by someone
+new), alcohol incidents late in the evening 365 and 366 days before a hearing,
+and victims and perpetrators whose age is only estimated or who are 16 or 17.
 
 Then, for several sets of filters, every indicator in ``queries.INDICATORS``
 must equal its namesake in ``oracle.INDICATORS`` over the rows ``rows.load``
@@ -139,6 +139,15 @@ def push_to_the_edges(conn: Connection) -> None:
     unlinked = every(ids, 7, offset=3)
     conn.execute(update(AgendaItem).where(AgendaItem.id.in_(unlinked)).values(referral_id=None))
 
+    # Cases the meeting deferred to its next one, or withdrew: on the agenda, not heard.
+    set_aside = every(ids, 23, offset=1)
+    for outcome, chosen in (("deferred", set_aside[::2]), ("withdrawn", set_aside[1::2])):
+        conn.execute(
+            update(AgendaItem)
+            .where(AgendaItem.id.in_(chosen))
+            .values(outcome=outcome, heard_at=None, heard_by_id=None)
+        )
+
     meeting_ids = conn.scalars(
         select(Meeting.id).where(Meeting.status.in_(oracle.HEARD_STATUSES))
     ).all()
@@ -213,6 +222,9 @@ def test_sql_and_python_agree_on_every_indicator(partnership):
     assert q1.children > 0
     factors = queries.factors(conn, Filters.for_period(year))
     assert all(sum(f.as_dict()[name] for f in factors) for name in oracle.FACTORS)
+    set_aside = queries.agenda_outcomes(conn, whole)
+    assert set_aside.deferred > 0
+    assert set_aside.withdrawn > 0
     waits = queries.days_to_hearing(conn, whole)
     assert waits.median is not None
     assert waits.p90 is not None

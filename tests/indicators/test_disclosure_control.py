@@ -189,6 +189,8 @@ def place(
     if table == "process":
         if column == "Out of":
             return next((f for word, f in OUT_OF.items() if word in first.lower()), None), None
+        if column == "Figure" and first.startswith(("Cases deferred", "Cases withdrawn")):
+            return f"count:{first}", None
         if column == "Figure" and "percentile" not in first and "Median" not in first:
             return f"rate:{first}", None
         return None, None

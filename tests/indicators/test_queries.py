@@ -33,10 +33,11 @@ from emarac.cases import services as case_services
 from emarac.cases.models import Relationship
 from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
-from emarac.indicators import queries
+from emarac.indicators import queries, report
 from emarac.indicators.definitions import (
     FACTORS,
     ActionsOnTime,
+    AgendaOutcomes,
     AttendanceRate,
     DaysToHearing,
     FactorCounts,
@@ -415,6 +416,41 @@ def test_process_measures_and_referrals_by_agency(world, conn):
 
 
 def test_the_python_rules_and_the_hand_written_sql_agree(world, conn):
+    _all_agree(world, conn)
+
+
+def test_deferred_and_withdrawn_cases_are_not_heard_anywhere(world, conn, db):
+    """Two of meeting 1's cases set aside: every count of hearings leaves them out."""
+    filters = in_testshire(world)
+    before = queries.INDICATORS["quarterly_return"](conn, filters)
+    assert queries.agenda_outcomes(conn, filters) == AgendaOutcomes(deferred=0, withdrawn=0)
+    items = sorted(world.meeting_1.items, key=lambda i: str(i.id))[:2]
+    for item, outcome in zip(items, ("deferred", "withdrawn"), strict=True):
+        item.outcome, item.heard_at = outcome, None
+    db.session.commit()
+
+    assert queries.cases_heard(conn, filters).heard == 6 - 2
+    assert queries.repeat_rate(conn, filters).heard == 6 - 2
+    assert queries.agenda_outcomes(conn, filters) == AgendaOutcomes(deferred=1, withdrawn=1)
+    (after,) = queries.quarterly_return(conn, filters)
+    assert after.cases_discussed == before[0].cases_discussed - 2
+    research = queries.research_response(conn, filters)
+    assert research.expected == 30 - 2 * 5  # five agencies invited per case heard
+    # Another area's figures are its own.
+    elsewhere = Filters.for_period(Q4, area_id=world.elsewhere_police.area_id)
+    assert queries.agenda_outcomes(conn, elsewhere) == AgendaOutcomes(0, 0)
+    _all_agree(world, conn)
+
+    # The dashboard counts them, suppressed as every other small number is.
+    board = report.build(
+        conn, Q4, area_id=world.testshire.id, referring_agency_id=None, population=None
+    )
+    process = {row[0]: row[1:] for row in board.process.rows}
+    assert process["Cases deferred to the next meeting"] == ("<5", "Not counted as heard")
+    assert process["Cases withdrawn"] == ("<5", "Not counted as heard")
+
+
+def _all_agree(world: World, conn: Any) -> None:
     for filters in (
         in_testshire(world),
         Filters.for_period(Q4),
@@ -484,6 +520,8 @@ def _by_hand(conn, name: str, filters: Filters) -> object:
         return ResearchResponse(*result.one())
     if name == "referrals_by_agency":
         return ReferralsByAgency(tuple((agency_id, n) for agency_id, n in result))
+    if name == "agenda_outcomes":
+        return AgendaOutcomes(*result.one())
     raise AssertionError(f"no reading for {name}")
 
 
