@@ -11,7 +11,8 @@ Definitions
 -----------
 Hearing
     A case is *heard* when it is an item on the agenda of a meeting whose status
-    is in session, minuted or closed (``HEARD_STATUSES``). The hearing date is
+    is in session, has its minutes drafted or approved, is minuted or closed
+    (``HEARD_STATUSES``). The hearing date is
     the meeting's ``held_on`` and its area the meeting's area; periods filter
     on the hearing date. A case heard at two meetings counts twice, as the
     national return counts per meeting.
@@ -100,7 +101,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-HEARD_STATUSES = ("in_session", "minuted", "closed")
+HEARD_STATUSES = ("in_session", "minutes_drafted", "minutes_approved", "minuted", "closed")
 UNCOUNTED_REFERRALS = ("returned", "duplicate")
 ACCEPTED = "accepted"
 REPEAT_WINDOW_MONTHS = 12

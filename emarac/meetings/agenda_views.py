@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from emarac.agencies.forms import ConfirmForm
 from emarac.meetings import conference, services
+from emarac.meetings import minutes as minutes_service
 from emarac.meetings.blueprint import bp, meeting_or_404, watermark
 from emarac.meetings.forms import MeetingEditForm, MeetingForm, ResearchForm
 from emarac.meetings.models import MeetingStatus
@@ -72,6 +73,7 @@ def show(meeting_id: uuid.UUID) -> Any:
             case_id: m for case_id, m in minutes.items() if policy.may_read_minutes(current_user, m)
         },
         responded=services.research_status(meeting) if is_coordinator else {},
+        panel=minutes_service.panel_for(current_user, meeting),
         may_research=meeting.is_released
         and any(i.agency_id == current_user.agency_id for i in meeting.invites),
     )
