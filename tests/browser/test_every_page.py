@@ -229,6 +229,7 @@ MUST_REACH = {
         "/meetings/{id}/cases/{id}/conference",
         "/meetings/{id}/cases/{id}/research",
         "/meetings/minutes/{id}",
+        "/meetings/minutes/{id}/correct",
         "/cases/{id}/must-not-receive",
         "/emergency-access/",
         "/indicators/",
