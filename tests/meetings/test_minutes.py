@@ -338,3 +338,26 @@ def test_only_the_coordinator_corrects_and_only_minutes_already_sent(db, drafted
         with pytest.raises(NotAllowed):
             minutes_service.correct(first, by=who, discussion="Synthetic", reason="Synthetic")
     assert db.session.scalars(select(Minutes.version)).all() == [1, 1]
+
+
+def test_only_a_coordinator_drafts_and_only_a_chair_of_the_area_approves(
+    db,
+    make,
+    session_ready,  # noqa: F811
+):
+    s = session_ready
+    meeting = s["meeting"]
+    hear_all(meeting, s["coordinator"])
+    chair = make.user(agency=s["coordinator"].agency, roles=("chair",))
+    for who in (chair, s["owner"]):
+        with pytest.raises(NotAllowed):
+            minutes_service.draft(meeting, by=who)
+    minutes_service.draft(meeting, by=s["coordinator"])
+    elsewhere = make.user(agency=make.agency(area="Elsewhere MARAC"), roles=("chair",))
+    for who in (s["coordinator"], s["owner"], elsewhere):
+        with pytest.raises(NotAllowed):
+            minutes_service.approve(meeting, by=who)
+        with pytest.raises(NotAllowed):
+            minutes_service.return_draft(meeting, by=who, comment="Synthetic")
+    assert meeting.status == MeetingStatus.MINUTES_DRAFTED
+    assert db.session.scalars(select(Minutes.approved_at)).all() == [None, None]
