@@ -17,7 +17,7 @@ FROM agenda_item ai
 JOIN meeting m ON m.id = ai.meeting_id
 JOIN marac_case c ON c.id = ai.case_id
 LEFT JOIN referral r ON r.id = ai.referral_id
-WHERE m.status IN ('in_session', 'minuted', 'closed')
+WHERE m.status IN ('in_session', 'minutes_drafted', 'minutes_approved', 'minuted', 'closed')
   AND (ai.outcome IS NULL OR ai.outcome NOT IN ('deferred', 'withdrawn'))
   AND m.held_on BETWEEN :start AND :end
   AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
@@ -63,7 +63,7 @@ FROM agenda_item ai
 JOIN meeting m ON m.id = ai.meeting_id
 JOIN marac_case c ON c.id = ai.case_id
 LEFT JOIN referral r ON r.id = ai.referral_id
-WHERE m.status IN ('in_session', 'minuted', 'closed')
+WHERE m.status IN ('in_session', 'minutes_drafted', 'minutes_approved', 'minuted', 'closed')
   AND (ai.outcome IS NULL OR ai.outcome NOT IN ('deferred', 'withdrawn'))
   AND m.held_on BETWEEN :start AND :end
   AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))
@@ -82,7 +82,7 @@ FROM agenda_item ai
 JOIN meeting m ON m.id = ai.meeting_id
 JOIN marac_case c ON c.id = ai.case_id
 JOIN referral r ON r.id = ai.referral_id
-WHERE m.status IN ('in_session', 'minuted', 'closed')
+WHERE m.status IN ('in_session', 'minutes_drafted', 'minutes_approved', 'minuted', 'closed')
   AND (ai.outcome IS NULL OR ai.outcome NOT IN ('deferred', 'withdrawn'))
   AND m.held_on BETWEEN :start AND :end
   AND (CAST(:area_id AS uuid) IS NULL OR m.area_id = CAST(:area_id AS uuid))

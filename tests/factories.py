@@ -19,8 +19,10 @@ from emarac.auth import totp
 from emarac.cases import services as case_services
 from emarac.cases.models import Relationship
 from emarac.clock import utcnow
+from emarac.extensions import db as extension_db
 from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
+from emarac.meetings import minutes as minutes_service
 from emarac.people.models import Gender
 from emarac.people.services import PersonDetails, create_person
 
@@ -122,3 +124,13 @@ class Cases:
                 police_attended=True,
             ),
         )
+
+
+def send_minutes(meeting: Any, *, coordinator: Any, chair: Any = None) -> list[Any]:
+    """The path after the conference: the coordinator drafts, a chair approves, the coordinator
+    sends. Without ``chair``, a chair is made in the coordinator's agency."""
+    minutes_service.draft(meeting, by=coordinator)
+    if chair is None:
+        chair = Factory(extension_db).user(agency=coordinator.agency, roles=("chair",))
+    minutes_service.approve(meeting, by=chair)
+    return minutes_service.send(meeting, by=coordinator)

@@ -353,3 +353,86 @@ def test_0028_marks_the_cases_already_heard_as_heard(database_url, tmp_path, bac
         db.engine.dispose()
     found = {uuid.UUID(str(k)): v for k, v in found.items()}
     assert found == {heard: "heard", waiting: None}
+
+
+def test_0029_makes_the_minutes_already_held_version_1_approved_and_sent(
+    database_url, tmp_path, backend
+):
+    """Minutes produced before drafts went out at once: approved by their producer, sent."""
+    app = create_app(make_settings(database_url, tmp_path / "instance"))
+    sent, unsent = uuid.uuid4(), uuid.uuid4()
+    producer = uuid.uuid4()
+    produced_at = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    sent_at = datetime(2026, 3, 2, 15, 5, tzinfo=UTC)
+
+    def key(value: uuid.UUID) -> object:
+        return value.hex if backend == "sqlite" else value
+
+    with app.app_context():
+        upgrade(revision="0028_agenda_outcomes")
+        with db.engine.begin() as conn:
+            if backend == "postgresql":  # rows without their meeting, case or agency
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            # The producer exists: the upgrade makes them the approver, a checked key.
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (id, email, full_name, agency_id, totp_last_step, "
+                    "failed_login_count, session_version, is_demo, created_at) VALUES "
+                    "(:id, 'producer@example.test', 'Test Producer', :agency, 0, 0, 1, false, :at)"
+                ),
+                {"id": key(producer), "agency": key(uuid.uuid4()), "at": produced_at},
+            )
+            for minutes_id in (sent, unsent):
+                conn.execute(
+                    text(
+                        "INSERT INTO minutes (id, meeting_id, case_id, produced_by_id, "
+                        "produced_at) VALUES (:id, :meeting, :case, :by, :at)"
+                    ),
+                    {
+                        "id": key(minutes_id),
+                        "meeting": key(uuid.uuid4()),
+                        "case": key(uuid.uuid4()),
+                        "by": key(producer),
+                        "at": produced_at,
+                    },
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO minutes_distribution (id, minutes_id, user_id, agency_id, "
+                    "distributed_at) VALUES (:id, :minutes, :user, :agency, :at)"
+                ),
+                {
+                    "id": key(uuid.uuid4()),
+                    "minutes": key(sent),
+                    "user": key(uuid.uuid4()),
+                    "agency": key(uuid.uuid4()),
+                    "at": sent_at,
+                },
+            )
+        upgrade(revision="0029_minutes_versions")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, version, approved_by_id, approved_at, distributed_at FROM minutes")
+            ).all()
+            versions = conn.execute(text("SELECT version FROM minutes_distribution")).all()
+        downgrade(revision="0028_agenda_outcomes")
+        with db.engine.connect() as conn:
+            kept = conn.execute(text("SELECT COUNT(*) FROM minutes")).scalar()
+        db.engine.dispose()
+
+    def when(value: object) -> datetime:
+        # SQLite hands the timestamp back as text, PostgreSQL as an aware datetime.
+        if isinstance(value, datetime):
+            return value
+        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+    found = {
+        uuid.UUID(str(row[0])): (row[1], uuid.UUID(str(row[2])), when(row[3]), when(row[4]))
+        for row in rows
+    }
+    assert found == {
+        sent: (1, producer, produced_at, sent_at),
+        unsent: (1, producer, produced_at, produced_at),
+    }
+    assert versions == [(1,)]
+    assert kept == 2  # both had been sent: the downgrade keeps them

@@ -11,11 +11,11 @@ Definitions
 -----------
 Hearing
     A case is *heard* when it is an item on the agenda of a meeting whose status
-    is in session, minuted or closed (``HEARD_STATUSES``) and the meeting did
-    not defer or withdraw it (its ``outcome`` is not in ``NOT_HEARD_OUTCOMES``;
-    an item not decided yet, in a meeting still in session, counts as heard,
-    as it always has). A deferred case is heard, if at all, at the meeting it
-    is carried to. The hearing date is
+    is in session, has its minutes drafted or approved, is minuted or closed
+    (``HEARD_STATUSES``) and the meeting did not defer or withdraw it (its
+    ``outcome`` is not in ``NOT_HEARD_OUTCOMES``; an item not decided yet, in
+    a meeting still in session, counts as heard, as it always has). A deferred
+    case is heard, if at all, at the meeting it is carried to. The hearing date is
     the meeting's ``held_on`` and its area the meeting's area; periods filter
     on the hearing date. A case heard at two meetings counts twice, as the
     national return counts per meeting.
@@ -108,7 +108,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-HEARD_STATUSES = ("in_session", "minuted", "closed")
+HEARD_STATUSES = ("in_session", "minutes_drafted", "minutes_approved", "minuted", "closed")
 DEFERRED = "deferred"
 WITHDRAWN = "withdrawn"
 NOT_HEARD_OUTCOMES = (DEFERRED, WITHDRAWN)

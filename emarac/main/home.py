@@ -85,6 +85,15 @@ class Triage:
     reported: int
 
 
+@dataclass(frozen=True)
+class MinutesToDo:
+    """A meeting whose minutes wait for the signed-in user: to approve, or to send."""
+
+    meeting_id: uuid.UUID
+    held_on: date
+    what: str
+
+
 @dataclass
 class Home:
     """The parts of the home page for one user; a part left as None is not theirs."""
@@ -96,6 +105,7 @@ class Home:
     triage: Triage | None = None
     next_meeting: Readiness | None = None
     area_overdue_actions: int | None = None
+    minutes_to_do: list[MinutesToDo] | None = None
     headlines: tuple[Headline, ...] | None = None
     headline_period: str | None = None
 
@@ -113,6 +123,7 @@ def home_for(actor: User) -> Home:
         home.area_overdue_actions = _area_overdue(actor, on)
     if policy.may_triage(actor) or policy.chairs_meetings(actor):
         home.next_meeting = _next_meeting(actor, on)
+        home.minutes_to_do = _minutes_to_do(actor)
     if policy.sees_headlines(actor):
         period, headlines = indicators.headlines(by=actor, area_id=actor.agency.area_id)
         home.headlines, home.headline_period = headlines, period.label
@@ -241,6 +252,29 @@ def _area_overdue(actor: User, on: date) -> int:
         )
         or 0
     )
+
+
+def _minutes_to_do(actor: User) -> list[MinutesToDo]:
+    """The area's meetings whose minutes wait: a chair approves a draft, a coordinator sends
+    approved minutes (and sees drafts waiting for the chair). One query."""
+    waiting = {
+        MeetingStatus.MINUTES_DRAFTED: "Draft minutes to approve"
+        if policy.chairs_meetings(actor)
+        else "Draft minutes waiting for the chair's approval",
+        MeetingStatus.MINUTES_APPROVED: "Approved minutes to send"
+        if policy.may_triage(actor)
+        else "Approved minutes waiting to be sent",
+    }
+    rows = db.session.execute(
+        select(Meeting.id, Meeting.held_on, Meeting.status)
+        .where(
+            policy.meeting_filter(actor),
+            Meeting.area_id == actor.agency.area_id,
+            Meeting.status.in_(list(waiting)),
+        )
+        .order_by(Meeting.held_on)
+    ).all()
+    return [MinutesToDo(i, held_on, waiting[MeetingStatus(status)]) for i, held_on, status in rows]
 
 
 def _next_meeting(actor: User, on: date) -> Readiness | None:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from emarac.agencies.forms import ConfirmForm
 from emarac.meetings import conference, outcomes, services
+from emarac.meetings import minutes as minutes_service
 from emarac.meetings.blueprint import bp, meeting_or_404, watermark
 from emarac.meetings.forms import MeetingEditForm, MeetingForm, ResearchForm
 from emarac.meetings.models import MeetingStatus
@@ -73,6 +74,7 @@ def show(meeting_id: uuid.UUID) -> Any:
         },
         responded=services.research_status(meeting) if is_coordinator else {},
         carried=outcomes.carried_onto(meeting, by=current_user),
+        panel=minutes_service.panel_for(current_user, meeting),
         may_research=meeting.is_released
         and any(i.agency_id == current_user.agency_id for i in meeting.invites),
     )

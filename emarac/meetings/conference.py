@@ -3,9 +3,9 @@
 The chair takes the agenda one case at a time and records the discussion and
 the agreed risk level (actions are added alongside, in ``emarac.actions``).
 Each case ends heard, deferred or withdrawn (``outcomes``). When every case
-has its outcome the minutes are fixed, one per case, and
-distributed to the people who attended for their agencies, never to anyone on
-the case's "must not receive" list. Each distribution is a recorded disclosure.
+has its outcome the minutes are drafted, approved and sent
+(``emarac.meetings.minutes``), to the people who attended for their agencies,
+never to anyone on the case's "must not receive" list.
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ from emarac.meetings.models import (
     Meeting,
     MeetingStatus,
     Minutes,
-    MinutesDistribution,
 )
-from emarac.notifications import services as notify
 from emarac.protocol import policy
 
 RISK_LEVELS = ("standard", "medium", "high")
@@ -157,91 +155,8 @@ def distribution_list(register: list[Attendance], case_id: uuid.UUID) -> list[Re
     return [Recipient(user=u, excluded=u.id in excluded) for u in users]
 
 
-def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
-    """Fix the minutes of every case on the agenda and distribute them; the meeting is minuted.
-
-    Refused until the meeting has decided every case: heard, deferred or withdrawn.
-    """
-    if not policy.may_run_conference(by, meeting) or meeting.status != MeetingStatus.IN_SESSION:
-        raise services.NotAllowed
-    unheard = [item for item in meeting.items if not item.is_decided]
-    if unheard:
-        raise ValueError(
-            f"{len(unheard)} case{'s' if len(unheard) != 1 else ''} on the agenda "
-            "not heard yet: record each case as heard, deferred or withdrawn first"
-        )
-    register = services.register_of(meeting)
-    attending = sorted({a.agency.name for a in register})
-    produced = []
-    for item in meeting.items:
-        minutes = Minutes(
-            meeting_id=meeting.id,
-            case_id=item.case_id,
-            produced_by_id=by.id,
-            produced_at=utcnow(),
-        )
-        minutes.content = _content(meeting, item, attending)
-        db.session.add(minutes)
-        db.session.flush()
-        record_event(
-            "minutes.produce",
-            object_type="minutes",
-            object_id=minutes.id,
-            fields=("content",),
-            purpose=f"meeting {meeting.id} case {item.case_id}",
-        )
-        _distribute(minutes, meeting, item.case, register, by=by)
-        produced.append(minutes)
-    meeting.status = MeetingStatus.MINUTED
-    record_event("meeting.minuted", object_type="meeting", object_id=meeting.id, fields=("status",))
-    db.session.commit()
-    return produced
-
-
-def _distribute(
-    minutes: Minutes, meeting: Meeting, case: Case, register: list[Attendance], *, by: User
-) -> None:
-    for recipient in distribution_list(register, case.id):
-        user = recipient.user
-        if recipient.excluded:
-            record_event(
-                "minutes.withhold",
-                object_type="minutes",
-                object_id=minutes.id,
-                recipient=f"user:{user.id} agency:{user.agency_id}",
-                purpose="on the case's must-not-receive list",
-            )
-            continue
-        minutes.distributions.append(
-            MinutesDistribution(user_id=user.id, agency_id=user.agency_id, distributed_at=utcnow())
-        )
-        record_event(
-            "minutes.distribute",
-            object_type="minutes",
-            object_id=minutes.id,
-            fields=("content",),
-            recipient=f"user:{user.id} agency:{user.agency_id}",
-            purpose=DISCLOSURE_PURPOSE,
-        )
-        record_disclosure(
-            DisclosureKind.MINUTES_SENT,
-            by=by,
-            object_type="minutes",
-            object_id=minutes.id,
-            case=case,
-            to_user=user,
-            purpose=f"Minutes of the MARAC of {meeting.held_on:%-d %B %Y}",
-        )
-        notify.to_users(
-            [user],
-            case=case,
-            kind="minutes.distributed",
-            text=f"Minutes of {case.reference} from the MARAC of {meeting.held_on:%-d %B %Y}",
-        )
-
-
-def _content(meeting: Meeting, item: AgendaItem, attending: list[str]) -> dict[str, Any]:
-    """What the minutes say, fixed at the time they are produced."""
+def minutes_content(meeting: Meeting, item: AgendaItem, attending: list[str]) -> dict[str, Any]:
+    """What the minutes of one case say, fixed when the draft is made (``meetings.minutes``)."""
     case = db.session.scalars(
         select(Case)
         .where(Case.id == item.case_id)

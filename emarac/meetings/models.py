@@ -19,6 +19,8 @@ class MeetingStatus(StrEnum):
     PLANNED = "planned"
     AGENDA_RELEASED = "agenda_released"
     IN_SESSION = "in_session"
+    MINUTES_DRAFTED = "minutes_drafted"
+    MINUTES_APPROVED = "minutes_approved"
     MINUTED = "minuted"
     CLOSED = "closed"
 
@@ -28,6 +30,8 @@ class MeetingStatus(StrEnum):
             "planned": "Planned",
             "agenda_released": "Agenda released",
             "in_session": "In session",
+            "minutes_drafted": "Minutes drafted",
+            "minutes_approved": "Minutes approved",
             "minuted": "Minuted",
             "closed": "Closed",
         }[self.value]
@@ -210,7 +214,11 @@ class Attendance(Base):
 
 
 class Minutes(Base):
-    """The minutes of one case at one meeting, fixed when the meeting is minuted."""
+    """The minutes of one case at one meeting: a draft, then approved, sent and corrected.
+
+    The row holds the latest version; each earlier one is kept, whole, as a
+    :class:`MinutesVersion` when a correction replaces it.
+    """
 
     __tablename__ = "minutes"
     __table_args__ = (UniqueConstraint("meeting_id", "case_id", name="uq_minutes_meeting_case"),)
@@ -222,12 +230,39 @@ class Minutes(Base):
     content = EncryptedJSON("content_ct")
     produced_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     produced_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1", comment="the number of the version held here"
+    )
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(comment="none while a draft")
+    distributed_at: Mapped[datetime | None] = mapped_column(
+        comment="when the version held here was sent; none before"
+    )
+    # The chair's comment when returning the draft to the coordinator (kept on
+    # each case's row so that erasing a case clears it with the rest).
+    return_comment_ct: Mapped[bytes | None] = encrypted_column()
+    return_comment = EncryptedText("return_comment_ct")
+    returned_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    returned_at: Mapped[datetime | None]
+    corrected_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    corrected_at: Mapped[datetime | None] = mapped_column(comment="set from version 2 on")
+    correction_reason_ct: Mapped[bytes | None] = encrypted_column()
+    correction_reason = EncryptedText("correction_reason_ct")
 
     meeting: Mapped[Meeting] = relationship()
     case: Mapped[Case] = relationship()
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
     distributions: Mapped[list[MinutesDistribution]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
+    earlier: Mapped[list[MinutesVersion]] = relationship(
+        cascade="all, delete-orphan", order_by="MinutesVersion.number"
+    )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.approved_at is None
 
 
 class MinutesDistribution(Base):
@@ -245,5 +280,32 @@ class MinutesDistribution(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"), index=True)
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
     distributed_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1", comment="the latest version sent to them"
+    )
 
     agency: Mapped[Agency] = relationship()
+
+
+class MinutesVersion(Base):
+    """An earlier version of a case's minutes, kept whole when a correction replaced it."""
+
+    __tablename__ = "minutes_version"
+    __table_args__ = (
+        UniqueConstraint("minutes_id", "number", name="uq_minutes_version_minutes_number"),
+    )
+
+    id: Mapped[uuid_pk]
+    minutes_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("minutes.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    content_ct: Mapped[bytes | None] = encrypted_column()
+    content = EncryptedJSON("content_ct")
+    made_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    made_at: Mapped[datetime]
+    reason_ct: Mapped[bytes | None] = encrypted_column()
+    reason = EncryptedText("reason_ct")
+    distributed_at: Mapped[datetime | None]
+
+    made_by: Mapped[User] = relationship()

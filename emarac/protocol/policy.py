@@ -475,6 +475,51 @@ def may_run_conference(actor: User | None, meeting: Any) -> bool:
     )
 
 
+def may_draft_minutes(actor: User | None, meeting: Any) -> bool:
+    """A coordinator of the area drafts the minutes of a meeting in session."""
+    return coordinates_area(actor, meeting.area_id) and meeting.status == "in_session"
+
+
+def may_edit_draft_minutes(actor: User | None, minutes: Any) -> bool:
+    """A coordinator of the area edits a case's draft until the chair approves it.
+
+    Not someone on the case's must-not-receive list, who may not read it either.
+    """
+    return (
+        actor is not None
+        and coordinates_area(actor, minutes.meeting.area_id)
+        and minutes.meeting.status == "minutes_drafted"
+        and not is_excluded(actor, minutes.case_id)
+    )
+
+
+def may_approve_minutes(actor: User | None, meeting: Any) -> bool:
+    """A chair of the area approves the draft minutes, or returns them with a comment."""
+    if not _usable(actor) or actor is None:
+        return False
+    return (
+        actor.has_role(Role.CHAIR)
+        and actor.agency.area_id == meeting.area_id
+        and meeting.status == "minutes_drafted"
+    )
+
+
+def may_send_minutes(actor: User | None, meeting: Any) -> bool:
+    """A coordinator of the area sends the minutes once the chair has approved them."""
+    return coordinates_area(actor, meeting.area_id) and meeting.status == "minutes_approved"
+
+
+def may_correct_minutes(actor: User | None, minutes: Any) -> bool:
+    """A coordinator of the area corrects minutes already sent (a new version, sent again)."""
+    return (
+        actor is not None
+        and coordinates_area(actor, minutes.meeting.area_id)
+        and minutes.distributed_at is not None
+        and minutes.meeting.status in ("minuted", "closed")
+        and not is_excluded(actor, minutes.case_id)
+    )
+
+
 def may_manage_exclusions(actor: User | None, case: Any) -> bool:
     """Coordinators of the area and the owning agency keep the "must not receive" list."""
     if not may_view_case(actor, case) or actor is None:

@@ -43,7 +43,7 @@ from emarac.clock import today
 from emarac.crypto.fields import REGISTRY, indexes_of
 from emarac.extensions import db
 from emarac.incidents.models import Incident
-from emarac.meetings.models import AgendaItem, Minutes, Research
+from emarac.meetings.models import AgendaItem, Minutes, MinutesVersion, Research
 from emarac.people.models import NameToken, Person, PersonAlias, PersonCorrection
 from emarac.referrals.models import Referral, RepeatReview
 from emarac.retention.models import Outcome, RetentionDecision
@@ -112,6 +112,7 @@ def _case_rows(case_id: uuid.UUID) -> list[tuple[type, ColumnElement[bool]]]:
     """The case's own rows with encrypted values, as (model, WHERE)."""
     assessments = select(RiskAssessment.id).where(RiskAssessment.case_id == case_id)
     actions = select(Action.id).where(Action.case_id == case_id)
+    minutes = select(Minutes.id).where(Minutes.case_id == case_id)
     return [
         (CaseChild, CaseChild.case_id == case_id),
         (CaseTransfer, CaseTransfer.case_id == case_id),
@@ -124,6 +125,7 @@ def _case_rows(case_id: uuid.UUID) -> list[tuple[type, ColumnElement[bool]]]:
         (AgendaItem, AgendaItem.case_id == case_id),
         (Research, Research.case_id == case_id),
         (Minutes, Minutes.case_id == case_id),
+        (MinutesVersion, MinutesVersion.minutes_id.in_(minutes)),
         (Action, Action.case_id == case_id),
         (ActionUpdate, ActionUpdate.action_id.in_(actions)),
         (RetentionDecision, RetentionDecision.case_id == case_id),

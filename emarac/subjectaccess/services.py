@@ -226,7 +226,12 @@ def _case_part(case: Case, role: str, person: Person) -> dict[str, Any]:
         for item in db.session.scalars(select(AgendaItem).where(AgendaItem.case_id == case.id))
     ]
     part["minutes"] = [
-        _record("minutes", m, redact=about_victim)
+        _record(
+            "minutes",
+            m,
+            redact=about_victim,
+            earlier_versions=[fields_of(v) for v in m.earlier],
+        )
         for m in db.session.scalars(select(Minutes).where(Minutes.case_id == case.id))
     ]
     part["transfers"] = [

@@ -47,7 +47,12 @@ class MeetingInfo:
 
     @property
     def held(self) -> bool:
-        return self.status in (MeetingStatus.MINUTED, MeetingStatus.CLOSED)
+        return self.status in (
+            MeetingStatus.MINUTES_DRAFTED,
+            MeetingStatus.MINUTES_APPROVED,
+            MeetingStatus.MINUTED,
+            MeetingStatus.CLOSED,
+        )
 
     @property
     def released(self) -> bool:

@@ -27,7 +27,7 @@ import pytest
 
 from tests.browser.conftest import AccessiblePage, sign_in_through_browser
 from tests.conftest import DEFAULT_PASSWORD
-from tests.factories import Cases
+from tests.factories import Cases, send_minutes
 
 AREA = "Crawlshire MARAC"
 NARROW = {"width": 320, "height": 900}
@@ -149,7 +149,7 @@ def _build(make: Any) -> dict[str, Any]:
         conference.record_discussion(
             minuted, item, by=chair, discussion="Synthetic discussion", agreed_risk="high"
         )
-    conference.produce_minutes(minuted, by=chair)
+    send_minutes(minuted, coordinator=coordinator, chair=chair)
     running = meeting_of(8, ("Cobham-Crawl", "Denholm-Crawl"))
     referred_case("Eastleigh-Crawl")  # waits for triage
     first = running.items[0].case_id
@@ -229,6 +229,7 @@ MUST_REACH = {
         "/meetings/{id}/cases/{id}/conference",
         "/meetings/{id}/cases/{id}/research",
         "/meetings/minutes/{id}",
+        "/meetings/minutes/{id}/correct",
         "/cases/{id}/must-not-receive",
         "/emergency-access/",
         "/indicators/",

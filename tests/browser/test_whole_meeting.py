@@ -2,7 +2,8 @@
 
 The coordinator creates a meeting, accepts three referrals onto it and
 releases the agenda; two agencies add research; the chair runs conference
-mode through all three cases adding actions; the minutes go out; the owning
+mode through all three cases adding actions; the coordinator drafts the
+minutes, the chair approves them and, after a confirmation, they go out; the owning
 agency marks its action done and the tracker shows it.
 """
 
@@ -142,16 +143,39 @@ def test_a_whole_meeting(ui, make, browser):
         chair_ui.submit("Save the last case" if number == 3 else "Save and go to the next case")
     assert cpage.url == meeting_url
     assert all(h.startswith("Yes") for h in cpage.get_by_test_id("heard").all_inner_texts())
-    chair_ui.submit("Produce and send the minutes")
-    chair_ui.submit("Yes, produce and send the minutes")
-    assert cpage.get_by_test_id("meeting-status").inner_text() == "Minuted"
+
+    # The coordinator drafts the minutes and tidies the first case's discussion.
+    ui.goto(meeting_url)
+    ui.submit("Draft the minutes")
+    assert page.get_by_test_id("meeting-status").inner_text() == "Minutes drafted"
+    ui.follow(f"Draft minutes of {references[0]}")
+    ui.follow("Edit the draft")
+    page.get_by_label("Discussion").fill("Synthetic discussion 1, as minuted")
+    ui.submit("Save the draft")
+    assert page.get_by_test_id("minutes-discussion").inner_text() == (
+        "Synthetic discussion 1, as minuted"
+    )
+    # The chair approves the draft; nothing has gone to anyone yet.
+    chair_ui.goto(meeting_url)
+    chair_ui.submit("Approve the minutes")
+    assert cpage.get_by_test_id("meeting-status").inner_text() == "Minutes approved"
+    # The coordinator sends them after a confirmation in numbers and agency names.
+    ui.goto(meeting_url)
+    ui.follow("Send the minutes")
+    assert page.get_by_test_id("send-summary").inner_text() == (
+        "You are about to send the minutes of 3 cases to 3 people in 3 agencies."
+    )
+    ui.submit("Yes, send the minutes")
+    assert page.get_by_test_id("meeting-status").inner_text() == "Minuted"
 
     # Housing receives the minutes, and prints them with its name on.
     housing_ui.follow("Notifications")
     housing_ui.follow(f"Minutes of {references[0]} from the MARAC of 14 December 2026")
     housing_ui.follow(references[0])
     hpage = housing_ui.page
-    assert hpage.get_by_test_id("minutes-discussion").inner_text() == "Synthetic discussion 1"
+    assert hpage.get_by_test_id("minutes-discussion").inner_text() == (
+        "Synthetic discussion 1, as minuted"
+    )
     housing_ui.follow("Print-friendly version")
     assert housing_officer.full_name in hpage.get_by_test_id("printed-by").inner_text()
 

@@ -112,3 +112,35 @@ def test_a_chair_sees_the_next_meeting_and_a_manager_the_headlines(client, app, 
     headlines = _section(other, "home-headlines")
     assert headlines.startswith("Indicators, July to September 2026")
     assert "All the indicators" in headlines
+
+
+def test_the_chair_sees_draft_minutes_to_approve_and_the_coordinator_minutes_to_send(
+    app, db, make, clock
+):
+    from emarac.meetings import minutes
+    from tests.meetings.test_conference import hear_all
+
+    owner, _, coordinator, _ = setup_area(make)
+    chair = make.user(agency=coordinator.agency, roles=("chair",))
+    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 11, 2))
+    case, referral = refer(db, make, owner)
+    referrals.accept(referral, by=coordinator, meeting=meeting)
+    meetings.release_agenda(meeting, by=coordinator)
+    hear_all(meeting, coordinator)
+    minutes.draft(meeting, by=coordinator)
+    as_chair, as_coordinator = app.test_client(), app.test_client()
+    sign_in(as_chair, chair)
+    sign_in(as_coordinator, coordinator)
+    assert _section(as_chair, "home-minutes") == (
+        "Minutes Draft minutes to approve: MARAC of 2 November 2026"
+    )
+    assert _section(as_coordinator, "home-minutes") == (
+        "Minutes Draft minutes waiting for the chair's approval: MARAC of 2 November 2026"
+    )
+    minutes.approve(meeting, by=chair)
+    assert _section(as_coordinator, "home-minutes") == (
+        "Minutes Approved minutes to send: MARAC of 2 November 2026"
+    )
+    minutes.send(meeting, by=coordinator)
+    assert _section(as_coordinator, "home-minutes") == ""
+    assert _section(as_chair, "home-minutes") == ""

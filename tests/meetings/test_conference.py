@@ -18,6 +18,7 @@ from emarac.meetings.models import MeetingStatus, Minutes
 from emarac.notifications.models import Notification
 from emarac.referrals import services as referrals
 from tests.conftest import assert_ledger_verifies, sign_in
+from tests.factories import send_minutes
 from tests.meetings.test_agenda import refer, setup_area
 
 
@@ -118,7 +119,7 @@ def test_minutes_wait_until_every_case_is_heard(db, session_ready):
         meeting, item, by=s["coordinator"], discussion="Synthetic", agreed_risk="high"
     )
     with pytest.raises(ValueError, match="1 case on the agenda not heard yet"):
-        conference.produce_minutes(meeting, by=s["coordinator"])
+        send_minutes(meeting, coordinator=s["coordinator"])
     assert db.session.scalars(select(Minutes)).all() == []
 
 
@@ -138,7 +139,7 @@ def test_minutes_go_to_attendees_but_never_to_the_must_not_receive_list(
         reason="Synthetic: related to the perpetrator",
     )
     hear_all(meeting, s["coordinator"])
-    produced = conference.produce_minutes(meeting, by=s["coordinator"])
+    produced = send_minutes(meeting, coordinator=s["coordinator"])
     assert meeting.status == MeetingStatus.MINUTED
     by_case = {m.case_id: m for m in produced}
 
@@ -193,7 +194,7 @@ def test_an_excluded_agency_gets_no_minutes_and_no_conference_content(client, db
     assert client.get(f"/meetings/{meeting.id}/cases/{case.id}/research").status_code == 404
     assert client.get(f"/cases/{case.id}").status_code == 404
     hear_all(meeting, s["coordinator"])
-    minutes = {m.case_id: m for m in conference.produce_minutes(meeting, by=s["coordinator"])}
+    minutes = {m.case_id: m for m in send_minutes(meeting, coordinator=s["coordinator"])}
     assert s["housing"].id not in {d.user_id for d in minutes[case.id].distributions}
 
 
@@ -203,7 +204,7 @@ def test_minutes_and_agenda_print_with_a_watermark_and_are_audited(
     s = session_ready
     meeting = s["meeting"]
     hear_all(meeting, s["coordinator"])
-    minutes = conference.produce_minutes(meeting, by=s["coordinator"])[0]
+    minutes = send_minutes(meeting, coordinator=s["coordinator"])[0]
     sign_in(client, s["housing"])
     # The header names the reader on every page: look at the watermark itself.
     reader = s["housing"]
@@ -312,7 +313,9 @@ def test_meeting_details_are_kept_and_bad_ones_explained(client, login_as, db, m
     assert chair.full_name in details
 
 
-def test_every_step_of_a_meeting_is_audited_and_the_ledger_verifies(app, client, db, session_ready):
+def test_every_step_of_a_meeting_is_audited_and_the_ledger_verifies(
+    app, client, db, make, session_ready
+):
     s = session_ready
     meeting, case = s["meeting"], s["cases"][0]
     sign_in(client, s["housing"])
@@ -338,7 +341,11 @@ def test_every_step_of_a_meeting_is_audited_and_the_ledger_verifies(app, client,
             f"/meetings/{meeting.id}/cases/{item.case_id}/record",
             data={"discussion": "Synthetic discussion", "agreed_risk": "high"},
         )
-    chair.post(f"/meetings/{meeting.id}/minutes", data={"confirmed": "yes"})
+    chair.post(f"/meetings/{meeting.id}/minutes")  # the coordinator drafts the minutes
+    approver = app.test_client()
+    sign_in(approver, make.user(agency=s["coordinator"].agency, roles=("chair",)))
+    approver.post(f"/meetings/{meeting.id}/minutes/approve")
+    chair.post(f"/meetings/{meeting.id}/minutes/send")
     minutes = db.session.scalars(select(Minutes).where(Minutes.case_id == case.id)).one()
     client.get(f"/meetings/minutes/{minutes.id}")
     client.get(f"/meetings/minutes/{minutes.id}/print")
@@ -353,7 +360,8 @@ def test_every_step_of_a_meeting_is_audited_and_the_ledger_verifies(app, client,
         "case.view",
         "action.create",
         "conference.record",
-        "minutes.produce",
+        "minutes.draft",
+        "minutes.approve",
         "minutes.distribute",
         "meeting.minuted",
         "minutes.view",
@@ -373,7 +381,7 @@ def test_closing_the_meeting_locks_research_but_not_the_cases(client, db, sessio
     s = session_ready
     meeting, case = s["meeting"], s["cases"][0]
     hear_all(meeting, s["coordinator"])
-    conference.produce_minutes(meeting, by=s["coordinator"])
+    send_minutes(meeting, coordinator=s["coordinator"])
     with pytest.raises(meetings.NotAllowed):
         meetings.close_meeting(meeting, by=s["owner"])
     coordinator = client.application.test_client()

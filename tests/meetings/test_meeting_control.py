@@ -121,23 +121,6 @@ def test_others_cannot_change_a_meeting_and_nobody_once_in_session(
     assert coordinator.get(f"/meetings/{meeting.id}/edit").status_code == 404
 
 
-def test_the_minutes_go_only_after_a_confirmation(client, db, session_ready):  # noqa: F811
-    from tests.meetings.test_conference import hear_all
-
-    s = session_ready
-    meeting = s["meeting"]
-    hear_all(meeting, s["coordinator"])
-    sign_in(client, s["coordinator"])
-    asked = client.post(f"/meetings/{meeting.id}/minutes")
-    assert asked.status_code == 200
-    assert "Yes, produce and send the minutes" in asked.get_data(as_text=True)
-    db.session.expire_all()
-    assert meeting.status == MeetingStatus.IN_SESSION
-    client.post(f"/meetings/{meeting.id}/minutes", data={"confirmed": "yes"})
-    db.session.expire_all()
-    assert meeting.status == MeetingStatus.MINUTED
-
-
 def test_someone_already_attending_is_not_asked_to_agree_again(client, db, session_ready):  # noqa: F811
     s = session_ready
     meeting = s["meeting"]

@@ -21,6 +21,7 @@ from emarac.meetings import services as meetings
 from emarac.meetings.models import AgendaOutcome, MeetingStatus
 from emarac.protocol.policy import NotAllowed
 from tests.conftest import sign_in
+from tests.factories import send_minutes
 from tests.meetings.test_conference import session_ready  # noqa: F401 - a fixture
 
 REASON = "Synthetic: the police research is not in yet"
@@ -90,7 +91,7 @@ def test_a_deferred_case_is_not_heard_and_joins_the_next_agenda(
         discussion="Synthetic",
         agreed_risk="high",
     )
-    produced = {m.case_id: m for m in conference.produce_minutes(meeting, by=coordinator)}
+    produced = {m.case_id: m for m in send_minutes(meeting, coordinator=coordinator)}
     content = produced[deferred_id].content
     assert (content["outcome"], content["outcome_reason"]) == ("deferred", REASON)
     assert content["actions"] == []
@@ -170,7 +171,7 @@ def test_a_withdrawn_case_is_not_heard_and_not_carried(db, session_ready):  # no
         meeting, heard, by=coordinator, discussion="Synthetic", agreed_risk="high"
     )
     assert not meetings.was_heard(withdrawn.case_id)
-    minutes = {m.case_id: m for m in conference.produce_minutes(meeting, by=coordinator)}
+    minutes = {m.case_id: m for m in send_minutes(meeting, coordinator=coordinator)}
     assert minutes[withdrawn.case_id].content["outcome"] == "withdrawn"
     assert _next_meeting(coordinator).items == []
 
@@ -250,7 +251,7 @@ def test_the_outcome_can_change_in_session_and_each_change_is_audited(
     conference.record_discussion(
         meeting, meeting.items[1], by=coordinator, discussion="Synthetic", agreed_risk="high"
     )
-    conference.produce_minutes(meeting, by=coordinator)
+    send_minutes(meeting, coordinator=coordinator)
     assert meeting.status == MeetingStatus.MINUTED
     with pytest.raises(NotAllowed):
         outcomes.set_aside(

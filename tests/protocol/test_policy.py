@@ -14,7 +14,7 @@ import pytest
 
 from emarac.agencies.models import Role
 from emarac.protocol import policy
-from tests.factories import Cases
+from tests.factories import Cases, send_minutes
 from tests.meetings.test_agenda import refer, setup_area
 from tests.meetings.test_conference import hear_all
 
@@ -288,7 +288,6 @@ def test_research_is_for_invited_agencies_not_on_the_must_not_receive_list(db, a
 
 def test_minutes_are_read_by_their_recipients_and_the_area_never_the_excluded(db, make, agenda):
     from emarac.cases.closure import add_exclusion
-    from emarac.meetings import conference
 
     s = agenda
     meeting, coordinator = s["meeting"], s["coordinator"]
@@ -297,7 +296,7 @@ def test_minutes_are_read_by_their_recipients_and_the_area_never_the_excluded(db
         excluded_case, by=coordinator, choice=f"agency:{s['housing'].agency_id}", reason="x"
     )
     hear_all(meeting, coordinator)
-    minutes = {m.case_id: m for m in conference.produce_minutes(meeting, by=coordinator)}
+    minutes = {m.case_id: m for m in send_minutes(meeting, coordinator=coordinator)}
     first, second = minutes[s["cases"][0].id], minutes[excluded_case.id]
 
     assert policy.may_read_minutes(s["housing"], first)  # an attendee who received them

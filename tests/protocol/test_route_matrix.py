@@ -37,7 +37,7 @@ from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
 from tests.conftest import sign_in
-from tests.factories import Cases
+from tests.factories import Cases, send_minutes
 
 # --- who -------------------------------------------------------------------------
 
@@ -202,7 +202,14 @@ EXPECTED: dict[str, Rule] = {
     "meetings.record": Rule(post=NOBODY),  # may_run_conference: not once minuted
     "meetings.add_action": Rule(post=NOBODY),  # may_run_conference: not once minuted
     "meetings.save_draft": Rule(post=NOBODY),  # may_run_conference: not once minuted
-    "meetings.produce_minutes": Rule(post=NOBODY),  # already minuted
+    "meetings.draft_minutes": Rule(post=NOBODY),  # may_draft_minutes: only in session
+    "meetings.edit_draft": Rule(get=NOBODY, post=NOBODY),  # may_edit_draft_minutes: sent
+    "meetings.approve_minutes": Rule(post=NOBODY),  # may_approve_minutes: only a draft
+    "meetings.return_minutes": Rule(get=NOBODY, post=NOBODY),  # likewise
+    "meetings.send_minutes": Rule(get=NOBODY, post=NOBODY),  # may_send_minutes: already sent
+    # may_correct_minutes: the area's coordinator (an empty form re-shows it with errors).
+    "meetings.correct_minutes": Rule(get={COORD}, post={COORD}),
+    "meetings.minutes_version": Rule(get=READS_MINUTES),
     "meetings.close": Rule(post={COORD}),  # the area's coordinator closes a minuted meeting
     "meetings.minutes": Rule(get=READS_MINUTES),
     "meetings.minutes_print": Rule(get=READS_MINUTES),
@@ -319,7 +326,7 @@ def build_world(db: Any, make: Any) -> World:
         description="Synthetic lock change",
         due_on=date(2026, 11, 20),
     )
-    (minutes,) = conference.produce_minutes(meeting, by=coordinator)
+    (minutes,) = send_minutes(meeting, coordinator=coordinator, chair=actors[CHAIR])
     assert meeting.status == MeetingStatus.MINUTED
     cases.incident(case, by=owner, days_ago=-2)  # the day after the referral: a repeat
     (review,) = repeats.repeats_to_confirm(coordinator)
@@ -350,6 +357,7 @@ def build_world(db: Any, make: Any) -> World:
         "review_id": review.id,
         "action_id": action.id,
         "minutes_id": minutes.id,
+        "number": 1,
         "access_id": access.id,
         "exclusion_id": decoy_exclusion.id,
         "item_id": uuid.uuid4(),  # no reported incident: a 404 for everyone

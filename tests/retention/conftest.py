@@ -16,7 +16,7 @@ from emarac.meetings import services as meetings
 from emarac.people.models import Gender
 from emarac.people.services import PersonDetails, create_person
 from emarac.referrals import services as referrals
-from tests.factories import Cases
+from tests.factories import Cases, send_minutes
 from tests.meetings.test_agenda import refer, setup_area
 
 MARK = "Eraseme"
@@ -92,7 +92,7 @@ def build_closed_world(db, make):
         due_on=date(2026, 11, 20),
     )
     actions.update_action(action, by=housing, status=ActionStatus.DONE, note=f"{MARK} done")
-    conference.produce_minutes(meeting, by=coordinator)
+    send_minutes(meeting, coordinator=coordinator)
     closure.close_case(a, by=coordinator)
     return {
         "a": a,
