@@ -220,10 +220,11 @@ def register_hooks(app: Flask) -> None:
     from emarac.cases import person_links as case_links
     from emarac.cases import services as cases
     from emarac.incidents import services as incidents
+    from emarac.meetings import pack as meeting_pack
     from emarac.meetings import services as meetings
     from emarac.notifications import services as notifications
     from emarac.people import services as people
-    from emarac.referrals import repeats
+    from emarac.referrals import pack_facts, repeats
     from emarac.referrals import services as referrals
     from emarac.risk import services as risk
 
@@ -248,6 +249,8 @@ def register_hooks(app: Flask) -> None:
     cases.after_transfer.connect(app, referrals.follow_transfer)
     incidents.after_record.connect(app, repeats.flag_repeat)
     meetings.agenda_sources.connect(app, referrals.accepted_onto)
+    # each agenda case's research pack shows the referral that put it there.
+    meeting_pack.pack_referrals.connect(app, pack_facts.referral_facts)
     # the case list can be narrowed to the cases on the area's next meeting.
     cases.next_meeting_cases.connect(app, meetings.next_meeting_cases)
     # a case is heard at a meeting, and cannot close while its actions are open.

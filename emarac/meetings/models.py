@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from emarac.agencies.models import Agency, Area, User
 from emarac.cases.models import Case
 from emarac.crypto.fields import EncryptedJSON, EncryptedText, encrypted_column
+from emarac.meetings.questions import ShownAnswer, shown_answers
 from emarac.models_base import Base, created_at, uuid_pk
 
 
@@ -162,6 +163,11 @@ class Research(Base):
     updated_at: Mapped[created_at]
 
     agency: Mapped[Agency] = relationship()
+
+    @property
+    def shown_answers(self) -> list[ShownAnswer]:
+        """The answers with their question labels, in the questions' order (decrypts them)."""
+        return shown_answers(self.answers)
 
 
 class ResearchChase(Base):
