@@ -175,9 +175,7 @@ def _packs(
             victim_name=case.victim.display_name,
             victim_age=case.victim.age(on),
             perpetrators=tuple(sorted(p.person.display_name for p in case.perpetrators)),
-            children_ages=tuple(
-                sorted((c.person.age(on) for c in case.children), key=_age_order)
-            ),
+            children_ages=tuple(sorted((c.person.age(on) for c in case.children), key=_age_order)),
             idva_service=case.idva_agency.name if case.idva_agency else None,
             previous_hearings=tuple(earlier.get(item.case_id, ())),
             referral=facts.get(item.referral_id) if item.referral_id else None,

@@ -134,10 +134,9 @@ GENERAL_SECTIONS = (
 
 def questions_for(kind: str | None) -> tuple[Question, ...]:
     """The questions of an agency of this kind, in order; none for the other kinds."""
-    try:
-        return BY_KIND.get(AgencyKind(kind), ())
-    except ValueError:
+    if kind is None or kind not in AgencyKind.__members__.values():
         return ()
+    return BY_KIND.get(AgencyKind(kind), ())
 
 
 def answer_problems(kind: str | None, answers: Mapping[str, str]) -> dict[str, str]:

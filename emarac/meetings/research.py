@@ -107,9 +107,7 @@ def research_due(actor: User) -> list[DueMeeting]:
     by_meeting: dict[uuid.UUID, list[DueCase]] = {m: [] for m in ids}
     for meeting_id, case_id, reference, position, is_repeat in rows:
         by_meeting[meeting_id].append(
-            DueCase(
-                case_id, reference, position, is_repeat, (meeting_id, case_id) in answered
-            )
+            DueCase(case_id, reference, position, is_repeat, (meeting_id, case_id) in answered)
         )
     return [
         DueMeeting(m.id, m.title, m.held_on, tuple(by_meeting[m.id]))
