@@ -90,8 +90,19 @@ def agenda_rows(meeting: Meeting, *, by: User) -> list[AgendaRow]:
     The event names the meeting and, in its purpose, the ids of the cases whose
     pack was shown, so a case's readers can be traced without one statement per case.
     """
+    readable = policy.readable_case_ids(by, [i.case_id for i in meeting.items])
+    if readable:
+        # Recorded before the pack is read: a commit afterwards would expire every
+        # row of it, and the page would reload them one by one.
+        record_event(
+            "meeting.pack_view",
+            object_type="meeting",
+            object_id=meeting.id,
+            fields=PACK_FIELDS,
+            purpose="cases " + ",".join(sorted(str(c) for c in readable)),
+        )
+        db.session.commit()
     items = list(meeting.items)
-    readable = policy.readable_case_ids(by, [i.case_id for i in items])
     invited: dict[uuid.UUID, str] = {
         agency_id: name
         for agency_id, name in db.session.execute(
@@ -106,15 +117,6 @@ def agenda_rows(meeting: Meeting, *, by: User) -> list[AgendaRow]:
     ):
         responded.setdefault(case_id, set()).add(agency_id)
     packs = _packs(meeting, [i for i in items if i.case_id in readable], invited, responded)
-    if packs:
-        record_event(
-            "meeting.pack_view",
-            object_type="meeting",
-            object_id=meeting.id,
-            fields=PACK_FIELDS,
-            purpose="cases " + ",".join(sorted(str(c) for c in packs)),
-        )
-        db.session.commit()
     return [
         AgendaRow(
             item=item,
