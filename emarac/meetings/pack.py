@@ -29,6 +29,7 @@ from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, Research
+from emarac.meetings.research import barred
 from emarac.protocol import policy
 
 
@@ -169,6 +170,7 @@ def _packs(
         for source in pack_referrals.items():
             facts.update(source(referral_ids))
     on = meeting.held_on
+    excluded = barred(ids)
     packs = {}
     for item in items:
         case = cases[item.case_id]
@@ -182,7 +184,13 @@ def _packs(
             previous_hearings=tuple(earlier.get(item.case_id, ())),
             referral=facts.get(item.referral_id) if item.referral_id else None,
             responded=tuple(sorted(n for a, n in invited.items() if a in answered)),
-            outstanding=tuple(sorted(n for a, n in invited.items() if a not in answered)),
+            outstanding=tuple(
+                sorted(
+                    n
+                    for a, n in invited.items()
+                    if a not in answered and (item.case_id, a) not in excluded
+                )
+            ),
         )
     return packs
 

@@ -38,6 +38,23 @@ from emarac.protocol.policy import NotAllowed
 OPEN_FOR_RESEARCH = (MeetingStatus.AGENDA_RELEASED, MeetingStatus.IN_SESSION)
 
 
+def barred(case_ids: list[uuid.UUID]) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """(case, agency) pairs where the whole agency is on the case's "must not receive" list.
+
+    Such an agency cannot research the case, so it is never counted as owing it; one query.
+    """
+    if not case_ids:
+        return set()
+    return {
+        (case_id, agency_id)
+        for case_id, agency_id in db.session.execute(
+            select(CaseExclusion.case_id, CaseExclusion.agency_id).where(
+                CaseExclusion.case_id.in_(case_ids), CaseExclusion.agency_id.is_not(None)
+            )
+        )
+    }
+
+
 @dataclass(frozen=True)
 class DueCase:
     case_id: uuid.UUID
@@ -154,12 +171,16 @@ def outstanding_by_agency(meeting: Meeting) -> list[AgencyOutstanding]:
         chased[agency_id] = at
     on = today()
     items = list(meeting.items)
+    excluded = barred([i.case_id for i in items])
     return [
         AgencyOutstanding(
             agency_id=agency_id,
             name=name,
             outstanding=tuple(
-                i.case.reference for i in items if i.case_id not in answered.get(agency_id, set())
+                i.case.reference
+                for i in items
+                if i.case_id not in answered.get(agency_id, set())
+                and (i.case_id, agency_id) not in excluded
             ),
             answered=len(answered.get(agency_id, set())),
             last_chased_at=chased.get(agency_id),
@@ -212,7 +233,11 @@ def chase_agency(meeting: Meeting, agency_id: uuid.UUID, *, by: User) -> Chase:
             )
         )
     )
-    outstanding = sum(item.case_id not in answered for item in meeting.items)
+    excluded = barred([item.case_id for item in meeting.items])
+    outstanding = sum(
+        item.case_id not in answered and (item.case_id, agency_id) not in excluded
+        for item in meeting.items
+    )
     if not outstanding:
         raise ValueError(f"{invite.agency.name} has sent research on every case")
     now = utcnow()

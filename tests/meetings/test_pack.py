@@ -175,6 +175,17 @@ def test_a_case_the_reader_may_not_see_shows_its_reference_only(client, app, db,
     assert text(withheld, "research-link") == ""  # nothing to research either
     assert "Withheld-Demo" not in page.get_text()
 
+    # Housing cannot research a case it must not receive: it owes nothing on it.
+    coordinator = app.test_client()
+    sign_in(coordinator, people["coordinator"])
+    page = page_of(coordinator, f"/meetings/{meeting.id}")
+    assert "Pack Housing (test)" not in text(row_of(page, hidden.reference), "pack-outstanding")
+    assert "Pack Housing (test)" in text(row_of(page, shown.reference), "pack-outstanding")
+    housing = next(
+        r for r in page.select("[data-testid=agency-row]") if "Pack Housing" in r.th.get_text()
+    )
+    assert text(housing, "agency-outstanding") == f"1 of 2: {shown.reference}"
+
 
 def test_a_closed_case_on_an_old_agenda_shows_the_chair_its_reference_only(client, db, make, clock):
     people = area(make)
