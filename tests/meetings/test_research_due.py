@@ -346,3 +346,25 @@ def test_only_the_area_coordinator_chases(client, app, db, make, clock):
         page = soup(other.get(f"/meetings/{meeting.id}"))
         assert page.select_one("[data-testid=by-agency]") is None
     assert db.session.scalar(select(ResearchChase.id)) is None
+
+
+def test_a_subject_access_export_holds_the_answers_marked_for_review(db, make, clock):
+    from emarac.subjectaccess.services import build
+
+    people, meeting, (case, _) = released(db, make)
+    meetings.release_agenda(meeting, by=people["coordinator"])
+    meetings.save_research(
+        meeting,
+        case.id,
+        by=people["owner"],
+        no_information=False,
+        about_victim=None,
+        about_perpetrator=None,
+        about_children=None,
+        answers={"police_convictions": "Assault, 2021 (synthetic)"},
+    )
+    (part,) = build(case.victim).data["cases"]
+    (entry,) = part["research"]
+    assert entry["fields"]["answers"] == {"police_convictions": "Assault, 2021 (synthetic)"}
+    assert entry["redact"] is True
+    assert "answers" in entry["redact_fields"]
