@@ -247,7 +247,15 @@ def prepare(app: Any) -> Setup:
             Page("risk checklist form", "practitioner", f"/cases/{case.id}/risk/new"),
             Page("new case", "practitioner", "/cases/new"),
             Page("name search", "practitioner", "/people/search", {"name": family_name}),
-            Page("agenda (meeting)", "coordinator", f"/meetings/{meeting.id}"),
+            # The agenda carries each case's research pack (names, ages, referral, score,
+            # research outstanding): its cost must not grow with the number of cases.
+            Page(
+                f"agenda with pack ({len(meeting.items)} cases)",
+                "coordinator",
+                f"/meetings/{meeting.id}",
+            ),
+            Page("agenda printed with pack", "coordinator", f"/meetings/{meeting.id}/agenda/print"),
+            Page("research due", "practitioner", "/meetings/research-due"),
             Page(
                 "conference view",
                 "coordinator",

@@ -221,10 +221,11 @@ def register_hooks(app: Flask) -> None:
     from emarac.cases import services as cases
     from emarac.incidents import services as incidents
     from emarac.meetings import outcomes
+    from emarac.meetings import pack as meeting_pack
     from emarac.meetings import services as meetings
     from emarac.notifications import services as notifications
     from emarac.people import services as people
-    from emarac.referrals import repeats
+    from emarac.referrals import pack_facts, repeats
     from emarac.referrals import services as referrals
     from emarac.risk import services as risk
 
@@ -251,6 +252,8 @@ def register_hooks(app: Flask) -> None:
     meetings.agenda_sources.connect(app, referrals.accepted_onto)
     # cases deferred at an earlier meeting join the area's next agenda.
     meetings.agenda_sources.connect(app, outcomes.deferred_onto)
+    # each agenda case's research pack shows the referral that put it there.
+    meeting_pack.pack_referrals.connect(app, pack_facts.referral_facts)
     # the case list can be narrowed to the cases on the area's next meeting.
     cases.next_meeting_cases.connect(app, meetings.next_meeting_cases)
     # a case is heard at a meeting, and cannot close while its actions are open.

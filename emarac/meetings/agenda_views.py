@@ -9,11 +9,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from emarac.agencies.forms import ConfirmForm
-from emarac.meetings import conference, outcomes, services
+from emarac.meetings import conference, outcomes, pack, services
 from emarac.meetings import minutes as minutes_service
+from emarac.meetings import research as research_service
 from emarac.meetings.blueprint import bp, meeting_or_404, watermark
-from emarac.meetings.forms import MeetingEditForm, MeetingForm, ResearchForm
+from emarac.meetings.forms import MeetingEditForm, MeetingForm
 from emarac.meetings.models import MeetingStatus
+from emarac.meetings.research_forms import research_form_class
 from emarac.protocol import policy
 
 
@@ -59,9 +61,11 @@ def show(meeting_id: uuid.UUID) -> Any:
     is_coordinator = policy.coordinates_area(current_user, meeting.area_id)
     may_build = is_coordinator and meeting.status == MeetingStatus.PLANNED
     minutes = conference.minutes_for(meeting)
+    may_chase = policy.may_chase_research(current_user, meeting)
     return render_template(
         "meetings/show.html",
         meeting=meeting,
+        rows=pack.agenda_rows(meeting, by=current_user),
         is_coordinator=is_coordinator,
         may_build=may_build,
         waiting=services.agenda_waiting(meeting) if may_build else 0,
@@ -76,7 +80,10 @@ def show(meeting_id: uuid.UUID) -> Any:
         carried=outcomes.carried_onto(meeting, by=current_user),
         panel=minutes_service.panel_for(current_user, meeting),
         may_research=meeting.is_released
+        and meeting.status != MeetingStatus.CLOSED
         and any(i.agency_id == current_user.agency_id for i in meeting.invites),
+        may_chase=may_chase,
+        by_agency=research_service.outstanding_by_agency(meeting) if may_chase else [],
     )
 
 
@@ -189,7 +196,12 @@ def move(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
 def agenda_print(meeting_id: uuid.UUID) -> Any:
     meeting = meeting_or_404(meeting_id)
     services.record_view(meeting, action="meeting.agenda_print", by=current_user)
-    return render_template("meetings/agenda_print.html", meeting=meeting, watermark=watermark())
+    return render_template(
+        "meetings/agenda_print.html",
+        meeting=meeting,
+        rows=pack.agenda_rows(meeting, by=current_user),
+        watermark=watermark(),
+    )
 
 
 @bp.route("/<uuid:meeting_id>/cases/<uuid:case_id>/research", methods=["GET", "POST"])
@@ -202,8 +214,10 @@ def research(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
     item = next(i for i in meeting.items if i.case_id == case_id)
     sections = services.research_for(meeting, case_id)
     mine = next((r for r in sections if r.agency_id == current_user.agency_id), None)
-    form = ResearchForm(obj=mine)
-    if form.validate_on_submit():
+    form = research_form_class(current_user.agency.kind)()
+    if not form.is_submitted():
+        form.fill(mine)
+    elif form.validate():
         try:
             services.save_research(
                 meeting,
@@ -213,17 +227,59 @@ def research(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
                 about_victim=form.about_victim.data or None,
                 about_perpetrator=form.about_perpetrator.data or None,
                 about_children=form.about_children.data or None,
+                answers=form.answers(),
             )
         except ValueError as problem:
             form.about_victim.errors = [str(problem)]
         else:
             flash("Research saved", "success")
-            return redirect(url_for("meetings.research", meeting_id=meeting.id, case_id=case_id))
+            return redirect(url_for("meetings.research_due", _anchor=f"meeting-{meeting.id}"))
     services.record_research_view(meeting, case_id)
     others = [r for r in sections if r.agency_id != current_user.agency_id]
     return render_template(
-        "meetings/research.html", meeting=meeting, item=item, form=form, others=others
+        "meetings/research.html",
+        meeting=meeting,
+        item=item,
+        form=form,
+        others=others,
+        kind_label=current_user.agency.kind_label,
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/research-due")
+@login_required
+def research_due() -> Any:
+    """The research due from the signed-in user's agency, meeting by meeting."""
+    return render_template(
+        "meetings/research_due.html", due=research_service.research_due(current_user)
     )
+
+
+@bp.route("/<uuid:meeting_id>/chase/<uuid:agency_id>", methods=["POST"])
+@login_required
+def chase(meeting_id: uuid.UUID, agency_id: uuid.UUID) -> Any:
+    """The coordinator reminds one agency of its outstanding research (once a day)."""
+    meeting = meeting_or_404(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        done = research_service.chase_agency(meeting, agency_id, by=current_user)
+    except ValueError as problem:
+        flash(str(problem), "important")
+    else:
+        if done.sent:
+            flash(
+                f"{done.agency_name} chased for research on {done.cases_outstanding} "
+                f"case{'s' if done.cases_outstanding != 1 else ''}",
+                "success",
+            )
+        else:
+            flash(
+                f"{done.agency_name} was already chased today at "
+                f"{done.chased_at:%H:%M} UTC: nothing sent again",
+                "important",
+            )
+    return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="outstanding"))
 
 
 @bp.route("/<uuid:meeting_id>/close", methods=["POST"])

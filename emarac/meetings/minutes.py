@@ -1,7 +1,8 @@
 """The minutes after the conference: a draft, the chair's approval, sending, corrections.
 
-1. When every case has its outcome (heard, deferred or withdrawn), a coordinator of the area makes the draft:
-   one set of minutes per case, built from the conference record. Until the
+1. When every case has its outcome (heard, deferred or withdrawn), a
+   coordinator of the area makes the draft: one set of minutes per case,
+   built from the conference record. Until the
    chair approves it only the area's coordinators and chairs can read it (the
    policy's ``may_read_minutes``: nobody else has it sent to them yet).
 2. The coordinator edits each case's discussion in the draft. A chair of the
@@ -69,7 +70,7 @@ def of_meeting(meeting: Meeting) -> list[Minutes]:
 
 
 def draft(meeting: Meeting, *, by: User) -> list[Minutes]:
-    """Make the draft minutes of every case on the agenda; the meeting is "minutes drafted"; commits.
+    """Draft the minutes of every case on the agenda; the meeting is "minutes drafted"; commits.
 
     Refused until the meeting has decided every case: heard, deferred or
     withdrawn (a deferred or withdrawn case's minutes say so). Nothing is sent.

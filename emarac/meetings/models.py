@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from emarac.agencies.models import Agency, Area, User
 from emarac.cases.models import Case
 from emarac.crypto.fields import EncryptedJSON, EncryptedText, encrypted_column
+from emarac.meetings.questions import ShownAnswer, shown_answers
 from emarac.models_base import Base, created_at, uuid_pk
 
 
@@ -193,9 +194,45 @@ class Research(Base):
     about_perpetrator = EncryptedText("about_perpetrator_ct")
     about_children_ct: Mapped[bytes | None] = encrypted_column()
     about_children = EncryptedText("about_children_ct")
+    # The answers to the questions of the agency's kind (meetings/research.py),
+    # keyed by question code: {"police_weapons": "yes", "police_incidents": "..."}.
+    answers_ct: Mapped[bytes | None] = encrypted_column()
+    answers = EncryptedJSON("answers_ct")
     updated_at: Mapped[created_at]
 
     agency: Mapped[Agency] = relationship()
+
+    @property
+    def shown_answers(self) -> list[ShownAnswer]:
+        """The answers with their question labels, in the questions' order (decrypts them)."""
+        return shown_answers(self.answers)
+
+
+class ResearchChase(Base):
+    """The coordinator reminded an agency of a meeting's outstanding research, on one day.
+
+    One row per agency per meeting per day: a second press on the same day finds
+    it and sends nothing.
+    """
+
+    __tablename__ = "research_chase"
+    __table_args__ = (
+        UniqueConstraint(
+            "meeting_id", "agency_id", "chased_on", name="uq_research_chase_meeting_agency_day"
+        ),
+    )
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
+    chased_on: Mapped[date] = mapped_column(Date, comment="the UTC day of the reminder")
+    chased_at: Mapped[datetime]
+    chased_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    cases_outstanding: Mapped[int] = mapped_column(
+        Integer, comment="how many agenda cases the agency had not researched then"
+    )
 
 
 class Attendance(Base):

@@ -7,7 +7,7 @@ Releasing the agenda opens its cases to the invited agencies for research
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -22,6 +22,7 @@ from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.hooks import Hook
+from emarac.meetings import questions
 from emarac.meetings.models import (
     NOT_HEARD_OUTCOMES,
     AgendaItem,
@@ -412,11 +413,20 @@ def save_research(
     about_victim: str | None,
     about_perpetrator: str | None,
     about_children: str | None,
+    answers: Mapping[str, str] | None = None,
 ) -> Research:
-    """Create or replace the actor's agency section for this case; commits."""
+    """Create or replace the actor's agency section for this case; commits.
+
+    ``answers`` are the answers to the questions of the actor's kind of agency
+    (``meetings.questions``), by code; empty answers are left out.
+    """
     if not policy.may_research(by, meeting, case_id):
         raise NotAllowed
-    if not no_information and not any((about_victim, about_perpetrator, about_children)):
+    given = {code: value for code, value in (answers or {}).items() if value}
+    problems = questions.answer_problems(by.agency.kind, given)
+    if problems:
+        raise ValueError(next(iter(problems.values())))
+    if not no_information and not any((about_victim, about_perpetrator, about_children, given)):
         raise ValueError("Enter what your agency holds, or say it holds no information")
     research = db.session.scalar(
         select(Research).where(
@@ -435,12 +445,13 @@ def save_research(
     research.about_victim = None if no_information else about_victim
     research.about_perpetrator = None if no_information else about_perpetrator
     research.about_children = None if no_information else about_children
+    research.answers = None if no_information or not given else given
     db.session.flush()
     record_event(
         "research.save",
         object_type="research",
         object_id=research.id,
-        fields=("no_information", "about_victim", "about_perpetrator", "about_children"),
+        fields=("no_information", "about_victim", "about_perpetrator", "about_children", "answers"),
         purpose=f"meeting {meeting.id} case {case_id}",
     )
     record_disclosure(

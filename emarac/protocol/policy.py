@@ -436,6 +436,36 @@ def may_read_outcome_reason(actor: User | None, case: Any) -> bool:
     return not is_excluded(actor, case.id)
 
 
+def does_research(actor: User | None) -> bool:
+    """Users who work cases have a list of the research due from their agency."""
+    return _usable(actor) and actor is not None and actor.has_role(*CASE_CONTENT_ROLES)
+
+
+def may_chase_research(actor: User | None, meeting: Any) -> bool:
+    """The area's coordinators remind agencies of research while the meeting is still to come."""
+    return (
+        meeting is not None
+        and coordinates_area(actor, meeting.area_id)
+        and meeting.status in (MeetingStatus.AGENDA_RELEASED, MeetingStatus.IN_SESSION)
+    )
+
+
+def readable_case_ids(actor: User | None, case_ids: Any) -> set[Any]:
+    """Which of these cases ``actor`` may see in full, in one query (the agenda's pack).
+
+    The same rule as :func:`may_view_case`, for many cases at once; break-glass
+    access is left out: it opens one case, not the agenda's view of it.
+    """
+    ids = list(case_ids)
+    if actor is None or not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Case.id).where(Case.id.in_(ids), case_filter(actor, emergency=False))
+        )
+    )
+
+
 def is_excluded(actor: User, case_id: Any) -> bool:
     """On the case's "must not receive" list, by name or through the agency."""
 

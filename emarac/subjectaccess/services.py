@@ -219,6 +219,12 @@ def _case_part(case: Case, role: str, person: Person) -> dict[str, Any]:
                 entry.setdefault("redact_fields", {})[section] = (
                     f"about the {whose.replace('child', 'children')} of the case: third parties"
                 )
+        if entry["fields"].get("answers"):
+            # The answers of an agency's kind (police convictions, child protection
+            # plans...) mix the victim with others: reviewed before release.
+            entry.setdefault("redact_fields", {})["answers"] = (
+                "the agency's answers may concern third parties: review before release"
+            )
         entry["redact"] = bool(entry.get("redact_fields"))
         part["research"].append(entry)
     part["agenda_discussion"] = [

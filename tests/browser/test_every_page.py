@@ -217,6 +217,7 @@ MUST_REACH = {
         "/meetings/{id}/cases/{id}/conference",
         "/meetings/minutes/{id}",
         "/meetings/minutes/{id}/print",
+        "/meetings/research-due",
         "/people/search",
         "/actions/",
     },

@@ -286,6 +286,28 @@ def test_research_is_for_invited_agencies_not_on_the_must_not_receive_list(db, a
     assert policy.may_research(housing, meeting, s["cases"][1].id)
 
 
+def test_the_agenda_pack_follows_the_case_rule_and_chasing_is_the_coordinators(db, make, agenda):
+    from emarac.cases.closure import add_exclusion
+    from emarac.meetings.models import MeetingStatus
+
+    s = agenda
+    meeting, (first, second) = s["meeting"], s["cases"]
+    ids = [first.id, second.id]
+    assert policy.readable_case_ids(s["coordinator"], ids) == set(ids)
+    assert policy.readable_case_ids(s["housing"], ids) == set(ids)
+    assert policy.readable_case_ids(s["outsider"], ids) == set()
+    add_exclusion(first, by=s["coordinator"], choice=f"agency:{s['housing'].agency_id}", reason="x")
+    assert policy.readable_case_ids(s["housing"], ids) == {second.id}
+
+    assert policy.does_research(s["housing"])
+    assert not policy.does_research(make.user(roles=("manager",)))
+    assert policy.may_chase_research(s["coordinator"], meeting)
+    assert not policy.may_chase_research(s["housing"], meeting)
+    assert not policy.may_chase_research(s["outsider"], meeting)
+    meeting.status = MeetingStatus.MINUTED
+    assert not policy.may_chase_research(s["coordinator"], meeting)
+
+
 def test_minutes_are_read_by_their_recipients_and_the_area_never_the_excluded(db, make, agenda):
     from emarac.cases.closure import add_exclusion
 

@@ -195,6 +195,8 @@ EXPECTED: dict[str, Rule] = {
     # The excluded see the page with the case withheld (not a 404).
     "meetings.conference_case": Rule(get=SEES_MEETING),
     "meetings.research": Rule(get=RESEARCHES, post=RESEARCHES),
+    "meetings.research_due": Rule(get=WORKS_CASES),  # does_research: lists only its agency's
+    "meetings.chase": Rule(post=NOBODY),  # may_chase_research: not once minuted
     "meetings.release": Rule(post=NOBODY),  # already released
     "meetings.edit": Rule(get=NOBODY, post=NOBODY),  # may_edit_meeting: not once minuted
     "meetings.build_agenda": Rule(post=NOBODY),  # only while planned: already released
