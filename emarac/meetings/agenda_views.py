@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from emarac.agencies.forms import ConfirmForm
-from emarac.meetings import conference, services
+from emarac.meetings import attendance, conference, services
 from emarac.meetings.blueprint import bp, meeting_or_404, watermark
 from emarac.meetings.forms import MeetingEditForm, MeetingForm, ResearchForm
 from emarac.meetings.models import MeetingStatus
@@ -68,6 +68,9 @@ def show(meeting_id: uuid.UUID) -> Any:
         and meeting.status in (MeetingStatus.PLANNED, MeetingStatus.AGENDA_RELEASED),
         may_run=policy.may_run_conference(current_user, meeting),
         may_edit=policy.may_edit_meeting(current_user, meeting),
+        may_join=policy.may_join_meeting(current_user, meeting),
+        join_opens=attendance.joining_opens_message(meeting),
+        sees_register=policy.may_see_register(current_user, meeting),
         readable_minutes={
             case_id: m for case_id, m in minutes.items() if policy.may_read_minutes(current_user, m)
         },

@@ -25,7 +25,7 @@ from emarac.clock import utcnow
 from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
-from emarac.meetings import services
+from emarac.meetings import attendance, services
 from emarac.meetings.models import (
     AgendaItem,
     Attendance,
@@ -164,8 +164,9 @@ def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
             f"{len(unheard)} case{'s' if len(unheard) != 1 else ''} on the agenda "
             "not heard yet: record the discussion of every case first"
         )
-    register = services.register_of(meeting)
+    register = attendance.register_of(meeting)
     attending = sorted({a.agency.name for a in register})
+    apologies = attendance.apologies_by_agency(meeting)
     produced = []
     for item in meeting.items:
         minutes = Minutes(
@@ -174,7 +175,7 @@ def produce_minutes(meeting: Meeting, *, by: User) -> list[Minutes]:
             produced_by_id=by.id,
             produced_at=utcnow(),
         )
-        minutes.content = _content(meeting, item, attending)
+        minutes.content = _content(meeting, item, attending) | {"apologies": apologies}
         db.session.add(minutes)
         db.session.flush()
         record_event(
