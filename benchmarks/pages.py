@@ -18,7 +18,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import time as clock_time
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -152,7 +151,7 @@ def _make_meeting(coordinator: Any, chair: Any) -> Any:
 
     meeting = meetings.create_meeting(
         by=coordinator,
-        held_on=today() + timedelta(days=21),
+        held_on=today(),  # people may join a meeting only on its day
         starts_at=clock_time(10, 0),
         place=PLACE,
         chair_id=chair.id,

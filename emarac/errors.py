@@ -53,6 +53,9 @@ PAGES = {
 }
 
 
+EXPLAINED_ADVICE = "If you think this is wrong, contact your MARAC coordinator."
+
+
 FALLBACK = (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
     "<title>Sorry, there is a problem with the service – eMARAC</title></head>"
@@ -61,8 +64,8 @@ FALLBACK = (
 )
 
 
-def _render(code: int) -> Any:
-    page = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+def _render(code: int, page: ErrorPage | None = None) -> Any:
+    page = page or PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
     try:
         return render_template("error.html", page=page), code
     except Exception:  # noqa: BLE001 - e.g. the database is down while loading the user
@@ -92,6 +95,9 @@ def _denied(error: NotAllowed) -> Any:
     except Exception:  # noqa: BLE001 - the refusal stands even if the ledger is down
         db.session.rollback()
         log.error("access.denied could not be recorded at endpoint=%s", request.endpoint)
+    if error.message:
+        # Still a 404, as every refusal; the actor sees the record, so it may say why.
+        return _render(404, ErrorPage(error.message, EXPLAINED_ADVICE))
     return _render(404)
 
 

@@ -1,12 +1,14 @@
-"""A demo MARAC: a meeting a fortnight ahead with four referred cases on its agenda.
+"""A demo MARAC: a meeting held today with four referred cases on its agenda.
 
 Loaded after the demo cases so that ``make run`` shows a meeting to release,
-research and run. Everything is synthetic and marked as demo data.
+research and run. It is dated today because people may join a meeting only on
+its day (unless the area opens it earlier), and a demo is tried in one sitting.
+Everything is synthetic and marked as demo data.
 """
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
 
 from sqlalchemy import select
 
@@ -42,7 +44,7 @@ def load() -> Meeting | None:
     )
     meeting = meetings.create_meeting(
         by=coordinator,
-        held_on=today() + timedelta(days=14),
+        held_on=today(),
         starts_at=time(10, 0),
         place="Committee Room 2, Demoshire Civic Centre (demo)",
         chair_id=chair.id if chair is not None else None,

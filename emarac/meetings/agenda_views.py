@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from emarac.agencies.forms import ConfirmForm
-from emarac.meetings import conference, outcomes, pack, services
+from emarac.meetings import attendance, conference, outcomes, pack, services
 from emarac.meetings import minutes as minutes_service
 from emarac.meetings import research as research_service
 from emarac.meetings.blueprint import bp, meeting_or_404, watermark
@@ -73,6 +73,9 @@ def show(meeting_id: uuid.UUID) -> Any:
         and meeting.status in (MeetingStatus.PLANNED, MeetingStatus.AGENDA_RELEASED),
         may_run=policy.may_run_conference(current_user, meeting),
         may_edit=policy.may_edit_meeting(current_user, meeting),
+        may_join=policy.may_join_meeting(current_user, meeting),
+        join_opens=attendance.joining_opens_message(meeting),
+        sees_register=policy.may_see_register(current_user, meeting),
         readable_minutes={
             case_id: m for case_id, m in minutes.items() if policy.may_read_minutes(current_user, m)
         },

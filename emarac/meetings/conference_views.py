@@ -12,7 +12,7 @@ from emarac.actions import services as actions
 from emarac.actions.forms import ActionForm
 from emarac.agencies.forms import ConfirmForm
 from emarac.cases import services as case_services
-from emarac.meetings import conference, outcomes, services
+from emarac.meetings import attendance, conference, outcomes, services
 from emarac.meetings.blueprint import bp, meeting_or_404
 from emarac.meetings.forms import SUMMARY_REQUIRED, ConferenceForm
 from emarac.meetings.models import AgendaOutcome, Meeting
@@ -22,12 +22,16 @@ from emarac.protocol import policy
 @bp.route("/<uuid:meeting_id>/attend", methods=["GET", "POST"])
 @login_required
 def attend(meeting_id: uuid.UUID) -> Any:
-    """The confidentiality statement every attendee accepts before seeing any case."""
+    """The confidentiality statement every attendee accepts before seeing any case.
+
+    Offered from the meeting's day (or the area's days before it); before then
+    the page says when joining opens. Those who have joined see when they did.
+    """
     meeting = meeting_or_404(meeting_id)
     if not meeting.is_released:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        services.accept_confidentiality(meeting, by=current_user)
+        attendance.accept_confidentiality(meeting, by=current_user)
         if meeting.items:
             return redirect(
                 url_for(
@@ -40,10 +44,13 @@ def attend(meeting_id: uuid.UUID) -> Any:
     return render_template(
         "meetings/attend.html",
         meeting=meeting,
-        statement=services.CONFIDENTIALITY_STATEMENT,
-        register=services.register_of(meeting),
-        absent=services.key_agencies_absent(meeting),
-        attending=services.attendance_of(meeting, current_user) is not None,
+        statement=attendance.CONFIDENTIALITY_STATEMENT,
+        register=attendance.register_of(meeting),
+        absent=attendance.key_agencies_absent(meeting),
+        joined=attendance.attendance_of(meeting, current_user),
+        may_join=policy.may_join_meeting(current_user, meeting),
+        opens=attendance.joining_opens_message(meeting),
+        sees_register=policy.may_see_register(current_user, meeting),
     )
 
 

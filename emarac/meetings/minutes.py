@@ -33,7 +33,7 @@ from emarac.clock import utcnow
 from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
-from emarac.meetings import conference, services
+from emarac.meetings import attendance, conference, services
 from emarac.meetings.minutes_changes import Changes, compare
 from emarac.meetings.models import (
     Meeting,
@@ -83,15 +83,18 @@ def draft(meeting: Meeting, *, by: User) -> list[Minutes]:
             f"{len(unheard)} case{'s' if len(unheard) != 1 else ''} on the agenda "
             "not heard yet: record each case as heard, deferred or withdrawn first"
         )
-    register = services.register_of(meeting)
+    register = attendance.register_of(meeting)
     attending = sorted({a.agency.name for a in register})
+    apologies = attendance.apologies_by_agency(meeting)
     made = []
     now = utcnow()
     for item in meeting.items:
         minutes = Minutes(
             meeting_id=meeting.id, case_id=item.case_id, produced_by_id=by.id, produced_at=now
         )
-        minutes.content = conference.minutes_content(meeting, item, attending)
+        minutes.content = conference.minutes_content(meeting, item, attending) | {
+            "apologies": apologies
+        }
         db.session.add(minutes)
         db.session.flush()
         record_event(

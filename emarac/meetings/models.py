@@ -250,6 +250,29 @@ class Attendance(Base):
     agency: Mapped[Agency] = relationship()
 
 
+class Apology(Base):
+    """Apologies sent for an invited agency: who sent them, and an optional note.
+
+    The name is a member of staff's, kept encrypted like any other person's name.
+    """
+
+    __tablename__ = "meeting_apology"
+
+    id: Mapped[uuid_pk]
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"))
+    name_ct: Mapped[bytes | None] = encrypted_column()
+    name = EncryptedText("name_ct")
+    note_ct: Mapped[bytes | None] = encrypted_column()
+    note = EncryptedText("note_ct")
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime]
+
+    agency: Mapped[Agency] = relationship()
+
+
 class Minutes(Base):
     """The minutes of one case at one meeting: a draft, then approved, sent and corrected.
 

@@ -14,19 +14,24 @@ from datetime import date, time
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from emarac.agencies.models import Agency, AgencyKind, Area, Role, User, UserRole
+from emarac.agencies.models import Agency, Area, Role, User, UserRole
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseTransfer
-from emarac.clock import utcnow
 from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.hooks import Hook
 from emarac.meetings import questions
+
+# Joining and the register live in ``attendance``; these names stay for their callers.
+from emarac.meetings.attendance import CONFIDENTIALITY_STATEMENT as CONFIDENTIALITY_STATEMENT
+from emarac.meetings.attendance import accept_confidentiality as accept_confidentiality
+from emarac.meetings.attendance import attendance_of as attendance_of
+from emarac.meetings.attendance import key_agencies_absent as key_agencies_absent
+from emarac.meetings.attendance import register_of as register_of
 from emarac.meetings.models import (
     NOT_HEARD_OUTCOMES,
     AgendaItem,
-    Attendance,
     Meeting,
     MeetingInvite,
     MeetingStatus,
@@ -499,76 +504,6 @@ def research_for(meeting: Meeting, case_id: uuid.UUID) -> list[Research]:
             .options(selectinload(Research.agency))
         )
     )
-
-
-CONFIDENTIALITY_STATEMENT = (
-    "Information shared at this meeting is confidential. It is shared to protect people at "
-    "risk of serious harm, under the partnership's information-sharing protocol. I will use "
-    "it only for that purpose, share it only with people in my agency who need it to act on "
-    "this meeting's decisions, record it securely, and never pass it to the victim's abuser "
-    "or to anyone acting for them."
-)
-
-
-def attendance_of(meeting: Meeting, user: User) -> Attendance | None:
-    return db.session.scalar(
-        select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user.id)
-    )
-
-
-def accept_confidentiality(meeting: Meeting, *, by: User) -> Attendance:
-    """Join the register, accepting the statement; required before any case is shown."""
-    if not policy.may_see_meeting(by, meeting) or not meeting.is_released:
-        raise NotAllowed
-    attendance = attendance_of(meeting, by)
-    if attendance is None:
-        attendance = Attendance(
-            meeting_id=meeting.id,
-            user_id=by.id,
-            agency_id=by.agency_id,
-            confidentiality_accepted_at=utcnow(),
-        )
-        db.session.add(attendance)
-        db.session.flush()
-        record_event(
-            "meeting.confidentiality_accept",
-            object_type="meeting",
-            object_id=meeting.id,
-            fields=("attendance",),
-        )
-        db.session.commit()
-    return attendance
-
-
-def register_of(meeting: Meeting) -> list[Attendance]:
-    return list(
-        db.session.scalars(
-            select(Attendance)
-            .where(Attendance.meeting_id == meeting.id)
-            .options(selectinload(Attendance.agency))
-            .order_by(Attendance.confidentiality_accepted_at)
-        )
-    )
-
-
-# Agencies a MARAC should not sit without (DOMAIN.md): the chair is warned while
-# none of their people has joined.
-KEY_AGENCY_KINDS = (AgencyKind.POLICE, AgencyKind.IDVA_SERVICE, AgencyKind.CHILDRENS_SOCIAL_CARE)
-
-
-def key_agencies_absent(meeting: Meeting) -> list[str]:
-    """The key kinds of agency (police, IDVA, children's social care) with no one on the register.
-
-    Named by kind ("Police"), as the warning reads; one query.
-    """
-    present = set(
-        db.session.scalars(
-            select(Agency.kind)
-            .join(Attendance, Attendance.agency_id == Agency.id)
-            .where(Attendance.meeting_id == meeting.id)
-        )
-    )
-    return [kind.label for kind in KEY_AGENCY_KINDS if kind not in present]
 
 
 def close_meeting(meeting: Meeting, *, by: User) -> None:

@@ -7,7 +7,7 @@ answer 404 rather than 403 so that record ids cannot be probed.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
@@ -23,7 +23,7 @@ from emarac.cases.models import (
     CaseStatus,
     EmergencyAccess,
 )
-from emarac.clock import utcnow
+from emarac.clock import today, utcnow
 from emarac.disclosures.models import Disclosure
 from emarac.extensions import db
 from emarac.meetings.models import (
@@ -36,6 +36,7 @@ from emarac.meetings.models import (
 )
 from emarac.people.models import Person
 from emarac.referrals.models import RepeatReview, ReportedIncident
+from emarac.risk.models import AreaRiskSettings
 
 
 class NotAllowed(Exception):
@@ -47,12 +48,21 @@ class NotAllowed(Exception):
     """
 
     def __init__(
-        self, object_type: str | None = None, object_id: Any = None, *, purpose: str | None = None
+        self,
+        object_type: str | None = None,
+        object_id: Any = None,
+        *,
+        purpose: str | None = None,
+        message: str | None = None,
     ) -> None:
         super().__init__(object_type or "access")
         self.object_type = object_type
         self.object_id = object_id
         self.purpose = purpose
+        # Shown on the refusal page instead of "Page not found", only when the
+        # actor may see the record anyway ("You can join this meeting on ...");
+        # never personal data.
+        self.message = message
 
 
 def _usable(actor: User | None) -> bool:
@@ -413,6 +423,49 @@ def may_see_meeting(actor: User | None, meeting: Any) -> bool:
         return True
     invited = any(i.agency_id == actor.agency_id for i in meeting.invites)
     return invited and meeting.is_released and actor.has_role(*CASE_CONTENT_ROLES)
+
+
+def join_opens_on(meeting: Any) -> date:
+    """The first day a meeting's people may join it: its day, less the area's setting.
+
+    The setting is the one in force today (``risk.area_settings`` keeps it as
+    dated rows; the policy reads the model, not that service).
+    """
+    days = db.session.scalar(
+        select(AreaRiskSettings.join_days_before)
+        .where(
+            AreaRiskSettings.area_id == meeting.area_id,
+            AreaRiskSettings.applies_from <= today(),
+        )
+        .order_by(AreaRiskSettings.applies_from.desc(), AreaRiskSettings.created_at.desc())
+        .limit(1)
+    )
+    return meeting.held_on - timedelta(days=days or 0)
+
+
+def may_join_meeting(actor: User | None, meeting: Any) -> bool:
+    """Those who see a released meeting join it from its day on (or the area's days before)."""
+    return (
+        may_see_meeting(actor, meeting)
+        and meeting.is_released
+        and today() >= join_opens_on(meeting)
+    )
+
+
+def may_see_register(actor: User | None, meeting: Any) -> bool:
+    """The area's coordinators and chairs see who joined and who sent apologies, by name."""
+    if not _usable(actor) or actor is None:
+        return False
+    return actor.has_role(Role.COORDINATOR, Role.CHAIR) and actor.agency.area_id == meeting.area_id
+
+
+def may_keep_register(actor: User | None, meeting: Any) -> bool:
+    """They record and remove apologies until the minutes are produced."""
+    return may_see_register(actor, meeting) and meeting.status in (
+        MeetingStatus.PLANNED,
+        MeetingStatus.AGENDA_RELEASED,
+        MeetingStatus.IN_SESSION,
+    )
 
 
 def may_research(actor: User | None, meeting: Any, case_id: Any) -> bool:

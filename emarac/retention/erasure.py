@@ -49,8 +49,9 @@ from emarac.referrals.models import Referral, RepeatReview
 from emarac.retention.models import Outcome, RetentionDecision
 from emarac.risk.models import RiskAnswer, RiskAssessment
 
-# Tables with encrypted columns that hold no case's data (accounts, keys).
-NOT_CASE_DATA = frozenset({"user_account"})
+# Tables with encrypted columns that hold no case's data (accounts, keys; the
+# apologies sent for a meeting name members of staff, not the people of a case).
+NOT_CASE_DATA = frozenset({"user_account", "meeting_apology"})
 
 
 @dataclass(frozen=True)

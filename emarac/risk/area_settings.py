@@ -1,4 +1,4 @@
-"""Each area's referral thresholds, kept as dated rows so a change applies from its day on.
+"""Each area's referral thresholds (and how early its meetings open), kept as dated rows.
 
 The rules of ``risk.rules`` take a ``RiskSettings``; ``in_force`` builds the one
 an area had on a given day. The criteria, repeat detection and the checklist
@@ -29,6 +29,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "high_from": (2, 50),
     "escalation_incidents": (1, 20),
     "repeat_months": (1, 36),
+    "join_days_before": (0, 14),
 }
 
 
@@ -39,6 +40,7 @@ class SettingsInput:
     escalation_incidents: int
     escalation_police_only: bool
     repeat_months: int
+    join_days_before: int = 0  # meetings: 0 is on the day only
 
 
 class Invalid(ValueError):
@@ -103,7 +105,7 @@ def _area(actor: User, area_id: uuid.UUID) -> Area:
 def area_rules(actor: User, area_id: uuid.UUID) -> AreaRules:
     """The area, the settings in force today and every change, newest first."""
     area = _area(actor, area_id)
-    current = in_force(area_id, today())
+    current = _values(_row_in_force(area_id, today()))
     changes = list(
         db.session.scalars(
             select(AreaRiskSettings)
@@ -111,15 +113,25 @@ def area_rules(actor: User, area_id: uuid.UUID) -> AreaRules:
             .order_by(AreaRiskSettings.applies_from.desc(), AreaRiskSettings.created_at.desc())
         )
     )
-    values = {f.name: getattr(current, f.name) for f in fields(SettingsInput)}
-    return AreaRules(area=area, current=SettingsInput(**values), changes=changes)
+    return AreaRules(area=area, current=current, changes=changes)
+
+
+def _values(row: AreaRiskSettings | None) -> SettingsInput:
+    """What the settings page shows: the risk thresholds and the meetings' join window."""
+    thresholds = _as_rules(row)
+    values = {
+        f.name: getattr(thresholds, f.name)
+        for f in fields(SettingsInput)
+        if f.name != "join_days_before"
+    }
+    return SettingsInput(**values, join_days_before=row.join_days_before if row else 0)
 
 
 def change(actor: User, area_id: uuid.UUID, data: SettingsInput) -> AreaRiskSettings:
     """Record new thresholds for the area, in force from today; audited; commits."""
     _area(actor, area_id)
     check(data)
-    before = in_force(area_id, today())
+    before = _values(_row_in_force(area_id, today()))
     row = AreaRiskSettings(
         area_id=area_id, applies_from=today(), set_by_id=actor.id, **asdict(data)
     )

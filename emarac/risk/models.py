@@ -150,5 +150,10 @@ class AreaRiskSettings(Base):
     repeat_months: Mapped[int] = mapped_column(
         Integer, comment="months after the last accepted referral in which abuse is a repeat"
     )
+    join_days_before: Mapped[int] = mapped_column(
+        Integer,
+        server_default="0",
+        comment="days before a meeting its invitees may join it (0: on the day only)",
+    )
     set_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]

@@ -74,6 +74,15 @@ class AreaRiskSettingsForm(BaseForm):
             "the repeat window in months", missing="Enter the repeat window in months"
         ),
     )
+    join_days_before = StringField(
+        "People may join a meeting this many days before it",
+        widget=GovTextInput(),
+        description="0 means on the day of the meeting only.",
+        validators=_number(
+            "the days before a meeting that people may join it",
+            missing="Enter the days before a meeting that people may join it",
+        ),
+    )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
     def fill(self, current: SettingsInput) -> None:
@@ -82,6 +91,7 @@ class AreaRiskSettingsForm(BaseForm):
         self.escalation_incidents.data = str(current.escalation_incidents)
         self.escalation_counts.data = "police" if current.escalation_police_only else "all"
         self.repeat_months.data = str(current.repeat_months)
+        self.join_days_before.data = str(current.join_days_before)
 
     def validate_medium_from(self, field: Any) -> None:
         medium, high = (field.data or "").strip(), (self.high_from.data or "").strip()
@@ -98,4 +108,5 @@ class AreaRiskSettingsForm(BaseForm):
             escalation_incidents=int(self.escalation_incidents.data),
             escalation_police_only=self.escalation_counts.data == "police",
             repeat_months=int(self.repeat_months.data),
+            join_days_before=int(self.join_days_before.data),
         )

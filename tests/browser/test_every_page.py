@@ -60,6 +60,7 @@ def _build(make: Any) -> dict[str, Any]:
     from emarac.meetings import services as meetings
     from emarac.referrals import services as referrals
     from emarac.referrals.models import Consent
+    from emarac.risk import area_settings
     from emarac.risk import services as risk
     from emarac.risk.models import Answer
     from emarac.risk.rules import Criterion
@@ -80,6 +81,12 @@ def _build(make: Any) -> dict[str, Any]:
     }
     officer, coordinator, chair = users["practitioner"], users["coordinator"], users["chair"]
     housing_officer = make.user(agency=housing)
+    # The meetings below lie a day and a week ahead: the area lets people join early.
+    area_settings.change(
+        coordinator,
+        partnership.area_id,
+        area_settings.SettingsInput(10, 14, 3, False, 12, join_days_before=14),
+    )
     version = risk.current_checklist()
     factory = Cases(db, make)
 

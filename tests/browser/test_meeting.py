@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from emarac.clock import today
 from emarac.meetings import services as meetings
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
@@ -21,7 +20,8 @@ def test_release_join_and_walk_the_agenda(ui, make):
         agency=make.agency(name="Meeting CSP (test)", kind="other", area="Testshire MARAC"),
         roles=("coordinator",),
     )
-    meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
+    # Dated today: people may join a meeting only on its day.
+    meeting = meetings.create_meeting(by=coordinator, held_on=today())
     references = []
     for family in ("Quenby-Demo", "Rathbone-Demo"):
         case = Cases(db, make).open(by=owner, family_name=family)

@@ -9,10 +9,12 @@ agency marks its action done and the tracker shows it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from emarac.clock import today
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
 from emarac.risk.rules import Criterion
@@ -68,11 +70,14 @@ def test_a_whole_meeting(ui, make, browser):
 
     # The coordinator creates the meeting, accepts the three referrals onto it
     # and releases the agenda.
+    # Dated today: people may join a meeting only on its day.
+    held_on = today()
+    title = f"{AREA}, {held_on:%-d %B %Y}"
     page = ui.page
     sign_in_through_browser(ui, coordinator, DEFAULT_PASSWORD)
     ui.follow("Meetings")
     ui.follow("Create a meeting")
-    fill_date(page, "held_on", "14", "12", "2026")
+    fill_date(page, "held_on", str(held_on.day), str(held_on.month), str(held_on.year))
     page.get_by_label("Start time").fill("10:00")
     page.get_by_label("Place").fill("Committee Room 2 (synthetic)")
     page.get_by_label("Chair").select_option(label=f"{chair.full_name}, {police.name}")
@@ -82,7 +87,7 @@ def test_a_whole_meeting(ui, make, browser):
     for reference in references:
         ui.follow("Triage")
         ui.follow(reference)
-        page.get_by_label("Meeting").select_option(label="Wholeshire MARAC, 14 December 2026")
+        page.get_by_label("Meeting").select_option(label=title)
         ui.submit("Accept onto the meeting")
     ui.goto(meeting_url)
     ui.submit("Build the agenda")
@@ -135,7 +140,8 @@ def test_a_whole_meeting(ui, make, browser):
         )
         owner = housing if number != 3 else health
         cpage.get_by_label("Owning agency").select_option(label=owner.name)
-        fill_date(cpage, "due_on", "10", "1", "2027")
+        due = held_on + timedelta(days=38)
+        fill_date(cpage, "due_on", str(due.day), str(due.month), str(due.year))
         chair_ui.submit("Add action")
         assert f"Synthetic action {number}" in cpage.get_by_test_id("case-actions").inner_text()
         cpage.get_by_label("Summary of the discussion").fill(f"Synthetic discussion {number}")
@@ -170,7 +176,7 @@ def test_a_whole_meeting(ui, make, browser):
 
     # Housing receives the minutes, and prints them with its name on.
     housing_ui.follow("Notifications")
-    housing_ui.follow(f"Minutes of {references[0]} from the MARAC of 14 December 2026")
+    housing_ui.follow(f"Minutes of {references[0]} from the MARAC of {held_on:%-d %B %Y}")
     housing_ui.follow(references[0])
     hpage = housing_ui.page
     assert hpage.get_by_test_id("minutes-discussion").inner_text() == (

@@ -262,6 +262,7 @@ def world(db, make, clock) -> World:
             about_perpetrator=None,
             about_children=None,
         )
+    build.on(meeting_1.held_on)  # people join a meeting on its day
     for by in (police, health, coordinator):
         meetings.accept_confidentiality(meeting_1, by=by)
     build.held(meeting_1, MeetingStatus.MINUTED)
@@ -279,6 +280,7 @@ def world(db, make, clock) -> World:
         about_perpetrator=None,
         about_children=None,
     )
+    build.on(meeting_2.held_on)
     meetings.accept_confidentiality(meeting_2, by=housing)
     build.held(meeting_2, MeetingStatus.CLOSED)
 

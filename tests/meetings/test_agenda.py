@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -180,6 +180,7 @@ def test_no_case_content_before_the_confidentiality_statement(client, app, db, m
     meeting = meetings.create_meeting(by=coordinator, held_on=date(2026, 12, 14))
     referrals.accept(referral, by=coordinator, meeting=meeting)
     meetings.release_agenda(meeting, by=coordinator)
+    clock.now = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)  # joining opens on the meeting's day
     sign_in(client, housing_worker)
     url = f"/meetings/{meeting.id}/cases/{case.id}/conference"
     response = client.get(url)

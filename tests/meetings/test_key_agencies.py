@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bs4 import BeautifulSoup
 
@@ -29,6 +29,7 @@ def test_the_warning_names_the_key_agencies_not_yet_present(client, db, make, cl
     referrals.accept(referral, by=coordinator, meeting=meeting)
     meetings.release_agenda(meeting, by=coordinator)
     attend = f"/meetings/{meeting.id}/attend"
+    clock.now = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)  # the meeting's day: joining opens
 
     assert meetings.key_agencies_absent(meeting) == [
         "Police",

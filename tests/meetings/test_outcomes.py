@@ -56,6 +56,7 @@ def test_a_deferred_case_is_not_heard_and_joins_the_next_agenda(
     app,
     client,
     db,
+    clock,
     session_ready,  # noqa: F811
 ):
     s = session_ready
@@ -113,7 +114,9 @@ def test_a_deferred_case_is_not_heard_and_joins_the_next_agenda(
     assert note.get_text(strip=True) == f"Deferred from 2 November 2026: {REASON}"
     # Conference mode says so too; heard there, the case counts as heard.
     meetings.release_agenda(following, by=coordinator)
+    clock.advance(days=(following.held_on - meeting.held_on).days)  # joining opens on the day
     meetings.accept_confidentiality(following, by=coordinator)
+    sign_in(client, coordinator)  # a new day, a new sign-in
     conference_page = _page(client.get(f"/meetings/{following.id}/cases/{deferred_id}/conference"))
     assert conference_page.select_one("[data-testid=deferred-from]").get_text(strip=True) == (
         f"Deferred from 2 November 2026: {REASON}"

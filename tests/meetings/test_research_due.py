@@ -204,6 +204,9 @@ def test_answers_are_stored_encrypted_and_shown_to_the_others_with_their_labels(
     }
     # The chair's conference view shows them too.
     chair = app.test_client()
+    clock.now = clock.now.replace(  # joining opens on the meeting's day
+        year=meeting.held_on.year, month=meeting.held_on.month, day=meeting.held_on.day
+    )
     sign_in(chair, people["chair"])
     chair.post(f"/meetings/{meeting.id}/attend", data={})
     conference = soup(chair.get(f"/meetings/{meeting.id}/cases/{case.id}/conference"))

@@ -192,6 +192,9 @@ EXPECTED: dict[str, Rule] = {
     "meetings.show": Rule(get=SEES_MEETING),
     "meetings.agenda_print": Rule(get=SEES_MEETING),
     "meetings.attend": Rule(get=SEES_MEETING, post=SEES_MEETING),
+    "meetings.register": Rule(get={COORD, CHAIR}),  # may_see_register: the area's, by name
+    "meetings.record_apology": Rule(post=NOBODY),  # may_keep_register: not once minuted
+    "meetings.remove_apology": Rule(post=NOBODY),  # and the apology id is unknown
     # The excluded see the page with the case withheld (not a 404).
     "meetings.conference_case": Rule(get=SEES_MEETING),
     "meetings.research": Rule(get=RESEARCHES, post=RESEARCHES),
@@ -364,6 +367,7 @@ def build_world(db: Any, make: Any) -> World:
         "exclusion_id": decoy_exclusion.id,
         "item_id": uuid.uuid4(),  # no reported incident: a 404 for everyone
         "merge_id": uuid.uuid4(),  # no merge: must be a 404 for everyone
+        "apology_id": uuid.uuid4(),  # no apology: a 404 for everyone
         "table": "return",
         "token": "x",
     }

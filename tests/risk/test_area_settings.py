@@ -25,6 +25,7 @@ FORM = {
     "escalation_incidents": "2",
     "escalation_counts": "police",
     "repeat_months": "18",
+    "join_days_before": "0",
 }
 
 
