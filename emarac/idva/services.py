@@ -345,6 +345,7 @@ def record_status(case: Case, *, by: User, data: StatusInput) -> IdvaStatusChang
     if data.consent_on is not None and data.consent_on > today():
         raise Invalid("consent_on", "The date consent was asked for must be today or in the past")
     change = IdvaStatusChange(
+        id=uuid.uuid4(),  # first: encrypted values are bound to the row id
         case_id=case.id,
         idva_case_id=row.id,
         consent=data.consent,
@@ -396,6 +397,7 @@ def save_voice(case: Case, *, by: User, data: VoiceInput) -> VictimsVoice:
     if not (data.wishes.strip() or data.fears.strip() or data.wants_from_marac.strip()):
         raise Invalid("wishes", "Enter what the victim wishes, fears or wants from MARAC")
     voice = VictimsVoice(
+        id=uuid.uuid4(),  # first: encrypted values are bound to the row id
         case_id=case.id,
         version=_next_version(VictimsVoice, case.id),
         wishes=data.wishes.strip() or None,
@@ -488,6 +490,7 @@ def save_plan(case: Case, *, by: User, items: list[PlanItem]) -> SafetyPlan:
         if item.who.strip() and not item.measure.strip():
             raise Invalid(f"measure_{number}", f"Enter safety measure {number}, or clear who")
     plan = SafetyPlan(
+        id=uuid.uuid4(),  # first: encrypted values are bound to the row id
         case_id=case.id,
         version=_next_version(SafetyPlan, case.id),
         items=[
@@ -601,6 +604,7 @@ def log_contact(case: Case, *, by: User, data: ContactInput) -> ContactAttempt:
     if data.contacted_at > utcnow():
         raise Invalid("contacted_on", "The date of the contact must be today or in the past")
     attempt = ContactAttempt(
+        id=uuid.uuid4(),  # first: encrypted values are bound to the row id
         case_id=case.id,
         contacted_at=data.contacted_at,
         method=data.method,
