@@ -248,3 +248,15 @@ def test_an_invited_practitioner_does_not_hear_it_in_the_conference(client, db, 
     response = client.get(f"/meetings/{meeting.id}/cases/{case.id}/conference")
     assert response.status_code == 200
     assert soup(response).select_one('[data-testid="conference-victims-voice"]') is None
+
+
+def test_the_case_page_links_to_the_idva_record_for_its_readers(client, db, area):
+    case = area.refer()
+    sign_in(client, area.idva)
+    link = soup(client.get(f"/cases/{case.id}")).find("a", string="IDVA record")
+    assert link["href"] == f"/idva/cases/{case.id}"
+    client.post("/sign-out")
+    sign_in(client, area.chair)
+    page = soup(client.get(f"/cases/{case.id}"))
+    assert page.select_one("h1") is not None
+    assert page.find("a", string="IDVA record") is None
