@@ -171,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.cases.emergency_views import bp as emergency_bp
     from emarac.cases.views import bp as cases_bp
     from emarac.disclosures.views import bp as disclosures_bp
+    from emarac.idva.views import bp as idva_bp
     from emarac.indicators.views import bp as indicators_bp
     from emarac.main.views import bp as main_bp
     from emarac.meetings.views import bp as meetings_bp
@@ -198,6 +199,7 @@ def register_blueprints(app: Flask) -> None:
         reported_bp,
         meetings_bp,
         actions_bp,
+        idva_bp,
         notifications_bp,
         indicators_bp,
         retention_bp,
@@ -219,6 +221,7 @@ def register_hooks(app: Flask) -> None:
     from emarac.cases import activity, lifecycle
     from emarac.cases import person_links as case_links
     from emarac.cases import services as cases
+    from emarac.idva import services as idva
     from emarac.incidents import services as incidents
     from emarac.meetings import outcomes
     from emarac.meetings import pack as meeting_pack
@@ -256,6 +259,8 @@ def register_hooks(app: Flask) -> None:
     meeting_pack.pack_referrals.connect(app, pack_facts.referral_facts)
     # the case list can be narrowed to the cases on the area's next meeting.
     cases.next_meeting_cases.connect(app, meetings.next_meeting_cases)
+    # an IDVA's caseload shows the date each case is next heard.
+    idva.next_hearings.connect(app, meetings.next_hearings)
     # a case is heard at a meeting, and cannot close while its actions are open.
     lifecycle.hearings.connect(app, meetings.was_heard)
     lifecycle.open_actions.connect(app, actions.open_action_count)

@@ -23,6 +23,7 @@ def import_models() -> None:
     import emarac.cases.models  # noqa: F401
     import emarac.crypto.models  # noqa: F401
     import emarac.disclosures.models  # noqa: F401
+    import emarac.idva.models  # noqa: F401
     import emarac.incidents.models  # noqa: F401
     import emarac.meetings.models  # noqa: F401
     import emarac.notifications.models  # noqa: F401

@@ -123,6 +123,7 @@ def show(case_id: uuid.UUID) -> Any:
         emergency=policy.live_emergency_access(current_user, case),
         may_record_incident=policy.may_record_incident(current_user, case.victim),
         may_refer=policy.may_refer_case(current_user, case),
+        may_read_idva=policy.may_read_idva_record(current_user, case),
     )
 
 

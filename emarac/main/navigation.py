@@ -28,6 +28,8 @@ NAV: list[tuple[str, str, Callable[..., bool]]] = [
     ("Agencies", "agencies.list_agencies", policy.may_manage_agencies),
     ("Users", "agencies.index", _admin_of_own_agency),
     ("Triage", "referrals.triage", policy.may_triage),
+    ("IDVA queue", "idva.queue", policy.may_use_idva_queue),
+    ("My caseload", "idva.caseload", policy.has_idva_caseload),
     ("Meetings", "meetings.index", policy.may_search_people),
     ("Actions", "actions.tracker", policy.may_search_people),
     ("Indicators", "indicators.dashboard", policy.may_view_indicators),

@@ -12,6 +12,7 @@ from emarac.actions import services as actions
 from emarac.actions.forms import ActionForm
 from emarac.agencies.forms import ConfirmForm
 from emarac.cases import services as case_services
+from emarac.idva import services as idva_services
 from emarac.meetings import attendance, conference, outcomes, services
 from emarac.meetings.blueprint import bp, meeting_or_404
 from emarac.meetings.forms import SUMMARY_REQUIRED, ConferenceForm
@@ -122,6 +123,7 @@ def _show_case(
         carried=outcomes.carried_onto(meeting, by=current_user, case_id=item.case_id).get(
             item.case_id
         ),
+        victims_voice=idva_services.voice_for_conference(meeting, case, by=current_user),
         draft_saved_at=item.draft_saved_at,
         absent=services.key_agencies_absent(meeting),
         **pager,

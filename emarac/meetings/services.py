@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, Area, Role, User, UserRole
@@ -241,6 +241,25 @@ def next_meeting_cases(area_id: uuid.UUID, on: date) -> Select[tuple[uuid.UUID]]
         .scalar_subquery()
     )
     return select(AgendaItem.case_id).where(AgendaItem.meeting_id == next_meeting)
+
+
+def next_hearings(case_ids: Collection[uuid.UUID], on: date) -> dict[uuid.UUID, date]:
+    """For each case on the agenda of a meeting not yet over, that meeting's date
+    (the earliest, held on ``on`` or later): for ``idva.services.next_hearings``."""
+    if not case_ids:
+        return {}
+    upcoming = (MeetingStatus.PLANNED, MeetingStatus.AGENDA_RELEASED, MeetingStatus.IN_SESSION)
+    rows = db.session.execute(
+        select(AgendaItem.case_id, func.min(Meeting.held_on))
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.case_id.in_(list(case_ids)),
+            Meeting.status.in_(upcoming),
+            Meeting.held_on >= on,
+        )
+        .group_by(AgendaItem.case_id)
+    )
+    return {case_id: held_on for case_id, held_on in rows}
 
 
 def titles_of(meeting_ids: Collection[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:

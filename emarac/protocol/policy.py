@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, or_, select, true, union
 
 from emarac.actions.models import Action
-from emarac.agencies.models import Agency, Role, User, UserRole
+from emarac.agencies.models import Agency, AgencyKind, Role, User, UserRole
 from emarac.auditing import all_events
 from emarac.cases.models import (
     Case,
@@ -26,6 +26,7 @@ from emarac.cases.models import (
 from emarac.clock import today, utcnow
 from emarac.disclosures.models import Disclosure
 from emarac.extensions import db
+from emarac.idva.models import IdvaCase
 from emarac.meetings.models import (
     AgendaItem,
     Meeting,
@@ -1048,3 +1049,91 @@ def may_correct_person(actor: User | None, person: Any) -> bool:
     ids = visible_person_ids(actor, emergency=False).subquery()
     found = db.session.scalar(select(ids.c.person_id).where(ids.c.person_id == person.id))
     return found is not None
+
+
+# --- the IDVA service ------------------------------------------------------------
+#
+# A case referred to the IDVA service lands in that service's queue. Its IDVAs
+# allocate it and keep the victim's side of the record: consent and engagement,
+# the victim's voice, the safety plan and the contact log. Those are restricted
+# further than the case: only the IDVA service's users, the owning agency and
+# the area's coordinators read them (all only while they may see the case), and
+# only the IDVAs of the service write them. The chair and coordinators hear the
+# victim's voice in the conference, where the IDVA would speak for the victim.
+
+
+def _idva_of_service(actor: User, agency_id: Any) -> bool:
+    return (
+        agency_id is not None
+        and actor.agency_id == agency_id
+        and actor.has_role(Role.IDVA)
+        and actor.agency.kind == AgencyKind.IDVA_SERVICE
+    )
+
+
+def may_use_idva_queue(actor: User | None) -> bool:
+    """The IDVAs of an IDVA service, and coordinators (their area's services' queues)."""
+    if not _usable(actor) or actor is None:
+        return False
+    if actor.has_role(Role.COORDINATOR):
+        return True
+    return actor.has_role(Role.IDVA) and actor.agency.kind == AgencyKind.IDVA_SERVICE
+
+
+def has_idva_caseload(actor: User | None) -> bool:
+    """IDVAs of an IDVA service hold a caseload of their own."""
+    return (
+        _usable(actor)
+        and actor is not None
+        and actor.has_role(Role.IDVA)
+        and actor.agency.kind == AgencyKind.IDVA_SERVICE
+    )
+
+
+def idva_queue_filter(actor: User | None) -> ColumnElement[bool]:
+    """A WHERE clause limiting ``idva_case`` rows to the queues ``actor`` may see."""
+    if not may_use_idva_queue(actor) or actor is None:
+        return false()
+    clauses: list[ColumnElement[bool]] = []
+    if has_idva_caseload(actor):
+        clauses.append(IdvaCase.idva_agency_id == actor.agency_id)
+    if actor.has_role(Role.COORDINATOR):
+        in_area = select(Case.id).where(Case.area_id == actor.agency.area_id)
+        clauses.append(IdvaCase.case_id.in_(in_area))
+    return or_(*clauses)
+
+
+def may_read_idva_record(actor: User | None, case: Any) -> bool:
+    """The victim's voice, safety plan, contact log and IDVA statuses: restricted.
+
+    The IDVA service's users, the owning agency and the area's coordinators,
+    each only while they may see the case itself (break-glass never opens them).
+    """
+    if case is None or actor is None or not may_view_case(actor, case):
+        return False
+    if case.idva_agency_id is not None and actor.agency_id == case.idva_agency_id:
+        return True
+    if actor.agency_id == case.owning_agency_id:
+        return True
+    return coordinates_area(actor, case.area_id)
+
+
+def may_work_idva_case(actor: User | None, case: Any) -> bool:
+    """The IDVAs of the case's IDVA service record on an open case and allocate it."""
+    if not may_edit_case(actor, case) or actor is None:
+        return False
+    return _idva_of_service(actor, case.idva_agency_id)
+
+
+def may_hold_idva_case(user: User | None, idva_case: Any) -> bool:
+    """Whom a case may be allocated to: an active IDVA of the service it was referred to."""
+    return _usable(user) and user is not None and _idva_of_service(user, idva_case.idva_agency_id)
+
+
+def may_hear_victims_voice(actor: User | None, meeting: Any, case: Any) -> bool:
+    """At the conference: the restricted readers, and the chair or coordinator running it."""
+    if actor is None or case is None:
+        return False
+    if may_read_idva_record(actor, case):
+        return True
+    return may_run_conference(actor, meeting) and not is_excluded(actor, case.id)

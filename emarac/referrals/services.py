@@ -22,6 +22,7 @@ from emarac.cases.models import Case, CaseStatus
 from emarac.cases.services import TimelineSource
 from emarac.clock import today, utcnow
 from emarac.extensions import db
+from emarac.idva import services as idva_services
 from emarac.meetings.models import Meeting, MeetingStatus
 from emarac.meetings.services import AgendaCandidate, invite_core_members
 from emarac.notifications import services as notify
@@ -173,6 +174,9 @@ def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
     notify.to_coordinators(
         case.area_id, case=case, kind="referral.new", text=f"New referral for {case.reference}"
     )
+    if data.refer_to_idva:
+        # The IDVA service's queue gains the case and its IDVAs are told.
+        idva_services.receive_referral(case, by=by)
     db.session.commit()
     return referral
 

@@ -5,7 +5,8 @@ column (and every blind index) of the rows that belong to the case: its
 children's details, risk answers and judgements, referrals, repeat and
 reported-incident decisions, agenda items (discussion and drafts), research,
 minutes, actions and their updates, transfers, exclusions, emergency access,
-earlier retention reasons. Its people are erased too, with their aliases,
+earlier retention reasons, and the IDVA's record (status notes, the victim's
+voice, safety plans, contact notes). Its people are erased too, with their aliases,
 name tokens, corrections and incidents, unless another case that is not
 erased still links them: that case still needs them, so they are left whole.
 
@@ -42,6 +43,7 @@ from emarac.cases.models import (
 from emarac.clock import today
 from emarac.crypto.fields import REGISTRY, indexes_of
 from emarac.extensions import db
+from emarac.idva.models import ContactAttempt, IdvaStatusChange, SafetyPlan, VictimsVoice
 from emarac.incidents.models import Incident
 from emarac.meetings.models import AgendaItem, Minutes, MinutesVersion, Research
 from emarac.people.models import NameToken, Person, PersonAlias, PersonCorrection
@@ -130,6 +132,10 @@ def _case_rows(case_id: uuid.UUID) -> list[tuple[type, ColumnElement[bool]]]:
         (Action, Action.case_id == case_id),
         (ActionUpdate, ActionUpdate.action_id.in_(actions)),
         (RetentionDecision, RetentionDecision.case_id == case_id),
+        (IdvaStatusChange, IdvaStatusChange.case_id == case_id),
+        (VictimsVoice, VictimsVoice.case_id == case_id),
+        (SafetyPlan, SafetyPlan.case_id == case_id),
+        (ContactAttempt, ContactAttempt.case_id == case_id),
     ]
 
 

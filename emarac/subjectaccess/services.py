@@ -40,6 +40,7 @@ from emarac.clock import utcnow
 from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
+from emarac.idva.models import ContactAttempt, IdvaStatusChange, SafetyPlan, VictimsVoice
 from emarac.incidents.models import Incident
 from emarac.meetings.models import AgendaItem, Minutes, Research
 from emarac.people.models import Person
@@ -86,6 +87,14 @@ REDACT_SAFETY = (
     "(review under the exemptions for others' safety)"
 )
 REDACT_STAFF = "a member of staff's reasons for emergency access: names a third party"
+
+
+IDVA_RECORDS: tuple[tuple[str, Any], ...] = (
+    ("idva_status_change", IdvaStatusChange),
+    ("idva_victims_voice", VictimsVoice),
+    ("idva_safety_plan", SafetyPlan),
+    ("idva_contact", ContactAttempt),
+)
 
 
 def _plain(value: Any) -> Any:
@@ -267,6 +276,14 @@ def _case_part(case: Case, role: str, person: Person) -> dict[str, Any]:
         }
         for action in actions
     ]
+    # The IDVA service's record: the victim's own words and plans, kept as saved.
+    part["idva_record"] = [
+        _record(kind, row, redact=about_victim)
+        for kind, model in IDVA_RECORDS
+        for row in db.session.scalars(
+            select(model).where(model.case_id == case.id).order_by(model.id)
+        )
+    ]
     return part
 
 
@@ -391,6 +408,7 @@ def render_html(data: dict[str, Any]) -> str:
             "transfers",
             "must_not_receive",
             "emergency_access",
+            "idva_record",
         ):
             for item in case[key]:
                 _html_record(out, key.replace("_", " ").capitalize(), item, level=3)

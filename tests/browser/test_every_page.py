@@ -117,6 +117,7 @@ def _build(make: Any) -> dict[str, Any]:
                 risks="Synthetic risks",
                 safety_measures="Synthetic measures",
                 judgement_reason=None,
+                refer_to_idva=True,
             ),
         )
         return case, referral
@@ -228,7 +229,18 @@ MUST_REACH = {
         "/people/search",
         "/actions/",
     },
-    "idva": {"/cases/", "/meetings/", "/people/search"},
+    "idva": {
+        "/cases/",
+        "/meetings/",
+        "/people/search",
+        "/idva/queue",
+        "/idva/caseload",
+        "/idva/cases/{id}",
+        "/idva/cases/{id}/status",
+        "/idva/cases/{id}/voice",
+        "/idva/cases/{id}/safety-plan",
+        "/idva/cases/{id}/contacts",
+    },
     "agency_admin": {"/admin/agencies/{id}/users", "/admin/users/{id}"},
     "coordinator": {
         "/referrals/triage",

@@ -107,6 +107,10 @@ SEES_INDICATORS = frozenset({MANAGER, COORD, COORD_OTHER})
 READS_DISCLOSURES = frozenset({COORD, COORD_OTHER, DPO})
 # may_export_subject_access: the same roles, for a person on a case of their area.
 EXPORTS_SUBJECT = frozenset({COORD, DPO})
+# may_read_idva_record: the IDVA service's users, the owning agency and the area's
+# coordinators (each while they see the case). Only the service's IDVAs change it, but an
+# empty form from any reader just shows the page again.
+READS_IDVA = frozenset({OWNER, IDVA, COORD})
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,17 @@ EXPECTED: dict[str, Rule] = {
     "subjectaccess.start": Rule(get=READS_DISCLOSURES),
     "subjectaccess.explain": Rule(get=EXPORTS_SUBJECT),
     "subjectaccess.download": Rule(get=EXPORTS_SUBJECT),
+    # --- the IDVA workspace
+    "idva.queue": Rule(get=frozenset({IDVA, COORD, COORD_OTHER})),  # may_use_idva_queue
+    "idva.caseload": Rule(get={IDVA}),  # has_idva_caseload
+    "idva.case": Rule(get=READS_IDVA),
+    "idva.allocate": Rule(post=READS_IDVA),
+    "idva.status": Rule(get=READS_IDVA, post=READS_IDVA),
+    "idva.voice": Rule(get=READS_IDVA, post=READS_IDVA),
+    "idva.voice_versions": Rule(get=READS_IDVA),
+    "idva.plan": Rule(get=READS_IDVA, post=READS_IDVA),
+    "idva.plan_versions": Rule(get=READS_IDVA),
+    "idva.contacts": Rule(get=READS_IDVA, post=READS_IDVA),
 }
 
 # --- the world -----------------------------------------------------------------
