@@ -42,7 +42,7 @@ from emarac.cases.models import (
 from emarac.clock import today
 from emarac.crypto.fields import REGISTRY, indexes_of
 from emarac.extensions import db
-from emarac.incidents.models import Incident
+from emarac.incidents.models import Incident, IncidentVersion
 from emarac.meetings.models import AgendaItem, Minutes, Research
 from emarac.people.models import NameToken, Person, PersonAlias, PersonCorrection
 from emarac.referrals.models import Referral, RepeatReview
@@ -131,7 +131,8 @@ def _case_rows(case_id: uuid.UUID) -> list[tuple[type, ColumnElement[bool]]]:
 
 
 def _people_rows(people: set[uuid.UUID]) -> list[tuple[type, ColumnElement[bool]]]:
-    """The rows of people being erased: their details, aliases, corrections and incidents.
+    """The rows of people being erased: their details, aliases, corrections and incidents
+    (with the incidents' earlier versions).
 
     An incident is the victim's: it goes with its victim. One against a kept
     victim (a perpetrator erased here, the victim needed by another case) stays.
@@ -145,6 +146,12 @@ def _people_rows(people: set[uuid.UUID]) -> list[tuple[type, ColumnElement[bool]
         (PersonAlias, PersonAlias.person_id.in_(select(Person.id).where(who))),
         (PersonCorrection, PersonCorrection.person_id.in_(select(Person.id).where(who))),
         (Incident, Incident.victim_id.in_(select(Person.id).where(who))),
+        (
+            IncidentVersion,
+            IncidentVersion.incident_id.in_(
+                select(Incident.id).where(Incident.victim_id.in_(select(Person.id).where(who)))
+            ),
+        ),
     ]
 
 
