@@ -11,12 +11,14 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, time
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from emarac.actions.models import Action, ActionStatus
 from emarac.agencies.models import Agency, AgencyKind, Area, Role, User, UserRole
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseTransfer
+from emarac.cases.services import Hearing
 from emarac.clock import utcnow
 from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
@@ -217,6 +219,43 @@ def was_heard(case_id: uuid.UUID) -> bool:
         .limit(1)
     )
     return heard is not None
+
+
+def hearings_of(case: Case) -> list[Hearing]:
+    """The meetings the case was on, oldest first, with the outcome and the actions agreed
+    there (for the case page, through ``cases.services.hearings_of``)."""
+    rows = db.session.execute(
+        select(AgendaItem, Meeting)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.case_id == case.id)
+        .options(selectinload(Meeting.area))
+        .order_by(Meeting.held_on, Meeting.created_at)
+    ).all()
+    counts: dict[uuid.UUID, tuple[int, int]] = {}
+    for meeting_id, status, number in db.session.execute(
+        select(Action.meeting_id, Action.status, func.count())
+        .where(Action.case_id == case.id, Action.meeting_id.is_not(None))
+        .group_by(Action.meeting_id, Action.status)
+    ):
+        total, still_open = counts.get(meeting_id, (0, 0))
+        counts[meeting_id] = (
+            total + number,
+            still_open + (number if status == ActionStatus.OPEN else 0),
+        )
+    found = []
+    for item, meeting in rows:
+        if item.heard_at is not None:
+            risk = f": {item.agreed_risk} risk agreed" if item.agreed_risk else ""
+            outcome = f"Heard{risk}"
+        elif meeting.status in (MeetingStatus.CLOSED, MeetingStatus.MINUTED):
+            outcome = "Not heard"
+        else:
+            outcome = "On the agenda"
+        total, still_open = counts.get(meeting.id, (0, 0))
+        found.append(
+            Hearing(meeting.id, meeting.title, meeting.held_on, outcome, total, still_open)
+        )
+    return found
 
 
 def next_meeting_cases(area_id: uuid.UUID, on: date) -> Select[tuple[uuid.UUID]]:
