@@ -347,7 +347,8 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
             title = f"Case opened ({case.reference})"
         else:
             title = titles.get(row.kind, row.kind.replace("_", " ").capitalize())
-        entries.append(TimelineEntry(row.at, row.kind, title, row.oid))
+        # One spelling of the id on both databases (SQLite casts a UUID to bare hex).
+        entries.append(TimelineEntry(row.at, row.kind, title, str(uuid.UUID(row.oid))))
     return entries, total
 
 
