@@ -22,7 +22,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from emarac.agencies.models import AGENCY_KIND_LABELS
 from emarac.bounds import EARLIEST_INCIDENT
@@ -125,9 +125,11 @@ class ReferralForm(BaseForm):
         validators=[
             Optional(),
             Length(max=254),
-            Email(
-                "Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
+            # The shape only: the address is how partners reach the referrer, and
+            # an account's own address (prefilled) may sit on a reserved test domain.
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message="Enter an email address in the correct format, like name@example.com",
             ),
         ],
     )
