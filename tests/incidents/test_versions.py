@@ -208,3 +208,18 @@ def test_a_correction_must_change_something_and_keeps_the_input(client, db, worl
     )
     assert soup.find("textarea", {"name": "narrative"}).get_text() == "Synthetic account, corrected"
     assert db.session.scalars(select(IncidentVersion)).all() == []
+
+
+def test_a_subject_access_export_holds_the_earlier_versions(db, world):
+    from emarac.subjectaccess import services as subjectaccess
+
+    incident, owner = world["incident"], world["owner"]
+    details = services.details_of(incident)
+    details.narrative = "Synthetic account, second version"
+    services.correct_incident(incident, by=owner, details=details, reason="Reworded")
+    export = subjectaccess.build(world["case"].victim)
+    (entry,) = export.data["incidents"]
+    (earlier,) = entry["earlier_versions"]
+    assert earlier["fields"]["narrative"] == "Synthetic first account"
+    assert earlier["fields"]["reason"] == "Reworded"
+    assert entry["fields"]["narrative"] == "Synthetic account, second version"
