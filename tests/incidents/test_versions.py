@@ -223,3 +223,16 @@ def test_a_subject_access_export_holds_the_earlier_versions(db, world):
     assert earlier["fields"]["narrative"] == "Synthetic first account"
     assert earlier["fields"]["reason"] == "Reworded"
     assert entry["fields"]["narrative"] == "Synthetic account, second version"
+
+
+def test_reading_an_incident_is_the_policys_decision(world):
+    from emarac.protocol import policy
+
+    incident = world["incident"]
+    victim_id = world["case"].victim_id
+    assert policy.may_view_incident(world["owner"], incident)
+    assert policy.may_view_incident(world["coordinator"], incident)
+    assert not policy.may_view_incident(world["outsider"], incident)
+    assert services.get_incident(world["owner"], incident.id, victim_id=victim_id) == incident
+    with pytest.raises(NotAllowed):
+        services.get_incident(world["outsider"], incident.id, victim_id=victim_id)
