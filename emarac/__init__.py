@@ -169,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
     from emarac.auditlog.views import bp as auditlog_bp
     from emarac.auth.views import bp as auth_bp
     from emarac.cases.emergency_views import bp as emergency_bp
+    from emarac.cases.incident_views import bp as incident_bp
     from emarac.cases.views import bp as cases_bp
     from emarac.disclosures.views import bp as disclosures_bp
     from emarac.idva.views import bp as idva_bp
@@ -192,6 +193,7 @@ def register_blueprints(app: Flask) -> None:
         disclosures_bp,
         cases_bp,
         emergency_bp,
+        incident_bp,
         people_bp,
         risk_bp,
         area_settings_bp,
@@ -251,6 +253,9 @@ def register_hooks(app: Flask) -> None:
     cases.timeline_sources.connect(app, risk.TIMELINE)
     cases.timeline_sources.connect(app, referrals.TIMELINE)
     cases.after_transfer.connect(app, referrals.follow_transfer)
+    # the case page says where its referral stands and lists the meetings it was on.
+    cases.referral_state.connect(app, referrals.referral_state)
+    cases.hearings_of.connect(app, meetings.hearings_of)
     incidents.after_record.connect(app, repeats.flag_repeat)
     meetings.agenda_sources.connect(app, referrals.accepted_onto)
     # cases deferred at an earlier meeting join the area's next agenda.

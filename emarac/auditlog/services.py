@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import cast
@@ -266,6 +267,48 @@ def access_panel(object_type: str, object_id: object, *, limit: int = 20) -> lis
                 who=who,
                 agency=agency,
                 what=describe_action(str(row["action"])),
+                at=cast(datetime, row["occurred_at"]),
+            )
+        )
+    return entries
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step in a record's history: the ledger's action, who took it and when."""
+
+    action: str
+    who: str
+    agency: str
+    at: datetime
+
+
+def history_of(
+    object_type: str, object_id: object, *, actions: Collection[str]
+) -> list[HistoryEntry]:
+    """The given actions on one record, oldest first, with who took them (by name)."""
+    t = all_events()
+    rows = [
+        dict(r)
+        for r in db.session.execute(
+            select(t.c.occurred_at, t.c.user_id, t.c.agency_id, t.c.action)
+            .where(
+                t.c.object_type == object_type,
+                t.c.object_id == str(object_id),
+                t.c.action.in_(list(actions)),
+            )
+            .order_by(t.c.occurred_at, t.c.seq.nulls_last())
+        ).mappings()
+    ]
+    names = names_for(rows)
+    entries = []
+    for row in rows:
+        who, agency = _who(row, names)
+        entries.append(
+            HistoryEntry(
+                action=str(row["action"]),
+                who=who,
+                agency=agency,
                 at=cast(datetime, row["occurred_at"]),
             )
         )

@@ -347,8 +347,55 @@ def timeline(case: Case, *, page: int = 1, per_page: int = 50) -> tuple[list[Tim
             title = f"Case opened ({case.reference})"
         else:
             title = titles.get(row.kind, row.kind.replace("_", " ").capitalize())
-        entries.append(TimelineEntry(row.at, row.kind, title, row.oid))
+        # One spelling of the id on both databases (SQLite casts a UUID to bare hex).
+        entries.append(TimelineEntry(row.at, row.kind, title, str(uuid.UUID(row.oid))))
     return entries, total
+
+
+# --- what later features hold on the case, for the case page ---------------------
+
+
+@dataclass(frozen=True)
+class ReferralState:
+    """The case's latest referral as the case page shows it, and whether to offer another."""
+
+    referral_id: uuid.UUID
+    submitted_on: date
+    status: str  # in words
+    refer_again: bool
+
+
+referral_state: Hook[Callable[[Case], ReferralState | None]] = Hook("cases.referral_state")
+"""The referrals feature says where the case's referral stands (None: never referred)."""
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """A meeting the case was on, with what the meeting decided."""
+
+    meeting_id: uuid.UUID
+    title: str
+    held_on: date
+    outcome: str  # in words
+    actions: int  # agreed for the case at this meeting
+    open_actions: int
+
+
+hearings_of: Hook[Callable[[Case], list[Hearing]]] = Hook("cases.hearings_of")
+"""The meetings feature lists the meetings a case was on, oldest first."""
+
+
+def referral_of(case: Case) -> ReferralState | None:
+    """Where the case's referral stands, from the referrals feature."""
+    for source in referral_state.items():
+        found = source(case)
+        if found is not None:
+            return found
+    return None
+
+
+def hearings(case: Case) -> list[Hearing]:
+    return [h for source in hearings_of.items() for h in source(case)]
 
 
 after_transfer: Hook[Callable[[Case], None]] = Hook("cases.after_transfer")

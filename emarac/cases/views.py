@@ -14,7 +14,6 @@ from emarac.cases.forms import CaseFilterForm
 from emarac.cases.models import Relationship
 from emarac.incidents import services as incident_services
 from emarac.incidents.forms import IncidentForm
-from emarac.incidents.models import IncidentType
 from emarac.people import services as people_services
 from emarac.people.forms import ChildForm, PerpetratorForm, VictimForm
 from emarac.protocol import policy
@@ -97,7 +96,16 @@ def show(case_id: uuid.UUID) -> Any:
         return render_template("cases/erased.html", case=found)
     restricted = policy.may_see_restricted(current_user, found)
     may_edit = policy.may_edit_case(current_user, found)
-    shown = ["reference", "status", "victim", "perpetrators", "children", "timeline"]
+    shown = [
+        "reference",
+        "status",
+        "victim",
+        "perpetrators",
+        "children",
+        "timeline",
+        "referral",
+        "hearings",
+    ]
     if restricted:
         shown.append("restricted_fields")
     # Record the view (which commits) before loading what the page shows, so
@@ -124,6 +132,8 @@ def show(case_id: uuid.UUID) -> Any:
         may_record_incident=policy.may_record_incident(current_user, case.victim),
         may_refer=policy.may_refer_case(current_user, case),
         may_read_idva=policy.may_read_idva_record(current_user, case),
+        referral=services.referral_of(case),
+        hearings=services.hearings(case),
     )
 
 
@@ -221,20 +231,7 @@ def add_incident(case_id: uuid.UUID) -> Any:
     ]
     if form.validate_on_submit():
         perpetrators = {str(p.person_id): p.person for p in case.perpetrators}
-        details = incident_services.IncidentDetails(
-            occurred_at=form.occurred_at(),
-            types={IncidentType(t) for t in form.types.data or []},
-            perpetrator=perpetrators.get(form.perpetrator_id.data or ""),
-            agency_reference=form.agency_reference.data or None,
-            location=form.location.data or None,
-            injuries=form.injuries.data or None,
-            narrative=form.narrative.data or None,
-            injured=bool(form.injured.data),
-            weapon_used=bool(form.weapon_used.data),
-            children_present=bool(form.children_present.data),
-            alcohol_or_drugs=bool(form.alcohol_or_drugs.data),
-            police_attended=bool(form.police_attended.data),
-        )
+        details = form.details(perpetrators)
         incident_services.record_incident(by=current_user, victim=case.victim, details=details)
         flash("Incident recorded", "success")
         return redirect(url_for("cases.show", case_id=case.id))

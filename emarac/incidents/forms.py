@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -25,7 +26,8 @@ from wtforms.validators import DataRequired, Length, Optional
 from emarac.bounds import EARLIEST_INCIDENT
 from emarac.clock import today
 from emarac.forms import BaseForm, DateWithin, GovDateField, TimeOfDayField
-from emarac.incidents.models import INCIDENT_TYPE_LABELS
+from emarac.incidents.models import INCIDENT_TYPE_LABELS, IncidentType
+from emarac.incidents.services import ENCRYPTED, PLAIN, IncidentDetails
 
 
 class IncidentForm(BaseForm):
@@ -71,3 +73,41 @@ class IncidentForm(BaseForm):
     def occurred_at(self) -> datetime:
         at = self.occurred_time.data or time(0, 0)
         return datetime.combine(self.occurred_on.data, at, tzinfo=UTC)
+
+    def details(self, perpetrators: dict[str, Any]) -> IncidentDetails:
+        """The answers as plain values; ``perpetrators`` maps the choices' ids to people."""
+        details = IncidentDetails(
+            occurred_at=self.occurred_at(),
+            types={IncidentType(t) for t in self.types.data or []},
+            perpetrator=perpetrators.get(self.perpetrator_id.data or ""),
+        )
+        for name in ENCRYPTED:
+            setattr(details, name, getattr(self, name).data or None)
+        for name in PLAIN:
+            setattr(details, name, bool(getattr(self, name).data))
+        return details
+
+    def fill(self, details: IncidentDetails) -> None:
+        """Start the form from what an incident says now (a correction changes it from there)."""
+        at = details.occurred_at
+        self.occurred_on.data = at.date()
+        self.occurred_time.data = at.time() if at.time() != time(0, 0) else None
+        self.types.data = [t.value for t in sorted(details.types)]
+        self.perpetrator_id.data = str(details.perpetrator.id) if details.perpetrator else ""
+        for name in (*ENCRYPTED, *PLAIN):
+            getattr(self, name).data = getattr(details, name)
+
+
+class IncidentCorrectionForm(IncidentForm):
+    """The incident form again, with why it is being corrected."""
+
+    reason = TextAreaField(
+        "Why are you correcting this incident?",
+        widget=GovTextArea(),
+        description="For example, the date was typed wrongly. Kept with the earlier version.",
+        validators=[
+            DataRequired("Enter why you are correcting the incident"),
+            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save the correction", widget=GovSubmitInput())

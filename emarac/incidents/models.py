@@ -6,13 +6,25 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from emarac.agencies.models import Agency
+from emarac.agencies.models import Agency, User
+from emarac.clock import utcnow
 from emarac.crypto import normalise
 from emarac.crypto.fields import BlindIndex, EncryptedText, blind_index_column, encrypted_column
 from emarac.models_base import Base, created_at, uuid_pk
+from emarac.people.models import Person
 
 
 class IncidentType(StrEnum):
@@ -93,6 +105,8 @@ class Incident(Base):
     created_at: Mapped[created_at]
 
     reporting_agency: Mapped[Agency] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    perpetrator: Mapped[Person | None] = relationship(foreign_keys=[perpetrator_id])
     type_rows: Mapped[list[IncidentTypeRow]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
@@ -122,3 +136,63 @@ class IncidentTypeRow(Base):
         ForeignKey("incident.id", ondelete="CASCADE"), index=True
     )
     type: Mapped[IncidentType] = mapped_column(String(32))
+
+
+class IncidentVersion(Base):
+    """An earlier version of an incident, kept when the incident was corrected.
+
+    The ``incident`` row always holds the current version (the indicators and
+    the repeat rule read it). A correction first copies what the incident said
+    into a row here, numbered as the version it was, with who recorded that
+    version and when, then who corrected it, why, and which fields changed.
+    Nothing is ever overwritten without a copy, so every version can be read back.
+    """
+
+    __tablename__ = "incident_version"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "number", name="uq_incident_version_incident_number"),
+    )
+
+    id: Mapped[uuid_pk]
+    incident_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("incident.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer, comment="1 is the incident as first recorded")
+    # what this version said
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    types: Mapped[list[str]] = mapped_column(JSON, comment="incident type codes")
+    perpetrator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
+    agency_reference_ct: Mapped[bytes | None] = encrypted_column()
+    agency_reference = EncryptedText("agency_reference_ct")
+    location_ct: Mapped[bytes | None] = encrypted_column()
+    location = EncryptedText("location_ct")
+    injuries_ct: Mapped[bytes | None] = encrypted_column()
+    injuries = EncryptedText("injuries_ct")
+    narrative_ct: Mapped[bytes | None] = encrypted_column()
+    narrative = EncryptedText("narrative_ct")
+    injured: Mapped[bool] = mapped_column(Boolean, default=False)
+    weapon_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    children_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    alcohol_or_drugs: Mapped[bool] = mapped_column(Boolean, default=False)
+    police_attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id"), comment="who wrote this version"
+    )
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), comment="when this version was written"
+    )
+    # the correction that replaced it
+    corrected_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    corrected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_fields: Mapped[list[str]] = mapped_column(
+        JSON, comment="names of the fields the correction changed"
+    )
+    reason_ct: Mapped[bytes | None] = encrypted_column()
+    reason = EncryptedText("reason_ct")
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    corrected_by: Mapped[User] = relationship(foreign_keys=[corrected_by_id])
+
+    @property
+    def type_labels(self) -> list[str]:
+        return [IncidentType(t).label for t in sorted(self.types)]

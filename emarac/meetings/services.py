@@ -14,9 +14,11 @@ from datetime import date, time
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from emarac.actions.models import Action, ActionStatus
 from emarac.agencies.models import Agency, Area, Role, User, UserRole
 from emarac.auditing import record_event
 from emarac.cases.models import Case, CaseTransfer
+from emarac.cases.services import Hearing
 from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
@@ -32,6 +34,7 @@ from emarac.meetings.attendance import register_of as register_of
 from emarac.meetings.models import (
     NOT_HEARD_OUTCOMES,
     AgendaItem,
+    AgendaOutcome,
     Meeting,
     MeetingInvite,
     MeetingStatus,
@@ -228,6 +231,49 @@ def was_heard(case_id: uuid.UUID) -> bool:
         .limit(1)
     )
     return heard is not None
+
+
+def hearings_of(case: Case) -> list[Hearing]:
+    """The meetings the case was on, oldest first, with the outcome and the actions agreed
+    there (for the case page, through ``cases.services.hearings_of``)."""
+    rows = db.session.execute(
+        select(AgendaItem, Meeting)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.case_id == case.id)
+        .options(selectinload(Meeting.area))
+        .order_by(Meeting.held_on, Meeting.created_at)
+    ).all()
+    counts: dict[uuid.UUID, tuple[int, int]] = {}
+    for meeting_id, status, number in db.session.execute(
+        select(Action.meeting_id, Action.status, func.count())
+        .where(Action.case_id == case.id, Action.meeting_id.is_not(None))
+        .group_by(Action.meeting_id, Action.status)
+    ):
+        total, still_open = counts.get(meeting_id, (0, 0))
+        counts[meeting_id] = (
+            total + number,
+            still_open + (number if status == ActionStatus.OPEN else 0),
+        )
+    found = []
+    for item, meeting in rows:
+        if item.outcome in NOT_HEARD_OUTCOMES:
+            outcome = AgendaOutcome(item.outcome).label
+        elif item.heard_at is not None:
+            risk = f": {item.agreed_risk} risk agreed" if item.agreed_risk else ""
+            outcome = f"Heard{risk}"
+        elif meeting.status not in (
+            MeetingStatus.PLANNED,
+            MeetingStatus.AGENDA_RELEASED,
+            MeetingStatus.IN_SESSION,
+        ):
+            outcome = "Not heard"
+        else:
+            outcome = "On the agenda"
+        total, still_open = counts.get(meeting.id, (0, 0))
+        found.append(
+            Hearing(meeting.id, meeting.title, meeting.held_on, outcome, total, still_open)
+        )
+    return found
 
 
 def next_meeting_cases(area_id: uuid.UUID, on: date) -> Select[tuple[uuid.UUID]]:

@@ -354,6 +354,33 @@ def may_record_incident(actor: User | None, person: Any) -> bool:
     return found is not None
 
 
+def may_view_incident(actor: User | None, incident: Any) -> bool:
+    """Whoever may see a case of the incident's victim reads the incident in full."""
+    if incident is None or actor is None or not _usable(actor):
+        return False
+    found = db.session.scalar(
+        select(Case.id).where(Case.victim_id == incident.victim_id, case_filter(actor)).limit(1)
+    )
+    return found is not None
+
+
+def may_correct_incident(actor: User | None, incident: Any) -> bool:
+    """The recording agency corrects its own incident: its case workers (not chairs) with a
+    standing part in a case of the victim. Break-glass access is read only."""
+    if incident is None or actor is None or not _usable(actor):
+        return False
+    if not actor.has_role(Role.PRACTITIONER, Role.IDVA, Role.COORDINATOR):
+        return False
+    if actor.agency_id != incident.reporting_agency_id:
+        return False
+    found = db.session.scalar(
+        select(Case.id)
+        .where(Case.victim_id == incident.victim_id, case_filter(actor, emergency=False))
+        .limit(1)
+    )
+    return found is not None
+
+
 def may_see_access_log(actor: User | None, case: Any) -> bool:
     """The owning agency and the area's coordinators see who has accessed a case."""
     if not may_view_case(actor, case) or actor is None:
@@ -374,12 +401,17 @@ def may_transfer_case(actor: User | None, case: Any) -> bool:
 
 
 def may_view_referral(actor: User | None, referral: Any) -> bool:
-    """The referring agency and the coordinators of the referral's area."""
+    """The referring agency, the coordinators of the referral's area, and whoever may see
+    its case: the referral is part of the case record they read back."""
     if not _usable(actor) or actor is None or referral is None:
         return False
-    if actor.agency_id == referral.referring_agency_id and actor.has_role(*CASE_CONTENT_ROLES):
+    if not actor.has_role(*CASE_CONTENT_ROLES):
+        return False
+    if actor.agency_id == referral.referring_agency_id:
         return True
-    return actor.has_role(Role.COORDINATOR) and actor.agency.area_id == referral.area_id
+    if actor.has_role(Role.COORDINATOR) and actor.agency.area_id == referral.area_id:
+        return True
+    return may_view_case(actor, referral.case)
 
 
 def may_triage(actor: User | None) -> bool:

@@ -22,13 +22,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from emarac.agencies.models import AGENCY_KIND_LABELS
 from emarac.bounds import EARLIEST_INCIDENT
 from emarac.clock import today
 from emarac.forms import BaseForm, DateWithin, GovDateField
 from emarac.incidents.models import INCIDENT_TYPE_LABELS
-from emarac.referrals.models import Consent
+from emarac.referrals.models import Consent, VictimAware
 from emarac.risk.rules import Criterion
 
 CRITERIA = [
@@ -76,13 +77,71 @@ class ReferralForm(BaseForm):
         validators=[DataRequired("Describe the risks in your own words"), Length(max=10000)],
     )
     safety_measures = TextAreaField(
-        "Safety measures already in place", widget=GovTextArea(), validators=[Length(max=10000)]
+        "Immediate safety measures already taken",
+        widget=GovTextArea(),
+        description="For example, a police marker on the address, a refuge place, a lock change",
+        validators=[Length(max=10000)],
+    )
+    victim_aware = RadioField(
+        "Does the victim know about this referral?",
+        widget=GovRadioInput(),
+        choices=[(v.value, v.label) for v in VictimAware],
+        validators=[DataRequired("Select whether the victim knows about the referral")],
+    )
+    other_agencies = SelectMultipleField(
+        "Other agencies involved with the victim or the family",
+        widget=GovCheckboxesInput(),
+        description="Select all that apply",
+        choices=[(k.value, v) for k, v in AGENCY_KIND_LABELS.items()],
+        validators=[Optional()],
+    )
+    language = StringField(
+        "The victim's first language",
+        widget=GovTextInput(),
+        description="From the victim's record: change it if it is wrong",
+        validators=[Length(max=80)],
+    )
+    interpreter_needed = BooleanField("An interpreter is needed", widget=GovCheckboxInput())
+    children_notes = TextAreaField(
+        "Anything else about the children",
+        widget=GovTextArea(),
+        description="For example, a child protection plan, or a child not listed on the case",
+        validators=[Length(max=5000)],
+    )
+    referrer_name = StringField(
+        "Your name",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter your name"), Length(max=200)],
+    )
+    referrer_phone = StringField(
+        "Your phone number",
+        widget=GovTextInput(),
+        description="A phone number or an email address is needed",
+        validators=[Length(max=40)],
+    )
+    referrer_email = StringField(
+        "Your email address",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            Length(max=254),
+            # The shape only: the address is how partners reach the referrer, and
+            # an account's own address (prefilled) may sit on a reserved test domain.
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message="Enter an email address in the correct format, like name@example.com",
+            ),
+        ],
     )
     has_idva = BooleanField("The victim already has an IDVA", widget=GovCheckboxInput())
     refer_to_idva = BooleanField(
         "Refer to the IDVA service at the same time", widget=GovCheckboxInput()
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def validate_referrer_phone(self, field: Any) -> None:
+        if not (field.data or "").strip() and not (self.referrer_email.data or "").strip():
+            raise ValidationError("Enter a phone number or an email address to reach you")
 
 
 class AcceptForm(BaseForm):

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import Agency, User
@@ -30,6 +30,20 @@ class Consent(StrEnum):
             "not_required": "Not required",
             "overridden": "Refused but overridden",
             "not_sought": "Not sought: asking would raise the risk",
+        }[self.value]
+
+
+class VictimAware(StrEnum):
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+    @property
+    def label(self) -> str:
+        return {
+            "yes": "Yes, the victim knows",
+            "no": "No, the victim does not know",
+            "not_known": "Not known",
         }[self.value]
 
 
@@ -80,6 +94,24 @@ class Referral(Base):
     safety_measures = EncryptedText("safety_measures_ct")
     judgement_reason_ct: Mapped[bytes | None] = encrypted_column()
     judgement_reason = EncryptedText("judgement_reason_ct")
+    # the referrer, as partners expect to reach them (the agency is referring_agency_id)
+    referrer_name_ct: Mapped[bytes | None] = encrypted_column()
+    referrer_name = EncryptedText("referrer_name_ct")
+    referrer_phone_ct: Mapped[bytes | None] = encrypted_column()
+    referrer_phone = EncryptedText("referrer_phone_ct")
+    referrer_email_ct: Mapped[bytes | None] = encrypted_column()
+    referrer_email = EncryptedText("referrer_email_ct")
+    victim_aware: Mapped[VictimAware | None] = mapped_column(
+        String(12), comment="whether the victim knows of the referral"
+    )
+    other_agencies: Mapped[list[str] | None] = mapped_column(
+        JSON, comment="kinds of the other agencies involved with the victim"
+    )
+    language_ct: Mapped[bytes | None] = encrypted_column()
+    language = EncryptedText("language_ct")
+    interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    children_notes_ct: Mapped[bytes | None] = encrypted_column()
+    children_notes = EncryptedText("children_notes_ct")
     has_idva: Mapped[bool] = mapped_column(Boolean, default=False)
     refer_to_idva: Mapped[bool] = mapped_column(Boolean, default=False)
     returned_reason_ct: Mapped[bytes | None] = encrypted_column()
@@ -95,6 +127,18 @@ class Referral(Base):
     referring_agency: Mapped[Agency] = relationship()
     referred_by: Mapped[User] = relationship(foreign_keys=[referred_by_id])
     meeting: Mapped[Meeting | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return ReferralStatus(self.status).label
+
+    @property
+    def consent_label(self) -> str:
+        return Consent(self.consent).label
+
+    @property
+    def victim_aware_label(self) -> str:
+        return VictimAware(self.victim_aware).label if self.victim_aware else "Not recorded"
 
 
 class RepeatStatus(StrEnum):

@@ -8,8 +8,8 @@ recorded, and the coordinator's decision on them, live in ``repeats``.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, String, cast, literal, select, update
@@ -18,8 +18,9 @@ from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, AgencyKind, User
 from emarac.auditing import record_event
-from emarac.cases.models import Case, CaseStatus
-from emarac.cases.services import TimelineSource
+from emarac.auditlog import services as auditlog
+from emarac.cases.models import Case, CaseChild, CasePerpetrator, CaseStatus
+from emarac.cases.services import ReferralState, TimelineSource
 from emarac.clock import today, utcnow
 from emarac.extensions import db
 from emarac.idva import services as idva_services
@@ -36,6 +37,7 @@ from emarac.referrals.models import (
     ReferralStatus,
     RepeatReview,
     RepeatStatus,
+    VictimAware,
 )
 from emarac.risk import area_settings, rules
 from emarac.risk.services import latest_assessment
@@ -83,6 +85,14 @@ class ReferralInput:
     judgement_reason: str | None = None
     has_idva: bool = False
     refer_to_idva: bool = False
+    referrer_name: str | None = None
+    referrer_phone: str | None = None
+    referrer_email: str | None = None
+    victim_aware: VictimAware | None = None
+    other_agencies: list[str] = field(default_factory=list)
+    language: str | None = None
+    interpreter_needed: bool = False
+    children_notes: str | None = None
 
 
 def check(data: ReferralInput, *, automatic: set[rules.Criterion]) -> None:
@@ -116,15 +126,110 @@ def check_age(case: Case, *, on: date) -> None:
 
 
 # The referrer's own words: encrypted on the referral, kept when it is returned.
-FREE_TEXT = ("consent_reason", "consent_decided_by", "risks", "safety_measures", "judgement_reason")
+FREE_TEXT = (
+    "consent_reason",
+    "consent_decided_by",
+    "risks",
+    "safety_measures",
+    "judgement_reason",
+    "referrer_name",
+    "referrer_phone",
+    "referrer_email",
+    "language",
+    "children_notes",
+)
+# Answers that are not free text, copied as they are.
+PLAIN_ANSWERS = ("has_idva", "refer_to_idva", "victim_aware", "interpreter_needed")
+
+
+# The answers' field names, for the ledger (never their values).
+ANSWER_FIELDS = (
+    "criteria",
+    "consent",
+    "risks",
+    "safety_measures",
+    "referrer_name",
+    "referrer_phone",
+    "referrer_email",
+    "victim_aware",
+    "other_agencies",
+    "language",
+    "interpreter_needed",
+    "children_notes",
+)
+
+
+OWN_FIELDS = ("risks", "safety_measures")  # never empty in ReferralInput: "" for none
+
+
+def answers_of(referral: Referral) -> ReferralInput:
+    """What a referral says, as the form that corrects it starts from."""
+    return ReferralInput(
+        criteria={rules.Criterion(c) for c in referral.criteria},
+        consent=Consent(referral.consent),
+        risks=referral.risks or "",
+        safety_measures=referral.safety_measures or "",
+        other_agencies=list(referral.other_agencies or []),
+        **{
+            name: getattr(referral, name)
+            for name in FREE_TEXT
+            if name not in ("risks", "safety_measures")
+        },
+        **{name: getattr(referral, name) for name in PLAIN_ANSWERS},
+    )
 
 
 def _copy_answers(referral: Referral, data: ReferralInput) -> None:
     referral.consent = data.consent
-    referral.has_idva = data.has_idva
-    referral.refer_to_idva = data.refer_to_idva
+    for name in PLAIN_ANSWERS:
+        setattr(referral, name, getattr(data, name))
+    referral.other_agencies = sorted(data.other_agencies)
     for name in FREE_TEXT:
         setattr(referral, name, getattr(data, name) or None)
+
+
+def starting_answers(case: Case, *, by: User) -> dict[str, object]:
+    """What the referral form can fill in before the referrer types: who they are, from
+    their account, and the victim's language, from the case. All of it can be changed."""
+    return {
+        "referrer_name": by.full_name,
+        "referrer_email": by.email,
+        "language": case.victim.first_language,
+        "interpreter_needed": case.victim.interpreter_needed,
+    }
+
+
+@dataclass(frozen=True)
+class CasePeople:
+    """The perpetrators and children of a case, as the referral form shows them."""
+
+    perpetrators: list[CasePerpetrator]
+    children: list[CaseChild]
+
+
+def people_on(case: Case) -> CasePeople:
+    """The case's perpetrators and children for the referral form; the view is audited
+    (``case.view`` naming the parts shown) and committed before they are loaded."""
+    record_event(
+        "case.view",
+        object_type="marac_case",
+        object_id=case.id,
+        fields=("perpetrators", "children"),
+    )
+    db.session.commit()
+    perpetrators = db.session.scalars(
+        select(CasePerpetrator)
+        .where(CasePerpetrator.case_id == case.id)
+        .options(selectinload(CasePerpetrator.person))
+        .order_by(CasePerpetrator.created_at)
+    )
+    children = db.session.scalars(
+        select(CaseChild)
+        .where(CaseChild.case_id == case.id)
+        .options(selectinload(CaseChild.person))
+        .order_by(CaseChild.created_at)
+    )
+    return CasePeople(list(perpetrators), list(children))
 
 
 def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
@@ -146,8 +251,6 @@ def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
         yes_count=assessment.yes_count if assessment else None,
         is_repeat=repeat,
         consent=data.consent,
-        has_idva=data.has_idva,
-        refer_to_idva=data.refer_to_idva,
         is_demo=by.is_demo,
     )
     _copy_answers(referral, data)
@@ -168,7 +271,7 @@ def refer_case(case: Case, *, by: User, data: ReferralInput) -> Referral:
         "referral.create",
         object_type="referral",
         object_id=referral.id,
-        fields=("criteria", "consent", "risks", "safety_measures"),
+        fields=ANSWER_FIELDS,
         purpose=f"case {case.id}",
     )
     notify.to_coordinators(
@@ -187,9 +290,35 @@ def record_view(referral: Referral) -> None:
         "referral.view",
         object_type="referral",
         object_id=referral.id,
-        fields=("criteria", "consent", "risks", "safety_measures"),
+        fields=ANSWER_FIELDS,
     )
     db.session.commit()
+
+
+# The steps of a referral's life, in words, as the ledger names them.
+HISTORY_STEPS = {
+    "referral.create": "Submitted",
+    "referral.resubmit": "Corrected and sent again",
+    "referral.accept": "Accepted onto a meeting",
+    "referral.return": "Returned to the referrer",
+    "referral.duplicate": "Merged as a duplicate of another referral",
+}
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    what: str
+    who: str
+    agency: str
+    at: datetime
+
+
+def status_history(referral: Referral) -> list[HistoryStep]:
+    """Every change of the referral's status, oldest first, from the ledger."""
+    return [
+        HistoryStep(HISTORY_STEPS[e.action], e.who, e.agency, e.at)
+        for e in auditlog.history_of("referral", referral.id, actions=HISTORY_STEPS)
+    ]
 
 
 def is_correctable(referral: Referral, *, by: User) -> bool:
@@ -400,6 +529,35 @@ def _timeline_rows(case: Case) -> Select[Any]:
 
 TIMELINE = TimelineSource(kind="referral", title="Referred to MARAC", rows=_timeline_rows)
 """Referrals on the case timeline."""
+
+
+def referral_state(case: Case) -> ReferralState | None:
+    """The case's latest referral (duplicates left out) and whether the rules let the case
+    page offer another (``rules.may_refer_again``)."""
+    referrals = list(
+        db.session.scalars(
+            select(Referral)
+            .where(Referral.case_id == case.id, Referral.status != ReferralStatus.DUPLICATE)
+            .order_by(Referral.submitted_on, Referral.created_at)
+        )
+    )
+    if not referrals:
+        return None
+    latest = referrals[-1]
+    accepted = [r.submitted_on for r in referrals if r.status == ReferralStatus.ACCEPTED]
+    again = rules.may_refer_again(
+        latest.status,
+        last_accepted_on=max(accepted) if accepted else None,
+        on=today(),
+        criteria=criteria_for(case) if latest.status == ReferralStatus.ACCEPTED else set(),
+        settings=area_settings.in_force(case.area_id, today()),
+    )
+    return ReferralState(
+        referral_id=latest.id,
+        submitted_on=latest.submitted_on,
+        status=latest.status_label,
+        refer_again=again,
+    )
 
 
 def follow_transfer(case: Case) -> None:

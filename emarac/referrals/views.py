@@ -22,7 +22,7 @@ from emarac.referrals.forms import (
     ReferralForm,
     ReturnForm,
 )
-from emarac.referrals.models import Consent, Referral, ReferralStatus, RepeatReview
+from emarac.referrals.models import Consent, Referral, ReferralStatus, RepeatReview, VictimAware
 from emarac.risk.rules import Criterion
 
 bp = Blueprint("referrals", __name__)
@@ -39,7 +39,26 @@ def _input(form: ReferralForm) -> services.ReferralInput:
         judgement_reason=form.judgement_reason.data or None,
         has_idva=bool(form.has_idva.data),
         refer_to_idva=bool(form.refer_to_idva.data),
+        referrer_name=form.referrer_name.data or None,
+        referrer_phone=form.referrer_phone.data or None,
+        referrer_email=form.referrer_email.data or None,
+        victim_aware=VictimAware(form.victim_aware.data) if form.victim_aware.data else None,
+        other_agencies=list(form.other_agencies.data or []),
+        language=form.language.data or None,
+        interpreter_needed=bool(form.interpreter_needed.data),
+        children_notes=form.children_notes.data or None,
     )
+
+
+def _fill(form: ReferralForm, data: services.ReferralInput) -> None:
+    """Start the form from a returned referral's answers."""
+    form.criteria.data = sorted(c.value for c in data.criteria)
+    form.consent.data = data.consent.value
+    form.victim_aware.data = data.victim_aware.value if data.victim_aware else None
+    form.other_agencies.data = list(data.other_agencies)
+    for name in (*services.FREE_TEXT, *services.PLAIN_ANSWERS):
+        if name != "victim_aware":
+            getattr(form, name).data = getattr(data, name)
 
 
 @bp.route("/cases/<uuid:case_id>/refer", methods=["GET", "POST"])
@@ -51,6 +70,8 @@ def refer(case_id: uuid.UUID) -> Any:
     form = ReferralForm()
     if not form.is_submitted():
         form.criteria.data = sorted(c.value for c in automatic)
+        for name, value in services.starting_answers(case, by=current_user).items():
+            getattr(form, name).data = value
     stage = request.form.get("stage")
     if stage != "change" and form.validate_on_submit():
         data = _input(form)
@@ -64,9 +85,19 @@ def refer(case_id: uuid.UUID) -> Any:
                 referral = services.refer_case(case, by=current_user, data=data)
                 flash("Referral sent to the MARAC coordinator", "success")
                 return redirect(url_for("referrals.show", referral_id=referral.id))
-            return render_template("referrals/check.html", case=case, form=form, data=data)
+            return render_template(
+                "referrals/check.html",
+                case=case,
+                form=form,
+                data=data,
+                people=services.people_on(case),
+            )
     return render_template(
-        "referrals/refer.html", case=case, form=form, automatic={c.value for c in automatic}
+        "referrals/refer.html",
+        case=case,
+        form=form,
+        automatic={c.value for c in automatic},
+        people=services.people_on(case),
     )
 
 
@@ -83,18 +114,7 @@ def show(referral_id: uuid.UUID) -> Any:
     form = ReferralForm(obj=None)
     editable = services.is_correctable(referral, by=current_user)
     if editable and not form.is_submitted():
-        form.criteria.data = referral.criteria
-        form.consent.data = referral.consent
-        for name in (
-            "risks",
-            "safety_measures",
-            "consent_reason",
-            "consent_decided_by",
-            "judgement_reason",
-        ):
-            getattr(form, name).data = getattr(referral, name)
-        form.has_idva.data = referral.has_idva
-        form.refer_to_idva.data = referral.refer_to_idva
+        _fill(form, services.answers_of(referral))
     if editable and form.validate_on_submit():
         try:
             services.resubmit(referral, by=current_user, data=_input(form))
@@ -109,6 +129,9 @@ def show(referral_id: uuid.UUID) -> Any:
         form=form,
         editable=editable,
         status_label=ReferralStatus(referral.status).label,
+        history=services.status_history(referral),
+        agency_kinds=form.other_agencies.choices,
+        people=services.people_on(referral.case),
     )
 
 

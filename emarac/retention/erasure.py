@@ -44,7 +44,7 @@ from emarac.clock import today
 from emarac.crypto.fields import REGISTRY, indexes_of
 from emarac.extensions import db
 from emarac.idva.models import ContactAttempt, IdvaStatusChange, SafetyPlan, VictimsVoice
-from emarac.incidents.models import Incident
+from emarac.incidents.models import Incident, IncidentVersion
 from emarac.meetings.models import AgendaItem, Minutes, MinutesVersion, Research
 from emarac.people.models import NameToken, Person, PersonAlias, PersonCorrection
 from emarac.referrals.models import Referral, RepeatReview
@@ -140,7 +140,8 @@ def _case_rows(case_id: uuid.UUID) -> list[tuple[type, ColumnElement[bool]]]:
 
 
 def _people_rows(people: set[uuid.UUID]) -> list[tuple[type, ColumnElement[bool]]]:
-    """The rows of people being erased: their details, aliases, corrections and incidents.
+    """The rows of people being erased: their details, aliases, corrections and incidents
+    (with the incidents' earlier versions).
 
     An incident is the victim's: it goes with its victim. One against a kept
     victim (a perpetrator erased here, the victim needed by another case) stays.
@@ -154,6 +155,12 @@ def _people_rows(people: set[uuid.UUID]) -> list[tuple[type, ColumnElement[bool]
         (PersonAlias, PersonAlias.person_id.in_(select(Person.id).where(who))),
         (PersonCorrection, PersonCorrection.person_id.in_(select(Person.id).where(who))),
         (Incident, Incident.victim_id.in_(select(Person.id).where(who))),
+        (
+            IncidentVersion,
+            IncidentVersion.incident_id.in_(
+                select(Incident.id).where(Incident.victim_id.in_(select(Person.id).where(who)))
+            ),
+        ),
     ]
 
 

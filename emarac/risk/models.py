@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from emarac.agencies.models import Agency, User
 from emarac.crypto.fields import EncryptedText, encrypted_column
 from emarac.models_base import Base, created_at, uuid_pk
 
@@ -93,6 +94,8 @@ class RiskAssessment(Base):
     created_at: Mapped[created_at]
 
     version: Mapped[ChecklistVersion] = relationship()
+    completed_by: Mapped[User] = relationship(foreign_keys=[completed_by_id])
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
     answers: Mapped[list[RiskAnswer]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="assessment"
     )

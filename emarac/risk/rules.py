@@ -274,3 +274,32 @@ def unanswered(given: Sequence[tuple[str, bool]]) -> list[int]:
         for index, (section, answered) in enumerate(given)
         if not answered and (section == "core" or section in begun)
     ]
+
+
+def may_refer_again(
+    latest: str | None,
+    *,
+    last_accepted_on: date | None,
+    on: date,
+    criteria: set[Criterion],
+    settings: RiskSettings = DEFAULTS,
+) -> bool:
+    """Whether the case page offers a new referral, after the case's latest one.
+
+    ``latest`` is the status of the case's latest referral that was not merged
+    as a duplicate (None if it has none). None: the first referral is offered.
+    Submitted: one is already waiting for triage. Returned: the referrer corrects
+    and sends that one again instead. Accepted: the case comes back to MARAC as
+    a repeat (further abuse inside the repeat window), or, once the window has
+    closed, as a new referral.
+    """
+    if latest is None:
+        return True
+    if latest in ("submitted", "returned"):
+        return False
+    if Criterion.REPEAT in criteria:
+        return True
+    if last_accepted_on is None:
+        return True
+    _, closes = repeat_window(last_accepted_on, settings)
+    return on > closes

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, String, cast, literal, select
+from sqlalchemy.orm import noload, selectinload
 
 from emarac.agencies.models import User
 from emarac.auditing import record_event
@@ -189,6 +190,65 @@ def latest_assessment(case: Case) -> RiskAssessment | None:
         .where(RiskAssessment.case_id == case.id)
         .order_by(RiskAssessment.completed_on.desc(), RiskAssessment.created_at.desc())
         .limit(1)
+    )
+
+
+# --- reading assessments back ---
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One section of a completed checklist: its title and the answers given in it."""
+
+    title: str
+    answers: list[RiskAnswer]
+
+
+def get_assessment(actor: User, case: Case, assessment_id: uuid.UUID) -> RiskAssessment:
+    """An assessment of this case, which ``actor`` may see (else NotAllowed, a 404)."""
+    assessment = db.session.scalar(
+        select(RiskAssessment).where(
+            RiskAssessment.id == assessment_id, RiskAssessment.case_id == case.id
+        )
+    )
+    if assessment is None or not policy.may_view_case(actor, case):
+        raise NotAllowed("risk_assessment", assessment_id)
+    return assessment
+
+
+def record_view(assessment: RiskAssessment) -> None:
+    """Record that the signed-in user read the assessment's answers; commits."""
+    record_event(
+        "risk.view",
+        object_type="risk_assessment",
+        object_id=assessment.id,
+        fields=("answers", "notes", "judged_level", "judgement_reason", "final_level"),
+        purpose=f"case {assessment.case_id}",
+    )
+    db.session.commit()
+
+
+def topics_of(assessment: RiskAssessment) -> list[Topic]:
+    """The answers grouped by section, in the checklist's order (sections left out are
+    not shown)."""
+    by_section: dict[str, list[RiskAnswer]] = {}
+    for answer in sorted(assessment.answers, key=lambda a: a.question.position):
+        by_section.setdefault(answer.question.section, []).append(answer)
+    return [
+        Topic(SECTIONS[section][0] if section in SECTIONS else section, answers)
+        for section, answers in by_section.items()
+    ]
+
+
+def assessments_of(case: Case) -> list[RiskAssessment]:
+    """Every assessment of the case, oldest first: the score over time."""
+    return list(
+        db.session.scalars(
+            select(RiskAssessment)
+            .where(RiskAssessment.case_id == case.id)
+            .options(selectinload(RiskAssessment.completed_by), noload(RiskAssessment.answers))
+            .order_by(RiskAssessment.completed_on, RiskAssessment.created_at)
+        )
     )
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from emarac.cases import services as case_services
+from emarac.protocol import policy
 from emarac.risk import area_settings, rules, services
 from emarac.risk.forms import assessment_form
 
@@ -50,4 +51,34 @@ def assess(case_id: uuid.UUID) -> Any:
         version=version,
         yes_count=form.core_yes(),
         unanswered=form.unanswered(),
+    )
+
+
+@bp.route("/<uuid:case_id>/risk")
+@login_required
+def index(case_id: uuid.UUID) -> Any:
+    """Every checklist completed for the case, and the score over time."""
+    case = case_services.get_case(current_user, case_id)
+    case_services.record_view(case, shown=("risk_assessments",))
+    return render_template(
+        "risk/index.html",
+        case=case,
+        assessments=services.assessments_of(case),
+        emergency=policy.live_emergency_access(current_user, case),
+    )
+
+
+@bp.route("/<uuid:case_id>/risk/<uuid:assessment_id>")
+@login_required
+def show(case_id: uuid.UUID, assessment_id: uuid.UUID) -> Any:
+    """A completed checklist read back: answers by topic, score, band and judgement."""
+    case = case_services.get_case(current_user, case_id)
+    assessment = services.get_assessment(current_user, case, assessment_id)
+    services.record_view(assessment)
+    return render_template(
+        "risk/show.html",
+        case=case,
+        assessment=assessment,
+        topics=services.topics_of(assessment),
+        emergency=policy.live_emergency_access(current_user, case),
     )

@@ -41,7 +41,7 @@ from emarac.disclosures.models import DisclosureKind
 from emarac.disclosures.services import record_disclosure
 from emarac.extensions import db
 from emarac.idva.models import ContactAttempt, IdvaStatusChange, SafetyPlan, VictimsVoice
-from emarac.incidents.models import Incident
+from emarac.incidents.models import Incident, IncidentVersion
 from emarac.meetings.models import AgendaItem, Minutes, Research
 from emarac.people.models import Person
 from emarac.protocol import policy
@@ -298,6 +298,15 @@ def build(person: Person) -> Export:
     ):
         role = "victim" if incident.victim_id == person.id else "perpetrator"
         entry = _record("incident", incident, role=role)
+        # A corrected incident's earlier versions are held too: they go with it.
+        entry["earlier_versions"] = [
+            _record("incident_version", version)
+            for version in db.session.scalars(
+                select(IncidentVersion)
+                .where(IncidentVersion.incident_id == incident.id)
+                .order_by(IncidentVersion.number)
+            )
+        ]
         other_id = incident.perpetrator_id if role == "victim" else incident.victim_id
         if other_id is not None:
             other = db.session.get_one(Person, other_id)
@@ -414,6 +423,8 @@ def render_html(data: dict[str, Any]) -> str:
                 _html_record(out, key.replace("_", " ").capitalize(), item, level=3)
     for incident in data["incidents"]:
         _html_record(out, f"Incident (as {incident['role']})", incident, level=2)
+        for version in incident["earlier_versions"]:
+            _html_record(out, "Earlier version of the incident", version, level=3)
     out.append("</body></html>")
     return "\n".join(out)
 

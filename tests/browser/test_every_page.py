@@ -219,6 +219,7 @@ MUST_REACH = {
     "practitioner": {
         "/cases/{id}",
         "/cases/{id}/risk/new",
+        "/cases/{id}/risk",
         "/cases/{id}/incidents/new",
         "/meetings/{id}",
         "/meetings/{id}/agenda/print",

@@ -44,7 +44,9 @@ def test_practitioner_refers_and_the_coordinator_accepts(ui, make, live_app, bro
 
     ui.follow("Refer to MARAC")
     assert "visible high risk" in page.get_by_test_id("automatic-criteria").inner_text()
+    page.locator("#referrer_phone").fill("01632 960001")
     page.get_by_label("Given", exact=True).check()
+    page.get_by_label("Yes, the victim knows").check()
     page.locator("#risks").fill("Synthetic: threats and strangulation reported")
     ui.submit("Continue")
     ui.submit("Send referral")

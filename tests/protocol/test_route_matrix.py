@@ -35,6 +35,8 @@ from emarac.people.models import PersonMerge
 from emarac.referrals import repeats
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent
+from emarac.risk import services as risk
+from emarac.risk.models import Answer
 from emarac.risk.rules import Criterion
 from tests.conftest import sign_in
 from tests.factories import Cases, send_minutes
@@ -142,6 +144,13 @@ EXPECTED: dict[str, Rule] = {
     "cases.new": Rule(get=CREATES_CASES, post=CREATES_CASES),
     "cases.show": Rule(get=VIEW_CASE),
     "cases.timeline": Rule(get=VIEW_CASE),
+    # may_view_incident: whoever sees a case of the victim; may_correct_incident: the
+    # recording agency's case workers with a standing part (never break-glass).
+    "incidents.show": Rule(get=VIEW_CASE),
+    "incidents.correct": Rule(get={OWNER}, post={OWNER}),
+    # a completed checklist and the score over time: whoever sees the case.
+    "risk.index": Rule(get=VIEW_CASE),
+    "risk.show": Rule(get=VIEW_CASE),
     "cases.add_perpetrator": Rule(get=EDIT_CASE, post=EDIT_CASE),
     "cases.add_child": Rule(get=EDIT_CASE, post=EDIT_CASE),
     "risk.assess": Rule(get=EDIT_CASE, post=EDIT_CASE),
@@ -174,7 +183,8 @@ EXPECTED: dict[str, Rule] = {
     "people.merge": Rule(post={COORD}),
     "people.undo": Rule(post=NOBODY),  # the merge id is unknown
     # --- referrals
-    "referrals.show": Rule(get={OWNER, COORD}, post={OWNER, COORD}),  # may_view_referral
+    # may_view_referral: the referrer, the area's coordinators, whoever sees the case.
+    "referrals.show": Rule(get=VIEW_CASE, post=VIEW_CASE),
     "referrals.triage": Rule(get=COORDINATORS),  # may_triage
     # may_triage + coordinates_area: the triage page, then one endpoint per decision.
     "referrals.decide": Rule(get={COORD}),
@@ -309,7 +319,19 @@ def build_world(db: Any, make: Any) -> World:
     case = cases.open(by=owner)
     perpetrator = cases.perpetrator(case, by=owner).person
     duplicate = cases.perpetrator(case, by=owner, family_name="Grimshaw-Duplicate").person
-    cases.incident(case, by=owner)
+    incident = cases.incident(case, by=owner)
+    assessment = risk.record_assessment(
+        case,
+        by=owner,
+        version=risk.current_checklist(),
+        data=risk.AssessmentInput(
+            completed_on=date(2026, 11, 1),
+            victim_present=True,
+            answers={
+                q.id: Answer.NO for q in risk.current_checklist().questions if q.section == "core"
+            },
+        ),
+    )
     referral = referrals.refer_case(
         case,
         by=owner,
@@ -374,6 +396,8 @@ def build_world(db: Any, make: Any) -> World:
         "user_id": target.id,
         "area_id": police.area_id,
         "referral_id": referral.id,
+        "incident_id": incident.id,
+        "assessment_id": assessment.id,
         "review_id": review.id,
         "action_id": action.id,
         "minutes_id": minutes.id,

@@ -31,6 +31,9 @@ FORM = {
     "safety_measures": "Synthetic safety plan",
     "criteria": ["professional_judgement"],
     "judgement_reason": "Escalating threats",
+    "referrer_name": "Test Referrer",
+    "referrer_phone": "01632 960001",
+    "victim_aware": "yes",
 }
 
 
