@@ -15,6 +15,7 @@ from emarac.auth import totp
 from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.demo import cases as demo_cases
+from emarac.demo import history as demo_history
 from emarac.demo import meeting as demo_meeting
 from emarac.demo import retention as demo_retention
 from emarac.extensions import db
@@ -115,6 +116,7 @@ def load() -> list[Login]:
     demo_cases.load()
     demo_meeting.load()
     demo_retention.load()
+    demo_history.load(DEMO_AREA)
     return logins()
 
 
