@@ -34,7 +34,13 @@ from emarac.indicators.definitions import (
     suppress,
     suppress_rate,
 )
-from emarac.indicators.periods import Filters, Period, previous_period, quarters_between
+from emarac.indicators.periods import (
+    Filters,
+    Period,
+    previous_period,
+    quarter_label,
+    quarters_between,
+)
 
 TREND_QUARTERS = 8
 
@@ -342,7 +348,9 @@ def _repeat_trend(repeat: RepeatRate, quarters: Sequence[str]) -> Table:
     for code in quarters:
         row = by_quarter.get(code)
         heard, repeats = (row.heard, row.repeats) if row else (0, 0)
-        rows.append((code, count_text(heard), count_text(repeats), rate_text(repeats, heard)))
+        rows.append(
+            (quarter_label(code), count_text(heard), count_text(repeats), rate_text(repeats, heard))
+        )
     return Table(
         key="repeat-trend",
         caption="Cases heard and repeat rate by quarter",
@@ -365,7 +373,7 @@ def _volume_trend(returns: dict[str, QuarterlyReturn], quarters: Sequence[str]) 
         columns=("Quarter", "Cases heard", "Children in the households"),
         rows=tuple(
             (
-                c,
+                quarter_label(c),
                 count_text(returns[c].cases_discussed if c in returns else 0),
                 count_text(returns[c].children if c in returns else 0),
             )
@@ -388,7 +396,7 @@ def _factor_trend(factor_rows: dict[str, FactorCounts], quarters: Sequence[str])
         columns=("Quarter", "Cases heard", *(FACTOR_LABELS[f] for f in FACTORS)),
         rows=tuple(
             (
-                c,
+                quarter_label(c),
                 count_text(factor_rows.get(c, empty).heard),
                 *(count_text(factor_rows.get(c, empty).as_dict()[f]) for f in FACTORS),
             )
@@ -527,7 +535,7 @@ def _return_table(filters: Filters, returns: Sequence[QuarterlyReturn]) -> Table
     return Table(
         key="quarterly-return",
         caption="Quarterly return",
-        columns=("Field", *columns),
+        columns=("Field", *(quarter_label(column) for column in columns)),
         rows=tuple(rows),
     )
 

@@ -41,7 +41,7 @@ def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, l
     sign_in_through_browser(ui, manager, DEFAULT_PASSWORD)
     page = ui.page
     ui.follow("Indicators")
-    assert page.get_by_test_id("period").inner_text() == "July to September 2026"
+    assert page.get_by_test_id("period").inner_text() == "2026-27 Q2 (July to September 2026)"
     page.wait_for_selector("canvas[data-drawn='true']")
     assert page.locator("canvas[data-drawn='true']").count() == 3
     series = page.evaluate(SERIES)

@@ -92,7 +92,9 @@ def test_csv_exports_need_a_fresh_sign_in_and_are_audited(
     assert response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
     assert body.splitlines()[0] == "Quarterly return"
-    assert body.splitlines()[1].startswith("Field,2025-Q2,2025-Q3,2025-Q4,2026-Q1,Total")
+    assert body.splitlines()[1].startswith(
+        "Field,2025-26 Q1,2025-26 Q2,2025-26 Q3,2025-26 Q4,Total"
+    )
     trends = client.get("/indicators/export/trends.csv?period=FY2025").get_data(as_text=True)
     assert "Repeat rate" in trends
     assert "Process measures" in trends

@@ -59,6 +59,7 @@ from emarac.indicators.periods import (
     Filters,
     Period,
     parse_period,
+    quarter_label,
     quarters_between,
     whole_months,
 )
@@ -217,7 +218,10 @@ def page_lines(board: report.Dashboard, raw: report.Dashboard) -> list[list[tupl
     lines.append([total, (heard[0].value, heard[1].value)])
     # The trend quarters inside the period add up to the headline when the
     # period is whole quarters.
-    quarters = [q.code for q in quarters_between(board.period.start, board.period.end)]
+    # Rows and columns are labelled by financial quarter ("2026-27 Q1").
+    quarters = [
+        quarter_label(q.code) for q in quarters_between(board.period.start, board.period.end)
+    ]
     span = (parse_period(quarters[0]).start, parse_period(quarters[-1]).end)
     if span == (board.period.start, board.period.end):
         trend, raw_trend = board.trends[1], raw.trends[1]
