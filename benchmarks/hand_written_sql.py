@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from emarac.indicators import definitions
 from emarac.indicators.periods import Filters
+from emarac.risk import return_sources
 
 CASES_HEARD_SQL = """
 SELECT count(*) AS heard
@@ -98,6 +99,7 @@ def _quoted(values: object) -> str:
 _HEARD = f"""
 WITH heard AS (
     SELECT ai.id AS item_id, ai.meeting_id, ai.case_id, c.victim_id, m.held_on,
+           m.area_id, ai.referral_id,
            CAST(date_trunc('quarter', m.held_on) AS date) AS quarter_start,
            r.submitted_on AS referred_on,
            coalesce(r.submitted_on, m.held_on) AS reference_on,
@@ -314,6 +316,69 @@ GROUP BY r.referring_agency_id
 ORDER BY count(*) DESC, CAST(r.referring_agency_id AS text)
 """
 
+
+def _source_of_kind() -> str:
+    """The default referral-source category of the agency kind ``a.kind``."""
+    whens = " ".join(
+        f"WHEN '{kind}' THEN '{source}'" for kind, source in return_sources.DEFAULT_SOURCE.items()
+    )
+    return f"CASE a.kind {whens} ELSE '{return_sources.OTHER}' END"
+
+
+RETURN_DETAILS_SQL = (
+    _HEARD
+    + """, sourced AS (
+    SELECT h.*, coalesce(s.source, {default_source}) AS source
+    FROM heard h
+    LEFT JOIN agency a ON a.id = h.referring_agency_id
+    LEFT JOIN area_referral_source s ON s.area_id = h.area_id AND s.agency_kind = a.kind
+), details AS (
+    SELECT h.quarter_start,
+           {sources},
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM case_child cc
+                                          WHERE cc.case_id = h.case_id
+                                            AND cc.lives_in_household)) AS cases_with_children,
+           {criteria}
+    FROM sourced h
+    LEFT JOIN referral r ON r.id = h.referral_id
+    GROUP BY h.quarter_start
+), sent_back AS (
+    SELECT CAST(date_trunc('quarter', r.submitted_on) AS date) AS quarter_start,
+           count(*) FILTER (WHERE r.status = 'returned') AS returned,
+           count(*) FILTER (WHERE r.status = 'duplicate') AS duplicates
+    FROM referral r
+    WHERE r.status IN ({uncounted})
+      AND r.submitted_on BETWEEN :start AND :end
+      AND (CAST(:area_id AS uuid) IS NULL OR r.area_id = CAST(:area_id AS uuid))
+      AND (CAST(:referring_agency_id AS uuid) IS NULL
+           OR r.referring_agency_id = CAST(:referring_agency_id AS uuid))
+    GROUP BY 1
+)
+SELECT quarter_start, {zeroed}, coalesce(returned, 0), coalesce(duplicates, 0)
+FROM details FULL JOIN sent_back USING (quarter_start)
+ORDER BY quarter_start
+""".format(
+        default_source=_source_of_kind(),
+        sources=",\n           ".join(
+            f"count(*) FILTER (WHERE h.source = '{code}') AS source_{code}"
+            for code in return_sources.SOURCE_CODES
+        ),
+        criteria=",\n           ".join(
+            f"count(*) FILTER (WHERE CAST(r.criteria AS text) LIKE '%\"{code}\"%') AS met_{code}"
+            for code in definitions.CRITERIA
+        ),
+        uncounted=_quoted(definitions.UNCOUNTED_REFERRALS),
+        zeroed=", ".join(
+            f"coalesce({column}, 0)"
+            for column in (
+                *(f"source_{code}" for code in return_sources.SOURCE_CODES),
+                "cases_with_children",
+                *(f"met_{code}" for code in definitions.CRITERIA),
+            )
+        ),
+    )
+)
+
 HAND_WRITTEN_SQL: dict[str, str] = {
     "cases_heard": CASES_HEARD_SQL,
     "repeat_rate": REPEAT_RATE_SQL,
@@ -324,6 +389,7 @@ HAND_WRITTEN_SQL: dict[str, str] = {
     "attendance": ATTENDANCE_SQL,
     "research_response": RESEARCH_RESPONSE_SQL,
     "referrals_by_agency": REFERRALS_BY_AGENCY_SQL,
+    "return_details": RETURN_DETAILS_SQL,
 }
 
 

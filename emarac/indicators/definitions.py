@@ -50,6 +50,23 @@ Quarterly return (per calendar quarter, summed over its meetings)
     known and not white), LGBT+ (``lgbt`` is yes), disabled (``disability`` is
     yes), male, and aged 16 or 17; perpetrators aged 17 or under, counted once
     per perpetrator linked to each heard case.
+Details of the return (per calendar quarter, shown as financial quarters)
+    What partners fill in beside the national return. Referral sources in the
+    return's finer categories (``SOURCE_CODES``: police, IDVA, health,
+    children's social care, adult social care, housing, probation, education,
+    substance misuse, mental health, specialist domestic abuse services,
+    other): each hearing's referring agency's kind, mapped by the meeting's
+    area (``AreaReferralSource``, else ``DEFAULT_SOURCE``; no agency is
+    "other"). Cases with children: hearings whose case has at least one child
+    living in the household. The referral criteria mix: hearings whose
+    referral met each criterion (``CRITERIA``; a referral may meet several,
+    an item with no referral meets none). Returned and duplicate referrals:
+    referrals with those statuses submitted in the quarter (in the area, from
+    the referring agency, when chosen), by the day they were submitted.
+Records incomplete
+    A period that starts before the area's first referral (with every area, the
+    last of the areas' first referrals) began before its records did: its
+    repeat rate is not comparable, and the dashboard says so.
 Age at a hearing
     The hearing's year minus the year of birth (only the year is kept in the
     clear: the date of birth is encrypted); when the year of birth is not known,
@@ -100,6 +117,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from emarac.risk.return_sources import SOURCE_CODES
+
 HEARD_STATUSES = ("in_session", "minuted", "closed")
 UNCOUNTED_REFERRALS = ("returned", "duplicate")
 ACCEPTED = "accepted"
@@ -130,6 +149,11 @@ AGENCY_BUCKETS = {
     "childrens_social_care": "childrens_services",
     "housing": "housing",
 }
+
+# The return's referral-source categories (``SOURCE_CODES``) and the default
+# from agency kinds live with the area settings that change them.
+CRITERIA = ("visible_high_risk", "professional_judgement", "potential_escalation", "repeat")
+EXPECTED_REPEAT_PERCENT = (28, 40)
 
 FACTORS = (
     "alcohol",
@@ -227,6 +251,22 @@ class QuarterlyReturn:
     victims_male: int
     victims_aged_16_17: int
     perpetrators_17_or_under: int
+
+
+@dataclass(frozen=True)
+class ReturnDetails:
+    """What partners add to the national return, for one quarter."""
+
+    quarter: str
+    sources: tuple[int, ...]  # hearings per ``SOURCE_CODES`` category
+    cases_with_children: int
+    criteria: tuple[int, ...]  # hearings whose referral met each of ``CRITERIA``
+    returned: int
+    duplicates: int
+
+    @classmethod
+    def empty(cls, quarter: str) -> ReturnDetails:
+        return cls(quarter, (0,) * len(SOURCE_CODES), 0, (0,) * len(CRITERIA), 0, 0)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from emarac.indicators.definitions import (
     AGENCY_BUCKETS,
     BUCKETS,
     CANNOT,
+    CRITERIA,
     DONE,
     FACTOR_CODES,
     FACTORS,
@@ -44,11 +45,13 @@ from emarac.indicators.definitions import (
     RepeatQuarter,
     RepeatRate,
     ResearchResponse,
+    ReturnDetails,
     Volume,
     ordered_counts,
 )
 from emarac.indicators.periods import Filters, quarter_containing, quarters_between
 from emarac.risk import rules
+from emarac.risk.return_sources import DEFAULT_SOURCE, OTHER, SOURCE_CODES
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class HearingRow:
     referring_agency_id: uuid.UUID | None = None
     referrer_kind: str | None = None
     victim: PersonFacts = PersonFacts()
+    criteria: tuple[str, ...] = ()  # of the item's referral
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,15 @@ class ReferralRow:
     status: str
     meeting_id: uuid.UUID | None = None
     case_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class SourceMapRow:
+    """An area's own choice of referral-source category for a kind of agency."""
+
+    area_id: uuid.UUID
+    agency_kind: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,7 @@ class Dataset:
     attendance: tuple[AttendanceRow, ...] = ()
     research: tuple[ResearchRow, ...] = ()
     actions: tuple[ActionRow, ...] = ()
+    source_map: tuple[SourceMapRow, ...] = ()
 
 
 # --- results: the same classes come back from queries.py ----------------------
@@ -466,6 +480,43 @@ def referrals_by_agency(data: Dataset, filters: Filters) -> ReferralsByAgency:
     return ReferralsByAgency(counts=ordered_counts(counts.items()))
 
 
+def return_details(data: Dataset, filters: Filters) -> tuple[ReturnDetails, ...]:
+    mapping = {(m.area_id, m.agency_kind): m.source for m in data.source_map}
+
+    def source(h: HearingRow) -> str:
+        if h.referrer_kind is None:
+            return OTHER
+        return mapping.get((h.area_id, h.referrer_kind), DEFAULT_SOURCE.get(h.referrer_kind, OTHER))
+
+    with_children = {c.case_id for c in data.children if c.lives_in_household}
+    sent_back: dict[str, list[ReferralRow]] = defaultdict(list)
+    for r in {r.id: r for r in data.referrals}.values():
+        if (
+            r.status in UNCOUNTED_REFERRALS
+            and filters.start <= r.submitted_on <= filters.end
+            and (filters.area_id is None or r.area_id == filters.area_id)
+            and (
+                filters.referring_agency_id is None
+                or r.referring_agency_id == filters.referring_agency_id
+            )
+        ):
+            sent_back[quarter_code(r.submitted_on)].append(r)
+    details = []
+    for code, group in _by_quarter(filters, heard(data, filters)).items():
+        sources = [source(h) for h in group]
+        details.append(
+            ReturnDetails(
+                quarter=code,
+                sources=tuple(sources.count(s) for s in SOURCE_CODES),
+                cases_with_children=sum(1 for h in group if h.case_id in with_children),
+                criteria=tuple(sum(1 for h in group if c in h.criteria) for c in CRITERIA),
+                returned=sum(1 for r in sent_back[code] if r.status == "returned"),
+                duplicates=sum(1 for r in sent_back[code] if r.status == "duplicate"),
+            )
+        )
+    return tuple(details)
+
+
 INDICATORS: dict[str, Callable[[Dataset, Filters], object]] = {
     "cases_heard": cases_heard,
     "repeat_rate": repeat_rate,
@@ -476,4 +527,5 @@ INDICATORS: dict[str, Callable[[Dataset, Filters], object]] = {
     "attendance": attendance,
     "research_response": research_response,
     "referrals_by_agency": referrals_by_agency,
+    "return_details": return_details,
 }

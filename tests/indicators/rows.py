@@ -28,7 +28,7 @@ from emarac.indicators.periods import Filters
 from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
 from emarac.people.models import Person
 from emarac.referrals.models import Referral
-from emarac.risk.models import ChecklistQuestion, RiskAnswer, RiskAssessment
+from emarac.risk.models import AreaReferralSource, ChecklistQuestion, RiskAnswer, RiskAssessment
 from tests.indicators.oracle import (
     ActionRow,
     AttendanceRow,
@@ -43,6 +43,7 @@ from tests.indicators.oracle import (
     PersonFacts,
     ReferralRow,
     ResearchRow,
+    SourceMapRow,
 )
 
 Bind = Connection | Session
@@ -154,6 +155,16 @@ def load(bind: Bind, filters: Filters) -> Dataset:
             )
         ),
         actions=_actions(bind, filters),
+        source_map=tuple(
+            SourceMapRow(*row)
+            for row in bind.execute(
+                select(
+                    AreaReferralSource.area_id,
+                    AreaReferralSource.agency_kind,
+                    AreaReferralSource.source,
+                )
+            )
+        ),
     )
 
 
@@ -172,6 +183,7 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
             Referral.referring_agency_id,
             Case.referring_agency_id,
             Case.owning_agency_id,
+            Referral.criteria,
             *PERSON_FACTS,
         )
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
@@ -183,7 +195,7 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
     hearings = []
     for row in bind.execute(statement):
         (item_id, meeting_id, case_id, victim_id, area_id, held_on, status, referral_id) = row[:8]
-        referred_on, by_referral, by_case, owner = row[8:12]
+        referred_on, by_referral, by_case, owner, criteria = row[8:13]
         referrer = by_referral or by_case or owner
         hearings.append(
             HearingRow(
@@ -198,7 +210,8 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
                 referred_on=referred_on,
                 referring_agency_id=referrer,
                 referrer_kind=kinds.get(referrer),
-                victim=PersonFacts(*row[12:]),
+                victim=PersonFacts(*row[13:]),
+                criteria=tuple(criteria or ()),
             )
         )
     return tuple(hearings)

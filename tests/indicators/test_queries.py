@@ -35,6 +35,7 @@ from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
 from emarac.indicators import queries
 from emarac.indicators.definitions import (
+    CRITERIA,
     FACTORS,
     ActionsOnTime,
     AttendanceRate,
@@ -46,6 +47,7 @@ from emarac.indicators.definitions import (
     RepeatQuarter,
     RepeatRate,
     ResearchResponse,
+    ReturnDetails,
     Volume,
 )
 from emarac.indicators.periods import Filters, parse_period, quarter_containing, quarters_between
@@ -55,12 +57,21 @@ from emarac.people.models import EthnicGroup, Gender, YesNoUnknown
 from emarac.people.services import PersonDetails, create_person
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent, Referral
+from emarac.risk import area_settings
 from emarac.risk import services as risk
 from emarac.risk.models import Answer
+from emarac.risk.return_sources import SOURCE_CODES
 from emarac.risk.rules import Criterion
 from tests.indicators import oracle, rows
 
 Q4 = parse_period("2026-Q4")
+# Every referral of the story is made on professional judgement; two are repeats.
+EXPECTED_CRITERIA = {
+    "visible_high_risk": 0,
+    "professional_judgement": 6,
+    "potential_escalation": 0,
+    "repeat": 2,
+}
 
 
 @dataclass
@@ -484,6 +495,25 @@ def _by_hand(conn, name: str, filters: Filters) -> object:
         return ResearchResponse(*result.one())
     if name == "referrals_by_agency":
         return ReferralsByAgency(tuple((agency_id, n) for agency_id, n in result))
+    if name == "return_details":
+        by_code = {quarter_containing(row[0]).code: [int(v) for v in row[1:]] for row in result}
+        sources, criteria = len(SOURCE_CODES), len(CRITERIA)
+        details = []
+        for q in quarters_between(filters.start, filters.end):
+            n = by_code.get(q.code)
+            if n is None:
+                details.append(ReturnDetails.empty(q.code))
+                continue
+            details.append(
+                ReturnDetails(
+                    q.code,
+                    tuple(n[:sources]),
+                    n[sources],
+                    tuple(n[sources + 1 : sources + 1 + criteria]),
+                    *n[sources + 1 + criteria :],
+                )
+            )
+        return tuple(details)
     raise AssertionError(f"no reading for {name}")
 
 
@@ -510,3 +540,28 @@ def test_the_research_count_leaves_the_planner_as_it_found_it(world, conn):
     queries.research_response(conn, in_testshire(world))
     if conn.dialect.name == "postgresql":
         assert conn.execute(text("SHOW enable_nestloop")).scalar_one() == "on"
+
+
+def test_the_return_details_follow_the_areas_own_sources(world, conn, make):
+    admin = make.user(roles=("system_admin",))
+    area_settings.change_sources(admin, world.testshire.id, {"housing": "substance_misuse"})
+    (q4,) = queries.return_details(conn, in_testshire(world))
+    sources = {code: n for code, n in zip(SOURCE_CODES, q4.sources, strict=True) if n}
+    assert sources == {"police": 2, "idva": 1, "health": 1, "substance_misuse": 1, "other": 1}
+    assert q4.cases_with_children == 2  # A's two children and C's one at home
+    assert dict(zip(CRITERIA, q4.criteria, strict=True)) == EXPECTED_CRITERIA
+    # Elsewhere keeps the default mapping.
+    (elsewhere,) = queries.return_details(
+        conn, Filters.for_period(Q4, area_id=world.elsewhere_police.area_id)
+    )
+    assert elsewhere.sources[SOURCE_CODES.index("police")] == 1
+
+    year = queries.return_details(
+        conn, Filters(date(2026, 1, 1), date(2026, 12, 31), area_id=world.testshire.id)
+    )
+    # D's referral returned in January; G's returned, and its second merged, in June.
+    assert [(d.returned, d.duplicates) for d in year] == [(1, 0), (1, 1), (0, 0), (0, 0)]
+    data = rows.load(conn, in_testshire(world))
+    assert oracle.return_details(data, in_testshire(world)) == (q4,)
+    if conn.dialect.name == "postgresql":
+        assert _by_hand(conn, "return_details", in_testshire(world)) == (q4,)
