@@ -43,7 +43,7 @@ def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, l
     ui.follow("Indicators")
     assert page.get_by_test_id("period").inner_text() == "2026-27 Q2 (July to September 2026)"
     page.wait_for_selector("canvas[data-drawn='true']")
-    assert page.locator("canvas[data-drawn='true']").count() == 3
+    assert page.locator("canvas[data-drawn='true']").count() == 4
     series = page.evaluate(SERIES)
     for chart in series:
         # Told apart by more than colour: a pattern or a dash of its own each.
@@ -56,7 +56,14 @@ def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, l
         page.screenshot(
             path=f"{os.environ['EMARAC_A11Y_SHOTS']}/indicators-charts.png", full_page=True
         )
-    for key in ("repeat-trend", "volume-trend", "factors-trend", "quarterly-return", "process"):
+    for key in (
+        "repeat-trend",
+        "volume-trend",
+        "sources-trend",
+        "factors-trend",
+        "quarterly-return",
+        "process",
+    ):
         assert page.get_by_test_id(key).is_visible()  # every chart has its table
 
     page.get_by_label("Period").select_option(label="Financial year: April 2025 to March 2026")
