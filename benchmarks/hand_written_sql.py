@@ -231,28 +231,44 @@ def _assessed(codes: tuple[str, ...]) -> str:
           AND ra.yes_factors LIKE ANY (ARRAY[{patterns}]))"""
 
 
+def _on_record(whose: str, column: str) -> str:
+    """The victim, or a perpetrator linked to the case, has "yes" on the person record."""
+    if whose == "victim":
+        return f"EXISTS (SELECT 1 FROM person v WHERE v.id = h.victim_id AND v.{column} = 'yes')"
+    return f"""EXISTS (
+        SELECT 1 FROM case_perpetrator cp JOIN person p ON p.id = cp.person_id
+        WHERE cp.case_id = h.case_id AND p.{column} = 'yes')"""
+
+
+def _factor(name: str) -> str:
+    """Whether the hearing ``h`` has the factor, from each of its sources."""
+    sources = []
+    if name in definitions.FACTOR_CODES:
+        sources.append(_assessed(definitions.FACTOR_CODES[name]))
+    if name in definitions.PROFILE_FACTORS:
+        sources.append(_on_record(*definitions.PROFILE_FACTORS[name]))
+    if name == definitions.INCIDENT_FACTOR:
+        sources.append(f"""EXISTS (
+           SELECT 1 FROM incident i
+           WHERE i.victim_id = h.victim_id
+             AND i.alcohol_or_drugs
+             AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
+                 BETWEEN h.held_on - {definitions.INCIDENT_WINDOW_DAYS} AND h.held_on)""")
+    return " OR ".join(f"({source})" for source in sources)
+
+
 FACTORS_SQL = (
     _HEARD
     + """
 SELECT h.quarter_start,
        count(*) AS heard,
-       count(*) FILTER (WHERE {alcohol} OR EXISTS (
-           SELECT 1 FROM incident i
-           WHERE i.victim_id = h.victim_id
-             AND i.alcohol_or_drugs
-             AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
-                 BETWEEN h.held_on - {window} AND h.held_on)) AS alcohol,
-       {others}
+       {factors}
 FROM heard h
 GROUP BY h.quarter_start
 ORDER BY h.quarter_start
 """.format(
-        alcohol=_assessed(definitions.FACTOR_CODES["alcohol"]),
-        window=definitions.INCIDENT_WINDOW_DAYS,
-        others=",\n       ".join(
-            f"count(*) FILTER (WHERE {_assessed(definitions.FACTOR_CODES[name])}) AS {name}"
-            for name in definitions.FACTORS
-            if name != "alcohol"
+        factors=",\n       ".join(
+            f"count(*) FILTER (WHERE {_factor(name)}) AS {name}" for name in definitions.FACTORS
         ),
     )
 )

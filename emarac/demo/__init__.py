@@ -75,8 +75,12 @@ def _has_real_data() -> bool:
     return bool(real_agencies or real_users)
 
 
-def load() -> list[Login]:
-    """Create the demo partnership if absent; return every demo login either way."""
+def load(*, history: bool = True) -> list[Login]:
+    """Create the demo partnership if absent; return every demo login either way.
+
+    ``history`` adds two years of synthetic MARAC history to the demo area
+    (``demo.history``), so the indicators show numbers.
+    """
     if current_settings().is_production:
         raise RefusedError("Refused: demo data is never loaded in production mode")
     if _has_real_data():
@@ -116,7 +120,8 @@ def load() -> list[Login]:
     demo_cases.load()
     demo_meeting.load()
     demo_retention.load()
-    demo_history.load(DEMO_AREA)
+    if history:
+        demo_history.load(DEMO_AREA)
     return logins()
 
 

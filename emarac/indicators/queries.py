@@ -479,13 +479,34 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
         .subquery("drink")
     )
 
-    def has(name: str) -> ColumnElement[bool]:
-        return first_yes.c[name] <= hearing.c.held_on
+    def on_record(whose: str, column: str) -> ColumnElement[bool]:
+        """The victim, or a perpetrator linked to the case, answered "yes" on the person record."""
+        person = aliased(Person, name=f"{whose}_{column}")
+        if whose == "victim":
+            return exists(
+                select(literal(1)).where(
+                    person.id == hearing.c.victim_id, getattr(person, column) == definitions.YES
+                )
+            )
+        link = aliased(CasePerpetrator, name=f"link_{column}")
+        return exists(
+            select(literal(1))
+            .select_from(link)
+            .join(person, person.id == link.person_id)
+            .where(link.case_id == hearing.c.case_id, getattr(person, column) == definitions.YES)
+        )
 
-    columns = [
-        _count_if(or_(has("alcohol"), drink.c.item_id.is_not(None))),
-        *[_count_if(has(name)) for name in definitions.FACTORS if name != "alcohol"],
-    ]
+    def has(name: str) -> ColumnElement[bool]:
+        sources = []
+        if name in definitions.FACTOR_CODES:
+            sources.append(first_yes.c[name] <= hearing.c.held_on)
+        if name in definitions.PROFILE_FACTORS:
+            sources.append(on_record(*definitions.PROFILE_FACTORS[name]))
+        if name == definitions.INCIDENT_FACTOR:
+            sources.append(drink.c.item_id.is_not(None))
+        return or_(*sources)
+
+    columns = [_count_if(has(name)) for name in definitions.FACTORS]
     statement = (
         select(hearing.c.quarter, func.count(), *columns)
         .select_from(

@@ -50,9 +50,14 @@ EXPECTED_REPEATS = f"Well-run MARACs expect {LOW} to {HIGH}%"
 INCOMPLETE = "Records incomplete"
 
 FACTOR_LABELS = {
-    "alcohol": "Alcohol",
-    "drugs": "Drugs",
-    "mental_health": "Mental health",
+    "perpetrator_alcohol": "Perpetrator: alcohol",
+    "perpetrator_drugs": "Perpetrator: drugs",
+    "perpetrator_mental_health": "Perpetrator: mental health",
+    "abuser_problems_checklist": "Abuser's alcohol, drugs or mental health",
+    "incident_alcohol_or_drugs": "Alcohol or drugs at an incident",
+    "victim_alcohol": "Victim: alcohol",
+    "victim_drugs": "Victim: drugs",
+    "victim_mental_health": "Victim: mental health",
     "pregnancy": "Pregnancy",
     "separation": "Separation",
     "child_contact": "Child contact",
@@ -114,6 +119,11 @@ class Dashboard:
     process: Table
     referrers: Table
     records_begin: date | None = None  # the area's first referral
+
+    @property
+    def factor_sources(self) -> tuple[tuple[str, str], ...]:
+        """Each factor's name on the page and where its figures come from."""
+        return tuple((FACTOR_LABELS[f], definitions.FACTOR_SOURCES[f]) for f in FACTORS)
 
     @property
     def incomplete(self) -> bool:

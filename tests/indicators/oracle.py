@@ -25,12 +25,14 @@ from emarac.indicators.definitions import (
     FACTOR_CODES,
     FACTORS,
     HEARD_STATUSES,
+    INCIDENT_FACTOR,
     INCIDENT_WINDOW_DAYS,
     MALE,
     MEDIAN,
     MINORITY_ETHNIC_GROUPS,
     NINETIETH,
     OLDEST_YOUNG_PERPETRATOR,
+    PROFILE_FACTORS,
     REPEAT_WINDOW_MONTHS,
     UNCOUNTED_REFERRALS,
     VICTIM_AGES,
@@ -65,6 +67,9 @@ class PersonFacts:
     disability: str = "not_known"
     lgbt: str = "not_known"
     age_estimated_on: date | None = None
+    alcohol: str = "not_known"
+    drugs: str = "not_known"
+    mental_health: str = "not_known"
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,9 @@ class PerpetratorRow:
     estimated_age: int | None = None
     person_id: uuid.UUID | None = None
     age_estimated_on: date | None = None
+    alcohol: str = "not_known"
+    drugs: str = "not_known"
+    mental_health: str = "not_known"
 
 
 @dataclass(frozen=True)
@@ -381,11 +389,19 @@ def factors(data: Dataset, filters: Filters) -> tuple[FactorCounts, ...]:
         if incident.alcohol_or_drugs:
             drink[incident.victim_id].append(incident.occurred_on)
 
+    perpetrators: dict[uuid.UUID, list[PerpetratorRow]] = defaultdict(list)
+    for perpetrator in data.perpetrators:
+        perpetrators[perpetrator.case_id].append(perpetrator)
+
     def present(h: HearingRow) -> set[str]:
         codes = {a.factor for a in answers[h.case_id] if a.completed_on <= h.held_on}
         found = {name for name, feeds in FACTOR_CODES.items() if codes & set(feeds)}
         if any(0 <= (h.held_on - day).days <= INCIDENT_WINDOW_DAYS for day in drink[h.victim_id]):
-            found.add("alcohol")
+            found.add(INCIDENT_FACTOR)
+        for name, (whose, column) in PROFILE_FACTORS.items():
+            people = [h.victim] if whose == "victim" else perpetrators[h.case_id]
+            if any(getattr(p, column) == YES for p in people):
+                found.add(name)
         return found
 
     counts = []

@@ -56,6 +56,9 @@ PERSON_FACTS = (
     Person.disability,
     Person.lgbt,
     Person.age_estimated_on,
+    Person.alcohol,
+    Person.drugs,
+    Person.mental_health,
 )
 
 
@@ -83,14 +86,17 @@ def load(bind: Bind, filters: Filters) -> Dataset:
             )
         ),
         perpetrators=tuple(
-            PerpetratorRow(case_id, birth_year, estimated_age, person_id, estimated_on)
-            for case_id, birth_year, estimated_age, person_id, estimated_on in bind.execute(
+            PerpetratorRow(*row)
+            for row in bind.execute(
                 select(
                     CasePerpetrator.case_id,
                     Person.birth_year,
                     Person.estimated_age,
                     CasePerpetrator.person_id,
                     Person.age_estimated_on,
+                    Person.alcohol,
+                    Person.drugs,
+                    Person.mental_health,
                 )
                 .join(Person, Person.id == CasePerpetrator.person_id)
                 .where(CasePerpetrator.case_id.in_(victims_cases))

@@ -385,9 +385,14 @@ def test_quarterly_return_and_factors(world, conn):
     (factors,) = queries.factors(conn, in_testshire(world))
     assert factors.heard == 6
     assert factors.as_dict() == {
-        "alcohol": 3,  # A by the checklist; B and E by incidents
-        "drugs": 1,
-        "mental_health": 1,
+        "perpetrator_alcohol": 0,
+        "perpetrator_drugs": 0,
+        "perpetrator_mental_health": 0,
+        "abuser_problems_checklist": 1,  # A's one answer about all three
+        "incident_alcohol_or_drugs": 2,  # B and E by incidents
+        "victim_alcohol": 0,
+        "victim_drugs": 0,
+        "victim_mental_health": 0,
         "pregnancy": 1,
         "separation": 0,  # C's answer came after the hearing
         "child_contact": 0,
@@ -565,3 +570,24 @@ def test_the_return_details_follow_the_areas_own_sources(world, conn, make):
     assert oracle.return_details(data, in_testshire(world)) == (q4,)
     if conn.dialect.name == "postgresql":
         assert _by_hand(conn, "return_details", in_testshire(world)) == (q4,)
+
+
+def test_factors_from_the_person_records_agree_three_ways(world, conn, db):
+    from sqlalchemy import update
+
+    from emarac.cases.models import Case, CasePerpetrator
+    from emarac.people.models import Person
+
+    perpetrators = select(CasePerpetrator.person_id)
+    db.session.execute(update(Person).where(Person.id.in_(perpetrators)).values(drugs="yes"))
+    first_victim = db.session.scalar(select(Case.victim_id).order_by(Case.reference).limit(1))
+    db.session.execute(update(Person).where(Person.id == first_victim).values(mental_health="yes"))
+    db.session.commit()
+    filters = Filters(date(2025, 1, 1), date(2026, 12, 31), area_id=world.testshire.id)
+    counts = queries.factors(conn, filters)
+    assert sum(f.perpetrator_drugs for f in counts) > 0
+    assert sum(f.victim_mental_health for f in counts) > 0
+    assert sum(f.perpetrator_alcohol + f.victim_drugs for f in counts) == 0
+    assert counts == oracle.factors(rows.load(conn, filters), filters)
+    if conn.dialect.name == "postgresql":
+        assert _by_hand(conn, "factors", filters) == counts

@@ -1,10 +1,11 @@
-"""each area's mapping of agency kinds to the data return's referral-source categories
+"""each area's mapping of agency kinds to the data return's referral-source categories; a person's own alcohol, drug and mental-health problems
 
-Revision ID: 0028_return_sources
+Revision ID: 0028_return_and_factors
 Revises: 0027_indicator_indexes
 Create Date: 2026-12-03 12:30:00
 
-No rows are made: an area without one uses the default mapping.
+No rows are made: an area without one uses the default mapping. Every person
+starts with "not_known" for the three problems.
 
 """
 from alembic import op
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0028_return_sources'
+revision = '0028_return_and_factors'
 down_revision = '0027_indicator_indexes'
 branch_labels = None
 depends_on = None
@@ -34,8 +35,18 @@ def upgrade():
     with op.batch_alter_table('area_referral_source', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_area_referral_source_area_id'), ['area_id'], unique=False)
 
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('alcohol', sa.String(length=20), server_default='not_known', nullable=False, comment='a problem with alcohol; for the causal-factor indicators'))
+        batch_op.add_column(sa.Column('drugs', sa.String(length=20), server_default='not_known', nullable=False, comment='a problem with drugs; for the causal-factor indicators'))
+        batch_op.add_column(sa.Column('mental_health', sa.String(length=20), server_default='not_known', nullable=False, comment='a mental-health problem; for the causal-factor indicators'))
+
 
 def downgrade():
+    with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_column('mental_health')
+        batch_op.drop_column('drugs')
+        batch_op.drop_column('alcohol')
+
     with op.batch_alter_table('area_referral_source', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_area_referral_source_area_id'))
 
