@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from emarac.indicators import definitions
 from emarac.indicators.periods import Filters
+from emarac.risk import return_sources
 
 CASES_HEARD_SQL = """
 SELECT count(*) AS heard
@@ -101,6 +102,7 @@ def _quoted(values: object) -> str:
 _HEARD = f"""
 WITH heard AS (
     SELECT ai.id AS item_id, ai.meeting_id, ai.case_id, c.victim_id, m.held_on,
+           m.area_id, ai.referral_id,
            CAST(date_trunc('quarter', m.held_on) AS date) AS quarter_start,
            r.submitted_on AS referred_on,
            coalesce(r.submitted_on, m.held_on) AS reference_on,
@@ -233,28 +235,44 @@ def _assessed(codes: tuple[str, ...]) -> str:
           AND ra.yes_factors LIKE ANY (ARRAY[{patterns}]))"""
 
 
+def _on_record(whose: str, column: str) -> str:
+    """The victim, or a perpetrator linked to the case, has "yes" on the person record."""
+    if whose == "victim":
+        return f"EXISTS (SELECT 1 FROM person v WHERE v.id = h.victim_id AND v.{column} = 'yes')"
+    return f"""EXISTS (
+        SELECT 1 FROM case_perpetrator cp JOIN person p ON p.id = cp.person_id
+        WHERE cp.case_id = h.case_id AND p.{column} = 'yes')"""
+
+
+def _factor(name: str) -> str:
+    """Whether the hearing ``h`` has the factor, from each of its sources."""
+    sources = []
+    if name in definitions.FACTOR_CODES:
+        sources.append(_assessed(definitions.FACTOR_CODES[name]))
+    if name in definitions.PROFILE_FACTORS:
+        sources.append(_on_record(*definitions.PROFILE_FACTORS[name]))
+    if name == definitions.INCIDENT_FACTOR:
+        sources.append(f"""EXISTS (
+           SELECT 1 FROM incident i
+           WHERE i.victim_id = h.victim_id
+             AND i.alcohol_or_drugs
+             AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
+                 BETWEEN h.held_on - {definitions.INCIDENT_WINDOW_DAYS} AND h.held_on)""")
+    return " OR ".join(f"({source})" for source in sources)
+
+
 FACTORS_SQL = (
     _HEARD
     + """
 SELECT h.quarter_start,
        count(*) AS heard,
-       count(*) FILTER (WHERE {alcohol} OR EXISTS (
-           SELECT 1 FROM incident i
-           WHERE i.victim_id = h.victim_id
-             AND i.alcohol_or_drugs
-             AND CAST(i.occurred_at AT TIME ZONE 'UTC' AS date)
-                 BETWEEN h.held_on - {window} AND h.held_on)) AS alcohol,
-       {others}
+       {factors}
 FROM heard h
 GROUP BY h.quarter_start
 ORDER BY h.quarter_start
 """.format(
-        alcohol=_assessed(definitions.FACTOR_CODES["alcohol"]),
-        window=definitions.INCIDENT_WINDOW_DAYS,
-        others=",\n       ".join(
-            f"count(*) FILTER (WHERE {_assessed(definitions.FACTOR_CODES[name])}) AS {name}"
-            for name in definitions.FACTORS
-            if name != "alcohol"
+        factors=",\n       ".join(
+            f"count(*) FILTER (WHERE {_factor(name)}) AS {name}" for name in definitions.FACTORS
         ),
     )
 )
@@ -333,6 +351,69 @@ WHERE m.status IN ({_quoted(definitions.HEARD_STATUSES)})
           = CAST(:referring_agency_id AS uuid))
 """
 
+
+def _source_of_kind() -> str:
+    """The default referral-source category of the agency kind ``a.kind``."""
+    whens = " ".join(
+        f"WHEN '{kind}' THEN '{source}'" for kind, source in return_sources.DEFAULT_SOURCE.items()
+    )
+    return f"CASE a.kind {whens} ELSE '{return_sources.OTHER}' END"
+
+
+RETURN_DETAILS_SQL = (
+    _HEARD
+    + """, sourced AS (
+    SELECT h.*, coalesce(s.source, {default_source}) AS source
+    FROM heard h
+    LEFT JOIN agency a ON a.id = h.referring_agency_id
+    LEFT JOIN area_referral_source s ON s.area_id = h.area_id AND s.agency_kind = a.kind
+), details AS (
+    SELECT h.quarter_start,
+           {sources},
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM case_child cc
+                                          WHERE cc.case_id = h.case_id
+                                            AND cc.lives_in_household)) AS cases_with_children,
+           {criteria}
+    FROM sourced h
+    LEFT JOIN referral r ON r.id = h.referral_id
+    GROUP BY h.quarter_start
+), sent_back AS (
+    SELECT CAST(date_trunc('quarter', r.submitted_on) AS date) AS quarter_start,
+           count(*) FILTER (WHERE r.status = 'returned') AS returned,
+           count(*) FILTER (WHERE r.status = 'duplicate') AS duplicates
+    FROM referral r
+    WHERE r.status IN ({uncounted})
+      AND r.submitted_on BETWEEN :start AND :end
+      AND (CAST(:area_id AS uuid) IS NULL OR r.area_id = CAST(:area_id AS uuid))
+      AND (CAST(:referring_agency_id AS uuid) IS NULL
+           OR r.referring_agency_id = CAST(:referring_agency_id AS uuid))
+    GROUP BY 1
+)
+SELECT quarter_start, {zeroed}, coalesce(returned, 0), coalesce(duplicates, 0)
+FROM details FULL JOIN sent_back USING (quarter_start)
+ORDER BY quarter_start
+""".format(
+        default_source=_source_of_kind(),
+        sources=",\n           ".join(
+            f"count(*) FILTER (WHERE h.source = '{code}') AS source_{code}"
+            for code in return_sources.SOURCE_CODES
+        ),
+        criteria=",\n           ".join(
+            f"count(*) FILTER (WHERE CAST(r.criteria AS text) LIKE '%\"{code}\"%') AS met_{code}"
+            for code in definitions.CRITERIA
+        ),
+        uncounted=_quoted(definitions.UNCOUNTED_REFERRALS),
+        zeroed=", ".join(
+            f"coalesce({column}, 0)"
+            for column in (
+                *(f"source_{code}" for code in return_sources.SOURCE_CODES),
+                "cases_with_children",
+                *(f"met_{code}" for code in definitions.CRITERIA),
+            )
+        ),
+    )
+)
+
 HAND_WRITTEN_SQL: dict[str, str] = {
     "cases_heard": CASES_HEARD_SQL,
     "repeat_rate": REPEAT_RATE_SQL,
@@ -344,6 +425,7 @@ HAND_WRITTEN_SQL: dict[str, str] = {
     "research_response": RESEARCH_RESPONSE_SQL,
     "referrals_by_agency": REFERRALS_BY_AGENCY_SQL,
     "agenda_outcomes": AGENDA_OUTCOMES_SQL,
+    "return_details": RETURN_DETAILS_SQL,
 }
 
 

@@ -15,6 +15,7 @@ from emarac.auth import totp
 from emarac.clock import utcnow
 from emarac.config import current_settings
 from emarac.demo import cases as demo_cases
+from emarac.demo import history as demo_history
 from emarac.demo import meeting as demo_meeting
 from emarac.demo import retention as demo_retention
 from emarac.extensions import db
@@ -74,8 +75,12 @@ def _has_real_data() -> bool:
     return bool(real_agencies or real_users)
 
 
-def load() -> list[Login]:
-    """Create the demo partnership if absent; return every demo login either way."""
+def load(*, history: bool = True) -> list[Login]:
+    """Create the demo partnership if absent; return every demo login either way.
+
+    ``history`` adds two years of synthetic MARAC history to the demo area
+    (``demo.history``), so the indicators show numbers.
+    """
     if current_settings().is_production:
         raise RefusedError("Refused: demo data is never loaded in production mode")
     if _has_real_data():
@@ -115,6 +120,8 @@ def load() -> list[Login]:
     demo_cases.load()
     demo_meeting.load()
     demo_retention.load()
+    if history:
+        demo_history.load(DEMO_AREA)
     return logins()
 
 

@@ -54,6 +54,23 @@ Quarterly return (per calendar quarter, summed over its meetings)
     known and not white), LGBT+ (``lgbt`` is yes), disabled (``disability`` is
     yes), male, and aged 16 or 17; perpetrators aged 17 or under, counted once
     per perpetrator linked to each heard case.
+Details of the return (per calendar quarter, shown as financial quarters)
+    What partners fill in beside the national return. Referral sources in the
+    return's finer categories (``SOURCE_CODES``: police, IDVA, health,
+    children's social care, adult social care, housing, probation, education,
+    substance misuse, mental health, specialist domestic abuse services,
+    other): each hearing's referring agency's kind, mapped by the meeting's
+    area (``AreaReferralSource``, else ``DEFAULT_SOURCE``; no agency is
+    "other"). Cases with children: hearings whose case has at least one child
+    living in the household. The referral criteria mix: hearings whose
+    referral met each criterion (``CRITERIA``; a referral may meet several,
+    an item with no referral meets none). Returned and duplicate referrals:
+    referrals with those statuses submitted in the quarter (in the area, from
+    the referring agency, when chosen), by the day they were submitted.
+Records incomplete
+    A period that starts before the area's first referral (with every area, the
+    last of the areas' first referrals) began before its records did: its
+    repeat rate is not comparable, and the dashboard says so.
 Age at a hearing
     The hearing's year minus the year of birth (only the year is kept in the
     clear: the date of birth is encrypted); when the year of birth is not known,
@@ -61,15 +78,23 @@ Age at a hearing
     (``age_estimated_on``) to the hearing, or the estimate as it stands when it
     has no date. People of unknown age are not counted.
 Causal and vulnerability factors (per quarter)
-    The number of hearings whose case has a "yes" answer, on a risk assessment
-    completed on or before the hearing date, to a checklist question whose
-    ``factor`` feeds that factor (``FACTOR_CODES``). The current checklist asks
-    one question about the abuser's alcohol, drug or mental-health problems
-    (factor ``alcohol_drugs_mental_health``), so a yes to it counts under all
-    three. Alcohol also counts a hearing whose victim has an incident flagged
-    ``alcohol_or_drugs`` on the hearing date or in the 365 days before it (by
-    the incident's date in UTC): the flag cannot tell alcohol from drugs, and
-    alcohol is what the eMARAC reports led with.
+    The number of hearings with each factor, from the source the factor's name
+    says (``FACTOR_SOURCES``, shown on the dashboard):
+    - the perpetrator's and the victim's own alcohol, drug and mental-health
+      problems, each its own item on the person record (``PROFILE_FACTORS``):
+      "yes" for the victim, or for a perpetrator linked to the case; the
+      perpetrator's also from a "yes" to a checklist question asking about
+      that one problem (``FACTOR_CODES``; none in the current checklist);
+    - the checklist's single question about the abuser's alcohol, drug or
+      mental-health problems (``alcohol_drugs_mental_health``) is one answer,
+      so it is one factor of its own (``abuser_problems_checklist``) and is
+      never counted under the three separate ones;
+    - ``incident_alcohol_or_drugs``: the victim has an incident flagged
+      ``alcohol_or_drugs`` on the hearing date or in the 365 days before it
+      (by the incident's date in UTC); the flag cannot tell alcohol from drugs;
+    - pregnancy, separation, child contact and financial dependence: a "yes",
+      on a risk assessment completed on or before the hearing date, to a
+      checklist question whose ``factor`` feeds it (``FACTOR_CODES``).
 Days from referral to hearing
     The hearing date minus the ``submitted_on`` of its referral, for items
     that came from a referral. The median and 90th percentile use the
@@ -108,6 +133,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from emarac.risk.return_sources import SOURCE_CODES
+
 HEARD_STATUSES = ("in_session", "minutes_drafted", "minutes_approved", "minuted", "closed")
 DEFERRED = "deferred"
 WITHDRAWN = "withdrawn"
@@ -142,26 +169,64 @@ AGENCY_BUCKETS = {
     "housing": "housing",
 }
 
+# The return's referral-source categories (``SOURCE_CODES``) and the default
+# from agency kinds live with the area settings that change them.
+CRITERIA = ("visible_high_risk", "professional_judgement", "potential_escalation", "repeat")
+EXPECTED_REPEAT_PERCENT = (28, 40)
+
 FACTORS = (
-    "alcohol",
-    "drugs",
-    "mental_health",
+    "perpetrator_alcohol",
+    "perpetrator_drugs",
+    "perpetrator_mental_health",
+    "abuser_problems_checklist",
+    "incident_alcohol_or_drugs",
+    "victim_alcohol",
+    "victim_drugs",
+    "victim_mental_health",
     "pregnancy",
     "separation",
     "child_contact",
     "financial_dependence",
 )
 # Checklist ``factor`` codes feeding each factor. The finer codes ("alcohol",
-# "drugs") are not in the current checklist; a later version that splits the
-# abuser's question can use them without a change here.
+# "drugs", "mental_health") are not in the current checklist; a later version
+# that asks about each of the abuser's problems apart can use them. A question
+# about two or three at once ("alcohol_drugs") cannot be split: it counts as
+# the abuser's problems, like the current one.
 FACTOR_CODES: dict[str, tuple[str, ...]] = {
-    "alcohol": ("alcohol", "alcohol_drugs", "alcohol_drugs_mental_health"),
-    "drugs": ("drugs", "alcohol_drugs", "alcohol_drugs_mental_health"),
-    "mental_health": ("mental_health", "alcohol_drugs_mental_health"),
+    "perpetrator_alcohol": ("alcohol",),
+    "perpetrator_drugs": ("drugs",),
+    "perpetrator_mental_health": ("mental_health",),
+    "abuser_problems_checklist": ("alcohol_drugs_mental_health", "alcohol_drugs"),
     "pregnancy": ("pregnancy",),
     "separation": ("separation",),
     "child_contact": ("child_contact",),
     "financial_dependence": ("financial_dependence",),
+}
+# Factors read from the person record: (whose, the Person column answered "yes").
+PROFILE_FACTORS: dict[str, tuple[str, str]] = {
+    "perpetrator_alcohol": ("perpetrator", "alcohol"),
+    "perpetrator_drugs": ("perpetrator", "drugs"),
+    "perpetrator_mental_health": ("perpetrator", "mental_health"),
+    "victim_alcohol": ("victim", "alcohol"),
+    "victim_drugs": ("victim", "drugs"),
+    "victim_mental_health": ("victim", "mental_health"),
+}
+INCIDENT_FACTOR = "incident_alcohol_or_drugs"
+# Where each factor comes from, in words the dashboard shows.
+FACTOR_SOURCES: dict[str, str] = {
+    "perpetrator_alcohol": "the perpetrator's person record",
+    "perpetrator_drugs": "the perpetrator's person record",
+    "perpetrator_mental_health": "the perpetrator's person record",
+    "abuser_problems_checklist": "the risk checklist's one question about all three",
+    "incident_alcohol_or_drugs": "incidents flagged as involving alcohol or drugs",
+    "victim_alcohol": "the victim's person record",
+    "victim_drugs": "the victim's person record",
+    "victim_mental_health": "the victim's person record",
+    "pregnancy": "the risk checklist",
+    "separation": "the risk checklist",
+    "child_contact": "the risk checklist",
+    "financial_dependence": "the risk checklist",
 }
 
 
@@ -241,12 +306,33 @@ class QuarterlyReturn:
 
 
 @dataclass(frozen=True)
+class ReturnDetails:
+    """What partners add to the national return, for one quarter."""
+
+    quarter: str
+    sources: tuple[int, ...]  # hearings per ``SOURCE_CODES`` category
+    cases_with_children: int
+    criteria: tuple[int, ...]  # hearings whose referral met each of ``CRITERIA``
+    returned: int
+    duplicates: int
+
+    @classmethod
+    def empty(cls, quarter: str) -> ReturnDetails:
+        return cls(quarter, (0,) * len(SOURCE_CODES), 0, (0,) * len(CRITERIA), 0, 0)
+
+
+@dataclass(frozen=True)
 class FactorCounts:
     quarter: str
     heard: int
-    alcohol: int = 0
-    drugs: int = 0
-    mental_health: int = 0
+    perpetrator_alcohol: int = 0
+    perpetrator_drugs: int = 0
+    perpetrator_mental_health: int = 0
+    abuser_problems_checklist: int = 0
+    incident_alcohol_or_drugs: int = 0
+    victim_alcohol: int = 0
+    victim_drugs: int = 0
+    victim_mental_health: int = 0
     pregnancy: int = 0
     separation: int = 0
     child_contact: int = 0

@@ -18,6 +18,13 @@ range that is not whole months) ending the day before it starts.
 ``quarters_between`` lists the calendar quarters a range touches, which is how
 trends and the quarterly return are broken down.
 
+The return itself is made by financial quarter: Q1 is April to June, and the
+quarters are labelled by financial year, "2025-26 Q1" (``quarter_label``).
+A financial quarter is a calendar quarter under another name, so codes stay
+calendar ("2025-Q2"), and URLs written before keep working; every page and
+export shows the financial label. A quarter may be asked for by its label
+too ("2025-26-Q1" or "2025-26 Q1").
+
 Dates are whole days and every range includes both its ends.
 """
 
@@ -87,13 +94,13 @@ class Period:
 
     @property
     def label(self) -> str:
-        """How the period reads on a page: "January to March 2026"."""
+        """How the period reads on a page: "2025-26 Q4 (January to March 2026)", "March 2026"."""
         if self.kind is PeriodKind.MONTH:
             return f"{MONTH_NAMES[self.start.month - 1]} {self.start.year}"
         if self.kind is PeriodKind.QUARTER:
             first = MONTH_NAMES[self.start.month - 1]
             last = MONTH_NAMES[self.end.month - 1]
-            return f"{first} to {last} {self.start.year}"
+            return f"{quarter_label(self.code)} ({first} to {last} {self.start.year})"
         if self.kind is PeriodKind.FINANCIAL_YEAR:
             return f"April {self.start.year} to March {self.end.year}"
         return f"{_long_date(self.start)} to {_long_date(self.end)}"
@@ -175,17 +182,36 @@ def is_whole_months(period: Period) -> bool:
     return period.start.day == 1 and period.end == _month_end(period.end)
 
 
+def financial_quarter(day: date) -> tuple[int, int]:
+    """(first year of the financial year, quarter 1 to 4) of a day: April to June is Q1."""
+    first_year = day.year if day.month >= FINANCIAL_YEAR_STARTS else day.year - 1
+    return first_year, (day.month - FINANCIAL_YEAR_STARTS) % 12 // 3 + 1
+
+
+def quarter_label(code: str) -> str:
+    """The financial label of a quarter's code: "2025-Q2" (April to June 2025) is "2025-26 Q1".
+
+    Anything that is not a quarter's code comes back as it is.
+    """
+    match = _QUARTER.fullmatch(code)
+    if not match:
+        return code
+    first_year, number = financial_quarter(date(int(match[1]), 3 * int(match[2]) - 2, 1))
+    return f"{first_year}-{(first_year + 1) % 100:02d} Q{number}"
+
+
 def quarter_containing(day: date) -> Period:
     return quarter_period(day.year, _quarter_number(day))
 
 
 PERIOD_FORMS = (
-    "Enter a period as a month (2026-03), a quarter (2026-Q1), "
+    "Enter a period as a month (2026-03), a quarter (2026-Q1 or 2025-26-Q4), "
     "a financial year (FY2026) or a range of dates (2026-01-05/2026-02-01)"
 )
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 _FINANCIAL_YEAR = re.compile(r"FY(\d{4})")
+_FINANCIAL_QUARTER = re.compile(r"(\d{4})-(\d{2})[- ]Q([1-4])")
 _CUSTOM = re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})")
 
 
@@ -238,6 +264,13 @@ def _parse_code(code: str) -> Period:
             return quarter_period(int(match[1]), int(match[2]))
         if match := _FINANCIAL_YEAR.fullmatch(code):
             return financial_year(int(match[1]))
+        if match := _FINANCIAL_QUARTER.fullmatch(code):
+            first_year = int(match[1])
+            if (first_year + 1) % 100 != int(match[2]):
+                raise ValueError(PERIOD_FORMS)
+            start_month = FINANCIAL_YEAR_STARTS + 3 * (int(match[3]) - 1)
+            day = date(first_year + (start_month - 1) // 12, (start_month - 1) % 12 + 1, 1)
+            return quarter_containing(day)
     except (ValueError, OverflowError):
         pass
     raise ValueError(PERIOD_FORMS)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Select,
+    String,
     Subquery,
     and_,
     case,
@@ -62,13 +63,15 @@ from emarac.indicators.definitions import (
     RepeatQuarter,
     RepeatRate,
     ResearchResponse,
+    ReturnDetails,
     Volume,
 )
 from emarac.indicators.periods import Filters, quarters_between
 from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
 from emarac.people.models import Person
 from emarac.referrals.models import Referral
-from emarac.risk.models import RiskAssessment
+from emarac.risk.models import AreaReferralSource, RiskAssessment
+from emarac.risk.return_sources import DEFAULT_SOURCE, OTHER, SOURCE_CODES
 
 Bind = Connection | Session
 
@@ -487,13 +490,34 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
         .subquery("drink")
     )
 
-    def has(name: str) -> ColumnElement[bool]:
-        return first_yes.c[name] <= hearing.c.held_on
+    def on_record(whose: str, column: str) -> ColumnElement[bool]:
+        """The victim, or a perpetrator linked to the case, answered "yes" on the person record."""
+        person = aliased(Person, name=f"{whose}_{column}")
+        if whose == "victim":
+            return exists(
+                select(literal(1)).where(
+                    person.id == hearing.c.victim_id, getattr(person, column) == definitions.YES
+                )
+            )
+        link = aliased(CasePerpetrator, name=f"link_{column}")
+        return exists(
+            select(literal(1))
+            .select_from(link)
+            .join(person, person.id == link.person_id)
+            .where(link.case_id == hearing.c.case_id, getattr(person, column) == definitions.YES)
+        )
 
-    columns = [
-        _count_if(or_(has("alcohol"), drink.c.item_id.is_not(None))),
-        *[_count_if(has(name)) for name in definitions.FACTORS if name != "alcohol"],
-    ]
+    def has(name: str) -> ColumnElement[bool]:
+        sources = []
+        if name in definitions.FACTOR_CODES:
+            sources.append(first_yes.c[name] <= hearing.c.held_on)
+        if name in definitions.PROFILE_FACTORS:
+            sources.append(on_record(*definitions.PROFILE_FACTORS[name]))
+        if name == definitions.INCIDENT_FACTOR:
+            sources.append(drink.c.item_id.is_not(None))
+        return or_(*sources)
+
+    columns = [_count_if(has(name)) for name in definitions.FACTORS]
     statement = (
         select(hearing.c.quarter, func.count(), *columns)
         .select_from(
@@ -721,6 +745,95 @@ def agenda_outcomes(bind: Bind, filters: Filters) -> AgendaOutcomes:
     )
 
 
+def return_details(bind: Bind, filters: Filters) -> tuple[ReturnDetails, ...]:
+    """The return's finer referral sources, cases with children, criteria mix, returned and
+    duplicate referrals, per quarter (``definitions``, "Details of the return")."""
+    hearing = _hearings(filters, "detail_hearing")
+    referrer = aliased(Agency, name="detail_referrer")
+    mapped = aliased(AreaReferralSource, name="detail_source")
+    referral = aliased(Referral, name="detail_referral")
+    default = case(
+        *[(referrer.kind == kind, source) for kind, source in DEFAULT_SOURCE.items()],
+        else_=OTHER,
+    )
+    source = func.coalesce(mapped.source, default)
+    with_children = exists(
+        select(literal(1)).where(
+            CaseChild.case_id == hearing.c.case_id, CaseChild.lives_in_household.is_(True)
+        )
+    )
+    # The criteria are a JSON list, written the same way on both databases:
+    # ["repeat", "visible_high_risk"]. A quoted code matches only that code.
+    criteria = cast(referral.criteria, String)
+    statement = (
+        select(
+            hearing.c.quarter,
+            *[_count_if(source == code) for code in SOURCE_CODES],
+            _count_if(with_children),
+            *[_count_if(criteria.like(f'%"{code}"%')) for code in definitions.CRITERIA],
+        )
+        .select_from(
+            hearing.outerjoin(referrer, referrer.id == hearing.c.referring_agency_id)
+            .outerjoin(
+                mapped,
+                and_(mapped.area_id == hearing.c.area_id, mapped.agency_kind == referrer.kind),
+            )
+            .outerjoin(referral, referral.id == hearing.c.referral_id)
+        )
+        .group_by(hearing.c.quarter)
+    )
+    heard = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(statement)}
+    quarter = _quarter(Referral.submitted_on, filters)
+    uncounted = (
+        select(
+            quarter,
+            _count_if(Referral.status == "returned"),
+            _count_if(Referral.status == "duplicate"),
+        )
+        .where(
+            Referral.status.in_(definitions.UNCOUNTED_REFERRALS),
+            Referral.submitted_on.between(filters.start, filters.end),
+        )
+        .group_by(quarter)
+    )
+    if filters.area_id is not None:
+        uncounted = uncounted.where(Referral.area_id == filters.area_id)
+    if filters.referring_agency_id is not None:
+        uncounted = uncounted.where(Referral.referring_agency_id == filters.referring_agency_id)
+    sent_back = {row[0]: (int(row[1]), int(row[2])) for row in bind.execute(uncounted)}
+    details = []
+    n_sources, n_criteria = len(SOURCE_CODES), len(definitions.CRITERIA)
+    for q in quarters_between(filters.start, filters.end):
+        n = heard.get(q.code, [0] * (n_sources + 1 + n_criteria))
+        returned, duplicates = sent_back.get(q.code, (0, 0))
+        details.append(
+            ReturnDetails(
+                quarter=q.code,
+                sources=tuple(n[:n_sources]),
+                cases_with_children=n[n_sources],
+                criteria=tuple(n[n_sources + 1 :]),
+                returned=returned,
+                duplicates=duplicates,
+            )
+        )
+    return tuple(details)
+
+
+def records_begin(bind: Bind, area_id: Any) -> date | None:
+    """The day the area's first referral was submitted (every area: the last such day).
+
+    A period starting before it began before the records did.
+    """
+    firsts = select(Referral.area_id, func.min(Referral.submitted_on).label("first")).group_by(
+        Referral.area_id
+    )
+    if area_id is not None:
+        firsts = firsts.where(Referral.area_id == area_id)
+    sub = firsts.subquery("firsts")
+    value = bind.execute(select(func.max(sub.c.first))).scalar()
+    return value
+
+
 INDICATORS: dict[str, Callable[[Bind, Filters], object]] = {
     "cases_heard": cases_heard,
     "repeat_rate": repeat_rate,
@@ -732,4 +845,5 @@ INDICATORS: dict[str, Callable[[Bind, Filters], object]] = {
     "research_response": research_response,
     "referrals_by_agency": referrals_by_agency,
     "agenda_outcomes": agenda_outcomes,
+    "return_details": return_details,
 }

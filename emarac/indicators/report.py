@@ -30,18 +30,34 @@ from emarac.indicators.definitions import (
     ReferralSources,
     RepeatQuarter,
     RepeatRate,
+    ReturnDetails,
     Volume,
     suppress,
     suppress_rate,
 )
-from emarac.indicators.periods import Filters, Period, previous_period, quarters_between
+from emarac.indicators.periods import (
+    Filters,
+    Period,
+    previous_period,
+    quarter_label,
+    quarters_between,
+)
+from emarac.risk.return_sources import RETURN_SOURCES, SOURCE_CODES, SOURCE_LABELS
 
 TREND_QUARTERS = 8
+LOW, HIGH = definitions.EXPECTED_REPEAT_PERCENT
+EXPECTED_REPEATS = f"Well-run MARACs expect {LOW} to {HIGH}%"
+INCOMPLETE = "Records incomplete"
 
 FACTOR_LABELS = {
-    "alcohol": "Alcohol",
-    "drugs": "Drugs",
-    "mental_health": "Mental health",
+    "perpetrator_alcohol": "Perpetrator: alcohol",
+    "perpetrator_drugs": "Perpetrator: drugs",
+    "perpetrator_mental_health": "Perpetrator: mental health",
+    "abuser_problems_checklist": "Abuser's alcohol, drugs or mental health",
+    "incident_alcohol_or_drugs": "Alcohol or drugs at an incident",
+    "victim_alcohol": "Victim: alcohol",
+    "victim_drugs": "Victim: drugs",
+    "victim_mental_health": "Victim: mental health",
     "pregnancy": "Pregnancy",
     "separation": "Separation",
     "child_contact": "Child contact",
@@ -73,6 +89,7 @@ class Headline:
     value: str
     previous: str
     change: str
+    note: str = ""  # what to read the figure against, such as the expected band
 
 
 @dataclass(frozen=True)
@@ -101,6 +118,17 @@ class Dashboard:
     quarterly_return: Table
     process: Table
     referrers: Table
+    records_begin: date | None = None  # the area's first referral
+
+    @property
+    def factor_sources(self) -> tuple[tuple[str, str], ...]:
+        """Each factor's name on the page and where its figures come from."""
+        return tuple((FACTOR_LABELS[f], definitions.FACTOR_SOURCES[f]) for f in FACTORS)
+
+    @property
+    def incomplete(self) -> bool:
+        """The period starts before the area's records began: its repeat rate is not comparable."""
+        return self.records_begin is None or self.period.start < self.records_begin
 
 
 def _change(now: float | None, before: float | None, *, unit: str) -> str:
@@ -211,6 +239,7 @@ def _headlines(now: Figures, before: Figures) -> tuple[Headline, ...]:
                 before.protected.rate_value(REPEATS),
                 unit="points",
             ),
+            note=EXPECTED_REPEATS,
         ),
         Headline(
             "Cases a year per 10,000 women (benchmark 40)",
@@ -319,34 +348,58 @@ def returns_within(
 
 
 def _trends(
-    bind: queries.Bind, filters: Filters, returns: Sequence[QuarterlyReturn] | None = None
+    bind: queries.Bind,
+    filters: Filters,
+    returns: Sequence[QuarterlyReturn] | None = None,
+    records_begin: date | None = None,
 ) -> tuple[Table, ...]:
-    """The eight-quarter trend tables: repeat rate, volume, factors.
+    """The eight-quarter trend tables: repeat rate, volume, referral sources, factors.
 
     ``returns`` are the eight quarters' returns when the caller has them already.
+    A quarter that starts before ``records_begin`` (the area's first referral)
+    is marked as one whose records are incomplete.
     """
     wide = trend_filters(filters)
     quarters = [q.code for q in quarters_between(wide.start, wide.end)]
     if returns is None:
         returns = queries.quarterly_return(bind, wide)
+    incomplete = {
+        q.code
+        for q in quarters_between(wide.start, wide.end)
+        if records_begin is None or q.start < records_begin
+    }
+    by_quarter = {r.quarter: r for r in returns}
     return (
-        _repeat_trend(repeat_of(returns), quarters),
-        _volume_trend({r.quarter: r for r in returns}, quarters),
+        _repeat_trend(repeat_of(returns), quarters, incomplete),
+        _volume_trend(by_quarter, quarters),
+        _sources_trend(
+            {d.quarter: d for d in queries.return_details(bind, wide)}, by_quarter, quarters
+        ),
         _factor_trend({f.quarter: f for f in queries.factors(bind, wide)}, quarters),
     )
 
 
-def _repeat_trend(repeat: RepeatRate, quarters: Sequence[str]) -> Table:
+def _repeat_trend(
+    repeat: RepeatRate, quarters: Sequence[str], incomplete: Iterable[str] = ()
+) -> Table:
     by_quarter = {r.quarter: r for r in repeat.by_quarter}
     rows = []
     for code in quarters:
         row = by_quarter.get(code)
         heard, repeats = (row.heard, row.repeats) if row else (0, 0)
-        rows.append((code, count_text(heard), count_text(repeats), rate_text(repeats, heard)))
+        rows.append(
+            (
+                quarter_label(code),
+                count_text(heard),
+                count_text(repeats),
+                rate_text(repeats, heard),
+                INCOMPLETE if code in incomplete else "Complete",
+            )
+        )
     return Table(
         key="repeat-trend",
-        caption="Cases heard and repeat rate by quarter",
-        columns=("Quarter", "Cases heard", "Repeat cases", "Repeat rate"),
+        caption=f"Cases heard and repeat rate by quarter ({EXPECTED_REPEATS.lower()})",
+        columns=("Quarter", "Cases heard", "Repeat cases", "Repeat rate", "Records"),
         rows=tuple(rows),
         chart="line",
         chart_data={
@@ -365,7 +418,7 @@ def _volume_trend(returns: dict[str, QuarterlyReturn], quarters: Sequence[str]) 
         columns=("Quarter", "Cases heard", "Children in the households"),
         rows=tuple(
             (
-                c,
+                quarter_label(c),
                 count_text(returns[c].cases_discussed if c in returns else 0),
                 count_text(returns[c].children if c in returns else 0),
             )
@@ -380,6 +433,58 @@ def _volume_trend(returns: dict[str, QuarterlyReturn], quarters: Sequence[str]) 
     )
 
 
+SOURCE_TOTAL = "cases"
+
+
+def _sources_trend(
+    details: dict[str, ReturnDetails],
+    returns: dict[str, QuarterlyReturn],
+    quarters: Sequence[str],
+) -> Table:
+    """Hearings by the return's referral-source categories, quarter by quarter.
+
+    In each quarter the sources add up to the cases heard (shown beside them in
+    the volume trend), so a lone hidden source withholds the next smallest, as
+    in the return itself, which shows the same quarter the same way.
+    """
+    values: dict[tuple[str, str], int] = {}
+    for code in quarters:
+        row = details.get(code, ReturnDetails.empty(code))
+        for source, n in zip(SOURCE_CODES, row.sources, strict=True):
+            values[(source, code)] = n
+        values[(SOURCE_TOTAL, code)] = returns[code].cases_discussed if code in returns else 0
+    shield = disclosure.protect(
+        values,
+        [
+            disclosure.Line(
+                tuple((source, code) for source in SOURCE_CODES),
+                (SOURCE_TOTAL, code),
+                disclosure.WIDEN_PART,
+            )
+            for code in quarters
+        ],
+    )
+    return Table(
+        key="sources-trend",
+        caption="Cases heard by referral source, by quarter",
+        columns=("Quarter", *(SOURCE_LABELS[source] for source in SOURCE_CODES)),
+        rows=tuple(
+            (
+                quarter_label(code),
+                *(shield.text((s, code), values[(s, code)]) for s in SOURCE_CODES),
+            )
+            for code in quarters
+        ),
+        chart="bar",
+        chart_data={
+            SOURCE_LABELS[s]: [
+                None if shield.hidden((s, code)) else float(values[(s, code)]) for code in quarters
+            ]
+            for s in SOURCE_CODES
+        },
+    )
+
+
 def _factor_trend(factor_rows: dict[str, FactorCounts], quarters: Sequence[str]) -> Table:
     empty = FactorCounts(quarter="", heard=0)
     return Table(
@@ -388,7 +493,7 @@ def _factor_trend(factor_rows: dict[str, FactorCounts], quarters: Sequence[str])
         columns=("Quarter", "Cases heard", *(FACTOR_LABELS[f] for f in FACTORS)),
         rows=tuple(
             (
-                c,
+                quarter_label(c),
                 count_text(factor_rows.get(c, empty).heard),
                 *(count_text(factor_rows.get(c, empty).as_dict()[f]) for f in FACTORS),
             )
@@ -425,10 +530,33 @@ RETURN_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# What partners add to the national return: rows read off ``ReturnDetails``.
+DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Cases with children in the household", "details.cases_with_children"),
+    *((f"Referral source: {label}", f"source.{code}") for code, label in RETURN_SOURCES),
+    ("Cases referred on visible high risk", "criteria.visible_high_risk"),
+    ("Cases referred on professional judgement", "criteria.professional_judgement"),
+    ("Cases referred on potential escalation", "criteria.potential_escalation"),
+    ("Cases referred as repeats", "criteria.repeat"),
+    ("Referrals returned to the referrer", "details.returned"),
+    ("Duplicate referrals", "details.duplicates"),
+)
+FINE_SOURCE_PATHS = tuple(f"source.{code}" for code in SOURCE_CODES)
+
+
 def _value(row: QuarterlyReturn, path: str) -> int:
     if path.startswith("referrals."):
         return int(getattr(row.referrals, path.split(".", 1)[1]))
     return int(getattr(row, path))
+
+
+def _detail(row: ReturnDetails, path: str) -> int:
+    group, name = path.split(".", 1)
+    if group == "source":
+        return row.sources[SOURCE_CODES.index(name)]
+    if group == "criteria":
+        return row.criteria[definitions.CRITERIA.index(name)]
+    return int(getattr(row, name))
 
 
 TOTAL = "Total"
@@ -480,39 +608,55 @@ class ProtectedReturn:
         return _rate_or_none(self.values[(path, TOTAL)], self.values[(CASES, TOTAL)])
 
 
-def protect_return(filters: Filters, returns: Sequence[QuarterlyReturn]) -> ProtectedReturn:
+def protect_return(
+    filters: Filters,
+    returns: Sequence[QuarterlyReturn],
+    details: Sequence[ReturnDetails] = (),
+) -> ProtectedReturn:
     """The return's counts per quarter and in total, with primary and secondary suppression.
 
     Each field's quarters add up to its total: each quarter has a page of its
     own with the same figures, so a lone hidden quarter withholds the total.
-    In each column the referral sources add up to the cases discussed: a lone
-    hidden source withholds the next smallest.
+    In each column the referral sources add up to the cases discussed, and so
+    do the finer sources of ``details``: a lone hidden source withholds the
+    next smallest. Neither kind of line can hide the cases discussed, the
+    police or the repeats, so the headlines (protected without ``details``)
+    hide what the return hides.
     """
     quarters = tuple(q.code for q in quarters_between(filters.start, filters.end))
     by_quarter = {r.quarter: r for r in returns}
+    detail_of = {d.quarter: d for d in details}
     values: dict[Cell, int] = {}
     for _, path in RETURN_FIELDS:
         for code in quarters:
             values[(path, code)] = _value(by_quarter[code], path) if code in by_quarter else 0
         values[(path, TOTAL)] = sum(values[(path, code)] for code in quarters)
+    for _, path in DETAIL_FIELDS:
+        for code in quarters:
+            values[(path, code)] = _detail(detail_of[code], path) if code in detail_of else 0
+        values[(path, TOTAL)] = sum(values[(path, code)] for code in quarters)
     lines = [
         disclosure.Line(
             tuple((path, code) for code in quarters), (path, TOTAL), disclosure.WIDEN_TOTAL
         )
-        for _, path in RETURN_FIELDS
+        for _, path in (*RETURN_FIELDS, *DETAIL_FIELDS)
     ]
     lines += [
-        disclosure.Line(
-            tuple((path, column) for path in SOURCE_PATHS), (CASES, column), disclosure.WIDEN_PART
+        disclosure.Line(tuple((path, column) for path in paths), (CASES, column), widen)
+        for paths, widen in (
+            (SOURCE_PATHS, disclosure.WIDEN_PART),
+            (FINE_SOURCE_PATHS, disclosure.WIDEN_PART),
         )
         for column in (*quarters, TOTAL)
     ]
     return ProtectedReturn(quarters, values, disclosure.protect(values, lines))
 
 
-def _return_table(filters: Filters, returns: Sequence[QuarterlyReturn]) -> Table:
+def _return_table(
+    filters: Filters, returns: Sequence[QuarterlyReturn], details: Sequence[ReturnDetails] = ()
+) -> Table:
     """The quarterly return as partners fill it in: a row per field, a column per quarter."""
-    protected = protect_return(filters, returns)
+    protected = protect_return(filters, returns, details)
     columns = (*protected.quarters, TOTAL)
     rows = [
         (label, *(protected.text(path, column) for column in columns))
@@ -524,10 +668,14 @@ def _return_table(filters: Filters, returns: Sequence[QuarterlyReturn]) -> Table
             *(protected.share(column) for column in columns),
         )
     )
+    rows += [
+        (label, *(protected.text(path, column) for column in columns))
+        for label, path in DETAIL_FIELDS
+    ]
     return Table(
         key="quarterly-return",
         caption="Quarterly return",
-        columns=("Field", *columns),
+        columns=("Field", *(quarter_label(column) for column in columns)),
         rows=tuple(rows),
     )
 
@@ -619,15 +767,17 @@ def build(
     wide = queries.quarterly_return(bind, trend_filters(now))
     figures = _figures(bind, now, population, returns_within(wide, now))
     figures_before = _figures(bind, before, population, returns_within(wide, before))
+    begins = queries.records_begin(bind, area_id)
     return Dashboard(
         period=period,
         previous=previous,
         filters=now,
         headlines=_headlines(figures, figures_before),
-        trends=_trends(bind, now, wide),
-        quarterly_return=_return_table(now, figures.returns),
+        trends=_trends(bind, now, wide, begins),
+        quarterly_return=_return_table(now, figures.returns, queries.return_details(bind, now)),
         process=_process_table(bind, now, figures.days, figures.actions),
         referrers=_referrers_table(bind, now),
+        records_begin=begins,
     )
 
 
@@ -642,7 +792,11 @@ def headlines(
 
 def quarterly_return_table(bind: queries.Bind, filters: Filters) -> Table:
     """The return alone, for its export and print view."""
-    return _return_table(filters, queries.quarterly_return(bind, filters))
+    return _return_table(
+        filters,
+        queries.quarterly_return(bind, filters),
+        queries.return_details(bind, filters),
+    )
 
 
 def trend_tables(bind: queries.Bind, filters: Filters) -> list[Table]:
@@ -650,7 +804,7 @@ def trend_tables(bind: queries.Bind, filters: Filters) -> list[Table]:
     days = queries.days_to_hearing(bind, filters)
     on_time = queries.actions_on_time(bind, filters)
     return [
-        *_trends(bind, filters),
+        *_trends(bind, filters, records_begin=queries.records_begin(bind, filters.area_id)),
         _process_table(bind, filters, days, on_time),
         _referrers_table(bind, filters),
     ]

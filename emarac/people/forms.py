@@ -84,6 +84,16 @@ class PersonFields(BaseForm):
         return PersonDetails(aliases=aliases, **values)
 
 
+def _factor(question: str) -> Any:
+    """A yes / no / not known question feeding the causal-factor indicators."""
+    return RadioField(
+        question,
+        widget=GovRadioInput(),
+        choices=[(k.value, v) for k, v in YES_NO_LABELS.items()],
+        default="not_known",
+    )
+
+
 class VictimForm(PersonFields):
     ethnic_group = SelectField(
         "Ethnic group",
@@ -103,6 +113,9 @@ class VictimForm(PersonFields):
         choices=[(k.value, v) for k, v in YES_NO_LABELS.items()],
         default="not_known",
     )
+    alcohol = _factor("Does the victim have a problem with alcohol?")
+    drugs = _factor("Does the victim have a problem with drugs?")
+    mental_health = _factor("Does the victim have a mental-health problem?")
     first_language = StringField(
         "First language", widget=GovTextInput(), validators=[Length(max=80)]
     )
@@ -162,6 +175,9 @@ class PerpetratorForm(PersonFields):
         choices=RELATIONSHIPS,
         validators=[DataRequired("Select the relationship to the victim")],
     )
+    alcohol = _factor("Does the perpetrator have a problem with alcohol?")
+    drugs = _factor("Does the perpetrator have a problem with drugs?")
+    mental_health = _factor("Does the perpetrator have a mental-health problem?")
     ethnic_group = SelectField(
         "Ethnic group",
         widget=GovSelect(),

@@ -179,6 +179,27 @@ class Person(Base):
         default=YesNoUnknown.NOT_KNOWN,
         comment="lesbian, gay, bisexual or transgender; optional",
     )
+    # The person's own alcohol, drug and mental-health problems, each its own
+    # item: the checklist asks about the abuser's three in one question, which
+    # cannot be split into three factors. Plain, for the factor indicators only.
+    alcohol: Mapped[YesNoUnknown] = mapped_column(
+        String(20),
+        default=YesNoUnknown.NOT_KNOWN,
+        server_default=YesNoUnknown.NOT_KNOWN.value,
+        comment="a problem with alcohol; for the causal-factor indicators",
+    )
+    drugs: Mapped[YesNoUnknown] = mapped_column(
+        String(20),
+        default=YesNoUnknown.NOT_KNOWN,
+        server_default=YesNoUnknown.NOT_KNOWN.value,
+        comment="a problem with drugs; for the causal-factor indicators",
+    )
+    mental_health: Mapped[YesNoUnknown] = mapped_column(
+        String(20),
+        default=YesNoUnknown.NOT_KNOWN,
+        server_default=YesNoUnknown.NOT_KNOWN.value,
+        comment="a mental-health problem; for the causal-factor indicators",
+    )
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
     immigration_concern: Mapped[bool] = mapped_column(Boolean, default=False)
     may_leave_message: Mapped[bool] = mapped_column(Boolean, default=False)

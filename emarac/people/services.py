@@ -51,6 +51,9 @@ class PersonDetails:
     ethnic_group: EthnicGroup = EthnicGroup.NOT_KNOWN
     disability: YesNoUnknown = YesNoUnknown.NOT_KNOWN
     lgbt: YesNoUnknown = YesNoUnknown.NOT_KNOWN
+    alcohol: YesNoUnknown = YesNoUnknown.NOT_KNOWN
+    drugs: YesNoUnknown = YesNoUnknown.NOT_KNOWN
+    mental_health: YesNoUnknown = YesNoUnknown.NOT_KNOWN
     first_language: str | None = None
     interpreter_needed: bool = False
     immigration_concern: bool = False

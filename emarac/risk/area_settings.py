@@ -20,8 +20,8 @@ from emarac.clock import today
 from emarac.extensions import db
 from emarac.protocol import policy
 from emarac.protocol.policy import NotAllowed
-from emarac.risk import rules
-from emarac.risk.models import AreaRiskSettings
+from emarac.risk import return_sources, rules
+from emarac.risk.models import AreaReferralSource, AreaRiskSettings
 
 # The outer limits an area may choose; beyond them a setting is a typing slip.
 LIMITS: dict[str, tuple[int, int]] = {
@@ -93,6 +93,7 @@ class AreaRules:
     area: Area
     current: SettingsInput
     changes: list[AreaRiskSettings]
+    sources: dict[str, str]  # agency kind -> the data return's referral-source category
 
 
 def _area(actor: User, area_id: uuid.UUID) -> Area:
@@ -113,7 +114,7 @@ def area_rules(actor: User, area_id: uuid.UUID) -> AreaRules:
             .order_by(AreaRiskSettings.applies_from.desc(), AreaRiskSettings.created_at.desc())
         )
     )
-    return AreaRules(area=area, current=current, changes=changes)
+    return AreaRules(area=area, current=current, changes=changes, sources=sources_of(area_id))
 
 
 def _values(row: AreaRiskSettings | None) -> SettingsInput:
@@ -146,3 +147,50 @@ def change(actor: User, area_id: uuid.UUID, data: SettingsInput) -> AreaRiskSett
     )
     db.session.commit()
     return row
+
+
+def sources_of(area_id: uuid.UUID) -> dict[str, str]:
+    """Each agency kind's referral-source category in the area's data return."""
+    mapping = dict(return_sources.DEFAULT_SOURCE)
+    for row in db.session.scalars(
+        select(AreaReferralSource).where(AreaReferralSource.area_id == area_id)
+    ):
+        mapping[row.agency_kind] = row.source
+    return mapping
+
+
+def change_sources(actor: User, area_id: uuid.UUID, sources: dict[str, str]) -> list[str]:
+    """Set the area's referral-source categories; audited (the kinds changed); commits.
+
+    Returns the agency kinds whose category changed.
+    """
+    _area(actor, area_id)
+    for kind, source in sources.items():
+        if kind not in return_sources.DEFAULT_SOURCE:
+            raise Invalid(f"kind_{kind}", "Choose a kind of agency from the list")
+        if source not in return_sources.SOURCE_CODES:
+            raise Invalid(f"kind_{kind}", "Choose a referral source from the list")
+    before = sources_of(area_id)
+    rows = {
+        row.agency_kind: row
+        for row in db.session.scalars(
+            select(AreaReferralSource).where(AreaReferralSource.area_id == area_id)
+        )
+    }
+    changed = sorted(kind for kind, source in sources.items() if before[kind] != source)
+    for kind in changed:
+        row = rows.get(kind)
+        if row is None:
+            row = AreaReferralSource(area_id=area_id, agency_kind=kind, source=sources[kind])
+            db.session.add(row)
+        row.source = sources[kind]
+        row.set_by_id = actor.id
+    if changed:
+        record_event(
+            "area.return_sources",
+            object_type="area",
+            object_id=area_id,
+            fields=changed,
+        )
+    db.session.commit()
+    return changed

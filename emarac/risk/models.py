@@ -160,3 +160,26 @@ class AreaRiskSettings(Base):
     )
     set_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[created_at]
+
+
+class AreaReferralSource(Base):
+    """Which category of the data return an area counts one kind of agency's referrals under.
+
+    One row per area and agency kind that differs from, or was set over,
+    ``risk.return_sources.DEFAULT_SOURCE``; a kind without a row uses the default.
+    The mapping holds for every period, as a return worked out again would.
+    """
+
+    __tablename__ = "area_referral_source"
+    __table_args__ = (
+        UniqueConstraint("agency_kind", "area_id", name="uq_area_referral_source_kind_area"),
+    )
+
+    id: Mapped[uuid_pk]
+    area_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("area.id"), index=True)
+    agency_kind: Mapped[str] = mapped_column(String(32), comment="an AgencyKind value")
+    source: Mapped[str] = mapped_column(
+        String(32), comment="the data return's referral-source category"
+    )
+    set_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[created_at]

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import RadioField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from emarac.agencies.models import AgencyKind
 from emarac.forms import BaseForm
+from emarac.risk import return_sources
 from emarac.risk.area_settings import LIMITS, SettingsInput
 
 WHAT_COUNTS = [
@@ -110,3 +117,35 @@ class AreaRiskSettingsForm(BaseForm):
             repeat_months=int(self.repeat_months.data),
             join_days_before=int(self.join_days_before.data),
         )
+
+
+class ReturnSourcesForm(BaseForm):
+    """One choice per kind of agency: the data return's category its referrals count under.
+
+    The fields (``kind_police``, ...) are added below, one per ``AgencyKind``.
+    """
+
+    submit_sources = SubmitField("Save referral sources", widget=GovSubmitInput())
+
+    def kind_fields(self) -> list[Any]:
+        return [self[f"kind_{kind.value}"] for kind in AgencyKind]
+
+    def fill(self, sources: dict[str, str]) -> None:
+        for kind in AgencyKind:
+            self[f"kind_{kind.value}"].data = sources[kind.value]
+
+    def data_in(self) -> dict[str, str]:
+        return {kind.value: self[f"kind_{kind.value}"].data for kind in AgencyKind}
+
+
+for _kind in AgencyKind:
+    setattr(
+        ReturnSourcesForm,
+        f"kind_{_kind.value}",
+        SelectField(
+            _kind.label,
+            widget=GovSelect(),
+            choices=list(return_sources.RETURN_SOURCES),
+            validators=[InputRequired(f"Select the referral source for {_kind.label.lower()}")],
+        ),
+    )

@@ -24,6 +24,7 @@ class Context:
     now: datetime
     sealer: Sealer
     batch: Batch = field(default_factory=Batch)
+    window_days: int = WINDOW_DAYS
 
     @property
     def today(self) -> date:
@@ -31,7 +32,7 @@ class Context:
 
     @property
     def start(self) -> date:
-        return self.today - timedelta(days=WINDOW_DAYS)
+        return self.today - timedelta(days=self.window_days)
 
     def new_id(self) -> uuid.UUID:
         """A version-4 UUID drawn from the seeded stream, not from the system.

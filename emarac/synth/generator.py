@@ -8,6 +8,7 @@ import queue
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from emarac.crypto.keyring import current_keyring, use_keyring
 from emarac.synth import partnership
 from emarac.synth.batch import Batch
 from emarac.synth.casework import write_case
-from emarac.synth.context import Context
+from emarac.synth.context import WINDOW_DAYS, Context
 from emarac.synth.meetings import Calendar
 from emarac.synth.sealing import Sealer
 
@@ -64,6 +65,8 @@ def generate(
     incidents: int,
     seed: int,
     progress: bool = False,
+    area_id: uuid.UUID | None = None,
+    window_days: int = WINDOW_DAYS,
 ) -> Summary:
     """Write a synthetic partnership with ``cases`` cases and exactly ``incidents`` incidents.
 
@@ -80,6 +83,11 @@ def generate(
     Every record is marked ``is_demo`` and every name is invented. The same
     seed gives the same ids and values on a fresh database (ciphertexts
     differ, as each has a fresh nonce). A seed already generated is refused.
+
+    With ``area_id`` the cases are added to that existing area, with its own
+    agencies and staff, instead of new areas (the demo's history is made so);
+    the caller makes sure it does so once. ``window_days`` is how far back the
+    history reaches (three years by default).
     """
     if cases < 1 or incidents < 0:
         raise SynthError("Ask for at least one case and no negative number of incidents")
@@ -88,24 +96,42 @@ def generate(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _generate(bind, cases=cases, incidents=incidents, seed=seed, progress=progress)
+        return _generate(
+            bind,
+            cases=cases,
+            incidents=incidents,
+            seed=seed,
+            progress=progress,
+            area_id=area_id,
+            window_days=window_days,
+        )
     finally:
         if collecting:
             gc.enable()
 
 
 def _generate(
-    bind: Connection | Engine, *, cases: int, incidents: int, seed: int, progress: bool
+    bind: Connection | Engine,
+    *,
+    cases: int,
+    incidents: int,
+    seed: int,
+    progress: bool,
+    area_id: uuid.UUID | None,
+    window_days: int,
 ) -> Summary:
     ring = current_keyring()
     started = time.perf_counter()
     rng = random.Random(seed)  # noqa: S311  # nosec B311 - synthetic data, not security
-    ctx = Context(seed=seed, rng=rng, now=utcnow(), sealer=Sealer(ring))
+    ctx = Context(seed=seed, rng=rng, now=utcnow(), sealer=Sealer(ring), window_days=window_days)
     hearings = repeats = 0
     with use_keyring(ring), _Writer(bind) as writer:
-        areas = partnership.build(ctx, cases=cases)
+        if area_id is None:
+            areas = partnership.build(ctx, cases=cases)
         with writer.begin() as conn:
-            if conn.scalar(select(Area.id).where(Area.id == areas[0].id)) is not None:
+            if area_id is not None:
+                areas = [partnership.existing(conn, area_id)]
+            elif conn.scalar(select(Area.id).where(Area.id == areas[0].id)) is not None:
                 raise SynthError(f"Seed {seed} has already been generated in this database")
             checklist = partnership.current_checklist(conn, ctx)
             if checklist.created:

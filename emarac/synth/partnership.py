@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import Connection, select
 
-from emarac.agencies.models import AgencyKind, Role
+from emarac.agencies.models import Agency, AgencyKind, Area, Role, User, UserRole
 from emarac.risk.checklist_seed import SECTIONS
 from emarac.risk.models import ChecklistQuestion, ChecklistVersion
 from emarac.risk.services import DEFAULT_LABEL
@@ -127,6 +127,40 @@ def build(ctx: Context, *, cases: int) -> list[AreaInfo]:
             area.agencies.append(_agency(ctx, area, kind, label, role, staff))
         areas.append(area)
     return areas
+
+
+def existing(conn: Connection, area_id: uuid.UUID) -> AreaInfo:
+    """An area already in the database, with its agencies and their staff, to add history to.
+
+    Every agency kind the cases draw on must be there (as in the demo
+    partnership). An agency without staff has the coordinator stand in, as
+    the partnership's own agency does in ``build``.
+    """
+    name = conn.scalar(select(Area.name).where(Area.id == area_id))
+    if name is None:
+        raise LookupError("no such area")
+    area = AreaInfo(index=0, id=area_id, name=name, agencies=[], weight=1.0)
+    staff = conn.execute(
+        select(User.id, User.agency_id, UserRole.role)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Agency, Agency.id == User.agency_id)
+        .where(Agency.area_id == area_id)
+        .order_by(User.email)
+    ).all()
+    for user_id, _, role in staff:
+        if role == Role.COORDINATOR and area.coordinator == uuid.UUID(int=0):
+            area.coordinator = user_id
+        if role == Role.CHAIR and area.chair == uuid.UUID(int=0):
+            area.chair = user_id
+    workers = {Role.PRACTITIONER.value, Role.IDVA.value}
+    for agency_id, kind in conn.execute(
+        select(Agency.id, Agency.kind).where(Agency.area_id == area_id).order_by(Agency.name)
+    ):
+        users = sorted({u for u, a, r in staff if a == agency_id and r in workers})
+        area.agencies.append(
+            AgencyInfo(id=agency_id, kind=AgencyKind(kind), users=users or [area.coordinator])
+        )
+    return area
 
 
 def _agency(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import random
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -97,6 +98,24 @@ def _address(ctx: Context) -> tuple[str, str]:
     return f"{ctx.rng.randint(1, 240)} {street}, Synthtown {words.MARK}", postcode
 
 
+# Shares answered yes and no for a person's own alcohol, drug and mental-health
+# problems; the rest are not known.
+PROBLEMS = {"alcohol": (0.2, 0.4), "drugs": (0.12, 0.45), "mental_health": (0.25, 0.35)}
+
+
+def _problems(person_id: uuid.UUID) -> dict[str, str]:
+    """A person's three problems, drawn from a stream of their own (seeded by the id).
+
+    The main stream is left alone, so every other value a seed gives stays as it was.
+    """
+    draw = random.Random(person_id.int)  # noqa: S311  # nosec B311 - synthetic data
+    answers = {}
+    for name, (yes, no) in PROBLEMS.items():
+        roll = draw.random()
+        answers[name] = "yes" if roll < yes else "no" if roll < yes + no else "not_known"
+    return answers
+
+
 def _row(
     ctx: Context,
     values: dict[str, Any],
@@ -122,6 +141,7 @@ def _row(
         "ethnic_group": ethnic.value,
         "disability": disability.value,
         "lgbt": lgbt.value,
+        **_problems(person_id),
         "interpreter_needed": flags.get("interpreter_needed", False),
         "immigration_concern": flags.get("immigration_concern", False),
         "may_leave_message": flags.get("may_leave_message", False),

@@ -18,8 +18,15 @@ const MARKS = [
   (c) => { c.moveTo(6, 0); c.lineTo(6, 12) }, // vertical stripes
   (c) => { c.moveTo(0, 0); c.lineTo(12, 12); c.moveTo(0, 12); c.lineTo(12, 0) }, // cross-hatch
   (c) => { c.moveTo(0, 0); c.lineTo(12, 12) }, // stripes the other way
-  (c) => { c.arc(6, 6, 2, 0, 2 * Math.PI) } // dots
+  (c) => { c.arc(6, 6, 2, 0, 2 * Math.PI) }, // dots
+  (c) => { c.moveTo(0, 6); c.lineTo(12, 6); c.moveTo(6, 0); c.lineTo(6, 12) }, // grid
+  (c) => { c.rect(0, 0, 6, 6); c.rect(6, 6, 6, 6) }, // checks
+  (c) => { c.moveTo(0, 9); c.lineTo(3, 3); c.lineTo(6, 9); c.lineTo(9, 3); c.lineTo(12, 9) }, // zigzag
+  (c) => { c.moveTo(0, 3); c.lineTo(12, 3); c.moveTo(0, 9); c.lineTo(12, 9) }, // double stripes
+  (c) => { c.rect(3, 3, 6, 6) } // squares
 ]
+// Marks that are filled shapes rather than strokes.
+const FILLED = new Set([6, 8, 11])
 
 function pattern (colour, n) {
   const mark = MARKS[n % MARKS.length]
@@ -35,7 +42,7 @@ function pattern (colour, n) {
   c.lineWidth = 2
   c.beginPath()
   mark(c)
-  if (n % MARKS.length === 6) c.fill()
+  if (FILLED.has(n % MARKS.length)) c.fill()
   else c.stroke()
   return c.createPattern(tile, 'repeat')
 }

@@ -41,9 +41,9 @@ def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, l
     sign_in_through_browser(ui, manager, DEFAULT_PASSWORD)
     page = ui.page
     ui.follow("Indicators")
-    assert page.get_by_test_id("period").inner_text() == "July to September 2026"
+    assert page.get_by_test_id("period").inner_text() == "2026-27 Q2 (July to September 2026)"
     page.wait_for_selector("canvas[data-drawn='true']")
-    assert page.locator("canvas[data-drawn='true']").count() == 3
+    assert page.locator("canvas[data-drawn='true']").count() == 4
     series = page.evaluate(SERIES)
     for chart in series:
         # Told apart by more than colour: a pattern or a dash of its own each.
@@ -56,15 +56,22 @@ def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, l
         page.screenshot(
             path=f"{os.environ['EMARAC_A11Y_SHOTS']}/indicators-charts.png", full_page=True
         )
-    for key in ("repeat-trend", "volume-trend", "factors-trend", "quarterly-return", "process"):
+    for key in (
+        "repeat-trend",
+        "volume-trend",
+        "sources-trend",
+        "factors-trend",
+        "quarterly-return",
+        "process",
+    ):
         assert page.get_by_test_id(key).is_visible()  # every chart has its table
 
     page.get_by_label("Period").select_option(label="Financial year: April 2025 to March 2026")
     ui.submit("Show figures")
     assert page.get_by_test_id("period").inner_text() == "April 2025 to March 2026"
     header = page.get_by_test_id("quarterly-return").locator("thead").inner_text()
-    assert "2025-Q2" in header
-    assert "2026-Q1" in header
+    assert "2025-26 Q1" in header
+    assert "2025-26 Q4" in header
 
     clock.advance(minutes=6)  # the sign-in is no longer fresh enough for an export
     ui.follow("Download the quarterly return (CSV)")
@@ -76,7 +83,7 @@ def test_manager_reads_the_dashboard_and_downloads_the_return(ui, make, clock, l
     text = Path(download.value.path()).read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Quarterly return"]
-    assert rows[1][:2] == ["Field", "2025-Q2"]
+    assert rows[1][:2] == ["Field", "2025-26 Q1"]
     assert download.value.suggested_filename == "marac-return-FY2025.csv"
 
     ui.page.context.clear_cookies()

@@ -92,7 +92,9 @@ def test_csv_exports_need_a_fresh_sign_in_and_are_audited(
     assert response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
     assert body.splitlines()[0] == "Quarterly return"
-    assert body.splitlines()[1].startswith("Field,2025-Q2,2025-Q3,2025-Q4,2026-Q1,Total")
+    assert body.splitlines()[1].startswith(
+        "Field,2025-26 Q1,2025-26 Q2,2025-26 Q3,2025-26 Q4,Total"
+    )
     trends = client.get("/indicators/export/trends.csv?period=FY2025").get_data(as_text=True)
     assert "Repeat rate" in trends
     assert "Process measures" in trends
@@ -193,3 +195,27 @@ def test_a_table_with_no_rows_says_so_and_every_table_scrolls_in_a_named_region(
         assert region is not None
         assert region["tabindex"] == "0"
         assert region["aria-label"] == table.caption.get_text(strip=True)
+
+
+def test_a_period_before_the_first_referral_says_its_records_are_incomplete(
+    client, make, db, clock, partnership
+):
+    from emarac.indicators import queries
+
+    sign_in(client, make.user(roles=("manager",)))
+    begins = queries.records_begin(db.session(), None)
+    before = parse_period(f"{begins.year - 1}-Q{(begins.month - 1) // 3 + 1}")
+    early = BeautifulSoup(client.get(f"/indicators/?period={before.code}").data, "html.parser")
+    assert early.find(attrs={"data-testid": "records-incomplete"}) is not None
+    late = BeautifulSoup(client.get("/indicators/?period=2026-Q3").data, "html.parser")
+    assert late.find(attrs={"data-testid": "records-incomplete"}) is None
+    notes = [n.get_text(strip=True) for n in late.select("[data-testid=headline-note]")]
+    assert notes == ["Well-run MARACs expect 28 to 40%"]
+    trend = late.find(attrs={"data-testid": "repeat-trend"})
+    records = [row.find_all("td")[-1].get_text(strip=True) for row in trend.tbody.find_all("tr")]
+    assert records[-1] == "Complete"
+    returned = late.find(attrs={"data-testid": "quarterly-return"})
+    labels = [row.th.get_text(strip=True) for row in returned.tbody.find_all("tr")]
+    assert "Referral source: Specialist domestic abuse services" in labels
+    assert "Cases with children in the household" in labels
+    assert "Duplicate referrals" in labels

@@ -20,11 +20,13 @@ from emarac.indicators.definitions import (
     AGENCY_BUCKETS,
     BUCKETS,
     CANNOT,
+    CRITERIA,
     DEFERRED,
     DONE,
     FACTOR_CODES,
     FACTORS,
     HEARD_STATUSES,
+    INCIDENT_FACTOR,
     INCIDENT_WINDOW_DAYS,
     MALE,
     MEDIAN,
@@ -32,6 +34,7 @@ from emarac.indicators.definitions import (
     NINETIETH,
     NOT_HEARD_OUTCOMES,
     OLDEST_YOUNG_PERPETRATOR,
+    PROFILE_FACTORS,
     REPEAT_WINDOW_MONTHS,
     UNCOUNTED_REFERRALS,
     VICTIM_AGES,
@@ -48,11 +51,13 @@ from emarac.indicators.definitions import (
     RepeatQuarter,
     RepeatRate,
     ResearchResponse,
+    ReturnDetails,
     Volume,
     ordered_counts,
 )
 from emarac.indicators.periods import Filters, quarter_containing, quarters_between
 from emarac.risk import rules
+from emarac.risk.return_sources import DEFAULT_SOURCE, OTHER, SOURCE_CODES
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class PersonFacts:
     disability: str = "not_known"
     lgbt: str = "not_known"
     age_estimated_on: date | None = None
+    alcohol: str = "not_known"
+    drugs: str = "not_known"
+    mental_health: str = "not_known"
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,7 @@ class HearingRow:
     referrer_kind: str | None = None
     victim: PersonFacts = PersonFacts()
     outcome: str | None = None
+    criteria: tuple[str, ...] = ()  # of the item's referral
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,15 @@ class ReferralRow:
 
 
 @dataclass(frozen=True)
+class SourceMapRow:
+    """An area's own choice of referral-source category for a kind of agency."""
+
+    area_id: uuid.UUID
+    agency_kind: str
+    source: str
+
+
+@dataclass(frozen=True)
 class ChildRow:
     case_id: uuid.UUID
     lives_in_household: bool = True
@@ -112,6 +130,9 @@ class PerpetratorRow:
     estimated_age: int | None = None
     person_id: uuid.UUID | None = None
     age_estimated_on: date | None = None
+    alcohol: str = "not_known"
+    drugs: str = "not_known"
+    mental_health: str = "not_known"
 
 
 @dataclass(frozen=True)
@@ -186,6 +207,7 @@ class Dataset:
     attendance: tuple[AttendanceRow, ...] = ()
     research: tuple[ResearchRow, ...] = ()
     actions: tuple[ActionRow, ...] = ()
+    source_map: tuple[SourceMapRow, ...] = ()
 
 
 # --- results: the same classes come back from queries.py ----------------------
@@ -377,11 +399,19 @@ def factors(data: Dataset, filters: Filters) -> tuple[FactorCounts, ...]:
         if incident.alcohol_or_drugs:
             drink[incident.victim_id].append(incident.occurred_on)
 
+    perpetrators: dict[uuid.UUID, list[PerpetratorRow]] = defaultdict(list)
+    for perpetrator in data.perpetrators:
+        perpetrators[perpetrator.case_id].append(perpetrator)
+
     def present(h: HearingRow) -> set[str]:
         codes = {a.factor for a in answers[h.case_id] if a.completed_on <= h.held_on}
         found = {name for name, feeds in FACTOR_CODES.items() if codes & set(feeds)}
         if any(0 <= (h.held_on - day).days <= INCIDENT_WINDOW_DAYS for day in drink[h.victim_id]):
-            found.add("alcohol")
+            found.add(INCIDENT_FACTOR)
+        for name, (whose, column) in PROFILE_FACTORS.items():
+            people = [h.victim] if whose == "victim" else perpetrators[h.case_id]
+            if any(getattr(p, column) == YES for p in people):
+                found.add(name)
         return found
 
     counts = []
@@ -484,6 +514,43 @@ def agenda_outcomes(data: Dataset, filters: Filters) -> AgendaOutcomes:
     )
 
 
+def return_details(data: Dataset, filters: Filters) -> tuple[ReturnDetails, ...]:
+    mapping = {(m.area_id, m.agency_kind): m.source for m in data.source_map}
+
+    def source(h: HearingRow) -> str:
+        if h.referrer_kind is None:
+            return OTHER
+        return mapping.get((h.area_id, h.referrer_kind), DEFAULT_SOURCE.get(h.referrer_kind, OTHER))
+
+    with_children = {c.case_id for c in data.children if c.lives_in_household}
+    sent_back: dict[str, list[ReferralRow]] = defaultdict(list)
+    for r in {r.id: r for r in data.referrals}.values():
+        if (
+            r.status in UNCOUNTED_REFERRALS
+            and filters.start <= r.submitted_on <= filters.end
+            and (filters.area_id is None or r.area_id == filters.area_id)
+            and (
+                filters.referring_agency_id is None
+                or r.referring_agency_id == filters.referring_agency_id
+            )
+        ):
+            sent_back[quarter_code(r.submitted_on)].append(r)
+    details = []
+    for code, group in _by_quarter(filters, heard(data, filters)).items():
+        sources = [source(h) for h in group]
+        details.append(
+            ReturnDetails(
+                quarter=code,
+                sources=tuple(sources.count(s) for s in SOURCE_CODES),
+                cases_with_children=sum(1 for h in group if h.case_id in with_children),
+                criteria=tuple(sum(1 for h in group if c in h.criteria) for c in CRITERIA),
+                returned=sum(1 for r in sent_back[code] if r.status == "returned"),
+                duplicates=sum(1 for r in sent_back[code] if r.status == "duplicate"),
+            )
+        )
+    return tuple(details)
+
+
 INDICATORS: dict[str, Callable[[Dataset, Filters], object]] = {
     "cases_heard": cases_heard,
     "repeat_rate": repeat_rate,
@@ -495,4 +562,5 @@ INDICATORS: dict[str, Callable[[Dataset, Filters], object]] = {
     "research_response": research_response,
     "referrals_by_agency": referrals_by_agency,
     "agenda_outcomes": agenda_outcomes,
+    "return_details": return_details,
 }

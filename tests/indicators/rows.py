@@ -28,7 +28,7 @@ from emarac.indicators.periods import Filters
 from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
 from emarac.people.models import Person
 from emarac.referrals.models import Referral
-from emarac.risk.models import ChecklistQuestion, RiskAnswer, RiskAssessment
+from emarac.risk.models import AreaReferralSource, ChecklistQuestion, RiskAnswer, RiskAssessment
 from tests.indicators.oracle import (
     ActionRow,
     AttendanceRow,
@@ -43,6 +43,7 @@ from tests.indicators.oracle import (
     PersonFacts,
     ReferralRow,
     ResearchRow,
+    SourceMapRow,
 )
 
 Bind = Connection | Session
@@ -55,6 +56,9 @@ PERSON_FACTS = (
     Person.disability,
     Person.lgbt,
     Person.age_estimated_on,
+    Person.alcohol,
+    Person.drugs,
+    Person.mental_health,
 )
 
 
@@ -82,14 +86,17 @@ def load(bind: Bind, filters: Filters) -> Dataset:
             )
         ),
         perpetrators=tuple(
-            PerpetratorRow(case_id, birth_year, estimated_age, person_id, estimated_on)
-            for case_id, birth_year, estimated_age, person_id, estimated_on in bind.execute(
+            PerpetratorRow(*row)
+            for row in bind.execute(
                 select(
                     CasePerpetrator.case_id,
                     Person.birth_year,
                     Person.estimated_age,
                     CasePerpetrator.person_id,
                     Person.age_estimated_on,
+                    Person.alcohol,
+                    Person.drugs,
+                    Person.mental_health,
                 )
                 .join(Person, Person.id == CasePerpetrator.person_id)
                 .where(CasePerpetrator.case_id.in_(victims_cases))
@@ -154,6 +161,16 @@ def load(bind: Bind, filters: Filters) -> Dataset:
             )
         ),
         actions=_actions(bind, filters),
+        source_map=tuple(
+            SourceMapRow(*row)
+            for row in bind.execute(
+                select(
+                    AreaReferralSource.area_id,
+                    AreaReferralSource.agency_kind,
+                    AreaReferralSource.source,
+                )
+            )
+        ),
     )
 
 
@@ -173,6 +190,7 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
             Case.referring_agency_id,
             Case.owning_agency_id,
             AgendaItem.outcome,
+            Referral.criteria,
             *PERSON_FACTS,
         )
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
@@ -184,7 +202,7 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
     hearings = []
     for row in bind.execute(statement):
         (item_id, meeting_id, case_id, victim_id, area_id, held_on, status, referral_id) = row[:8]
-        referred_on, by_referral, by_case, owner, outcome = row[8:13]
+        referred_on, by_referral, by_case, owner, outcome, criteria = row[8:14]
         referrer = by_referral or by_case or owner
         hearings.append(
             HearingRow(
@@ -199,8 +217,9 @@ def _hearings(bind: Bind, meetings: Any, kinds: dict[Any, str]) -> tuple[Hearing
                 referred_on=referred_on,
                 referring_agency_id=referrer,
                 referrer_kind=kinds.get(referrer),
-                victim=PersonFacts(*row[13:]),
+                victim=PersonFacts(*row[14:]),
                 outcome=outcome,
+                criteria=tuple(criteria or ()),
             )
         )
     return tuple(hearings)

@@ -59,11 +59,13 @@ from emarac.indicators.periods import (
     Filters,
     Period,
     parse_period,
+    quarter_label,
     quarters_between,
     whole_months,
 )
 from emarac.indicators.views import CUSTOM, period_choices
 from emarac.referrals.models import Referral
+from emarac.risk.models import AreaReferralSource
 from emarac.synth import generate
 
 Span = tuple[date, date]
@@ -180,8 +182,10 @@ def place(
             return "rate:not police", span
         return (CASES if first == "Cases discussed" else first), span
     if table.endswith("-trend"):
-        if column == "Quarter":
+        if column in ("Quarter", "Records"):
             return None, None
+        if table == "sources-trend":  # the same figures as the return's finer sources
+            return f"Referral source: {column}", in_trend(first, trend_end)
         family = TREND_FAMILIES.get(column, column)
         return (family if table != "factors-trend" or family == CASES else f"factor:{family}"), (
             in_trend(first, trend_end)
@@ -210,16 +214,22 @@ def page_lines(board: report.Dashboard, raw: report.Dashboard) -> list[list[tupl
     for label, (cells, true) in rows.items():
         if not label.startswith("Share"):
             lines.append(list(zip(cells, true, strict=True)))
-    sources = [label for label in rows if label.startswith("Referrals from")]
-    for i in range(len(ret.columns) - 1):
-        parts = [(rows[s][0][i], rows[s][1][i]) for s in sources]
-        lines.append([*parts, (rows["Cases discussed"][0][i], rows["Cases discussed"][1][i])])
+    # Both the national return's sources and the finer ones add up to the cases.
+    for prefix in ("Referrals from", "Referral source: "):
+        sources = [label for label in rows if label.startswith(prefix)]
+        for i in range(len(ret.columns) - 1):
+            parts = [(rows[s][0][i], rows[s][1][i]) for s in sources]
+            cases = (rows["Cases discussed"][0][i], rows["Cases discussed"][1][i])
+            lines.append([*parts, cases])
     heard = board.headlines[0], raw.headlines[0]
     total = (rows["Cases discussed"][0][-1], rows["Cases discussed"][1][-1])
     lines.append([total, (heard[0].value, heard[1].value)])
     # The trend quarters inside the period add up to the headline when the
     # period is whole quarters.
-    quarters = [q.code for q in quarters_between(board.period.start, board.period.end)]
+    # Rows and columns are labelled by financial quarter ("2026-27 Q1").
+    quarters = [
+        quarter_label(q.code) for q in quarters_between(board.period.start, board.period.end)
+    ]
     span = (parse_period(quarters[0]).start, parse_period(quarters[-1]).end)
     if span == (board.period.start, board.period.end):
         trend, raw_trend = board.trends[1], raw.trends[1]
@@ -229,6 +239,14 @@ def page_lines(board: report.Dashboard, raw: report.Dashboard) -> list[list[tupl
             if r[0] in quarters
         ]
         lines.append([*parts, (heard[0].value, heard[1].value)])
+    # In the sources trend each quarter's sources add up to its cases heard.
+    volume, raw_volume = board.trends[1], raw.trends[1]
+    sources_trend, raw_sources = board.trends[2], raw.trends[2]
+    assert sources_trend.key == "sources-trend"
+    for shown, true, heard_row, true_heard in zip(
+        sources_trend.rows, raw_sources.rows, volume.rows, raw_volume.rows, strict=True
+    ):
+        lines.append([*zip(shown[1:], true[1:], strict=True), (heard_row[1], true_heard[1])])
     return lines
 
 
@@ -340,7 +358,16 @@ QUERIES = (
     "referrals_by_agency",
     "repeat_rate",
     "research_response",
+    "return_details",
 )
+
+# Every finer referral source reachable, so that its lines can have one hidden
+# figure (by default substance misuse and mental health are always 0).
+EVERY_SOURCE = {
+    "youth_offending": "substance_misuse",
+    "victim_support": "mental_health",
+    "fire_and_rescue": "specialist_da",
+}
 
 
 @pytest.fixture
@@ -386,6 +413,10 @@ def test_no_hidden_figure_can_be_worked_out_from_published_ones(
     db.session.expire_all()
     session = db.session()
     areas = list(session.scalars(select(Area.id)))
+    for area_id in areas:
+        for kind, source in EVERY_SOURCE.items():
+            session.add(AreaReferralSource(area_id=area_id, agency_kind=kind, source=source))
+    session.commit()
     # The three agencies that referred most: each agency's page is one more
     # dashboard, and the busiest have small figures and large ones alike.
     agencies = list(
@@ -541,3 +572,33 @@ def test_attack_c_a_percentage_whose_complement_is_small():
     assert protected.text("referrals.police") == WITHHELD
     assert protected.share() == WITHHELD
     assert report._share_value(protected) is None
+
+
+def test_a_lone_small_finer_source_withholds_the_next_smallest_in_the_return_and_trend():
+    # One quarter: every finer source has 6 to 16 cases but mental health, with 2.
+    (quarter,) = returns(2025, [{"cases": 106, "police": 16}] * 4)[:1]
+    counts = dict.fromkeys(definitions.SOURCE_CODES, 9)
+    counts.update(police=16, mental_health=2, education=6, other=10)
+    assert sum(counts.values()) == 106
+    details = definitions.ReturnDetails(
+        quarter.quarter,
+        tuple(counts[code] for code in definitions.SOURCE_CODES),
+        0,
+        (0, 0, 0, 0),
+        0,
+        0,
+    )
+    q1 = Filters.for_period(parse_period(quarter.quarter))
+    protected = report.protect_return(q1, [quarter], [details])
+    assert protected.text("source.mental_health", quarter.quarter) == definitions.SUPPRESSED
+    # Education is the smallest shown: withheld, so 106 minus the rest gives nothing away.
+    assert protected.text("source.education", quarter.quarter) == WITHHELD
+    assert protected.text("source.police", quarter.quarter) == "16"
+    trend = report._sources_trend(
+        {quarter.quarter: details}, {quarter.quarter: quarter}, [quarter.quarter]
+    )
+    (row,) = trend.rows
+    shown = dict(zip(trend.columns, row, strict=True))
+    assert shown["Mental health"] == definitions.SUPPRESSED
+    assert shown["Education"] == WITHHELD
+    assert trend.chart_data["Education"] == [None]

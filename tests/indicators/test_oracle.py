@@ -374,9 +374,15 @@ def test_a_quarter_with_no_meetings_is_all_zeros():
 
 def test_factors_come_from_yes_answers_before_the_hearing_and_recent_incidents():
     held = date(2026, 3, 16)
-    a, b, c, d = (hearing(held) for _ in range(4))
+    a, b, c = (hearing(held) for _ in range(3))
+    d = hearing(held, facts=PersonFacts(alcohol="yes", mental_health="no"))
     data = Dataset(
         hearings=(a, b, c, d),
+        perpetrators=(
+            PerpetratorRow(c.case_id, drugs="yes"),
+            PerpetratorRow(c.case_id, mental_health="yes", alcohol="not_known"),
+            PerpetratorRow(d.case_id, alcohol="no"),
+        ),
         factor_answers=(
             FactorAnswerRow(a.case_id, date(2026, 3, 1), "alcohol_drugs_mental_health"),
             FactorAnswerRow(a.case_id, date(2026, 3, 1), "pregnancy"),
@@ -393,9 +399,15 @@ def test_factors_come_from_yes_answers_before_the_hearing_and_recent_incidents()
     (counts,) = oracle.factors(data, Q1)
     assert counts.heard == 4
     assert counts.as_dict() == {
-        "alcohol": 2,  # a by the checklist, b by an incident on day 365
-        "drugs": 1,
-        "mental_health": 1,
+        # The checklist's one question about all three counts once, on its own.
+        "perpetrator_alcohol": 0,
+        "perpetrator_drugs": 1,  # c, from a perpetrator's record
+        "perpetrator_mental_health": 1,  # c, from the other
+        "abuser_problems_checklist": 1,  # a
+        "incident_alcohol_or_drugs": 1,  # b, by an incident on day 365
+        "victim_alcohol": 1,  # d's own record
+        "victim_drugs": 0,
+        "victim_mental_health": 0,
         "pregnancy": 1,
         "separation": 1,
         "child_contact": 0,

@@ -13,6 +13,7 @@ from emarac.indicators.periods import (
     custom_period,
     parse_period,
     previous_period,
+    quarter_label,
     quarters_between,
     whole_months,
 )
@@ -28,14 +29,14 @@ from emarac.indicators.periods import (
             PeriodKind.QUARTER,
             date(2026, 1, 1),
             date(2026, 3, 31),
-            "January to March 2026",
+            "2025-26 Q4 (January to March 2026)",
         ),
         (
             "2026-q4",
             PeriodKind.QUARTER,
             date(2026, 10, 1),
             date(2026, 12, 31),
-            "October to December 2026",
+            "2026-27 Q3 (October to December 2026)",
         ),
         (
             "FY2026",
@@ -146,3 +147,31 @@ def test_filters_take_a_period_and_refuse_a_backward_range():
     )
     with pytest.raises(ValueError, match="cannot end before"):
         Filters(date(2026, 2, 1), date(2026, 1, 31))
+
+
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [
+        ("2025-Q2", "2025-26 Q1"),
+        ("2025-Q3", "2025-26 Q2"),
+        ("2025-Q4", "2025-26 Q3"),
+        ("2026-Q1", "2025-26 Q4"),
+        ("1999-Q4", "1999-00 Q3"),
+        ("2026-03", "2026-03"),
+    ],
+)
+def test_quarters_are_labelled_as_financial_quarters(code, label):
+    assert quarter_label(code) == label
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("2025-26-Q1", "2025-Q2"), ("2025-26 q4", "2026-Q1"), ("2026-27-Q3", "2026-Q4")],
+)
+def test_a_quarter_can_be_asked_for_by_its_financial_label(text, code):
+    assert parse_period(text).code == code
+
+
+def test_a_financial_label_must_name_consecutive_years():
+    with pytest.raises(ValueError, match="Enter a period"):
+        parse_period("2025-27-Q1")

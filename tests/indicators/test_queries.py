@@ -35,6 +35,7 @@ from emarac.incidents.models import IncidentType
 from emarac.incidents.services import IncidentDetails, record_incident
 from emarac.indicators import queries, report
 from emarac.indicators.definitions import (
+    CRITERIA,
     FACTORS,
     ActionsOnTime,
     AgendaOutcomes,
@@ -47,6 +48,7 @@ from emarac.indicators.definitions import (
     RepeatQuarter,
     RepeatRate,
     ResearchResponse,
+    ReturnDetails,
     Volume,
 )
 from emarac.indicators.periods import Filters, parse_period, quarter_containing, quarters_between
@@ -56,12 +58,21 @@ from emarac.people.models import EthnicGroup, Gender, YesNoUnknown
 from emarac.people.services import PersonDetails, create_person
 from emarac.referrals import services as referrals
 from emarac.referrals.models import Consent, Referral
+from emarac.risk import area_settings
 from emarac.risk import services as risk
 from emarac.risk.models import Answer
+from emarac.risk.return_sources import SOURCE_CODES
 from emarac.risk.rules import Criterion
 from tests.indicators import oracle, rows
 
 Q4 = parse_period("2026-Q4")
+# Every referral of the story is made on professional judgement; two are repeats.
+EXPECTED_CRITERIA = {
+    "visible_high_risk": 0,
+    "professional_judgement": 6,
+    "potential_escalation": 0,
+    "repeat": 2,
+}
 
 
 @dataclass
@@ -377,9 +388,14 @@ def test_quarterly_return_and_factors(world, conn):
     (factors,) = queries.factors(conn, in_testshire(world))
     assert factors.heard == 6
     assert factors.as_dict() == {
-        "alcohol": 3,  # A by the checklist; B and E by incidents
-        "drugs": 1,
-        "mental_health": 1,
+        "perpetrator_alcohol": 0,
+        "perpetrator_drugs": 0,
+        "perpetrator_mental_health": 0,
+        "abuser_problems_checklist": 1,  # A's one answer about all three
+        "incident_alcohol_or_drugs": 2,  # B and E by incidents
+        "victim_alcohol": 0,
+        "victim_drugs": 0,
+        "victim_mental_health": 0,
         "pregnancy": 1,
         "separation": 0,  # C's answer came after the hearing
         "child_contact": 0,
@@ -524,6 +540,25 @@ def _by_hand(conn, name: str, filters: Filters) -> object:
         return ReferralsByAgency(tuple((agency_id, n) for agency_id, n in result))
     if name == "agenda_outcomes":
         return AgendaOutcomes(*result.one())
+    if name == "return_details":
+        by_code = {quarter_containing(row[0]).code: [int(v) for v in row[1:]] for row in result}
+        sources, criteria = len(SOURCE_CODES), len(CRITERIA)
+        details = []
+        for q in quarters_between(filters.start, filters.end):
+            n = by_code.get(q.code)
+            if n is None:
+                details.append(ReturnDetails.empty(q.code))
+                continue
+            details.append(
+                ReturnDetails(
+                    q.code,
+                    tuple(n[:sources]),
+                    n[sources],
+                    tuple(n[sources + 1 : sources + 1 + criteria]),
+                    *n[sources + 1 + criteria :],
+                )
+            )
+        return tuple(details)
     raise AssertionError(f"no reading for {name}")
 
 
@@ -550,3 +585,49 @@ def test_the_research_count_leaves_the_planner_as_it_found_it(world, conn):
     queries.research_response(conn, in_testshire(world))
     if conn.dialect.name == "postgresql":
         assert conn.execute(text("SHOW enable_nestloop")).scalar_one() == "on"
+
+
+def test_the_return_details_follow_the_areas_own_sources(world, conn, make):
+    admin = make.user(roles=("system_admin",))
+    area_settings.change_sources(admin, world.testshire.id, {"housing": "substance_misuse"})
+    (q4,) = queries.return_details(conn, in_testshire(world))
+    sources = {code: n for code, n in zip(SOURCE_CODES, q4.sources, strict=True) if n}
+    assert sources == {"police": 2, "idva": 1, "health": 1, "substance_misuse": 1, "other": 1}
+    assert q4.cases_with_children == 2  # A's two children and C's one at home
+    assert dict(zip(CRITERIA, q4.criteria, strict=True)) == EXPECTED_CRITERIA
+    # Elsewhere keeps the default mapping.
+    (elsewhere,) = queries.return_details(
+        conn, Filters.for_period(Q4, area_id=world.elsewhere_police.area_id)
+    )
+    assert elsewhere.sources[SOURCE_CODES.index("police")] == 1
+
+    year = queries.return_details(
+        conn, Filters(date(2026, 1, 1), date(2026, 12, 31), area_id=world.testshire.id)
+    )
+    # D's referral returned in January; G's returned, and its second merged, in June.
+    assert [(d.returned, d.duplicates) for d in year] == [(1, 0), (1, 1), (0, 0), (0, 0)]
+    data = rows.load(conn, in_testshire(world))
+    assert oracle.return_details(data, in_testshire(world)) == (q4,)
+    if conn.dialect.name == "postgresql":
+        assert _by_hand(conn, "return_details", in_testshire(world)) == (q4,)
+
+
+def test_factors_from_the_person_records_agree_three_ways(world, conn, db):
+    from sqlalchemy import update
+
+    from emarac.cases.models import Case, CasePerpetrator
+    from emarac.people.models import Person
+
+    perpetrators = select(CasePerpetrator.person_id)
+    db.session.execute(update(Person).where(Person.id.in_(perpetrators)).values(drugs="yes"))
+    first_victim = db.session.scalar(select(Case.victim_id).order_by(Case.reference).limit(1))
+    db.session.execute(update(Person).where(Person.id == first_victim).values(mental_health="yes"))
+    db.session.commit()
+    filters = Filters(date(2025, 1, 1), date(2026, 12, 31), area_id=world.testshire.id)
+    counts = queries.factors(conn, filters)
+    assert sum(f.perpetrator_drugs for f in counts) > 0
+    assert sum(f.victim_mental_health for f in counts) > 0
+    assert sum(f.perpetrator_alcohol + f.victim_drugs for f in counts) == 0
+    assert counts == oracle.factors(rows.load(conn, filters), filters)
+    if conn.dialect.name == "postgresql":
+        assert _by_hand(conn, "factors", filters) == counts

@@ -110,7 +110,7 @@ def test_a_chair_sees_the_next_meeting_and_a_manager_the_headlines(client, app, 
     sign_in(other, manager)
     assert _testids(other) == {"home-headlines"}
     headlines = _section(other, "home-headlines")
-    assert headlines.startswith("Indicators, July to September 2026")
+    assert headlines.startswith("Indicators, 2026-27 Q2 (July to September 2026)")
     assert "All the indicators" in headlines
 
 

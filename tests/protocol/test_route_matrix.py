@@ -246,6 +246,7 @@ EXPECTED: dict[str, Rule] = {
     "agencies.areas": Rule(get={SYSADMIN}, post={SYSADMIN}),
     # may_set_area_rules: the system administrator or the area's own coordinator.
     "area_settings.edit": Rule(get={SYSADMIN, COORD}, post={SYSADMIN, COORD}),
+    "area_settings.edit_sources": Rule(post={SYSADMIN, COORD}),
     "agencies.users": Rule(get=MANAGES_OWNER_USERS),
     "agencies.invite": Rule(get=MANAGES_OWNER_USERS, post=MANAGES_OWNER_USERS),
     "agencies.user": Rule(get=MANAGES_OWNER_USERS, post=MANAGES_OWNER_USERS),

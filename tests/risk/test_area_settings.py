@@ -12,7 +12,8 @@ from emarac.auditing import ledger_table
 from emarac.referrals.services import criteria_for
 from emarac.risk import area_settings
 from emarac.risk import services as risk
-from emarac.risk.models import AreaRiskSettings, RiskAssessment
+from emarac.risk.models import AreaReferralSource, AreaRiskSettings, RiskAssessment
+from emarac.risk.return_sources import DEFAULT_SOURCE
 from emarac.risk.rules import DEFAULTS, Criterion
 from tests.conftest import sign_in
 from tests.factories import Cases
@@ -150,3 +151,53 @@ def test_the_service_refuses_bands_that_do_not_rise(db, make, clock):
     with pytest.raises(area_settings.Invalid) as refused:
         area_settings.change(admin, area_id, area_settings.SettingsInput(14, 14, 3, False, 12))
     assert refused.value.field == "medium_from"
+
+
+def _sources_form(**changes: str) -> dict[str, str]:
+    form = {f"kind_{kind}": source for kind, source in DEFAULT_SOURCE.items()}
+    return {**form, **{f"kind_{kind}": source for kind, source in changes.items()}}
+
+
+def test_the_return_sources_start_from_the_default_and_a_change_is_audited(
+    client, login_as, db, make, clock
+):
+    coordinator = login_as("coordinator", agency=make.agency(kind="other", area=AREA))
+    area_id = coordinator.agency.area_id
+    page = BeautifulSoup(client.get(_url(area_id)).get_data(as_text=True), "html.parser")
+    form = page.find(attrs={"data-testid": "return-sources-form"})
+    chosen = form.find("select", attrs={"name": "kind_refuge"}).find("option", selected=True)
+    assert chosen.get_text(strip=True) == "Specialist domestic abuse services"
+
+    response = client.post(
+        f"/areas/{area_id}/return-sources", data=_sources_form(health="mental_health")
+    )
+    assert response.status_code == 302
+    assert area_settings.sources_of(area_id)["health"] == "mental_health"
+    assert area_settings.sources_of(area_id)["police"] == "police"
+    (event,) = db.session.execute(
+        select(ledger_table).where(ledger_table.c.action == "area.return_sources")
+    ).all()
+    assert event.object_id == str(area_id)
+    assert "health" in event.fields
+    assert "police" not in event.fields
+
+
+def test_an_unknown_return_source_is_refused_beside_its_field(client, login_as, db, make, clock):
+    coordinator = login_as("coordinator", agency=make.agency(kind="other", area=AREA))
+    area_id = coordinator.agency.area_id
+    response = client.post(
+        f"/areas/{area_id}/return-sources", data=_sources_form(housing="nowhere")
+    )
+    assert response.status_code == 400
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    error = page.select_one(".govuk-error-message")
+    assert error.find_parent(class_="govuk-form-group").find("select")["name"] == "kind_housing"
+    assert page.select_one(".govuk-error-summary") is not None
+    assert db.session.scalars(select(AreaReferralSource)).all() == []
+
+
+def test_a_coordinator_of_another_area_cannot_map_its_sources(client, login_as, make, clock):
+    other = make.agency(kind="police", area="Elsewhere MARAC")
+    login_as("coordinator", agency=make.agency(kind="other", area=AREA))
+    response = client.post(f"/areas/{other.area_id}/return-sources", data=_sources_form())
+    assert response.status_code == 404
