@@ -84,6 +84,17 @@ def test_a_whole_meeting(ui, make, browser):
     ui.submit("Create meeting")
     meeting_url = page.url
     assert chair.full_name in page.get_by_test_id("meeting-details").inner_text()
+    # ...then changes the room and leaves the partnership's own agency off the invitations.
+    ui.follow("Change the date, time, place, chair, coordinator or invited agencies")
+    page.get_by_label("Place").fill("Committee Room 3 (synthetic)")
+    page.get_by_label(partnership.name, exact=True).uncheck()
+    ui.submit("Save changes")
+    assert page.url == meeting_url
+    assert "Committee Room 3" in page.get_by_test_id("meeting-details").inner_text()
+    invited = page.get_by_role("heading", name="Invited agencies")
+    invited_names = invited.locator("xpath=following-sibling::ul[1]").inner_text()
+    assert housing.name in invited_names
+    assert partnership.name not in invited_names
     for reference in references:
         ui.follow("Triage")
         ui.follow(reference)
@@ -110,6 +121,15 @@ def test_a_whole_meeting(ui, make, browser):
         health_ui.follow(f"Add research for {reference}")
         health_ui.page.get_by_label("Our agency holds no information on this case").check()
         health_ui.submit("Save research")
+    # The police find the second case on their agency's research-due list.
+    police_context, police_ui = second_window(browser, ui, officer)
+    police_ui.goto(ui.base + "/")  # type: ignore[attr-defined]
+    police_ui.follow("See all research due from your agency")
+    police_ui.follow(f"Add research for {references[1]}")
+    police_ui.page.get_by_label("Domestic abuse incidents on record").fill(
+        "Synthetic: two call-outs this year"
+    )
+    police_ui.submit("Save research")
     for attendee in (housing_ui, health_ui):
         attendee.goto(meeting_url)
         attendee.follow("Join the meeting")
@@ -117,6 +137,7 @@ def test_a_whole_meeting(ui, make, browser):
     ui.goto(meeting_url)
     responses = page.get_by_test_id("responses").all_inner_texts()
     assert responses[0].startswith("2 of")  # housing and health on the first case
+    assert responses[1].startswith("2 of")  # health and the police on the second
 
     # The chair runs conference mode through the three cases.
     chair_context, chair_ui = second_window(browser, ui, chair)
@@ -132,6 +153,19 @@ def test_a_whole_meeting(ui, make, browser):
     with cpage.expect_navigation():
         cpage.keyboard.press("ArrowLeft")
     assert "Case 1 of 3" in cpage.content()
+    # The chair types a summary, moves away with the arrow keys and comes back: it is kept.
+    summary = cpage.get_by_label("Summary of the discussion")
+    summary.fill("Synthetic discussion 1")
+    cpage.get_by_role("heading", level=1).click()  # out of the text box
+    with cpage.expect_navigation():
+        cpage.keyboard.press("ArrowRight")
+    assert "Case 2 of 3" in cpage.content()
+    with cpage.expect_navigation():
+        cpage.keyboard.press("ArrowLeft")
+    assert cpage.get_by_label("Summary of the discussion").input_value() == (
+        "Synthetic discussion 1"
+    )
+    due = held_on + timedelta(days=38)
     for number, reference in enumerate(references, start=1):
         assert f"Case {number} of 3" in cpage.content()
         assert cpage.get_by_role("heading", level=1).inner_text().startswith(reference)
@@ -140,15 +174,32 @@ def test_a_whole_meeting(ui, make, browser):
         )
         owner = housing if number != 3 else health
         cpage.get_by_label("Owning agency").select_option(label=owner.name)
-        due = held_on + timedelta(days=38)
         fill_date(cpage, "due_on", str(due.day), str(due.month), str(due.year))
         chair_ui.submit("Add action")
         assert f"Synthetic action {number}" in cpage.get_by_test_id("case-actions").inner_text()
-        cpage.get_by_label("Summary of the discussion").fill(f"Synthetic discussion {number}")
-        cpage.get_by_label("High").check()
+        if number == 1:
+            # Adding an action kept the summary typed before it; a second action follows.
+            assert cpage.get_by_label("Summary of the discussion").input_value() == (
+                "Synthetic discussion 1"
+            )
+            cpage.get_by_label("Action", exact=True).fill("Synthetic action 1b: a lock change")
+            cpage.get_by_label("Owning agency").select_option(label=housing.name)
+            fill_date(cpage, "due_on", str(due.day), str(due.month), str(due.year))
+            chair_ui.submit("Add action")
+            assert "action 1b" in cpage.get_by_test_id("case-actions").inner_text()
+        if number == 3:
+            # The last case waits for the police research: deferred, with the reason.
+            cpage.get_by_label("Deferred to the next meeting").check()
+            cpage.get_by_label("Why is the case deferred?").fill(
+                "Synthetic: the police research is not in yet"
+            )
+        else:
+            cpage.get_by_label("Summary of the discussion").fill(f"Synthetic discussion {number}")
+            cpage.get_by_label("High").check()
         chair_ui.submit("Save the last case" if number == 3 else "Save and go to the next case")
     assert cpage.url == meeting_url
-    assert all(h.startswith("Yes") for h in cpage.get_by_test_id("heard").all_inner_texts())
+    heard = cpage.get_by_test_id("heard").all_inner_texts()
+    assert [h.split(",")[0] for h in heard] == ["Yes", "Yes", "Deferred"]
 
     # The coordinator drafts the minutes and tidies the first case's discussion.
     ui.goto(meeting_url)
@@ -188,19 +239,20 @@ def test_a_whole_meeting(ui, make, browser):
     # The owning agency marks its action done; the tracker shows it.
     housing_ui.follow("Actions")
     tracker = hpage.get_by_test_id("tracker")
-    assert tracker.inner_text().count("Open") == 2
+    assert tracker.inner_text().count("Open") == 3
     housing_ui.follow(references[0])
     hpage.get_by_label("Done", exact=True).check()
     hpage.get_by_label("Completion note, or why it cannot be done").fill("Synthetic: locks changed")
     housing_ui.submit("Save")
     tracker_text = hpage.get_by_test_id("tracker").inner_text()
-    assert tracker_text.count("Open") == 1
+    assert tracker_text.count("Open") == 2
     assert tracker_text.count("Done") == 1
 
     for context, window in (
         (housing_context, housing_ui),
         (health_context, health_ui),
         (chair_context, chair_ui),
+        (police_context, police_ui),
     ):
         window.assert_clean()
         context.close()
