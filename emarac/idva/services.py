@@ -440,11 +440,14 @@ def voice_history(case: Case, *, by: User) -> list[VictimsVoice]:
     return versions
 
 
-def voice_for_conference(meeting: object, case: Case, *, by: User) -> VictimsVoice | None:
-    """The newest victim's voice for the conference view, when the reader may hear it.
+def voice_for_conference(
+    meeting: object, case: Case, *, by: User, place: str = "conference"
+) -> VictimsVoice | None:
+    """The newest victim's voice for the conference view or the case's research pack,
+    when the reader may hear it.
 
-    Called by the meetings feature as the chair (or anyone) opens an agenda case;
-    records the view when one is shown, and commits.
+    Called by the meetings feature as the chair (or anyone) opens an agenda case
+    or its research; records the view when one is shown, and commits.
     """
     if not policy.may_hear_victims_voice(by, meeting, case):
         return None
@@ -455,7 +458,7 @@ def voice_for_conference(meeting: object, case: Case, *, by: User) -> VictimsVoi
             object_type="idva_victims_voice",
             object_id=voice.id,
             fields=("wishes", "fears", "wants_from_marac"),
-            purpose=f"conference of meeting {getattr(meeting, 'id', None)}",
+            purpose=f"{place} of meeting {getattr(meeting, 'id', None)}",
         )
         db.session.commit()
     return voice

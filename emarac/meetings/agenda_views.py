@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from emarac.agencies.forms import ConfirmForm
+from emarac.idva import services as idva_services
 from emarac.meetings import attendance, conference, outcomes, pack, services
 from emarac.meetings import minutes as minutes_service
 from emarac.meetings import research as research_service
@@ -246,6 +247,9 @@ def research(meeting_id: uuid.UUID, case_id: uuid.UUID) -> Any:
         form=form,
         others=others,
         kind_label=current_user.agency.kind_label,
+        victims_voice=idva_services.voice_for_conference(
+            meeting, item.case, by=current_user, place="research"
+        ),
     ), (400 if form.errors else 200)
 
 

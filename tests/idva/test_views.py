@@ -249,6 +249,27 @@ def test_an_invited_practitioner_does_not_hear_it_in_the_conference(client, db, 
     assert soup(response).select_one('[data-testid="conference-victims-voice"]') is None
 
 
+def test_the_research_pack_brings_the_victims_voice_to_its_restricted_readers(client, db, area):
+    case = area.refer()
+    services.save_voice(
+        case, by=area.idva, data=services.VoiceInput("Synthetic: to stay", "", "A code word")
+    )
+    meeting = meetings.create_meeting(by=area.coordinator, held_on=utcnow().date())
+    referrals.accept(case.referral, by=area.coordinator, meeting=meeting)
+    meetings.release_agenda(meeting, by=area.coordinator)
+    research = f"/meetings/{meeting.id}/cases/{case.id}/research"
+    sign_in(client, area.idva)
+    voice = soup(client.get(research)).select_one('[data-testid="conference-victims-voice"]')
+    assert "Synthetic: to stay" in voice.get_text()
+    voice_id = db.session.scalar(select(VictimsVoice.id))
+    assert ("idva.voice.view", str(voice_id)) in ledger(db)
+    client.post("/sign-out")
+    sign_in(client, area.nurse)  # invited to research, but not one of the voice's readers
+    response = client.get(research)
+    assert response.status_code == 200
+    assert soup(response).select_one('[data-testid="conference-victims-voice"]') is None
+
+
 def test_the_case_page_links_to_the_idva_record_for_its_readers(client, db, area):
     case = area.refer()
     sign_in(client, area.idva)
