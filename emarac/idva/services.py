@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -377,13 +378,18 @@ class VoiceInput:
     wants_from_marac: str
 
 
-def latest_voice(case_id: uuid.UUID) -> VictimsVoice | None:
+_Versioned = TypeVar("_Versioned", VictimsVoice, SafetyPlan)
+
+
+def _latest(model: type[_Versioned], case_id: uuid.UUID) -> _Versioned | None:
+    """The newest version of a case's victim's voice or safety plan."""
     return db.session.scalar(
-        select(VictimsVoice)
-        .where(VictimsVoice.case_id == case_id)
-        .order_by(VictimsVoice.version.desc())
-        .limit(1)
+        select(model).where(model.case_id == case_id).order_by(model.version.desc()).limit(1)
     )
+
+
+def latest_voice(case_id: uuid.UUID) -> VictimsVoice | None:
+    return _latest(VictimsVoice, case_id)
 
 
 def _next_version(model: type[VictimsVoice] | type[SafetyPlan], case_id: uuid.UUID) -> int:
@@ -475,12 +481,7 @@ class PlanItem:
 
 
 def latest_plan(case_id: uuid.UUID) -> SafetyPlan | None:
-    return db.session.scalar(
-        select(SafetyPlan)
-        .where(SafetyPlan.case_id == case_id)
-        .order_by(SafetyPlan.version.desc())
-        .limit(1)
-    )
+    return _latest(SafetyPlan, case_id)
 
 
 def save_plan(case: Case, *, by: User, items: list[PlanItem]) -> SafetyPlan:
