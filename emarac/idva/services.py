@@ -424,26 +424,34 @@ def save_voice(case: Case, *, by: User, data: VoiceInput) -> VictimsVoice:
     return voice
 
 
-def voice_history(case: Case, *, by: User) -> list[VictimsVoice]:
-    """Every version of the victim's voice, newest first, for a restricted reader."""
+def _history(
+    model: type[_Versioned], case: Case, *, by: User, action: str, fields: tuple[str, ...]
+) -> list[_Versioned]:
+    """Every version of a case's victim's voice or safety plan, newest first, for a
+    restricted reader; the reading is audited."""
     if not policy.may_read_idva_record(by, case):
         raise NotAllowed("marac_case", case.id)
     versions = list(
         db.session.scalars(
-            select(VictimsVoice)
-            .where(VictimsVoice.case_id == case.id)
-            .order_by(VictimsVoice.version.desc())
+            select(model).where(model.case_id == case.id).order_by(model.version.desc())
         )
     )
     record_event(
-        "idva.voice.view",
-        object_type="marac_case",
-        object_id=case.id,
-        fields=("wishes", "fears", "wants_from_marac"),
-        purpose="every version",
+        action, object_type="marac_case", object_id=case.id, fields=fields, purpose="every version"
     )
     db.session.commit()
     return versions
+
+
+def voice_history(case: Case, *, by: User) -> list[VictimsVoice]:
+    """Every version of the victim's voice, newest first, for a restricted reader."""
+    return _history(
+        VictimsVoice,
+        case,
+        by=by,
+        action="idva.voice.view",
+        fields=("wishes", "fears", "wants_from_marac"),
+    )
 
 
 def voice_for_conference(
@@ -518,24 +526,7 @@ def save_plan(case: Case, *, by: User, items: list[PlanItem]) -> SafetyPlan:
 
 def plan_history(case: Case, *, by: User) -> list[SafetyPlan]:
     """Every version of the safety plan, newest first, for a restricted reader."""
-    if not policy.may_read_idva_record(by, case):
-        raise NotAllowed("marac_case", case.id)
-    versions = list(
-        db.session.scalars(
-            select(SafetyPlan)
-            .where(SafetyPlan.case_id == case.id)
-            .order_by(SafetyPlan.version.desc())
-        )
-    )
-    record_event(
-        "idva.plan.view",
-        object_type="marac_case",
-        object_id=case.id,
-        fields=("items",),
-        purpose="every version",
-    )
-    db.session.commit()
-    return versions
+    return _history(SafetyPlan, case, by=by, action="idva.plan.view", fields=("items",))
 
 
 # --- the contact log -----------------------------------------------------------------
