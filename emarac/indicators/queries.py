@@ -44,7 +44,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from emarac.actions.models import Action
 from emarac.agencies.models import Agency
@@ -223,7 +223,9 @@ def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnE
     hundreds of thousands of hearings and reads the referrals once.
     """
     hearing = _hearings(filters, "repeat_hearing")
-    earlier, earlier_case = aliased(Referral, name="earlier"), aliased(Case, name="earlier_case")
+    # The entities themselves, not aliases: the hearing is a subquery of its own, so
+    # nothing clashes, and an alias of a wide entity costs more to build than to run.
+    earlier, earlier_case = Referral, Case
     ranked = (
         select(
             hearing.c.item_id,
@@ -249,7 +251,7 @@ def _repeat_hearings(filters: Filters, dates: _Dates) -> tuple[Subquery, ColumnE
     with_last = select(ranked).where(ranked.c.newest == 1).subquery("with_last")
     # Each inner SELECT names what it reads itself and takes the rest from the
     # statements around it: SQLAlchemy would otherwise correlate only one level up.
-    named = aliased(CasePerpetrator, name="named")
+    named = CasePerpetrator
     same_story = or_(
         Incident.perpetrator_id.is_(None),
         ~exists(
@@ -340,8 +342,7 @@ def repeat_rate(bind: Bind, filters: Filters) -> RepeatRate:
 
 def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...]:
     hearing = _hearings(filters)
-    victim = aliased(Person)
-    referrer = aliased(Agency)
+    victim, referrer = Person, Agency
     victim_age = _age_at(
         _Dates(bind),
         hearing.c.held_on,
@@ -394,7 +395,7 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     rows = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(main)}
 
     with_perpetrators = _hearings(filters, "perpetrator_hearing")
-    perpetrator = aliased(Person)
+    perpetrator = Person
     young = _age_at(
         _Dates(bind),
         with_perpetrators.c.held_on,
@@ -492,14 +493,14 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
 
     def on_record(whose: str, column: str) -> ColumnElement[bool]:
         """The victim, or a perpetrator linked to the case, answered "yes" on the person record."""
-        person = aliased(Person, name=f"{whose}_{column}")
+        person = Person
         if whose == "victim":
             return exists(
                 select(literal(1)).where(
                     person.id == hearing.c.victim_id, getattr(person, column) == definitions.YES
                 )
             )
-        link = aliased(CasePerpetrator, name=f"link_{column}")
+        link = CasePerpetrator
         return exists(
             select(literal(1))
             .select_from(link)
@@ -749,9 +750,7 @@ def return_details(bind: Bind, filters: Filters) -> tuple[ReturnDetails, ...]:
     """The return's finer referral sources, cases with children, criteria mix, returned and
     duplicate referrals, per quarter (``definitions``, "Details of the return")."""
     hearing = _hearings(filters, "detail_hearing")
-    referrer = aliased(Agency, name="detail_referrer")
-    mapped = aliased(AreaReferralSource, name="detail_source")
-    referral = aliased(Referral, name="detail_referral")
+    referrer, mapped, referral = Agency, AreaReferralSource, Referral
     default = case(
         *[(referrer.kind == kind, source) for kind, source in DEFAULT_SOURCE.items()],
         else_=OTHER,
