@@ -670,7 +670,8 @@ def main(argv: list[str] | None = None) -> int:
     engine.dispose()
 
     console.print(_table(results))
-    console.print(pages.table(results["pages"]))
+    if "pages" in results:
+        console.print(pages.table(results["pages"]))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2, default=str))
     console.print(f"Saved {args.json}")

@@ -18,6 +18,7 @@ of them with plain PostgreSQL written out by hand (``benchmarks/hand_written_sql
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Connection,
     Date,
     DateTime,
@@ -79,9 +81,8 @@ Bind = Connection | Session
 class _Dates:
     """Date arithmetic in the spelling of the database at hand."""
 
-    def __init__(self, bind: Bind) -> None:
-        dialect = bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect
-        self.sqlite = dialect.name == "sqlite"
+    def __init__(self, sqlite: bool) -> None:
+        self.sqlite = sqlite
 
     def days_before(self, day: ColumnElement[Any], days: int) -> ColumnElement[Any]:
         if self.sqlite:
@@ -136,6 +137,18 @@ class _Dates:
         if self.sqlite:
             return func.date(moment, type_=Date)
         return cast(func.timezone("UTC", moment), Date)
+
+
+def _is_sqlite(bind: Bind) -> bool:
+    dialect = bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect
+    return dialect.name == "sqlite"
+
+
+# Every statement below depends on the filters and the database's spelling alone.
+# Built once and kept, a statement skips being put together again and SQLAlchemy's
+# cache key for it (kept on the statement), which at demo scale took longer than
+# the database took to run it. Statements are immutable, so sharing them is safe.
+_kept = functools.lru_cache(maxsize=256)
 
 
 def _midnight(day: date, days_later: int) -> datetime:
@@ -296,9 +309,9 @@ def _tally(what: str, hearing: Subquery, *, joined: Any = None) -> Select[Any]:
     )
 
 
-def _tallies(bind: Bind, *parts: Select[Any]) -> dict[tuple[str, str], int]:
-    """Run several tallies as one UNION ALL; each part is planned on its own."""
-    return {(what, quarter): int(n) for what, quarter, n in bind.execute(union_all(*parts))}
+def _tallies(bind: Bind, tallies: CompoundSelect) -> dict[tuple[str, str], int]:
+    """Run several tallies made one UNION ALL (each part is planned on its own)."""
+    return {(what, quarter): int(n) for what, quarter, n in bind.execute(tallies)}
 
 
 def _repeats(filters: Filters, dates: _Dates) -> Select[Any]:
@@ -321,14 +334,23 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 # --- indicators ------------------------------------------------------------------
 
 
+@_kept
+def _cases_heard(filters: Filters) -> Select[Any]:
+    return select(func.count()).select_from(_hearings(filters))
+
+
 def cases_heard(bind: Bind, filters: Filters, *, population: int | None = None) -> Volume:
-    hearing = _hearings(filters)
-    heard = bind.execute(select(func.count()).select_from(hearing)).scalar_one()
+    heard = bind.execute(_cases_heard(filters)).scalar_one()
     return Volume(heard=heard, days=filters.days, population=population)
 
 
+@_kept
+def _repeat_rate(filters: Filters, sqlite: bool) -> CompoundSelect:
+    return union_all(_tally("heard", _hearings(filters)), _repeats(filters, _Dates(sqlite)))
+
+
 def repeat_rate(bind: Bind, filters: Filters) -> RepeatRate:
-    counts = _tallies(bind, _tally("heard", _hearings(filters)), _repeats(filters, _Dates(bind)))
+    counts = _tallies(bind, _repeat_rate(filters, _is_sqlite(bind)))
     quarters = tuple(
         RepeatQuarter(q.code, counts.get(("heard", q.code), 0), counts.get(("repeats", q.code), 0))
         for q in quarters_between(filters.start, filters.end)
@@ -340,11 +362,13 @@ def repeat_rate(bind: Bind, filters: Filters) -> RepeatRate:
     )
 
 
-def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...]:
+@_kept
+def _return_counts(filters: Filters, sqlite: bool) -> Select[Any]:
+    """The return's counts of hearings, per quarter (``quarterly_return``)."""
     hearing = _hearings(filters)
     victim, referrer = Person, Agency
     victim_age = _age_at(
-        _Dates(bind),
+        _Dates(sqlite),
         hearing.c.held_on,
         victim.birth_year,
         victim.estimated_age,
@@ -386,26 +410,28 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
         .subquery("per_meeting")
     )
     sums = ["cases", *named, "others", "bame", "lgbt", "disabled", "male", "aged_16_17"]
-    main = select(
+    return select(
         per_meeting.c.quarter,
         func.count(),
         *[func.sum(per_meeting.c[name]) for name in sums],
         func.sum(per_meeting.c.children),
     ).group_by(per_meeting.c.quarter)
-    rows = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(main)}
 
+
+@_kept
+def _return_tallies(filters: Filters, sqlite: bool) -> CompoundSelect:
+    """The return's repeats and young perpetrators, per quarter (``quarterly_return``)."""
     with_perpetrators = _hearings(filters, "perpetrator_hearing")
     perpetrator = Person
     young = _age_at(
-        _Dates(bind),
+        _Dates(sqlite),
         with_perpetrators.c.held_on,
         perpetrator.birth_year,
         perpetrator.estimated_age,
         perpetrator.age_estimated_on,
     )
-    extra = _tallies(
-        bind,
-        _repeats(filters, _Dates(bind)),
+    return union_all(
+        _repeats(filters, _Dates(sqlite)),
         _tally(
             "young",
             with_perpetrators,
@@ -421,6 +447,14 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
             ),
         ),
     )
+
+
+def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...]:
+    sqlite = _is_sqlite(bind)
+    rows = {
+        row[0]: [int(v) for v in row[1:]] for row in bind.execute(_return_counts(filters, sqlite))
+    }
+    extra = _tallies(bind, _return_tallies(filters, sqlite))
     returns = []
     for q in quarters_between(filters.start, filters.end):
         n = rows.get(q.code, [0] * 14)
@@ -443,8 +477,9 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
     return tuple(returns)
 
 
-def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
-    dates = _Dates(bind)
+@_kept
+def _factors(filters: Filters, sqlite: bool) -> Select[Any]:
+    dates = _Dates(sqlite)
     hearing = _hearings(filters)
 
     # For each case and factor, the first day an assessment answered yes to a
@@ -519,7 +554,7 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
         return or_(*sources)
 
     columns = [_count_if(has(name)) for name in definitions.FACTORS]
-    statement = (
+    return (
         select(hearing.c.quarter, func.count(), *columns)
         .select_from(
             hearing.outerjoin(first_yes, first_yes.c.case_id == hearing.c.case_id).outerjoin(
@@ -528,7 +563,13 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
         )
         .group_by(hearing.c.quarter)
     )
-    rows = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(statement)}
+
+
+def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
+    rows = {
+        row[0]: [int(v) for v in row[1:]]
+        for row in bind.execute(_factors(filters, _is_sqlite(bind)))
+    }
     counts = []
     for q in quarters_between(filters.start, filters.end):
         n = rows.get(q.code, [0] * (1 + len(definitions.FACTORS)))
@@ -538,37 +579,40 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
     return tuple(counts)
 
 
-def days_to_hearing(bind: Bind, filters: Filters) -> DaysToHearing:
-    dates = _Dates(bind)
+@_kept
+def _days_to_hearing(filters: Filters, sqlite: bool) -> Select[Any]:
+    dates = _Dates(sqlite)
     hearing = _hearings(filters)
     days = (
         select(dates.days_between(hearing.c.held_on, hearing.c.referred_on).label("days"))
         .where(hearing.c.referred_on.is_not(None))
         .subquery("days")
     )
-    if not dates.sqlite:
-        statement = select(
+    if not sqlite:
+        return select(
             func.count(),
             func.percentile_disc(definitions.MEDIAN / 100).within_group(days.c.days),
             func.percentile_disc(definitions.NINETIETH / 100).within_group(days.c.days),
         ).select_from(days)
-    else:
-        # SQLite has no percentile_disc: the same nearest rank from row numbers,
-        # in whole numbers: the first value whose rank x 100 >= percentile x n.
-        ranked = select(
-            days.c.days,
-            func.row_number().over(order_by=days.c.days).label("rank"),
-            func.count().over().label("n"),
-        ).subquery("ranked")
+    # SQLite has no percentile_disc: the same nearest rank from row numbers,
+    # in whole numbers: the first value whose rank x 100 >= percentile x n.
+    ranked = select(
+        days.c.days,
+        func.row_number().over(order_by=days.c.days).label("rank"),
+        func.count().over().label("n"),
+    ).subquery("ranked")
 
-        def at(percentile: int) -> Any:
-            reached = ranked.c.rank * 100 >= percentile * ranked.c.n
-            return func.min(case((reached, ranked.c.days)))
+    def at(percentile: int) -> Any:
+        reached = ranked.c.rank * 100 >= percentile * ranked.c.n
+        return func.min(case((reached, ranked.c.days)))
 
-        statement = select(
-            func.count(), at(definitions.MEDIAN), at(definitions.NINETIETH)
-        ).select_from(ranked)
-    count, median, p90 = bind.execute(statement).one()
+    return select(func.count(), at(definitions.MEDIAN), at(definitions.NINETIETH)).select_from(
+        ranked
+    )
+
+
+def days_to_hearing(bind: Bind, filters: Filters) -> DaysToHearing:
+    count, median, p90 = bind.execute(_days_to_hearing(filters, _is_sqlite(bind))).one()
     return DaysToHearing(
         hearings=count,
         median=None if median is None else int(median),
@@ -576,7 +620,8 @@ def days_to_hearing(bind: Bind, filters: Filters) -> DaysToHearing:
     )
 
 
-def actions_on_time(bind: Bind, filters: Filters) -> ActionsOnTime:
+@_kept
+def _actions_on_time(filters: Filters) -> Select[Any]:
     area = func.coalesce(Meeting.area_id, Case.area_id)
     referrer = func.coalesce(Case.referring_agency_id, Case.owning_agency_id)
     done = Action.status == definitions.DONE
@@ -597,7 +642,11 @@ def actions_on_time(bind: Bind, filters: Filters) -> ActionsOnTime:
         statement = statement.where(area == filters.area_id)
     if filters.referring_agency_id is not None:
         statement = statement.where(referrer == filters.referring_agency_id)
-    due, in_time, all_done, cannot = (int(v) for v in bind.execute(statement).one())
+    return statement
+
+
+def actions_on_time(bind: Bind, filters: Filters) -> ActionsOnTime:
+    due, in_time, all_done, cannot = (int(v) for v in bind.execute(_actions_on_time(filters)).one())
     return ActionsOnTime(
         due=due,
         on_time=in_time,
@@ -607,7 +656,8 @@ def actions_on_time(bind: Bind, filters: Filters) -> ActionsOnTime:
     )
 
 
-def attendance(bind: Bind, filters: Filters) -> AttendanceRate:
+@_kept
+def _attendance(filters: Filters) -> Select[Any]:
     present = select(Attendance.meeting_id, Attendance.agency_id).distinct().subquery("present")
     statement = (
         select(
@@ -631,11 +681,16 @@ def attendance(bind: Bind, filters: Filters) -> AttendanceRate:
     )
     if filters.area_id is not None:
         statement = statement.where(Meeting.area_id == filters.area_id)
-    meetings, invited, attended = bind.execute(statement).one()
+    return statement
+
+
+def attendance(bind: Bind, filters: Filters) -> AttendanceRate:
+    meetings, invited, attended = bind.execute(_attendance(filters)).one()
     return AttendanceRate(meetings=meetings, invited=invited, attended=attended)
 
 
-def research_response(bind: Bind, filters: Filters) -> ResearchResponse:
+@_kept
+def _research_response(filters: Filters) -> Select[Any]:
     # Expected: for each meeting, its heard cases x its invited agencies.
     hearing = _hearings(filters)
     items = (
@@ -677,9 +732,12 @@ def research_response(bind: Bind, filters: Filters) -> ResearchResponse:
             ),
         )
     )
-    statement = select(expected.scalar_subquery(), received.scalar_subquery())
+    return select(expected.scalar_subquery(), received.scalar_subquery())
+
+
+def research_response(bind: Bind, filters: Filters) -> ResearchResponse:
     with _hash_joins(bind):
-        row = bind.execute(statement).one()
+        row = bind.execute(_research_response(filters)).one()
     return ResearchResponse(expected=int(row[0]), received=int(row[1]))
 
 
@@ -712,7 +770,8 @@ def _hash_joins(bind: Bind) -> Iterator[None]:
         bind.execute(_SET_PLANNER, {"loops": before[0], "mem": before[1]})
 
 
-def referrals_by_agency(bind: Bind, filters: Filters) -> ReferralsByAgency:
+@_kept
+def _referrals_by_agency(filters: Filters) -> Select[Any]:
     statement = (
         select(Referral.referring_agency_id, func.count())
         .where(
@@ -725,30 +784,33 @@ def referrals_by_agency(bind: Bind, filters: Filters) -> ReferralsByAgency:
         statement = statement.where(Referral.area_id == filters.area_id)
     if filters.referring_agency_id is not None:
         statement = statement.where(Referral.referring_agency_id == filters.referring_agency_id)
-    pairs = [(agency_id, int(n)) for agency_id, n in bind.execute(statement)]
+    return statement
+
+
+def referrals_by_agency(bind: Bind, filters: Filters) -> ReferralsByAgency:
+    pairs = [(agency_id, int(n)) for agency_id, n in bind.execute(_referrals_by_agency(filters))]
     return ReferralsByAgency(counts=definitions.ordered_counts(pairs))
 
 
-def agenda_outcomes(bind: Bind, filters: Filters) -> AgendaOutcomes:
+@_kept
+def _agenda_outcomes(filters: Filters) -> Select[Any]:
     items = _agenda_items(filters, AgendaItem.outcome.in_(definitions.NOT_HEARD_OUTCOMES)).subquery(
         "set_aside"
     )
-    counts = dict(
-        bind.execute(
-            select(items.c.outcome, func.count()).select_from(items).group_by(items.c.outcome)
-        )
-        .tuples()
-        .all()
-    )
+    return select(items.c.outcome, func.count()).select_from(items).group_by(items.c.outcome)
+
+
+def agenda_outcomes(bind: Bind, filters: Filters) -> AgendaOutcomes:
+    counts = dict(bind.execute(_agenda_outcomes(filters)).tuples().all())
     return AgendaOutcomes(
         deferred=int(counts.get(definitions.DEFERRED, 0)),
         withdrawn=int(counts.get(definitions.WITHDRAWN, 0)),
     )
 
 
-def return_details(bind: Bind, filters: Filters) -> tuple[ReturnDetails, ...]:
-    """The return's finer referral sources, cases with children, criteria mix, returned and
-    duplicate referrals, per quarter (``definitions``, "Details of the return")."""
+@_kept
+def _details_heard(filters: Filters) -> Select[Any]:
+    """Sources, children and criteria of the hearings, per quarter (``return_details``)."""
     hearing = _hearings(filters, "detail_hearing")
     referrer, mapped, referral = Agency, AreaReferralSource, Referral
     default = case(
@@ -764,7 +826,7 @@ def return_details(bind: Bind, filters: Filters) -> tuple[ReturnDetails, ...]:
     # The criteria are a JSON list, written the same way on both databases:
     # ["repeat", "visible_high_risk"]. A quoted code matches only that code.
     criteria = cast(referral.criteria, String)
-    statement = (
+    return (
         select(
             hearing.c.quarter,
             *[_count_if(source == code) for code in SOURCE_CODES],
@@ -781,7 +843,11 @@ def return_details(bind: Bind, filters: Filters) -> tuple[ReturnDetails, ...]:
         )
         .group_by(hearing.c.quarter)
     )
-    heard = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(statement)}
+
+
+@_kept
+def _details_sent_back(filters: Filters) -> Select[Any]:
+    """Returned and duplicate referrals, per quarter (``return_details``)."""
     quarter = _quarter(Referral.submitted_on, filters)
     uncounted = (
         select(
@@ -799,7 +865,16 @@ def return_details(bind: Bind, filters: Filters) -> tuple[ReturnDetails, ...]:
         uncounted = uncounted.where(Referral.area_id == filters.area_id)
     if filters.referring_agency_id is not None:
         uncounted = uncounted.where(Referral.referring_agency_id == filters.referring_agency_id)
-    sent_back = {row[0]: (int(row[1]), int(row[2])) for row in bind.execute(uncounted)}
+    return uncounted
+
+
+def return_details(bind: Bind, filters: Filters) -> tuple[ReturnDetails, ...]:
+    """The return's finer referral sources, cases with children, criteria mix, returned and
+    duplicate referrals, per quarter (``definitions``, "Details of the return")."""
+    heard = {row[0]: [int(v) for v in row[1:]] for row in bind.execute(_details_heard(filters))}
+    sent_back = {
+        row[0]: (int(row[1]), int(row[2])) for row in bind.execute(_details_sent_back(filters))
+    }
     details = []
     n_sources, n_criteria = len(SOURCE_CODES), len(definitions.CRITERIA)
     for q in quarters_between(filters.start, filters.end):
@@ -818,18 +893,23 @@ def return_details(bind: Bind, filters: Filters) -> tuple[ReturnDetails, ...]:
     return tuple(details)
 
 
-def records_begin(bind: Bind, area_id: Any) -> date | None:
-    """The day the area's first referral was submitted (every area: the last such day).
-
-    A period starting before it began before the records did.
-    """
+@_kept
+def _records_begin(area_id: Any) -> Select[Any]:
     firsts = select(Referral.area_id, func.min(Referral.submitted_on).label("first")).group_by(
         Referral.area_id
     )
     if area_id is not None:
         firsts = firsts.where(Referral.area_id == area_id)
     sub = firsts.subquery("firsts")
-    value = bind.execute(select(func.max(sub.c.first))).scalar()
+    return select(func.max(sub.c.first))
+
+
+def records_begin(bind: Bind, area_id: Any) -> date | None:
+    """The day the area's first referral was submitted (every area: the last such day).
+
+    A period starting before it began before the records did.
+    """
+    value: date | None = bind.execute(_records_begin(area_id)).scalar()
     return value
 
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 
@@ -333,13 +334,19 @@ def repeat_of(returns: Sequence[QuarterlyReturn]) -> RepeatRate:
     )
 
 
-def returns_within(
-    returns: Sequence[QuarterlyReturn], filters: Filters
-) -> tuple[QuarterlyReturn, ...] | None:
-    """The returns of the quarters ``filters`` spans, or None unless it is whole quarters
-    that are all among ``returns`` (a month, say, must be counted on its own)."""
+class _Quarterly(Protocol):
+    @property
+    def quarter(self) -> str: ...
+
+
+_Row = TypeVar("_Row", bound=_Quarterly)
+
+
+def returns_within(rows: Sequence[_Row], filters: Filters) -> tuple[_Row, ...] | None:
+    """The rows (returns, return details) of the quarters ``filters`` spans, or None unless
+    it is whole quarters that are all among ``rows`` (a month, say, must be counted on its own)."""
     quarters = quarters_between(filters.start, filters.end)
-    by_code = {r.quarter: r for r in returns}
+    by_code = {r.quarter: r for r in rows}
     if quarters[0].start != filters.start or quarters[-1].end != filters.end:
         return None
     if any(q.code not in by_code for q in quarters):
@@ -352,10 +359,12 @@ def _trends(
     filters: Filters,
     returns: Sequence[QuarterlyReturn] | None = None,
     records_begin: date | None = None,
+    details: Sequence[ReturnDetails] | None = None,
 ) -> tuple[Table, ...]:
     """The eight-quarter trend tables: repeat rate, volume, referral sources, factors.
 
-    ``returns`` are the eight quarters' returns when the caller has them already.
+    ``returns`` and ``details`` are the eight quarters' returns and return details
+    when the caller has them already.
     A quarter that starts before ``records_begin`` (the area's first referral)
     is marked as one whose records are incomplete.
     """
@@ -363,6 +372,8 @@ def _trends(
     quarters = [q.code for q in quarters_between(wide.start, wide.end)]
     if returns is None:
         returns = queries.quarterly_return(bind, wide)
+    if details is None:
+        details = queries.return_details(bind, wide)
     incomplete = {
         q.code
         for q in quarters_between(wide.start, wide.end)
@@ -372,9 +383,7 @@ def _trends(
     return (
         _repeat_trend(repeat_of(returns), quarters, incomplete),
         _volume_trend(by_quarter, quarters),
-        _sources_trend(
-            {d.quarter: d for d in queries.return_details(bind, wide)}, by_quarter, quarters
-        ),
+        _sources_trend({d.quarter: d for d in details}, by_quarter, quarters),
         _factor_trend({f.quarter: f for f in queries.factors(bind, wide)}, quarters),
     )
 
@@ -765,16 +774,18 @@ def build(
     # cases heard and the repeat rate of both are read off them, not counted
     # again. Each count reads every hearing's history, so this is most of the page.
     wide = queries.quarterly_return(bind, trend_filters(now))
+    wide_details = queries.return_details(bind, trend_filters(now))
     figures = _figures(bind, now, population, returns_within(wide, now))
     figures_before = _figures(bind, before, population, returns_within(wide, before))
+    details = returns_within(wide_details, now) or queries.return_details(bind, now)
     begins = queries.records_begin(bind, area_id)
     return Dashboard(
         period=period,
         previous=previous,
         filters=now,
         headlines=_headlines(figures, figures_before),
-        trends=_trends(bind, now, wide, begins),
-        quarterly_return=_return_table(now, figures.returns, queries.return_details(bind, now)),
+        trends=_trends(bind, now, wide, begins, wide_details),
+        quarterly_return=_return_table(now, figures.returns, details),
         process=_process_table(bind, now, figures.days, figures.actions),
         referrers=_referrers_table(bind, now),
         records_begin=begins,
