@@ -526,22 +526,35 @@ def _factors(filters: Filters, sqlite: bool) -> Select[Any]:
         .subquery("drink")
     )
 
+    # The person records, joined rather than asked about hearing by hearing: an
+    # EXISTS inside the counts is a probe per hearing and factor, which PostgreSQL
+    # planned as seven index lookups a hearing at scale. The victim is one row a
+    # hearing; the perpetrators linked to the case are folded into one row a case
+    # (1 where any of them answered "yes").
+    perpetrator_columns = sorted(
+        {column for whose, column in definitions.PROFILE_FACTORS.values() if whose != "victim"}
+    )
+    perpetrators = (
+        select(
+            CasePerpetrator.case_id,
+            *[
+                func.max(case((getattr(Person, column) == definitions.YES, 1), else_=0)).label(
+                    column
+                )
+                for column in perpetrator_columns
+            ],
+        )
+        .join(Person, Person.id == CasePerpetrator.person_id)
+        .where(or_(*(getattr(Person, column) == definitions.YES for column in perpetrator_columns)))
+        .group_by(CasePerpetrator.case_id)
+        .subquery("perpetrator_record")
+    )
+
     def on_record(whose: str, column: str) -> ColumnElement[bool]:
         """The victim, or a perpetrator linked to the case, answered "yes" on the person record."""
-        person = Person
         if whose == "victim":
-            return exists(
-                select(literal(1)).where(
-                    person.id == hearing.c.victim_id, getattr(person, column) == definitions.YES
-                )
-            )
-        link = CasePerpetrator
-        return exists(
-            select(literal(1))
-            .select_from(link)
-            .join(person, person.id == link.person_id)
-            .where(link.case_id == hearing.c.case_id, getattr(person, column) == definitions.YES)
-        )
+            return getattr(Person, column) == definitions.YES
+        return perpetrators.c[column] == 1
 
     def has(name: str) -> ColumnElement[bool]:
         sources = []
@@ -557,9 +570,10 @@ def _factors(filters: Filters, sqlite: bool) -> Select[Any]:
     return (
         select(hearing.c.quarter, func.count(), *columns)
         .select_from(
-            hearing.outerjoin(first_yes, first_yes.c.case_id == hearing.c.case_id).outerjoin(
-                drink, drink.c.item_id == hearing.c.item_id
-            )
+            hearing.outerjoin(first_yes, first_yes.c.case_id == hearing.c.case_id)
+            .outerjoin(drink, drink.c.item_id == hearing.c.item_id)
+            .outerjoin(Person, Person.id == hearing.c.victim_id)
+            .outerjoin(perpetrators, perpetrators.c.case_id == hearing.c.case_id)
         )
         .group_by(hearing.c.quarter)
     )
