@@ -115,6 +115,22 @@ def record_event(
     sess.info[_PENDING_KEY] = True
 
 
+def commit_read() -> None:
+    """Commit a page's read events, keeping what the request has loaded as it is.
+
+    A page that records who read it commits before it is drawn; a plain commit
+    expires every row loaded so far, and the page then reloads each one as it
+    is shown (a statement a row). Only for requests that change nothing but
+    the events they record.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def _after_commit(session: Session) -> None:
     """The events are committed: the sequencer may chain them once the session lets go."""
     if session.info.pop(_PENDING_KEY, False):

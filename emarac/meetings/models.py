@@ -114,7 +114,8 @@ class MeetingInvite(Base):
     )
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agency.id"), index=True)
 
-    agency: Mapped[Agency] = relationship()
+    # Loaded with the invitation: the meeting page names every invited agency.
+    agency: Mapped[Agency] = relationship(lazy="joined")
 
 
 class AgendaItem(Base):

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from emarac.agencies.models import Agency, User
-from emarac.auditing import record_event
+from emarac.auditing import commit_read, record_event
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.extensions import db
 from emarac.hooks import Hook
@@ -93,8 +93,6 @@ def agenda_rows(meeting: Meeting, *, by: User) -> list[AgendaRow]:
     """
     readable = policy.readable_case_ids(by, [i.case_id for i in meeting.items])
     if readable:
-        # Recorded before the pack is read: a commit afterwards would expire every
-        # row of it, and the page would reload them one by one.
         record_event(
             "meeting.pack_view",
             object_type="meeting",
@@ -102,7 +100,7 @@ def agenda_rows(meeting: Meeting, *, by: User) -> list[AgendaRow]:
             fields=PACK_FIELDS,
             purpose="cases " + ",".join(sorted(str(c) for c in readable)),
         )
-        db.session.commit()
+        commit_read()
     items = list(meeting.items)
     invited: dict[uuid.UUID, str] = {
         agency_id: name
