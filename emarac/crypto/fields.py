@@ -104,6 +104,11 @@ class BlindIndex:
             version, f"{table}.{self.column}", normalised, self.bits or blind_index_bits()
         )
 
+    def compute_with(self, blind: Callable[[str], str], values: Sequence[Any]) -> str | None:
+        """``compute`` with the blinder looked up once, for loops over many rows."""
+        normalised = self.normalise(*values)
+        return None if normalised is None else blind(normalised)
+
 
 @dataclass(frozen=True)
 class TokenIndex:
@@ -114,9 +119,8 @@ class TokenIndex:
     tokens: Callable[[Any], set[str]]
 
     def compute(self, token_table: str, value: Any, version: int) -> set[str]:
-        ring, bits = current_keyring(), blind_index_bits()
-        name = f"{token_table}.{self.kind}"
-        return {ring.blind(version, name, token, bits) for token in self.tokens(value)}
+        blind = current_keyring().blinder(version, f"{token_table}.{self.kind}", blind_index_bits())
+        return {blind(token) for token in self.tokens(value)}
 
 
 @dataclass(frozen=True)
