@@ -11,8 +11,9 @@ writers use the newest, so the app keeps serving while it runs.
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from emarac.crypto import keyring as kr
 from emarac.crypto.fields import (
     REGISTRY,
     BlindIndex,
+    EncryptedColumnInfo,
     token_indexes_of,
     token_relationship,
 )
@@ -116,6 +118,43 @@ def start_rotation(engine: Engine, provider: KeyProvider) -> int:
         return kr.add_version(conn, provider)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What rotating one table needs, looked up once: its encrypted columns (with
+    the associated-data prefix of each) and its indexes under the active key."""
+
+    table: Table
+    model: type
+    fields: list[EncryptedColumnInfo]
+    prefixes: list[bytes]  # b"table.column:" per field; the row id completes it
+    decoded: list[bool]  # per field: does an index read its plain value?
+    indexes: list[tuple[BlindIndex, kr.Blinder]]
+
+    @classmethod
+    def of(cls, table: Table, model: type, ring: kr.KeyRing) -> _Plan:
+        fields = REGISTRY[table.name]
+        indexes = list(getattr(model, "__blind_indexes__", ()))
+        sources = {s for i in indexes for s in i.sources}
+        sources |= {t.source for t in token_indexes_of(model)}
+        bits = kr.blind_index_bits()
+        return cls(
+            table=table,
+            model=model,
+            fields=fields,
+            prefixes=[f"{table.name}.{f.column}:".encode("ascii") for f in fields],
+            decoded=[f.attribute in sources for f in fields],
+            indexes=[
+                (i, ring.blinder(ring.active, f"{table.name}.{i.column}", i.bits or bits))
+                for i in indexes
+            ],
+        )
+
+    @property
+    def targets(self) -> list[str]:
+        """The columns a rotation writes: the ciphertexts, then the blind indexes."""
+        return [*(f.column for f in self.fields), *(i.column for i, _ in self.indexes)]
+
+
 def rotate_values(
     engine: Engine,
     provider: KeyProvider,
@@ -128,66 +167,103 @@ def rotate_values(
         ring = kr.load(conn, provider)
     if ring is None:
         return 0
-    active = ring.active
-    prefix = kr.version_prefix(active)[1:]
     rewritten = 0
     with kr.use_keyring(ring):
-        for table, columns, indexes, _model in _tables():
-            pk = table.c.id
-            stale = or_(
-                *[
-                    (table.c[c].is_not(None)) & (_version_expr(table.c[c]) != prefix)
-                    for c in columns
-                ]
-            )
-            attribute_of = {i.column: i.attribute for i in REGISTRY[table.name]}
-            codec_of = {i.column: i.codec for i in REGISTRY[table.name]}
-            last_id = None
-            while True:
-                query = select(pk, *[table.c[c] for c in columns]).where(stale).order_by(pk)
-                if last_id is not None:
-                    query = query.where(pk > last_id)
-                with engine.begin() as conn:
-                    rows = conn.execute(query.limit(batch_size)).all()
-                    if not rows:
-                        break
-                    updates = []
-                    plains = []
-                    for row in rows:
-                        row_id, tokens = row[0], row[1:]
-                        values: dict[str, object] = {"b_id": row_id}
-                        plain: dict[str, object] = {}
-                        for name, token in zip(columns, tokens, strict=True):
-                            values[name] = token
-                            if token is None:
-                                continue
-                            aad = f"{table.name}.{name}:{row_id}".encode("ascii")
-                            token = bytes(token)
-                            raw = ring.decrypt(token, aad)  # checks the format and the version
-                            plain[attribute_of[name]] = codec_of[name].decode(raw)
-                            if token[1:5] != prefix:  # version bytes, as _version_expr reads
-                                values[name] = ring.encrypt(raw, aad)
-                                rewritten += 1
-                        for index in indexes:
-                            values[index.column] = index.compute(
-                                table.name, [plain.get(s) for s in index.sources], active
-                            )
-                        updates.append(values)
-                        plains.append((values, plain))
-                    targets = [*columns, *(i.column for i in indexes)]
-                    _update_rows(conn, table, targets, updates)
-                    _rebuild_tokens(conn, _model, [(u["b_id"], p) for u, p in plains], active)
-                last_id = rows[-1][0]
-                if progress is not None:
-                    progress(table.name, len(rows))
-    _retire_unused(engine, active)
+        for table, _columns, _indexes, model in _tables():
+            plan = _Plan.of(table, model, ring)
+            rewritten += _rotate_table(engine, ring, plan, batch_size, progress)
+    _retire_unused(engine, ring.active)
     return rewritten
 
 
+def _rotate_table(
+    engine: Engine, ring: kr.KeyRing, plan: _Plan, batch_size: int, progress: Progress | None
+) -> int:
+    """Rotate one table a batch per transaction, in primary-key order."""
+    table = plan.table
+    prefix = kr.version_prefix(ring.active)[1:]
+    pk = table.c.id
+    columns = [table.c[f.column] for f in plan.fields]
+    stale = or_(*[col.is_not(None) & (_version_expr(col) != prefix) for col in columns])
+    rewritten = 0
+    last_id = None
+    while True:
+        query = select(pk, *columns).where(stale).order_by(pk)
+        if last_id is not None:
+            query = query.where(pk > last_id)
+        with engine.begin() as conn:
+            rows = conn.execute(query.limit(batch_size)).all()
+            if not rows:
+                break
+            updates, plains, count = _reseal(ring, plan, rows)
+            _update_rows(conn, table, plan.targets, updates)
+            _rebuild_tokens(conn, plan.model, plains, ring)
+        rewritten += count
+        last_id = rows[-1][0]
+        if progress is not None:
+            progress(table.name, len(rows))
+    return rewritten
+
+
+def _reseal(
+    ring: kr.KeyRing, plan: _Plan, rows: Sequence[Any]
+) -> tuple[list[list[Any]], list[tuple[Any, dict[str, object]]], int]:
+    """Each row (id, tokens...) as (id, new tokens..., new indexes...), with its plain
+    values for the token indexes, and how many values were re-encrypted.
+
+    The per-value loop of a rotation: everything it needs is looked up before.
+    """
+    decrypt, encrypt = ring.decrypt, ring.encrypt
+    active = kr.version_prefix(ring.active)[1:]
+    fields = list(zip(plan.fields, plan.prefixes, plan.decoded, strict=True))
+    updates, plains = [], []
+    count = 0
+    for row in rows:
+        row_id = row[0]
+        id_text = str(row_id).encode("ascii")
+        out: list[Any] = [row_id]
+        plain: dict[str, object] = {}
+        for (info, aad_prefix, decoded), token in zip(fields, row[1:], strict=True):
+            if token is None:
+                out.append(None)
+                continue
+            aad = aad_prefix + id_text
+            token = bytes(token)
+            raw = decrypt(token, aad)  # checks the format and the version
+            if decoded:
+                plain[info.attribute] = info.codec.decode(raw)
+            if token[1:5] != active:  # version bytes, as _version_expr reads
+                token = encrypt(raw, aad)
+                count += 1
+            out.append(token)
+        for index, blind in plan.indexes:
+            out.append(index.compute_with(blind, [plain.get(s) for s in index.sources]))
+        updates.append(out)
+        plains.append((row_id, plain))
+    return updates, plains, count
+
+
+def _token_digests(
+    model: type, token_table: str, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
+) -> list[tuple[Any, str, str]]:
+    """(owner id, kind, digest) of every token row these rows (id, plain values) need,
+    under the ring's active key."""
+    bits = kr.blind_index_bits()
+    found = []
+    for index in token_indexes_of(model):
+        blind = ring.blinder(ring.active, f"{token_table}.{index.kind}", bits)
+        kind, source, tokens = index.kind, index.source, index.tokens
+        for row_id, plain in rows:
+            for digest in sorted({blind(t) for t in tokens(plain.get(source))}):
+                found.append((row_id, kind, digest))
+    return found
+
+
 def _rebuild_tokens(
-    conn: Any, model: type, rows: list[tuple[Any, dict[str, object]]], version: int
+    conn: Any, model: type, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
 ) -> None:
-    """Replace the token rows of these rows (id, plain values) with digests under ``version``."""
+    """Replace the token rows of these rows (id, plain values) with digests under the
+    ring's active key."""
     if not rows or not token_indexes_of(model):
         return
     relation = token_relationship(model)
@@ -195,25 +271,72 @@ def _rebuild_tokens(
     if not isinstance(token_table, Table):  # pragma: no cover - token models are plain tables
         raise TypeError("a token index needs a table of its own")
     (owner,) = relation.remote_side
-    conn.execute(delete(token_table).where(owner.in_([row_id for row_id, _ in rows])))
-    fresh = [
-        {"id": uuid.uuid4(), owner.name: row_id, "kind": index.kind, "digest": digest}
-        for row_id, plain in rows
-        for index in token_indexes_of(model)
-        for digest in sorted(index.compute(token_table.name, plain.get(index.source), version))
-    ]
-    if not fresh:
+    wanted = _token_digests(model, token_table.name, rows, ring)
+    owners = [row_id for row_id, _ in rows]
+    if conn.dialect.name == "postgresql":
+        _rewrite_tokens_in_place(conn, token_table, owner.name, owners, wanted)
         return
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(token_table), fresh)
-        return
-    names = ["id", owner.name, "kind", "digest"]
+    conn.execute(delete(token_table).where(owner.in_(owners)))
+    if wanted:
+        conn.execute(
+            insert(token_table),
+            [
+                {"id": uuid.uuid4(), owner.name: row_id, "kind": kind, "digest": digest}
+                for row_id, kind, digest in wanted
+            ],
+        )
+
+
+def _rewrite_tokens_in_place(
+    conn: Connection,
+    table: Table,
+    owner: str,
+    owners: list[Any],
+    wanted: list[tuple[Any, str, str]],
+) -> None:
+    """On PostgreSQL, in one statement: give the owners' token rows their new digests.
+
+    A rotation changes every digest but, the values being the same, not how
+    many rows each owner has of each kind. So the rows are updated where they
+    are, paired by position within (owner, kind), instead of deleted and
+    inserted again: no new row ids, no foreign-key check per new row, and half
+    the index writes. Rows without a partner (an index out of step with its
+    value) are deleted, or inserted, in the same statement.
+    """
+    q = functools.partial(_quote, conn)
+    t, o = q(table.name), q(owner)
+    types = [_array_type(conn, table, n) for n in (owner, "kind", "digest")]
     _execute_arrays(
         conn,
-        f"INSERT INTO {_quote(conn, token_table.name)}"  # noqa: S608  # nosec B608 - names from the schema
-        f" ({', '.join(_quote(conn, n) for n in names)})"
-        f" SELECT * FROM unnest({_arrays(conn, token_table, names)})",
-        [[row[n] for row in fresh] for n in names],
+        # Names from the schema, values as parameters.
+        f"""WITH new AS (
+            SELECT b.owner, b.kind, b.digest,
+                row_number() OVER (PARTITION BY b.owner, b.kind ORDER BY b.digest) AS n
+            FROM unnest(CAST(%b AS {types[0]}), CAST(%b AS {types[1]}), CAST(%b AS {types[2]}))
+                AS b(owner, kind, digest)
+        ), old AS (
+            SELECT t.id, t.{o} AS owner, t.kind,
+                row_number() OVER (PARTITION BY t.{o}, t.kind ORDER BY t.id) AS n
+            FROM {t} AS t WHERE t.{o} = ANY(CAST(%b AS {types[0]}))
+        ), moved AS (
+            UPDATE {t} AS t SET digest = new.digest
+            FROM old JOIN new USING (owner, kind, n) WHERE t.id = old.id
+        ), gone AS (
+            DELETE FROM {t} AS t USING old WHERE t.id = old.id AND NOT EXISTS (
+                SELECT FROM new WHERE (new.owner, new.kind, new.n) = (old.owner, old.kind, old.n)
+            )
+        )
+        INSERT INTO {t} (id, {o}, kind, digest)
+        SELECT gen_random_uuid(), new.owner, new.kind, new.digest FROM new
+        WHERE NOT EXISTS (
+            SELECT FROM old WHERE (old.owner, old.kind, old.n) = (new.owner, new.kind, new.n)
+        )""",  # noqa: S608  # nosec B608
+        [
+            [w[0] for w in wanted],
+            [w[1] for w in wanted],
+            [w[2] for w in wanted],
+            owners,
+        ],
     )
 
 
@@ -221,11 +344,14 @@ def _quote(conn: Connection, name: str) -> str:
     return str(conn.dialect.identifier_preparer.quote(name))
 
 
+def _array_type(conn: Connection, table: Table, name: str) -> str:
+    """The SQL type of an array of the column's values: ``VARCHAR(24)[]``."""
+    return f"{table.c[name].type.compile(dialect=conn.dialect)}[]"
+
+
 def _arrays(conn: Connection, table: Table, names: list[str]) -> str:
     """``CAST(%b AS <type>[]), ...``: one array parameter per column, typed as the column."""
-    return ", ".join(
-        f"CAST(%b AS {table.c[n].type.compile(dialect=conn.dialect)}[])" for n in names
-    )
+    return ", ".join(f"CAST(%b AS {_array_type(conn, table, n)})" for n in names)
 
 
 def _execute_arrays(conn: Connection, sql: str, arrays: list[list[Any]]) -> None:
@@ -236,9 +362,9 @@ def _execute_arrays(conn: Connection, sql: str, arrays: list[list[Any]]) -> None
 
 
 def _update_rows(
-    conn: Connection, table: Table, targets: list[str], updates: list[dict[str, Any]]
+    conn: Connection, table: Table, targets: list[str], updates: list[list[Any]]
 ) -> None:
-    """Write back a batch of rows (``b_id`` and the ``targets`` columns of each).
+    """Write back a batch of rows, each ``[id, *values of the targets columns]``.
 
     On PostgreSQL the batch is one statement, each column sent as one array
     (``UPDATE ... FROM unnest(...)``): a round trip per batch instead of one
@@ -250,10 +376,10 @@ def _update_rows(
             .where(table.c.id == bindparam("b_id"))
             .values({c: bindparam(c) for c in targets})
         )
-        conn.execute(statement, updates)
+        keys = ["b_id", *targets]
+        conn.execute(statement, [dict(zip(keys, row, strict=True)) for row in updates])
         return
     names = ["id", *targets]
-    keys = ["b_id", *targets]
     aliases = [f"c{i}" for i in range(len(names))]
     assignments = ", ".join(
         f"{_quote(conn, n)} = b.{a}" for n, a in zip(targets, aliases[1:], strict=True)
@@ -263,7 +389,7 @@ def _update_rows(
         f"UPDATE {_quote(conn, table.name)} AS t SET {assignments}"  # noqa: S608  # nosec B608 - names from the schema
         f" FROM unnest({_arrays(conn, table, names)}) AS b({', '.join(aliases)})"
         " WHERE t.id = b.c0",
-        [[u[k] for u in updates] for k in keys],
+        [list(column) for column in zip(*updates, strict=True)],
     )
 
 
@@ -329,7 +455,7 @@ def index_tokens(
                                 ring.decrypt(bytes(token), aad)
                             )
                     plains.append((row[0], plain))
-                _rebuild_tokens(conn, model, plains, ring.active)
+                _rebuild_tokens(conn, model, plains, ring)
             last_id = rows[-1][0]
             done += len(rows)
             if progress is not None:
