@@ -104,11 +104,6 @@ class BlindIndex:
             version, f"{table}.{self.column}", normalised, self.bits or blind_index_bits()
         )
 
-    def compute_with(self, blind: Callable[[str], str], values: Sequence[Any]) -> str | None:
-        """``compute`` with the blinder looked up once, for loops over many rows."""
-        normalised = self.normalise(*values)
-        return None if normalised is None else blind(normalised)
-
 
 @dataclass(frozen=True)
 class TokenIndex:

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,9 @@ from emarac.crypto import keyring as kr
 from emarac.crypto.fields import (
     REGISTRY,
     BlindIndex,
-    EncryptedColumnInfo,
     token_indexes_of,
     token_relationship,
+    token_table_of,
 )
 from emarac.crypto.models import DataKey, KeyState
 from emarac.crypto.providers import KeyProvider
@@ -120,31 +121,45 @@ def start_rotation(engine: Engine, provider: KeyProvider) -> int:
 
 @dataclass(frozen=True)
 class _Plan:
-    """What rotating one table needs, looked up once: its encrypted columns (with
-    the associated-data prefix of each) and its indexes under the active key."""
+    """What rotating one table needs, looked up once, so the per-value loop
+    (``_reseal``) does no look-up of its own."""
 
     table: Table
     model: type
-    fields: list[EncryptedColumnInfo]
-    prefixes: list[bytes]  # b"table.column:" per field; the row id completes it
-    decoded: list[bool]  # per field: does an index read its plain value?
-    indexes: list[tuple[BlindIndex, kr.Blinder]]
+    columns: list[str]  # the encrypted columns
+    # per column: its attribute, b"table.column:" (the row id completes the
+    # associated data), and its decoder if an index reads the plain value
+    reads: list[tuple[str, bytes, Callable[[bytes], Any] | None]]
+    # per blind index: its column, sources and normaliser, and its blinder
+    # under the active key
+    indexes: list[tuple[str, tuple[str, ...], Callable[..., str | None], kr.Blinder]]
 
     @classmethod
     def of(cls, table: Table, model: type, ring: kr.KeyRing) -> _Plan:
         fields = REGISTRY[table.name]
-        indexes = list(getattr(model, "__blind_indexes__", ()))
+        indexes: list[BlindIndex] = list(getattr(model, "__blind_indexes__", ()))
         sources = {s for i in indexes for s in i.sources}
         sources |= {t.source for t in token_indexes_of(model)}
         bits = kr.blind_index_bits()
         return cls(
             table=table,
             model=model,
-            fields=fields,
-            prefixes=[f"{table.name}.{f.column}:".encode("ascii") for f in fields],
-            decoded=[f.attribute in sources for f in fields],
+            columns=[f.column for f in fields],
+            reads=[
+                (
+                    f.attribute,
+                    f"{table.name}.{f.column}:".encode("ascii"),
+                    f.codec.decode if f.attribute in sources else None,
+                )
+                for f in fields
+            ],
             indexes=[
-                (i, ring.blinder(ring.active, f"{table.name}.{i.column}", i.bits or bits))
+                (
+                    i.column,
+                    i.sources,
+                    i.normalise,
+                    ring.blinder(ring.active, f"{table.name}.{i.column}", i.bits or bits),
+                )
                 for i in indexes
             ],
         )
@@ -152,7 +167,7 @@ class _Plan:
     @property
     def targets(self) -> list[str]:
         """The columns a rotation writes: the ciphertexts, then the blind indexes."""
-        return [*(f.column for f in self.fields), *(i.column for i, _ in self.indexes)]
+        return [*self.columns, *(column for column, *_ in self.indexes)]
 
 
 def rotate_values(
@@ -176,33 +191,96 @@ def rotate_values(
     return rewritten
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """A batch read, locked and re-sealed in its own transaction, not yet written."""
+
+    conn: Connection
+    last_id: Any
+    rows: int
+    updates: list[list[Any]]  # [id, *new values of plan.targets] per row
+    owners: list[Any]
+    tokens: list[tuple[Any, str, str]]  # (owner, kind, digest) under the active key
+    rewritten: int
+
+
 def _rotate_table(
     engine: Engine, ring: kr.KeyRing, plan: _Plan, batch_size: int, progress: Progress | None
 ) -> int:
-    """Rotate one table a batch per transaction, in primary-key order."""
+    """Rotate one table a batch per transaction, in primary-key order.
+
+    On PostgreSQL the batches overlap: while one is written and committed (time
+    spent in the database) the next is read, locked and re-sealed (time spent
+    in Python) on a second connection. Each batch is still one transaction of
+    its own, and they commit in order; a batch read but not written when the
+    run stops is rolled back, so stopping loses nothing.
+    """
     table = plan.table
     prefix = kr.version_prefix(ring.active)[1:]
     pk = table.c.id
-    columns = [table.c[f.column] for f in plan.fields]
+    columns = [table.c[c] for c in plan.columns]
     stale = or_(*[col.is_not(None) & (_version_expr(col) != prefix) for col in columns])
-    rewritten = 0
-    last_id = None
-    while True:
-        query = select(pk, *columns).where(stale).order_by(pk)
-        if last_id is not None:
-            query = query.where(pk > last_id)
-        with engine.begin() as conn:
-            rows = conn.execute(query.limit(batch_size)).all()
+    # Locked until the batch commits: a value the app writes meanwhile waits
+    # for it, rather than being overwritten by the re-encryption of what it
+    # replaced. (SQLite has no FOR UPDATE and needs none: a write there fails
+    # if what was read is no longer current.)
+    query = select(pk, *columns).where(stale).order_by(pk).limit(batch_size).with_for_update()
+
+    def read(after: Any) -> _Batch | None:
+        conn = engine.connect()
+        try:
+            conn.begin()
+            rows = conn.execute(query if after is None else query.where(pk > after)).all()
             if not rows:
-                break
-            updates, plains, count = _reseal(ring, plan, rows)
-            _update_rows(conn, table, plan.targets, updates)
-            _rebuild_tokens(conn, plan.model, plains, ring)
-        rewritten += count
-        last_id = rows[-1][0]
+                conn.close()
+                return None
+            updates, plains, rewritten = _reseal(ring, plan, rows)
+            tokens = _token_digests(plan.model, plains, ring)
+        except BaseException:
+            conn.close()  # rolls back
+            raise
+        owners = [row[0] for row in rows]
+        return _Batch(conn, owners[-1], len(rows), updates, owners, tokens, rewritten)
+
+    def done(batch: _Batch) -> int:
         if progress is not None:
-            progress(table.name, len(rows))
-    return rewritten
+            progress(table.name, batch.rows)
+        return batch.rewritten
+
+    rewritten = 0
+    if engine.dialect.name != "postgresql":  # one writer at a time: no overlap
+        last_id = None
+        while (batch := read(last_id)) is not None:
+            _write_batch(plan, batch)
+            last_id = batch.last_id
+            rewritten += done(batch)
+        return rewritten
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotation") as writer:
+        writing: Future[_Batch] | None = None
+        last_id = None
+        while True:
+            batch = read(last_id)
+            try:
+                if writing is not None:
+                    rewritten += done(writing.result())  # raises what the writer raised
+                    writing = None
+            except BaseException:
+                if batch is not None:
+                    batch.conn.close()  # rolls back
+                raise
+            if batch is None:
+                return rewritten
+            last_id = batch.last_id
+            writing = writer.submit(_write_batch, plan, batch)
+
+
+def _write_batch(plan: _Plan, batch: _Batch) -> _Batch:
+    """Write a batch back and commit it (closing its connection either way)."""
+    with batch.conn as conn:
+        _update_rows(conn, plan.table, plan.targets, batch.updates)
+        _write_tokens(conn, plan.model, batch.owners, batch.tokens)
+        conn.commit()
+    return batch
 
 
 def _reseal(
@@ -215,7 +293,7 @@ def _reseal(
     """
     decrypt, encrypt = ring.decrypt, ring.encrypt
     active = kr.version_prefix(ring.active)[1:]
-    fields = list(zip(plan.fields, plan.prefixes, plan.decoded, strict=True))
+    reads, indexes = plan.reads, plan.indexes
     updates, plains = [], []
     count = 0
     for row in rows:
@@ -223,35 +301,39 @@ def _reseal(
         id_text = str(row_id).encode("ascii")
         out: list[Any] = [row_id]
         plain: dict[str, object] = {}
-        for (info, aad_prefix, decoded), token in zip(fields, row[1:], strict=True):
+        for (attribute, aad_prefix, decode), token in zip(reads, row[1:], strict=True):
             if token is None:
                 out.append(None)
                 continue
             aad = aad_prefix + id_text
             token = bytes(token)
             raw = decrypt(token, aad)  # checks the format and the version
-            if decoded:
-                plain[info.attribute] = info.codec.decode(raw)
+            if decode is not None:
+                plain[attribute] = decode(raw)
             if token[1:5] != active:  # version bytes, as _version_expr reads
                 token = encrypt(raw, aad)
                 count += 1
             out.append(token)
-        for index, blind in plan.indexes:
-            out.append(index.compute_with(blind, [plain.get(s) for s in index.sources]))
+        for _column, sources, normalise, blind in indexes:
+            normalised = normalise(*[plain.get(s) for s in sources])
+            out.append(None if normalised is None else blind(normalised))
         updates.append(out)
         plains.append((row_id, plain))
     return updates, plains, count
 
 
 def _token_digests(
-    model: type, token_table: str, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
+    model: type, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
 ) -> list[tuple[Any, str, str]]:
     """(owner id, kind, digest) of every token row these rows (id, plain values) need,
     under the ring's active key."""
-    bits = kr.blind_index_bits()
+    indexes = token_indexes_of(model)
+    if not indexes:
+        return []
+    table, bits = token_table_of(model), kr.blind_index_bits()
     found = []
-    for index in token_indexes_of(model):
-        blind = ring.blinder(ring.active, f"{token_table}.{index.kind}", bits)
+    for index in indexes:
+        blind = ring.blinder(ring.active, f"{table}.{index.kind}", bits)
         kind, source, tokens = index.kind, index.source, index.tokens
         for row_id, plain in rows:
             for digest in sorted({blind(t) for t in tokens(plain.get(source))}):
@@ -260,19 +342,25 @@ def _token_digests(
 
 
 def _rebuild_tokens(
-    conn: Any, model: type, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
+    conn: Connection, model: type, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
 ) -> None:
     """Replace the token rows of these rows (id, plain values) with digests under the
     ring's active key."""
-    if not rows or not token_indexes_of(model):
+    owners = [row_id for row_id, _ in rows]
+    _write_tokens(conn, model, owners, _token_digests(model, rows, ring))
+
+
+def _write_tokens(
+    conn: Connection, model: type, owners: list[Any], wanted: list[tuple[Any, str, str]]
+) -> None:
+    """Make the owners' token rows exactly ``wanted`` (owner, kind, digest)."""
+    if not owners or not token_indexes_of(model):
         return
     relation = token_relationship(model)
     token_table = relation.mapper.local_table
     if not isinstance(token_table, Table):  # pragma: no cover - token models are plain tables
         raise TypeError("a token index needs a table of its own")
     (owner,) = relation.remote_side
-    wanted = _token_digests(model, token_table.name, rows, ring)
-    owners = [row_id for row_id, _ in rows]
     if conn.dialect.name == "postgresql":
         _rewrite_tokens_in_place(conn, token_table, owner.name, owners, wanted)
         return
