@@ -114,9 +114,8 @@ class TokenIndex:
     tokens: Callable[[Any], set[str]]
 
     def compute(self, token_table: str, value: Any, version: int) -> set[str]:
-        ring, bits = current_keyring(), blind_index_bits()
-        name = f"{token_table}.{self.kind}"
-        return {ring.blind(version, name, token, bits) for token in self.tokens(value)}
+        blind = current_keyring().blinder(version, f"{token_table}.{self.kind}", blind_index_bits())
+        return {blind(token) for token in self.tokens(value)}
 
 
 @dataclass(frozen=True)

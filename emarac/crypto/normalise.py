@@ -11,7 +11,7 @@ from datetime import date
 import jellyfish
 
 _ASCII_NOT_ALNUM = bytes(c for c in range(128) if not chr(c).isalnum())
-_DIGITS = b"0123456789"
+_ASCII_NOT_ALPHA = bytes(c for c in range(128) if not chr(c).isalpha())
 
 
 def name(value: str | None) -> str | None:
@@ -36,14 +36,14 @@ def phonetic(value: str | None) -> str | None:
     names. Double Metaphone is not in jellyfish; Metaphone covers the cases a
     practitioner's misspelling usually makes.
     """
-    folded = name(value)
-    if not folded:
+    if not value:
         return None
-    if folded.isascii():  # only letters and digits are left: drop the digits
-        letters = folded.encode("ascii").translate(None, _DIGITS).decode("ascii")
+    if value.isascii():
+        # What name() keeps, less the digits, in one pass: lower-case letters.
+        letters = value.encode("ascii").lower().translate(None, _ASCII_NOT_ALPHA).decode("ascii")
     else:
-        letters = "".join(ch for ch in folded if ch.isalpha())
-    return jellyfish.metaphone(letters) or None if letters else None
+        letters = "".join(ch for ch in name(value) or "" if ch.isalpha())
+    return (jellyfish.metaphone(letters) or None) if letters else None
 
 
 # Hyphens and dashes join the parts of a double-barrelled name; apostrophes do not

@@ -11,8 +11,8 @@ writers use the newest, so the app keeps serving while it runs.
 from __future__ import annotations
 
 import contextlib
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,22 +21,20 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
-    bindparam,
-    delete,
     func,
-    insert,
     literal_column,
     or_,
     select,
     update,
 )
 
+from emarac.crypto import bulk
 from emarac.crypto import keyring as kr
 from emarac.crypto.fields import (
     REGISTRY,
     BlindIndex,
     token_indexes_of,
-    token_relationship,
+    token_table_of,
 )
 from emarac.crypto.models import DataKey, KeyState
 from emarac.crypto.providers import KeyProvider
@@ -116,6 +114,57 @@ def start_rotation(engine: Engine, provider: KeyProvider) -> int:
         return kr.add_version(conn, provider)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What rotating one table needs, looked up once, so the per-value loop
+    (``_reseal``) does no look-up of its own."""
+
+    table: Table
+    model: type
+    columns: list[str]  # the encrypted columns
+    # per column: its attribute, b"table.column:" (the row id completes the
+    # associated data), and its decoder if an index reads the plain value
+    reads: list[tuple[str, bytes, Callable[[bytes], Any] | None]]
+    # per blind index: its column, sources and normaliser, and its blinder
+    # under the active key
+    indexes: list[tuple[str, tuple[str, ...], Callable[..., str | None], kr.Blinder]]
+
+    @classmethod
+    def of(cls, table: Table, model: type, ring: kr.KeyRing) -> _Plan:
+        fields = REGISTRY[table.name]
+        indexes: list[BlindIndex] = list(getattr(model, "__blind_indexes__", ()))
+        sources = {s for i in indexes for s in i.sources}
+        sources |= {t.source for t in token_indexes_of(model)}
+        bits = kr.blind_index_bits()
+        return cls(
+            table=table,
+            model=model,
+            columns=[f.column for f in fields],
+            reads=[
+                (
+                    f.attribute,
+                    f"{table.name}.{f.column}:".encode("ascii"),
+                    f.codec.decode if f.attribute in sources else None,
+                )
+                for f in fields
+            ],
+            indexes=[
+                (
+                    i.column,
+                    i.sources,
+                    i.normalise,
+                    ring.blinder(ring.active, f"{table.name}.{i.column}", i.bits or bits),
+                )
+                for i in indexes
+            ],
+        )
+
+    @property
+    def targets(self) -> list[str]:
+        """The columns a rotation writes: the ciphertexts, then the blind indexes."""
+        return [*self.columns, *(column for column, *_ in self.indexes)]
+
+
 def rotate_values(
     engine: Engine,
     provider: KeyProvider,
@@ -128,143 +177,172 @@ def rotate_values(
         ring = kr.load(conn, provider)
     if ring is None:
         return 0
-    active = ring.active
-    prefix = kr.version_prefix(active)[1:]
     rewritten = 0
     with kr.use_keyring(ring):
-        for table, columns, indexes, _model in _tables():
-            pk = table.c.id
-            stale = or_(
-                *[
-                    (table.c[c].is_not(None)) & (_version_expr(table.c[c]) != prefix)
-                    for c in columns
-                ]
-            )
-            attribute_of = {i.column: i.attribute for i in REGISTRY[table.name]}
-            codec_of = {i.column: i.codec for i in REGISTRY[table.name]}
-            last_id = None
-            while True:
-                query = select(pk, *[table.c[c] for c in columns]).where(stale).order_by(pk)
-                if last_id is not None:
-                    query = query.where(pk > last_id)
-                with engine.begin() as conn:
-                    rows = conn.execute(query.limit(batch_size)).all()
-                    if not rows:
-                        break
-                    updates = []
-                    plains = []
-                    for row in rows:
-                        row_id, tokens = row[0], row[1:]
-                        values: dict[str, object] = {"b_id": row_id}
-                        plain: dict[str, object] = {}
-                        for name, token in zip(columns, tokens, strict=True):
-                            values[name] = token
-                            if token is None:
-                                continue
-                            aad = f"{table.name}.{name}:{row_id}".encode("ascii")
-                            token = bytes(token)
-                            raw = ring.decrypt(token, aad)  # checks the format and the version
-                            plain[attribute_of[name]] = codec_of[name].decode(raw)
-                            if token[1:5] != prefix:  # version bytes, as _version_expr reads
-                                values[name] = ring.encrypt(raw, aad)
-                                rewritten += 1
-                        for index in indexes:
-                            values[index.column] = index.compute(
-                                table.name, [plain.get(s) for s in index.sources], active
-                            )
-                        updates.append(values)
-                        plains.append((values, plain))
-                    targets = [*columns, *(i.column for i in indexes)]
-                    _update_rows(conn, table, targets, updates)
-                    _rebuild_tokens(conn, _model, [(u["b_id"], p) for u, p in plains], active)
-                last_id = rows[-1][0]
-                if progress is not None:
-                    progress(table.name, len(rows))
-    _retire_unused(engine, active)
+        for table, _columns, _indexes, model in _tables():
+            plan = _Plan.of(table, model, ring)
+            rewritten += _rotate_table(engine, ring, plan, batch_size, progress)
+    _retire_unused(engine, ring.active)
     return rewritten
 
 
-def _rebuild_tokens(
-    conn: Any, model: type, rows: list[tuple[Any, dict[str, object]]], version: int
-) -> None:
-    """Replace the token rows of these rows (id, plain values) with digests under ``version``."""
-    if not rows or not token_indexes_of(model):
-        return
-    relation = token_relationship(model)
-    token_table = relation.mapper.local_table
-    if not isinstance(token_table, Table):  # pragma: no cover - token models are plain tables
-        raise TypeError("a token index needs a table of its own")
-    (owner,) = relation.remote_side
-    conn.execute(delete(token_table).where(owner.in_([row_id for row_id, _ in rows])))
-    fresh = [
-        {"id": uuid.uuid4(), owner.name: row_id, "kind": index.kind, "digest": digest}
-        for row_id, plain in rows
-        for index in token_indexes_of(model)
-        for digest in sorted(index.compute(token_table.name, plain.get(index.source), version))
-    ]
-    if not fresh:
-        return
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(token_table), fresh)
-        return
-    names = ["id", owner.name, "kind", "digest"]
-    _execute_arrays(
-        conn,
-        f"INSERT INTO {_quote(conn, token_table.name)}"  # noqa: S608  # nosec B608 - names from the schema
-        f" ({', '.join(_quote(conn, n) for n in names)})"
-        f" SELECT * FROM unnest({_arrays(conn, token_table, names)})",
-        [[row[n] for row in fresh] for n in names],
-    )
+@dataclass(frozen=True)
+class _Batch:
+    """A batch read, locked and re-sealed in its own transaction, not yet written."""
+
+    conn: Connection
+    last_id: Any
+    rows: int
+    updates: list[list[Any]]  # [id, *new values of plan.targets] per row
+    owners: list[Any]
+    tokens: list[tuple[Any, str, str]]  # (owner, kind, digest) under the active key
+    rewritten: int
 
 
-def _quote(conn: Connection, name: str) -> str:
-    return str(conn.dialect.identifier_preparer.quote(name))
+def _rotate_table(
+    engine: Engine, ring: kr.KeyRing, plan: _Plan, batch_size: int, progress: Progress | None
+) -> int:
+    """Rotate one table a batch per transaction, in primary-key order.
 
-
-def _arrays(conn: Connection, table: Table, names: list[str]) -> str:
-    """``CAST(%b AS <type>[]), ...``: one array parameter per column, typed as the column."""
-    return ", ".join(
-        f"CAST(%b AS {table.c[n].type.compile(dialect=conn.dialect)}[])" for n in names
-    )
-
-
-def _execute_arrays(conn: Connection, sql: str, arrays: list[list[Any]]) -> None:
-    """Run ``sql`` on PostgreSQL with whole columns as array parameters, in ``conn``'s
-    transaction, sent in binary (%b: text form would escape every element)."""
-    with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(sql, arrays)
-
-
-def _update_rows(
-    conn: Connection, table: Table, targets: list[str], updates: list[dict[str, Any]]
-) -> None:
-    """Write back a batch of rows (``b_id`` and the ``targets`` columns of each).
-
-    On PostgreSQL the batch is one statement, each column sent as one array
-    (``UPDATE ... FROM unnest(...)``): a round trip per batch instead of one
-    per row. Elsewhere it is an executemany of the same UPDATE.
+    On PostgreSQL the batches overlap: while one is written and committed (time
+    spent in the database) the next is read, locked and re-sealed (time spent
+    in Python) on a second connection. Each batch is still one transaction of
+    its own, and they commit in order; a batch read but not written when the
+    run stops is rolled back, so stopping loses nothing.
     """
-    if conn.dialect.name != "postgresql":
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({c: bindparam(c) for c in targets})
-        )
-        conn.execute(statement, updates)
-        return
-    names = ["id", *targets]
-    keys = ["b_id", *targets]
-    aliases = [f"c{i}" for i in range(len(names))]
-    assignments = ", ".join(
-        f"{_quote(conn, n)} = b.{a}" for n, a in zip(targets, aliases[1:], strict=True)
-    )
-    _execute_arrays(
-        conn,
-        f"UPDATE {_quote(conn, table.name)} AS t SET {assignments}"  # noqa: S608  # nosec B608 - names from the schema
-        f" FROM unnest({_arrays(conn, table, names)}) AS b({', '.join(aliases)})"
-        " WHERE t.id = b.c0",
-        [[u[k] for u in updates] for k in keys],
-    )
+    table = plan.table
+    prefix = kr.version_prefix(ring.active)[1:]
+    pk = table.c.id
+    columns = [table.c[c] for c in plan.columns]
+    stale = or_(*[col.is_not(None) & (_version_expr(col) != prefix) for col in columns])
+    # Locked until the batch commits: a value the app writes meanwhile waits
+    # for it, rather than being overwritten by the re-encryption of what it
+    # replaced. (SQLite has no FOR UPDATE and needs none: a write there fails
+    # if what was read is no longer current.)
+    query = select(pk, *columns).where(stale).order_by(pk).limit(batch_size).with_for_update()
+
+    def read(after: Any) -> _Batch | None:
+        conn = engine.connect()
+        try:
+            conn.begin()
+            rows = conn.execute(query if after is None else query.where(pk > after)).all()
+            if not rows:
+                conn.close()
+                return None
+            updates, plains, rewritten = _reseal(ring, plan, rows)
+            tokens = _token_digests(plan.model, plains, ring)
+        except BaseException:
+            conn.close()  # rolls back
+            raise
+        owners = [row[0] for row in rows]
+        return _Batch(conn, owners[-1], len(rows), updates, owners, tokens, rewritten)
+
+    def done(batch: _Batch) -> int:
+        if progress is not None:
+            progress(table.name, batch.rows)
+        return batch.rewritten
+
+    rewritten = 0
+    if engine.dialect.name != "postgresql":  # one writer at a time: no overlap
+        last_id = None
+        while (batch := read(last_id)) is not None:
+            _write_batch(plan, batch)
+            last_id = batch.last_id
+            rewritten += done(batch)
+        return rewritten
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotation") as writer:
+        writing: Future[_Batch] | None = None
+        last_id = None
+        while True:
+            batch = read(last_id)
+            try:
+                if writing is not None:
+                    rewritten += done(writing.result())  # raises what the writer raised
+                    writing = None
+            except BaseException:
+                if batch is not None:
+                    batch.conn.close()  # rolls back
+                raise
+            if batch is None:
+                return rewritten
+            last_id = batch.last_id
+            writing = writer.submit(_write_batch, plan, batch)
+
+
+def _write_batch(plan: _Plan, batch: _Batch) -> _Batch:
+    """Write a batch back and commit it (closing its connection either way)."""
+    with batch.conn as conn:
+        bulk.update_rows(conn, plan.table, plan.targets, batch.updates)
+        bulk.write_tokens(conn, plan.model, batch.owners, batch.tokens)
+        conn.commit()
+    return batch
+
+
+def _reseal(
+    ring: kr.KeyRing, plan: _Plan, rows: Sequence[Any]
+) -> tuple[list[list[Any]], list[tuple[Any, dict[str, object]]], int]:
+    """Each row (id, tokens...) as (id, new tokens..., new indexes...), with its plain
+    values for the token indexes, and how many values were re-encrypted.
+
+    The per-value loop of a rotation: everything it needs is looked up before.
+    """
+    decrypt, encrypt = ring.decrypt, ring.encrypt
+    active = kr.version_prefix(ring.active)[1:]
+    reads, indexes = plan.reads, plan.indexes
+    updates, plains = [], []
+    count = 0
+    for row in rows:
+        row_id = row[0]
+        id_text = str(row_id).encode("ascii")
+        out: list[Any] = [row_id]
+        plain: dict[str, object] = {}
+        for (attribute, aad_prefix, decode), token in zip(reads, row[1:], strict=True):
+            if token is None:
+                out.append(None)
+                continue
+            aad = aad_prefix + id_text
+            token = bytes(token)
+            raw = decrypt(token, aad)  # checks the format and the version
+            if decode is not None:
+                plain[attribute] = decode(raw)
+            if token[1:5] != active:  # version bytes, as _version_expr reads
+                token = encrypt(raw, aad)
+                count += 1
+            out.append(token)
+        for _column, sources, normalise, blind in indexes:
+            normalised = normalise(*[plain.get(s) for s in sources])
+            out.append(None if normalised is None else blind(normalised))
+        updates.append(out)
+        plains.append((row_id, plain))
+    return updates, plains, count
+
+
+def _token_digests(
+    model: type, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
+) -> list[tuple[Any, str, str]]:
+    """(owner id, kind, digest) of every token row these rows (id, plain values) need,
+    under the ring's active key."""
+    indexes = token_indexes_of(model)
+    if not indexes:
+        return []
+    table, bits = token_table_of(model), kr.blind_index_bits()
+    found = []
+    for index in indexes:
+        blind = ring.blinder(ring.active, f"{table}.{index.kind}", bits)
+        kind, source, tokens = index.kind, index.source, index.tokens
+        for row_id, plain in rows:
+            for digest in sorted({blind(t) for t in tokens(plain.get(source))}):
+                found.append((row_id, kind, digest))
+    return found
+
+
+def _rebuild_tokens(
+    conn: Connection, model: type, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
+) -> None:
+    """Replace the token rows of these rows (id, plain values) with digests under the
+    ring's active key."""
+    owners = [row_id for row_id, _ in rows]
+    bulk.write_tokens(conn, model, owners, _token_digests(model, rows, ring))
 
 
 def reindex_tokens(
@@ -329,7 +407,7 @@ def index_tokens(
                                 ring.decrypt(bytes(token), aad)
                             )
                     plains.append((row[0], plain))
-                _rebuild_tokens(conn, model, plains, ring.active)
+                _rebuild_tokens(conn, model, plains, ring)
             last_id = rows[-1][0]
             done += len(rows)
             if progress is not None:

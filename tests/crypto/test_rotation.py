@@ -169,6 +169,48 @@ def test_rotation_rebuilds_the_name_part_indexes_under_the_new_key(app, db, sett
     assert _part_owners(db, PersonAlias, "alias", "obrien") == {alias.id}
 
 
+def _expected_parts(person_id) -> list[tuple[str, str]]:
+    """(kind, digest) of each name part of ``_tokened_person``, made by the search side."""
+    from emarac.crypto import normalise
+
+    parts = {
+        "given": normalise.name_tokens("Zoë Ann"),
+        "given_sound": normalise.sound_tokens("Zoë Ann"),
+        "family": normalise.name_tokens("Pebbleton-Demo"),
+        "family_sound": normalise.sound_tokens("Pebbleton-Demo"),
+    }
+    return sorted(
+        (kind, digest)
+        for kind, tokens in parts.items()
+        for token in tokens
+        for digest in token_candidates(Person, kind, token)
+    )
+
+
+def test_rotation_repairs_name_part_rows_out_of_step_with_the_name(app, db, settings):
+    # Rotation pairs each person's rows with the new digests by position (on
+    # PostgreSQL it updates them in place): a row too many must go and a
+    # missing one must come, so afterwards the rows are exactly what the name
+    # needs, each found by the search under the new key.
+    person = _tokened_person(db)
+    provider = kr.provider_for(settings)
+    kr.ensure(db.engine, provider)
+    mine = select(NameToken).where(NameToken.person_id == person.id)
+    family = db.session.scalars(mine.where(NameToken.kind == "family")).first()
+    db.session.delete(family)
+    db.session.add(NameToken(person_id=person.id, kind="given", digest="1:0000"))
+    db.session.add(NameToken(person_id=person.id, kind="retired_kind", digest="1:0001"))
+    db.session.commit()
+
+    rotation.start_rotation(db.engine, provider)
+    rotation.rotate_values(db.engine, provider)
+    kr.reload_keyring()
+    db.session.expire_all()
+    rows = db.session.scalars(mine).all()
+    assert sorted((r.kind, r.digest) for r in rows) == _expected_parts(person.id)
+    assert _part_owners(db, Person, "family", "pebbleton") == {person.id}
+
+
 def test_reindex_fills_the_name_part_indexes_of_people_recorded_before_them(app, db, settings):
     person = _tokened_person(db)
     expected = sorted(db.session.execute(select(NameToken.kind, NameToken.digest)).all())
