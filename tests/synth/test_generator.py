@@ -22,7 +22,7 @@ from emarac.models_base import Base
 from emarac.people.models import Gender, NameToken, Person
 from emarac.people.services import SearchQuery, search_people
 from emarac.referrals.models import Referral, ReferralStatus
-from emarac.risk.models import ChecklistQuestion, RiskAssessment
+from emarac.risk.models import ChecklistQuestion, ChecklistVersion, RiskAssessment
 from emarac.risk.rules import risk_band, unanswered
 from emarac.synth import SynthError, generate, generator
 from emarac.synth.batch import ORDER
@@ -180,8 +180,9 @@ def test_every_synthetic_checklist_is_complete_and_its_count_matches_its_answers
 def _plain_rows(conn, ring) -> dict[str, str]:
     """A digest per generated table of every row, ciphertexts read back as their plain values.
 
-    Ciphertexts differ from run to run (each has a fresh nonce), and name-part
-    row ids are not drawn from the seed, so those are compared by what they hold.
+    Ciphertexts differ from run to run (each has a fresh nonce), name-part row
+    ids are not drawn from the seed, and the checklist is the one each database
+    was set up with, so those are compared by what they hold.
     """
     sealer = Sealer(ring)
     encrypted = {}
@@ -190,8 +191,16 @@ def _plain_rows(conn, ring) -> dict[str, str]:
         for attribute, value in vars(model).items():
             if isinstance(value, Encrypted):
                 encrypted[(mapper.local_table.name, value.column)] = (model, attribute)
+    versions = select(ChecklistVersion.id, ChecklistVersion.label)
+    questions = select(ChecklistQuestion.id, ChecklistQuestion.code)
+    checklist = {
+        "version_id": dict(conn.execute(versions).all()),
+        "question_id": dict(conn.execute(questions).all()),
+    }
     digests = {}
     for table in ORDER:
+        if table.name in ("checklist_version", "checklist_question"):
+            continue
         rows = []
         for row in conn.execute(select(table)).mappings():
             values = []
@@ -200,6 +209,8 @@ def _plain_rows(conn, ring) -> dict[str, str]:
                     continue
                 if (table.name, column) in encrypted and value is not None:
                     value = sealer.open(*encrypted[(table.name, column)], row["id"], value)
+                if column in checklist and table.name.startswith("risk_"):
+                    value = checklist[column][value]
                 if isinstance(value, datetime) and value.tzinfo is not None:
                     value = value.astimezone(UTC).replace(tzinfo=None)
                 values.append(f"{column}={value!r}")
