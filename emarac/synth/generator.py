@@ -138,7 +138,8 @@ def _generate(
                 raise SynthError(f"Seed {seed} has already been generated in this database")
             checklist = partnership.current_checklist(conn, ctx)
             if checklist.created:
-                _audit(conn, "checklist.publish", "checklist_version", str(checklist.version_id))
+                published = str(checklist.version_id)
+                writer.audit(conn, "checklist.publish", "checklist_version", published)
             references = _References(conn)
             ctx.batch.flush(conn)  # the partnership, before any case points at it
             writer.written.update(ctx.batch.written)
@@ -249,6 +250,7 @@ class _Writer:
         self._failure: BaseException | None = None
         self._run_conn: Connection | None = None  # the one transaction of a threaded run
         self._set_aside = SetAside()
+        self._events: list[tuple[str, str, str | None]] = []
 
     def __enter__(self) -> _Writer:
         if self.threaded and isinstance(self.bind, Engine):
@@ -278,6 +280,17 @@ class _Writer:
             with self.bind.begin() as conn:
                 yield conn
 
+    def audit(self, conn: Connection, action: str, object_type: str, object_id: str) -> None:
+        """Record an event of the run: at once, or at the end of a run's one transaction.
+
+        An event takes the ledger's lock until its transaction ends; held through
+        a whole run, it would stop every other writer of the audit trail.
+        """
+        if self._run_conn is None:
+            _audit(conn, action, object_type, object_id)
+        else:
+            self._events.append((action, object_type, object_id))
+
     def submit(self, batch: Batch, sequence: dict[int, int]) -> None:
         self._raise_failure()
         if self._thread is None:
@@ -291,10 +304,13 @@ class _Writer:
             self._queue.put(None)
             self._thread.join()
         self._raise_failure()
-        with self.begin() as conn:
-            _audit(conn, "synth.generate", "synthetic_data", None, purpose=purpose)
         if self._run_conn is not None:
             self._set_aside.rebuild(self._run_conn)
+        with self.begin() as conn:
+            for action, object_type, object_id in self._events:
+                _audit(conn, action, object_type, object_id)
+            _audit(conn, "synth.generate", "synthetic_data", None, purpose=purpose)
+        if self._run_conn is not None:
             self._run_conn.commit()
 
     def _run(self) -> None:
