@@ -23,9 +23,10 @@ from emarac.cases.models import CaseSequence
 from emarac.clock import utcnow
 from emarac.crypto.keyring import current_keyring, use_keyring
 from emarac.synth import partnership
-from emarac.synth.batch import Batch
+from emarac.synth.batch import ORDER, Batch
 from emarac.synth.casework import write_case
 from emarac.synth.context import WINDOW_DAYS, Context
+from emarac.synth.indexes import SetAside
 from emarac.synth.meetings import Calendar
 from emarac.synth.sealing import Sealer
 
@@ -71,9 +72,11 @@ def generate(
     """Write a synthetic partnership with ``cases`` cases and exactly ``incidents`` incidents.
 
     ``bind`` is an :class:`~sqlalchemy.Engine` or a :class:`~sqlalchemy.Connection`.
-    With an engine every batch of cases commits on its own, so memory stays
-    flat at any size; with a connection everything is written in the caller's
-    transaction and the caller commits (tests use this to roll back).
+    With an engine the rows are written batch by batch as they are made, so
+    memory stays flat at any size, and the run commits by itself (on
+    PostgreSQL as one transaction, see ``_Writer``); with a connection
+    everything is written in the caller's transaction and the caller commits
+    (tests use this to roll back).
 
     The schema must exist (``flask db upgrade``) and a key ring must be in use:
     call inside the app context, as ``flask emarac synth`` does, or within
@@ -135,7 +138,8 @@ def _generate(
                 raise SynthError(f"Seed {seed} has already been generated in this database")
             checklist = partnership.current_checklist(conn, ctx)
             if checklist.created:
-                _audit(conn, "checklist.publish", "checklist_version", str(checklist.version_id))
+                published = str(checklist.version_id)
+                writer.audit(conn, "checklist.publish", "checklist_version", published)
             references = _References(conn)
             ctx.batch.flush(conn)  # the partnership, before any case points at it
             writer.written.update(ctx.batch.written)
@@ -224,12 +228,17 @@ def _save_sequence(conn: Connection, last: dict[int, int]) -> None:
 
 
 class _Writer:
-    """Writes each batch in a transaction of its own, behind the generator where it can.
+    """Writes the batches: behind the generator, in one transaction, where it can.
 
-    With an engine on PostgreSQL a thread writes one batch while the next is
-    being generated (the database works on the other core). On SQLite, and
-    with a caller's connection, batches are written in turn on this thread.
-    A failure in the thread is raised here at the next batch or at the end.
+    With an engine on PostgreSQL the whole run is one transaction on one
+    connection: the plain indexes of the tables still empty are set aside
+    and built again at the end (see :mod:`emarac.synth.indexes`), and a
+    thread writes one batch while the next is being generated (the database
+    works on the other core). A failure rolls everything back, indexes
+    included. On SQLite each batch commits on its own; with a caller's
+    connection everything is written in the caller's transaction. Either way
+    batches are written in turn on this thread. A failure in the thread is
+    raised here at the next batch or at the end.
     """
 
     def __init__(self, bind: Connection | Engine) -> None:
@@ -239,9 +248,16 @@ class _Writer:
         self._queue: queue.Queue[tuple[Batch, dict[int, int]] | None] = queue.Queue(maxsize=2)
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
+        self._run_conn: Connection | None = None  # the one transaction of a threaded run
+        self._set_aside = SetAside()
+        self._events: list[tuple[str, str, str | None]] = []
 
     def __enter__(self) -> _Writer:
-        if self.threaded:
+        if self.threaded and isinstance(self.bind, Engine):
+            self._run_conn = self.bind.connect()
+            self._run_conn.begin()
+            _bulk_settings(self._run_conn)
+            self._set_aside.drop(self._run_conn, ORDER)
             self._thread = threading.Thread(target=self._run, name="synth-writer", daemon=True)
             self._thread.start()
         return self
@@ -250,17 +266,30 @@ class _Writer:
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        if self._run_conn is not None:
+            self._run_conn.close()  # rolls back unless finish() committed
 
     @contextlib.contextmanager
-    def begin(self, *, bulk: bool = False) -> Iterator[Connection]:
-        """A transaction: the caller's own connection, or a new one on the engine."""
-        if isinstance(self.bind, Connection):
+    def begin(self) -> Iterator[Connection]:
+        """A transaction: the run's or the caller's connection, or a new one on the engine."""
+        if self._run_conn is not None:
+            yield self._run_conn
+        elif isinstance(self.bind, Connection):
             yield self.bind
-            return
-        with self.bind.begin() as conn:
-            if bulk and conn.dialect.name == "postgresql":
-                _bulk_settings(conn)
-            yield conn
+        else:
+            with self.bind.begin() as conn:
+                yield conn
+
+    def audit(self, conn: Connection, action: str, object_type: str, object_id: str) -> None:
+        """Record an event of the run: at once, or at the end of a run's one transaction.
+
+        An event takes the ledger's lock until its transaction ends; held through
+        a whole run, it would stop every other writer of the audit trail.
+        """
+        if self._run_conn is None:
+            _audit(conn, action, object_type, object_id)
+        else:
+            self._events.append((action, object_type, object_id))
 
     def submit(self, batch: Batch, sequence: dict[int, int]) -> None:
         self._raise_failure()
@@ -270,13 +299,19 @@ class _Writer:
             self._queue.put((batch, sequence))
 
     def finish(self, *, purpose: str) -> None:
-        """Wait for every batch, then record the run in the audit trail."""
+        """Wait for every batch, record the run in the audit trail, and commit a threaded run."""
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
         self._raise_failure()
+        if self._run_conn is not None:
+            self._set_aside.rebuild(self._run_conn)
         with self.begin() as conn:
+            for action, object_type, object_id in self._events:
+                _audit(conn, action, object_type, object_id)
             _audit(conn, "synth.generate", "synthetic_data", None, purpose=purpose)
+        if self._run_conn is not None:
+            self._run_conn.commit()
 
     def _run(self) -> None:
         while True:
@@ -290,7 +325,7 @@ class _Writer:
                     self._failure = problem
 
     def _write(self, batch: Batch, sequence: dict[int, int]) -> None:
-        with self.begin(bulk=True) as conn:
+        with self.begin() as conn:
             batch.flush(conn)
             _save_sequence(conn, sequence)
         self.written.update(batch.written)
@@ -301,9 +336,9 @@ class _Writer:
 
 
 def _bulk_settings(conn: Connection) -> None:
-    """Settings for one bulk transaction on PostgreSQL.
+    """Settings for the bulk transaction on PostgreSQL.
 
-    Losing the last batch in a crash is harmless for generated data, so the
+    Losing the run in a crash is harmless for generated data, so the
     commit does not wait for the disk. A superuser also skips the per-row
     foreign-key triggers, as ``pg_restore --disable-triggers`` does: the rows
     are written parents first and :func:`emarac.synth.checks.orphans` (run by
