@@ -40,11 +40,18 @@ class SetAside:
         self.definitions: list[tuple[str, str, str | None]] = []
 
     def drop(self, conn: Connection, tables: Iterable[Table]) -> None:
-        """Drop the plain indexes of every table here that holds no row yet."""
+        """Drop the plain indexes of these tables when none of them holds a row yet.
+
+        Only a database being filled for the first time: dropping an index locks
+        its table until the load commits, and a database already in use (even
+        one whose table of, say, chase reminders is still empty) must not have
+        its readers wait for a whole run.
+        """
+        tables = list(tables)
+        if any(conn.scalar(select(exists().select_from(table))) for table in tables):
+            return
         quote = conn.dialect.identifier_preparer.quote
         for table in tables:
-            if conn.scalar(select(exists().select_from(table))):
-                continue  # rows already there: rebuilding would cost more than it saves
             found = conn.execute(_PLAIN_INDEXES, {"table": quote(table.name)}).all()
             for name, definition, comment in found:
                 conn.execute(text(f"DROP INDEX {quote(name)}"))
