@@ -110,9 +110,10 @@ def age_at(
 class Person(Base):
     __tablename__ = "person"
     __table_args__ = (
-        # The plain statistical columns by id, so the quarterly return reads its
-        # victims from this index alone rather than the wide encrypted rows
-        # (indicators.queries). SQLite keeps only the id: it has no INCLUDE.
+        # The plain statistical columns by id, so the quarterly return and the
+        # factors read people from this index alone rather than the wide
+        # encrypted rows (indicators.queries). SQLite keeps only the id: it has
+        # no INCLUDE.
         Index(
             "ix_person_statistics",
             "id",
@@ -124,6 +125,9 @@ class Person(Base):
                 "ethnic_group",
                 "disability",
                 "lgbt",
+                "alcohol",
+                "drugs",
+                "mental_health",
             ],
         ),
     )
