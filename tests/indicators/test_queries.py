@@ -631,3 +631,21 @@ def test_factors_from_the_person_records_agree_three_ways(world, conn, db):
     assert counts == oracle.factors(rows.load(conn, filters), filters)
     if conn.dialect.name == "postgresql":
         assert _by_hand(conn, "factors", filters) == counts
+
+
+def test_each_statement_is_built_once_for_the_same_filters_and_again_for_others(world, conn):
+    """A dashboard request reuses the statements of the last one with the same filters
+    (``queries._kept``); other filters, and the other database's spelling, get their own."""
+    queries._repeat_rate.cache_clear()
+    filters = in_testshire(world)
+    first = queries.repeat_rate(conn, filters)
+    assert queries.repeat_rate(conn, filters) == first
+    info = queries._repeat_rate.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+
+    police = queries.repeat_rate(conn, in_testshire(world, referring_agency_id=world.police.id))
+    assert (police.heard, police.repeats) == (2, 1)  # not the whole area's (6, 2)
+    sqlite = conn.dialect.name == "sqlite"
+    assert queries._repeat_rate(filters, sqlite) is queries._repeat_rate(filters, sqlite)
+    assert queries._repeat_rate(filters, not sqlite) is not queries._repeat_rate(filters, sqlite)
+    assert queries._repeat_rate.cache_info().misses == 3

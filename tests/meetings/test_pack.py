@@ -13,6 +13,7 @@ from emarac.cases import closure
 from emarac.cases import services as case_services
 from emarac.extensions import db as _db
 from emarac.meetings import services as meetings
+from emarac.meetings.models import Meeting, MeetingInvite
 from emarac.people.models import Gender
 from emarac.people.services import PersonDetails, create_person
 from emarac.referrals import services as referrals
@@ -310,3 +311,35 @@ def test_the_agenda_reads_in_the_same_number_of_statements_for_5_or_20_cases(
             counts[name, url.rsplit("/", 1)[-1] == "print"] = len(seen)
     assert counts["large", False] <= counts["small", False] + 1, counts
     assert counts["large", True] <= counts["small", True] + 1, counts
+
+
+def test_the_agenda_reads_in_the_same_number_of_statements_for_3_or_9_invited_agencies(
+    client, db, make, clock
+):
+    """The page names every invited agency: they load with the invitations, not one by one."""
+    people = area(make)
+    meeting = meetings.create_meeting(by=people["coordinator"], held_on=HELD_ON)
+    for n in range(3):
+        on_agenda(db, make, people, meeting, family_name=f"Invited{n}-Demo")
+    meetings.release_agenda(meeting, by=people["coordinator"])
+    meeting_id = meeting.id
+    sign_in(client, people["coordinator"])
+    url = f"/meetings/{meeting_id}"
+
+    def statements_for_page() -> tuple[int, list[str]]:
+        client.get(url)  # warm: the first request loads what every request shares
+        _db.session.remove()
+        with statements() as seen:
+            page = page_of(client, url)
+        return len(seen), [li.get_text(strip=True) for li in page.select("li")]
+
+    fewer, _ = statements_for_page()
+    invited = len(_db.session.get(Meeting, meeting_id).invites)
+    for n in range(6):
+        agency = make.agency(name=f"Pack Extra {n} (test)", kind="housing", area=AREA)
+        _db.session.add(MeetingInvite(meeting_id=meeting_id, agency_id=agency.id))
+    _db.session.commit()
+    more, items = statements_for_page()
+    assert len(_db.session.get(Meeting, meeting_id).invites) == invited + 6
+    assert "Pack Extra 5 (test)" in items
+    assert more <= fewer + 1, (fewer, more)
