@@ -773,8 +773,9 @@ def build(
     # they are whole quarters (a quarter, a financial year): the return, the
     # cases heard and the repeat rate of both are read off them, not counted
     # again. Each count reads every hearing's history, so this is most of the page.
-    wide = queries.quarterly_return(bind, trend_filters(now))
-    wide_details = queries.return_details(bind, trend_filters(now))
+    eight_quarters = trend_filters(now)
+    wide = queries.quarterly_return(bind, eight_quarters)
+    wide_details = queries.return_details(bind, eight_quarters)
     figures = _figures(bind, now, population, returns_within(wide, now))
     figures_before = _figures(bind, before, population, returns_within(wide, before))
     details = returns_within(wide_details, now) or queries.return_details(bind, now)
