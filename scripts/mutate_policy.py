@@ -150,6 +150,7 @@ def show_list(targets: list[Target], skipped: dict[str, str]) -> None:
         "bool": "True / False",
         "clause": "true() / false()",
         "select": "query / query.where(false())",
+        "ids": "every id asked about / none",
     }
     for t in targets:
         table.add_row(t.name, escape(t.returns), how[t.kind] if t.kind else "not mutated")

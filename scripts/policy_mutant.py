@@ -11,7 +11,9 @@ What "allow" and "deny" mean follows the return annotation (the module uses
 - ``bool``: always ``True`` / always ``False``;
 - ``ColumnElement[bool]``: ``sqlalchemy.true()`` / ``sqlalchemy.false()``;
 - ``Select[...]`` taking a ``Select`` (its first parameter or one named
-  ``query``): the query unchanged / ``query.where(false())``.
+  ``query``): the query unchanged / ``query.where(false())``;
+- ``set[Any]`` taking ``person_ids`` (which of these people): all of them /
+  none of them.
 
 Callers use ``policy.name(...)``, or call it inside the module, so patching the
 module attribute is enough; a module that did ``from emarac.protocol.policy
@@ -57,10 +59,14 @@ def query_parameter(func: Callable[..., Any]) -> str | None:
 
 
 def kind_of(func: Callable[..., Any]) -> str | None:
-    """``"bool"``, ``"clause"`` or ``"select"``; ``None`` when we do not know how to mutate it."""
-    returns = inspect.signature(func).return_annotation
+    """``"bool"``, ``"clause"``, ``"select"`` or ``"ids"``; ``None`` when we do not know how
+    to mutate it."""
+    signature = inspect.signature(func)
+    returns = signature.return_annotation
     if returns == "bool":
         return "bool"
+    if returns == "set[Any]" and "person_ids" in signature.parameters:
+        return "ids"
     if returns == "ColumnElement[bool]":
         return "clause"
     if _is_select(returns) and query_parameter(func) is not None:
@@ -87,6 +93,13 @@ def make_mutant(func: Callable[..., Any], mode: str) -> Callable[..., Any]:
             return query if allow else query.where(false())
 
         return narrowed
+    if kind == "ids":
+        signature = inspect.signature(func)
+
+        def chosen(*a: Any, **k: Any) -> set[Any]:
+            return set(signature.bind(*a, **k).arguments["person_ids"]) if allow else set()
+
+        return chosen
     raise ValueError(f"{func.__name__} cannot be mutated")
 
 

@@ -7,7 +7,7 @@ candidates, only candidates are decrypted, and only true matches are kept.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
@@ -521,28 +521,26 @@ def _sort_name(person: Person) -> tuple[str, str]:
 
 
 def _visible_people(actor: User, query: SearchQuery) -> list[Person]:
-    statement = select(Person).where(
-        Person.merged_into_id.is_(None), policy.visible_person_filter(actor)
-    )
+    found = select(Person.id).where(Person.merged_into_id.is_(None))
     if query.name:
-        statement = statement.where(_name_clause(query.name))
+        found = found.where(_name_clause(query.name))
     if query.date_of_birth:
-        statement = statement.where(
+        found = found.where(
             Person.date_of_birth_bidx.in_(
                 index_candidates(Person, "date_of_birth_bidx", query.date_of_birth)
             )
         )
     if query.phone:
-        statement = statement.where(
+        found = found.where(
             Person.phone_bidx.in_(index_candidates(Person, "phone_bidx", query.phone))
         )
     if query.postcode:
-        statement = statement.where(
+        found = found.where(
             Person.postcode_bidx.in_(index_candidates(Person, "postcode_bidx", query.postcode))
         )
     if query.reference:
-        statement = statement.where(Person.id.in_(_people_with_reference(query.reference)))
-    candidates = db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
+        found = found.where(Person.id.in_(_people_with_reference(query.reference)))
+    candidates = _people(policy.people_seen_among(actor, db.session.scalars(found).all()))
     return [p for p in candidates if _matches(p, query)]
 
 
@@ -554,19 +552,26 @@ def _hidden_people(actor: User, *, name: str | None, reference: str | None) -> l
     """
     if not name and not reference:
         return []
-    # The few people with this name or reference first, then the access rule on
-    # them alone: in one query PostgreSQL applies the rule to every person first.
     found = select(Person.id).where(Person.merged_into_id.is_(None))
     if name:
         found = found.where(_name_clause(name))
     if reference:
         found = found.where(Person.id.in_(_people_with_reference(reference)))
-    ids = db.session.scalars(found).all()
+    candidates = _people(policy.people_hinted_among(actor, db.session.scalars(found).all()))
+    return [p.id for p in candidates if not name or _names_a_surname(name_match(p, name))]
+
+
+def _people(ids: Collection[uuid.UUID]) -> Sequence[Person]:
+    """The people of ``ids``, at most ``MAX_CANDIDATES``.
+
+    A search finds its few people from blind indexes alone, then asks the access
+    rule about them alone (``policy.people_seen_among``): in one statement the
+    database worked the rule out for every person first.
+    """
     if not ids:
         return []
-    statement = select(Person).where(Person.id.in_(ids), policy.hint_person_filter(actor))
-    candidates = db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
-    return [p.id for p in candidates if not name or _names_a_surname(name_match(p, name))]
+    statement = select(Person).where(Person.id.in_(ids)).order_by(Person.id)
+    return db.session.scalars(statement.limit(MAX_CANDIDATES)).all()
 
 
 def _names_a_surname(match: NameMatch | None) -> bool:

@@ -180,6 +180,28 @@ def test_incidents_are_recorded_only_for_people_on_a_visible_case(area, case):
     assert not policy.may_view_person(area.officer, None)
 
 
+def test_a_search_asks_about_its_few_people_alone_and_agrees_with_the_whole_rule(
+    db, make, area, case
+):
+    """``visible_among`` (the rule on a handful of people) gives what the rule on every
+    person gives, for victims and perpetrators; a search sees one side, hints the other."""
+    cases = Cases(db, make)
+    link = cases.perpetrator(case, by=area.officer)
+    elsewhere = cases.open(by=area.outsider, family_name="Elsewhere-Synthetic")
+    found = [case.victim_id, link.person_id, elsewhere.victim_id]
+    manager = area.user(area.police, "manager")
+    for actor in (area.officer, area.housing_worker, area.outsider, area.coordinator, manager):
+        everyone = set(db.session.scalars(policy.visible_person_ids(actor)))
+        assert policy.visible_among(actor, found) == everyone & set(found)
+    assert policy.people_seen_among(area.officer, found) == {case.victim_id, link.person_id}
+    assert policy.people_hinted_among(area.officer, found) == {elsewhere.victim_id}
+    assert policy.people_seen_among(area.outsider, found) == {elsewhere.victim_id}
+    # Managers never search names: nothing seen, nothing hinted.
+    assert policy.people_seen_among(manager, found) == set()
+    assert policy.people_hinted_among(manager, found) == set()
+    assert policy.visible_among(area.officer, []) == set()
+
+
 def test_user_lists_and_audit_filters_narrow_to_what_the_actor_may_manage(db, area):
     from sqlalchemy import select
 
