@@ -42,6 +42,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -131,10 +132,20 @@ class PlainPerson(Twin):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     aliases: Mapped[list[PlainAlias]] = relationship(lazy="selectin")
+    name_tokens: Mapped[list[PlainNameToken]] = relationship(cascade="all, delete-orphan")
 
     def refresh_keys(self) -> None:
-        """The same normalised keys ``person`` keeps as blind indexes, unhashed."""
+        """The same normalised keys ``person`` keeps as blind indexes, unhashed, and the
+        same rows of name parts it keeps for search (a plaintext system would need them too).
+        """
         from emarac.crypto import normalise
+        from emarac.people.models import Person
+
+        self.name_tokens = [
+            PlainNameToken(kind=index.kind, token=token)
+            for index in Person.__token_indexes__
+            for token in sorted(index.tokens(getattr(self, index.source)))
+        ]
 
         self.family_name_key = normalise.name(self.family_name)
         self.family_name_sound_key = normalise.phonetic(self.family_name)
@@ -152,6 +163,19 @@ class PlainAlias(Twin):
         ForeignKey("bench_plain_person.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str | None] = mapped_column(Text)
+
+
+class PlainNameToken(Twin):
+    """``person_name_token`` in plain text: one part of a name (or its sound) a row."""
+
+    __tablename__ = "bench_plain_name_token"
+    __table_args__ = (Index("ix_bench_plain_name_token_kind_token", "kind", "token"),)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("bench_plain_person.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    token: Mapped[str] = mapped_column(String(64))
 
 
 class PlainCase(Twin):
@@ -418,18 +442,77 @@ def bench_case_page(app: Any, engine: Any, samples: int, seed: int) -> dict[str,
 # --- (d) encryption overhead -----------------------------------------------------
 
 
+_TWINS = {
+    # twin -> the real table it stands for
+    "bench_plain_person": "person",
+    "bench_plain_alias": "person_alias",
+    "bench_plain_name_token": "person_name_token",
+    "bench_plain_case": "marac_case",
+}
+
+
+def _twins_like_the_real_tables(engine: Any) -> dict[str, int]:
+    """Plain twins holding as many rows as the real tables, so both sides of the overhead
+    measure write into indexes of the same size and differ by the cryptography alone.
+
+    Filled once, in the database, from the real rows: ciphertext as hex text (about
+    the plaintext's size), blind indexes as the plain keys and tokens (spread like
+    hashed names). Made anew when a twin's columns no longer match its class.
+    Returns each twin's row count.
+    """
+    from emarac.extensions import db
+
+    tables = [Twin.metadata.tables[name] for name in _TWINS]  # parents before children
+    existing = inspect(engine)
+    stale = [
+        t
+        for t in tables
+        if existing.has_table(t.name)
+        and {c["name"] for c in existing.get_columns(t.name)} != set(t.c.keys())
+    ]
+    if stale:
+        Twin.metadata.drop_all(engine, tables=tables)
+    Twin.metadata.create_all(engine, tables=tables)
+    counts = {}
+    with engine.begin() as conn:
+        for twin in tables:
+            real = db.metadata.tables[_TWINS[twin.name]]
+            have = conn.scalar(select(func.count()).select_from(twin))
+            if not have and engine.dialect.name == "postgresql":
+                conn.execute(_copy_into(twin, real))
+            counts[twin.name] = conn.scalar(select(func.count()).select_from(twin))
+    return counts
+
+
+def _copy_into(twin: Any, real: Any) -> Any:
+    """INSERT INTO the twin SELECT the real rows, column by column as described above."""
+    columns, values = [], []
+    for column in twin.columns:
+        name = column.name
+        if name in real.c:
+            value = real.c[name]
+        elif f"{name}_ct" in real.c and isinstance(column.type, Text):
+            value = func.encode(real.c[f"{name}_ct"], "hex")
+        elif name.endswith("_key") and f"{name[:-4]}_bidx" in real.c:
+            value = real.c[f"{name[:-4]}_bidx"]
+        elif name == "token" and "digest" in real.c:
+            value = real.c.digest
+        else:
+            continue  # left empty (a date of birth kept only as ciphertext)
+        columns.append(name)
+        values.append(value)
+    rows = select(*values)
+    if "person_id" in twin.c and "alias_id" in real.c:
+        rows = rows.where(real.c.person_id.is_not(None))  # the person's own name parts
+    return twin.insert().from_select(columns, rows)
+
+
 def bench_overhead(app: Any, engine: Any, operations: int) -> dict[str, Any]:
     from emarac.agencies.models import Agency
     from emarac.cases.models import Case
     from emarac.people.models import Gender, Person
 
-    # The twins' shape may have changed since the data was generated: make them anew.
-    twins = [
-        Twin.metadata.tables[name]
-        for name in ("bench_plain_case", "bench_plain_alias", "bench_plain_person")
-    ]
-    Twin.metadata.drop_all(engine, tables=twins)
-    Twin.metadata.create_all(engine, tables=list(reversed(twins)))
+    twins_rows = _twins_like_the_real_tables(engine)
     with app.app_context(), Session(engine) as session:
         agency = session.scalar(select(Agency).where(Agency.is_demo.is_(True)).limit(1))
         assert agency is not None  # noqa: S101 - the data was just generated
@@ -485,6 +568,7 @@ def bench_overhead(app: Any, engine: Any, operations: int) -> dict[str, Any]:
             )
             session.add_all([person, case])
             session.commit()
+            made_plain.append(person.id)
             return case.id
 
         def read_plain(case_id: uuid.UUID) -> None:
@@ -495,6 +579,7 @@ def bench_overhead(app: Any, engine: Any, operations: int) -> dict[str, Any]:
 
         timings: dict[str, list[float]] = {k: [] for k in ("ce", "re", "cp", "rp")}
         made_encrypted: list[uuid.UUID] = []
+        made_plain: list[uuid.UUID] = []
         try:
             for n in range(operations):  # interleaved, so drift in the machine hits both alike
                 start = time.perf_counter()
@@ -517,11 +602,15 @@ def bench_overhead(app: Any, engine: Any, operations: int) -> dict[str, Any]:
                 ids = list(conn.scalars(select(Case.victim_id).where(Case.id.in_(made_encrypted))))
                 conn.execute(Case.__table__.delete().where(Case.id.in_(made_encrypted)))
                 conn.execute(Person.__table__.delete().where(Person.id.in_(ids)))
-                conn.execute(PlainCase.__table__.delete())
-                conn.execute(PlainPerson.__table__.delete())
+                plain = PlainPerson.__table__
+                conn.execute(
+                    PlainCase.__table__.delete().where(PlainCase.victim_id.in_(made_plain))
+                )
+                conn.execute(plain.delete().where(plain.c.id.in_(made_plain)))
     median = {k: statistics.median(v) for k, v in timings.items()}
     return {
         "operations": operations,
+        "twin_rows": twins_rows,
         "create_encrypted_ms": median["ce"] * 1e3,
         "create_plain_ms": median["cp"] * 1e3,
         "read_encrypted_ms": median["re"] * 1e3,
