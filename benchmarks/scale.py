@@ -737,25 +737,33 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "generation": generated,
     }
+    took: dict[str, float] = {}
+    results["part_seconds"] = took
+
+    def timed(part: str, run: Callable[[], Any]) -> None:
+        start = time.perf_counter()
+        results[part] = run()
+        took[part] = round(time.perf_counter() - start, 1)
+
     with app.app_context():
         from emarac.extensions import db
 
         engine = db.engine
         if "indicators" in parts:
             console.print("Indicators...")
-            results["indicators"] = bench_indicators(engine, console)
+            timed("indicators", lambda: bench_indicators(engine, console))
     if "search" in parts:
         console.print(f"Name search ({args.lookups:,} lookups)...")
-        results["search"] = bench_search(app, engine, args.lookups, args.seed)
+        timed("search", lambda: bench_search(app, engine, args.lookups, args.seed))
     if "case_page" in parts:
         console.print(f"Case page ({args.pages} pages)...")
-        results["case_page"] = bench_case_page(app, engine, args.pages, args.seed)
+        timed("case_page", lambda: bench_case_page(app, engine, args.pages, args.seed))
     if "pages" in parts:
-        console.print(f"Page latency budget ({args.page_requests} requests a page)...")
-        results["pages"] = pages.bench_pages(app, scale="full", requests=args.page_requests)
+        console.print(f"Page latency budget (up to {args.page_requests} requests a page)...")
+        timed("pages", lambda: pages.bench_pages(app, scale="full", requests=args.page_requests))
     if "overhead" in parts:
         console.print(f"Encryption overhead ({args.operations} cases each way)...")
-        results["overhead"] = bench_overhead(app, engine, args.operations)
+        timed("overhead", lambda: bench_overhead(app, engine, args.operations))
     engine.dispose()
 
     console.print(_table(results))
@@ -763,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(pages.table(results["pages"]))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+    console.print("Seconds per part: " + ", ".join(f"{k} {v:,.0f}" for k, v in took.items()))
     console.print(f"Saved {args.json}")
     return 0
 
