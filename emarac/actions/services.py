@@ -250,27 +250,27 @@ def tracker_choices(actor: User) -> TrackerChoices:
     """The owning agencies and the meetings of the actions ``actor`` may follow."""
     if not policy.may_search_people(actor):
         raise NotAllowed("action", purpose="tracker refused")
-    agencies = db.session.execute(
-        select(Agency.id, Agency.name)
-        .where(
-            Agency.id.in_(
-                _visible()
-                .where(policy.action_filter(actor))
-                .with_only_columns(Action.owner_agency_id)
-            )
-        )
-        .order_by(Agency.name)
-    ).all()
-    meeting_ids = db.session.scalars(
+    # Both lists from one pass over the actions: at a hundred thousand cases an area
+    # has tens of thousands of actions, and reading them twice was most of the page.
+    pairs = db.session.execute(
         _visible()
-        .where(policy.action_filter(actor), Action.meeting_id.is_not(None))
-        .with_only_columns(Action.meeting_id)
+        .where(policy.action_filter(actor))
+        .with_only_columns(Action.owner_agency_id, Action.meeting_id)
         .distinct()
     ).all()
+    agency_ids = {agency_id for agency_id, _ in pairs}
+    meeting_ids = list(dict.fromkeys(m for _, m in pairs if m is not None))
+    agencies = (
+        db.session.execute(
+            select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids)).order_by(Agency.name)
+        ).all()
+        if agency_ids
+        else []
+    )
     meetings: list[tuple[uuid.UUID, str]] = []
     if meeting_ids:
         for titles in meeting_titles.items():
-            meetings.extend(titles([m for m in meeting_ids if m is not None]))
+            meetings.extend(titles(meeting_ids))
     return TrackerChoices(agencies=[(i, n) for i, n in agencies], meetings=meetings)
 
 
