@@ -6,7 +6,8 @@ rolls back with the change it records:
 - :func:`enqueue` inserts the event into the pending table and takes no
   lock, so concurrent writers never queue behind each other; after commit,
   :func:`sequence` chains whatever is committed into the ledger, one
-  sequencer at a time. This is the path for a busy application.
+  sequencer at a time (one caller per process runs it for all the others).
+  This is the path for a busy application.
 - :func:`record` chains the event at once under the ledger lock, which every
   other writer then waits for until this transaction ends. It suits a single
   writer (a bulk load, a command).
@@ -120,8 +121,7 @@ class _InboxStatements:
     """The pending table's statements, built once likewise."""
 
     enqueue: Insert
-    waiting: Select[tuple[Any, ...]]
-    remove: Delete
+    remove: Delete  # SQLite's half of a move (see _move)
 
 
 @dataclass(frozen=True)
@@ -189,10 +189,9 @@ def _ledger(table: Table) -> _LedgerStatements:
 
 @functools.cache
 def _inbox(pending: Table) -> _InboxStatements:
-    columns = [pending.c[name] for name in HASHED_COLUMNS[1:]]
     return _InboxStatements(
-        enqueue=insert(pending),
-        waiting=select(pending.c.id, *columns).order_by(pending.c.id).limit(bindparam("batch")),
+        # inline(): no RETURNING of the new row's id, which nobody reads, on every event.
+        enqueue=insert(pending).inline(),
         remove=delete(pending).where(pending.c.id.in_(bindparam("ids", expanding=True))),
     )
 

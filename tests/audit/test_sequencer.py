@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 import audit
@@ -83,6 +83,23 @@ def test_a_rolled_back_change_leaves_no_event_and_a_committed_one_always_has_its
     assert _chained_actions(ledger) == ["case.create"]
     with ledger.engine.connect() as conn:
         assert list(conn.scalars(select(change.c.id))) == [2]
+
+
+def test_an_event_waits_after_one_insert_that_reads_nothing_back(ledger):
+    """A writer pays for one INSERT per event: no RETURNING of an id that nobody reads."""
+    sent: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    with ledger.engine.begin() as conn:
+        event.listen(conn, "before_cursor_execute", on_execute)
+        ledger.enqueue(conn, 2)
+        event.remove(conn, "before_cursor_execute", on_execute)
+    assert len(sent) == 2
+    assert all(s.startswith("INSERT INTO audit_event_pending") for s in sent)
+    assert not any("RETURNING" in s for s in sent)
+    assert ledger.waiting() == 2
 
 
 def test_batches_keep_one_chain(ledger):
