@@ -36,7 +36,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit.encoding import GENESIS_HASH, HASHED_COLUMNS, body
@@ -230,6 +230,34 @@ def _extension(
     return start + 1, "".join(prefixes)
 
 
+# A transactional WAL record: it gives the transaction an xid and WAL of its
+# own, so its commit, made synchronous, waits for the disk (a transaction
+# that only read, or took an xid and wrote nothing, commits without waiting).
+_FORCE_FLUSH = (
+    text("SELECT set_config('synchronous_commit', 'on', true)"),
+    text("SELECT pg_logical_emit_message(true, 'emarac-audit', 'checkpoint')"),
+)
+
+
+def _make_durable(conn: Connection) -> None:
+    """Make sure the head just read is on disk before it is signed.
+
+    The sequencer commits without waiting for the disk (see
+    ``audit.ledger._SEQUENCER_TURN``), so a head it chained may still be in
+    memory: a crash then would take it back, and a checkpoint signed over it
+    would name events the ledger no longer holds (the pending table has them
+    again, to be chained anew with other hashes). A synchronous commit flushes
+    the WAL up to its own commit record, and so every commit before it,
+    including the one that made this head visible to us; this commits the
+    caller's transaction (it has only read the ledger).
+    """
+    if conn.dialect.name != "postgresql":
+        return  # elsewhere the sequencer commits like any transaction: nothing to force
+    for statement in _FORCE_FLUSH:
+        conn.execute(statement)
+    conn.commit()
+
+
 def checkpoint_now(
     conn: Connection, signer: CheckpointSigner, store: FileCheckpointStore, *, table: Table
 ) -> Checkpoint | None:
@@ -247,6 +275,7 @@ def checkpoint_now(
             raise LedgerDiverged(f"the event at seq {seq} no longer has the signed hash")
         return None
     span_from, span = _extension(conn, table, last, seq, head_hash)
+    _make_durable(conn)
     checkpoint = signer.sign(seq, head_hash, span_from=span_from, span=span)
     store.append(checkpoint)
     return checkpoint

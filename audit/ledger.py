@@ -6,7 +6,8 @@ rolls back with the change it records:
 - :func:`enqueue` inserts the event into the pending table and takes no
   lock, so concurrent writers never queue behind each other; after commit,
   :func:`sequence` chains whatever is committed into the ledger, one
-  sequencer at a time. This is the path for a busy application.
+  sequencer at a time (one caller per process runs it for all the others).
+  This is the path for a busy application.
 - :func:`record` chains the event at once under the ledger lock, which every
   other writer then waits for until this transaction ends. It suits a single
   writer (a bulk load, a command).
@@ -16,7 +17,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
+import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +40,9 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from audit.encoding import GENESIS_HASH, HASHED_COLUMNS, body, encode_fields
 
@@ -87,7 +93,17 @@ def _connection(target: Connection | Session) -> Connection:
 
 
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
+# The sequencer's turn. Its own commit need not wait for the disk
+# (synchronous_commit off for this transaction only): the events it moves
+# were committed synchronously into the pending table by the writer's own
+# transaction, and the move is one transaction, so a crash that loses an
+# unflushed move leaves those events pending, to be chained again; and WAL is
+# flushed in order, so what survives is always a prefix of the chain. Only a
+# signed checkpoint relies on the head being on disk, and
+# :func:`audit.checkpoints.checkpoint_now` flushes it before signing.
+_SEQUENCER_TURN = text(
+    "SELECT pg_advisory_xact_lock(:key), set_config('synchronous_commit', 'off', true)"
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +121,61 @@ class _InboxStatements:
     """The pending table's statements, built once likewise."""
 
     enqueue: Insert
+    remove: Delete  # SQLite's half of a move (see _move)
+
+
+@dataclass(frozen=True)
+class _RunStatements:
+    """The sequencer's statements for one ledger and its pending table, built once."""
+
+    # The next batch of pending events, each row ending with the ledger's head
+    # (seq, hash; NULL when the ledger is empty): one round trip, not two.
     waiting: Select[tuple[Any, ...]]
-    remove: Delete
+    # PostgreSQL: the batch into the ledger and out of the pending table in
+    # one statement. The rows travel as one array per column, so the text is
+    # the same whatever the batch's size and the server prepares it once,
+    # where one INSERT per row and an IN list of each size would not be.
+    move: TextClause
+
+
+@functools.cache
+def _run_statements(table: Table, pending: Table) -> _RunStatements:
+    newest = table.c.seq.desc()
+    columns = [pending.c[name] for name in HASHED_COLUMNS[1:]]
+    waiting = (
+        select(
+            pending.c.id,
+            *columns,
+            select(table.c.seq).order_by(newest).limit(1).scalar_subquery(),
+            select(table.c.hash).order_by(newest).limit(1).scalar_subquery(),
+        )
+        .order_by(pending.c.id)
+        .limit(bindparam("batch"))
+    )
+    dialect = postgresql.dialect()
+    quote = dialect.identifier_preparer
+    names = (*HASHED_COLUMNS, "prev_hash", "hash")
+    arrays = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names
+    )
+    move = text(
+        # Names from the table definitions, quoted; every value is bound.
+        f"WITH moved AS (DELETE FROM {quote.format_table(pending)}"  # noqa: S608  # nosec B608 - names from the schema
+        f" WHERE {quote.quote('id')} = ANY(CAST(:ids AS BIGINT[])))"
+        f" INSERT INTO {quote.format_table(table)} ({', '.join(map(quote.quote, names))})"
+        f" SELECT * FROM unnest({arrays})"
+    )
+    return _RunStatements(waiting=waiting, move=move)
+
+
+def _move(conn: Connection, table: Table, pending: Table, ids: list[int], rows: list[Any]) -> None:
+    """Insert the chained ``rows`` into the ledger and delete ``ids`` from the pending table."""
+    if conn.dialect.name == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in rows[0]}
+        conn.execute(_run_statements(table, pending).move, {**columns, "ids": ids})
+        return
+    conn.execute(_ledger(table).append, rows)
+    conn.execute(_inbox(pending).remove, {"ids": ids})
 
 
 @functools.cache
@@ -120,30 +189,27 @@ def _ledger(table: Table) -> _LedgerStatements:
 
 @functools.cache
 def _inbox(pending: Table) -> _InboxStatements:
-    columns = [pending.c[name] for name in HASHED_COLUMNS[1:]]
     return _InboxStatements(
-        enqueue=insert(pending),
-        waiting=select(pending.c.id, *columns).order_by(pending.c.id).limit(bindparam("batch")),
+        # inline(): no RETURNING of the new row's id, which nobody reads, on every event.
+        enqueue=insert(pending).inline(),
         remove=delete(pending).where(pending.c.id.in_(bindparam("ids", expanding=True))),
     )
 
 
-def _serialise(conn: Connection, table: Table, *, wait: bool = True) -> bool:
-    """Take the ledger's turn until this transaction ends.
+def _serialise(conn: Connection, table: Table, *, sequencer: bool = False) -> None:
+    """Take the ledger's turn until this transaction ends, waiting for it if need be.
 
-    Returns False, without waiting, when ``wait`` is off and another holds it.
+    The ``sequencer``'s turn also lets its commit skip waiting for the disk
+    on PostgreSQL (see ``_SEQUENCER_TURN``): never for a writer's own
+    transaction, whose change must be durable when it commits.
     """
     if conn.dialect.name == "postgresql":
-        if wait:
-            conn.execute(_LOCK, {"key": ADVISORY_LOCK_KEY})
-            return True
-        return bool(conn.execute(_TRY_LOCK, {"key": ADVISORY_LOCK_KEY}).scalar())
-    if conn.dialect.name == "sqlite":
+        conn.execute(_SEQUENCER_TURN if sequencer else _LOCK, {"key": ADVISORY_LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
         # A write that changes nothing still takes SQLite's RESERVED lock, so no
         # other connection can append between our read of the head and our insert.
         # SQLite has one writer at a time anyway, so this always waits its turn.
         conn.execute(_ledger(table).claim)
-    return True
 
 
 def head(conn: Connection, table: Table) -> tuple[int, str]:
@@ -203,38 +269,119 @@ def enqueue(target: Connection | Session, event: AuditEvent, *, pending: Table) 
     _connection(target).execute(_inbox(pending).enqueue, content)
 
 
+@dataclass
+class _Turns:
+    """This process's sequencer for one ledger: who is running it, and what it owes.
+
+    ``again``: a caller committed events after the current run began, so
+    another run is owed. ``relief_wanted``: the runner has done a run of its
+    own and would hand over to the next caller; ``relief_coming``: one has
+    taken it up and waits for the current run to end.
+    """
+
+    changed: threading.Condition = field(default_factory=threading.Condition)
+    running: bool = False
+    again: bool = False
+    relief_wanted: bool = False
+    relief_coming: bool = False
+
+
+_turns: weakref.WeakKeyDictionary[Engine, dict[str, _Turns]] = weakref.WeakKeyDictionary()
+_turns_guard = threading.Lock()
+
+
+def _forget_turns() -> None:
+    # A forked child starts with no run of its own, whatever its parent was doing.
+    global _turns_guard
+    _turns_guard = threading.Lock()
+    _turns.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; a web server forks its workers
+    os.register_at_fork(after_in_child=_forget_turns)
+
+
+def _turns_for(engine: Engine, table: Table) -> _Turns:
+    with _turns_guard:
+        by_table = _turns.setdefault(engine, {})
+        return by_table.setdefault(table.fullname, _Turns())
+
+
 def sequence(engine: Engine, *, table: Table, pending: Table, batch: int = 5_000) -> int:
     """Chain every committed pending event into the ledger; returns how many it chained.
 
-    Each batch moves in one transaction (inserted into the ledger, deleted from
-    the pending table), so a crash leaves every event in exactly one of them.
-    Only one sequencer runs at a time; a call that finds another one running
-    returns at once, because that one will see its events: the running one, after
-    finding nothing more and letting go, looks once more, so an event committed
-    while it held its turn is never left behind.
+    Call it after commit, never inside a transaction that holds the ledger's
+    turn (one that called :func:`record`): it waits for that turn.
+
+    Within a process one caller at a time runs the sequencer. A call that
+    finds it running returns at once (0) without touching the database: the
+    runner sees that it owes another run and makes it, so the events are
+    chained all the same. So that no caller is kept chaining for others while
+    the load lasts, a runner that has done one run hands over to the next
+    caller, which waits for the current run to end and carries on. Whatever
+    was committed before the last call returned is chained once every call
+    has returned.
     """
-    inbox = _inbox(pending)
+    turns = _turns_for(engine, table)
+    with turns.changed:
+        if turns.running:
+            turns.again = True
+            if not turns.relief_wanted or turns.relief_coming:
+                return 0  # the runner will run again and chain these events too
+            turns.relief_coming = True
+            while turns.running:
+                turns.changed.wait()
+            turns.relief_coming = False
+        turns.running = True
+        turns.relief_wanted = False
+    chained = 0
+    try:
+        while True:
+            with turns.changed:
+                turns.again = False
+            chained += _chain_committed(engine, table=table, pending=pending, batch=batch)
+            with turns.changed:
+                if not turns.again or turns.relief_coming:
+                    break  # nothing owed, or the relief makes the owed run
+                turns.relief_wanted = True
+    finally:
+        # After a failure too: the events stay pending, and the next caller
+        # (or the relief already waiting) runs again.
+        with turns.changed:
+            turns.running = False
+            turns.relief_wanted = False
+            turns.changed.notify_all()
+    return chained
+
+
+def _chain_committed(engine: Engine, *, table: Table, pending: Table, batch: int) -> int:
+    """One run of the sequencer: take the ledger's turn and chain every committed event.
+
+    The turn is the ledger's lock, so runs in several processes take turns:
+    one that finds another at work waits for it, then chains all that is
+    committed by then (usually nothing more, or what arrived meanwhile).
+    Each batch moves in one transaction (inserted into the ledger, deleted
+    from the pending table), so a crash leaves every event in exactly one of
+    them.
+    """
+    waiting = _run_statements(table, pending).waiting
     chained = 0
     while True:
         with engine.begin() as conn:
-            if not _serialise(conn, table, wait=False):
+            _serialise(conn, table, sequencer=True)
+            rows = conn.execute(waiting, {"batch": batch}).all()
+            if not rows:
                 return chained
-            rows = conn.execute(inbox.waiting, {"batch": batch}).all()
-            if rows:
-                last_seq, prev_hash = head(conn, table)
-                chained_rows = []
-                for offset, row in enumerate(rows, start=1):
-                    entry = _chained_row(last_seq + offset, prev_hash, tuple(row[1:]))
-                    prev_hash = str(entry["hash"])
-                    chained_rows.append(entry)
-                conn.execute(_ledger(table).append, chained_rows)
-                conn.execute(inbox.remove, {"ids": [row[0] for row in rows]})
-                chained += len(rows)
-                if len(rows) == batch:
-                    continue  # more may be waiting: take the turn again for the next batch
-        # This call has chained all it found and let go of its turn. Look
-        # again: a writer that committed meanwhile found the turn taken and
-        # left its events to us.
-        with engine.connect() as conn:
-            if conn.execute(inbox.waiting, {"batch": 1}).first() is None:
-                return chained
+            last_seq, prev_hash = rows[0][-2:]
+            if last_seq is None:
+                last_seq, prev_hash = 0, GENESIS_HASH
+            chained_rows = []
+            for offset, row in enumerate(rows, start=1):
+                entry = _chained_row(int(last_seq) + offset, str(prev_hash), tuple(row[1:-2]))
+                prev_hash = str(entry["hash"])
+                chained_rows.append(entry)
+            _move(conn, table, pending, [row[0] for row in rows], chained_rows)
+            chained += len(rows)
+        if len(rows) < batch:
+            return chained
+        # A full batch: more may be waiting, so take the turn again for the next.

@@ -123,11 +123,18 @@ def ledger(database_url: str, tmp_path: Path) -> Iterator[Ledger]:
 POSTGRES_ONLY = (
     "test_twenty_concurrent_writers_give_one_unbroken_chain",
     "test_concurrent_writers_leave_nothing_behind_for_the_sequencer",
+    "test_no_caller_is_kept_chaining_for_others",
+    "test_writers_in_several_processes_give_one_chain_and_leave_nothing_behind",
+    # What reaches the disk when is PostgreSQL's synchronous_commit.
+    "test_the_sequencer_commits_without_waiting_for_the_disk_and_only_itself",
+    "test_a_checkpoint_forces_the_chained_head_to_disk_before_signing",
+    "test_nothing_to_sign_forces_nothing",
 )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Concurrency is PostgreSQL's job (SQLite serialises writers): no SQLite variant at all."""
+    """Concurrency and durability settings are PostgreSQL's (SQLite serialises writers and
+    has no synchronous_commit): no SQLite variant of those tests at all."""
     keep, drop = [], []
     for item in items:
         name = getattr(item, "originalname", item.name)

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 import audit
@@ -85,6 +85,23 @@ def test_a_rolled_back_change_leaves_no_event_and_a_committed_one_always_has_its
         assert list(conn.scalars(select(change.c.id))) == [2]
 
 
+def test_an_event_waits_after_one_insert_that_reads_nothing_back(ledger):
+    """A writer pays for one INSERT per event: no RETURNING of an id that nobody reads."""
+    sent: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    with ledger.engine.begin() as conn:
+        event.listen(conn, "before_cursor_execute", on_execute)
+        ledger.enqueue(conn, 2)
+        event.remove(conn, "before_cursor_execute", on_execute)
+    assert len(sent) == 2
+    assert all(s.startswith("INSERT INTO audit_event_pending") for s in sent)
+    assert not any("RETURNING" in s for s in sent)
+    assert ledger.waiting() == 2
+
+
 def test_batches_keep_one_chain(ledger):
     with ledger.engine.begin() as conn:
         ledger.enqueue(conn, 25)
@@ -114,9 +131,8 @@ def test_verify_counts_pending_events_in_the_unprotected_tail(ledger):
     ]
 
 
-def _run(ledger, script: str) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` in a new Python process with ``ledger``, ``pending`` and ``engine`` set up."""
-    prelude = textwrap.dedent(
+def _prelude(ledger) -> str:
+    return textwrap.dedent(
         f"""
         import os, signal
         from sqlalchemy import MetaData, create_engine
@@ -128,15 +144,32 @@ def _run(ledger, script: str) -> subprocess.CompletedProcess[str]:
         event = audit.AuditEvent(action="case.update", object_type="marac_case", object_id="c-1")
         """
     )
+
+
+def _run(ledger, script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a new Python process with ``ledger``, ``pending`` and ``engine`` set up."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(script)],
+        [sys.executable, "-c", _prelude(ledger) + textwrap.dedent(script)],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=env,
         check=False,
         timeout=60,
+    )
+
+
+def _start(ledger, script: str) -> subprocess.Popen[str]:
+    """Start ``script`` like :func:`_run`, without waiting for it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(  # noqa: S603 - our own interpreter, our own script
+        [sys.executable, "-c", _prelude(ledger) + textwrap.dedent(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
     )
 
 
@@ -171,18 +204,27 @@ def test_a_crash_while_chaining_leaves_each_event_in_exactly_one_place(ledger):
     crashed = _run(
         ledger,
         """
-        import audit.ledger
-        real_delete = audit.ledger.delete
+        from sqlalchemy import event as events
 
-        def die(*args, **kwargs):
-            # The ledger rows are inserted, the pending rows not yet deleted, nothing committed.
-            os.kill(os.getpid(), signal.SIGKILL)
+        moved = []
 
-        audit.ledger.delete = die
+        @events.listens_for(engine, "after_cursor_execute")
+        def seen(conn, cursor, statement, *args):
+            if "INSERT INTO audit_event " in statement:
+                moved.append(statement)
+
+        @events.listens_for(engine, "commit")
+        def die(conn):
+            if moved:
+                # Into the ledger and out of the pending table, not yet committed.
+                print("moved", flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+
         audit.sequence(engine, table=ledger, pending=pending)
         """,
     )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    assert crashed.stdout == "moved\n"  # it died between the move and its commit
     assert ledger.waiting() == 3
     assert ledger.verify().count == 0
 
@@ -223,6 +265,102 @@ def test_concurrent_writers_leave_nothing_behind_for_the_sequencer(ledger):
             select(func.min(ledger.table.c.seq), func.max(ledger.table.c.seq), func.count())
         ).one()
     assert tuple(seqs) == (1, 600, 600)
+
+
+def test_a_caller_that_finds_the_sequencer_running_leaves_its_events_to_it(ledger, monkeypatch):
+    """It returns at once, without a turn of its own, and the running one chains them."""
+    inside, carry_on = threading.Event(), threading.Event()
+    real_run = audit.ledger._chain_committed
+    runs: list[int] = []
+
+    def run(*args, **kwargs):
+        runs.append(real_run(*args, **kwargs))
+        if len(runs) == 1:  # the first run has read and chained what it found
+            inside.set()
+            assert carry_on.wait(10)
+        return runs[-1]
+
+    monkeypatch.setattr(audit.ledger, "_chain_committed", run)
+    with ledger.engine.begin() as conn:
+        ledger.enqueue(conn, 2, action="case.view")
+    first: list[int] = []
+    runner = threading.Thread(target=lambda: first.append(ledger.sequence()))
+    runner.start()
+    assert inside.wait(10)  # the first run has chained the first two and not yet let go
+    with ledger.engine.begin() as conn:
+        ledger.enqueue(conn, 3, action="case.update")
+    assert ledger.sequence() == 0  # left to the running one
+    carry_on.set()
+    runner.join(10)
+
+    assert first == [5]
+    assert runs == [2, 3]  # the running caller ran once more, for the events left to it
+    assert ledger.waiting() == 0
+    assert _chained_actions(ledger) == ["case.view"] * 2 + ["case.update"] * 3
+
+
+def test_no_caller_is_kept_chaining_for_others(ledger, monkeypatch):
+    """Under steady load the running caller hands over after its own run and one more."""
+    real_run = audit.ledger._chain_committed
+    mine = threading.local()
+
+    def run(*args, **kwargs):
+        mine.runs += 1
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(audit.ledger, "_chain_committed", run)
+    most: list[int] = []
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(30):
+                with ledger.engine.begin() as conn:
+                    ledger.enqueue(conn, 1)
+                mine.runs = 0
+                ledger.sequence()
+                most.append(mine.runs)
+        except BaseException as exc:  # noqa: BLE001 - report any failure to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert max(most) <= 2
+    assert ledger.waiting() == 0
+    result = ledger.verify()
+    assert result.ok, result
+    assert result.count == 300
+
+
+def test_writers_in_several_processes_give_one_chain_and_leave_nothing_behind(ledger):
+    """Each process has its own sequencer; they take turns on the ledger's lock."""
+    script = """
+        import threading
+        def writer():
+            for _ in range(10):
+                with engine.begin() as conn:
+                    audit.enqueue(conn, event, pending=pending)
+                    audit.enqueue(conn, event, pending=pending)
+                audit.sequence(engine, table=ledger, pending=pending)
+        threads = [threading.Thread(target=writer) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        """
+    processes = [_start(ledger, script) for _ in range(3)]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    assert ledger.waiting() == 0  # no final sweep
+    ledger.checkpoint()
+    result = ledger.verify()
+    assert result.ok, result
+    assert result.count == 3 * 4 * 10 * 2
 
 
 def test_command_line_chains_what_is_pending(ledger):
