@@ -474,6 +474,9 @@ def bench_demo_pages(url: str | None, requests: int) -> dict[str, object]:
         drop()
 
 
+SECTIONS = ("fields", "audit", "pages", "rotation", "generation")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -488,7 +491,14 @@ def main() -> int:
     parser.add_argument("--generation-incidents", type=int, default=50_000)
     parser.add_argument("--page-requests", type=int, default=30)
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "core.json"))
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeatable); the JSON then holds only those",
+    )
     args = parser.parse_args()
+    wanted = set(args.only or SECTIONS)
 
     console = Console()
     results: dict[str, object] = {
@@ -496,28 +506,35 @@ def main() -> int:
         "database": "postgresql" if args.database_url else "sqlite",
         "load_average_1_5_15min": list(os.getloadavg()),  # the machine may be shared
     }
-    console.print("Field encryption and blind indexes...")
-    results["fields"] = bench_fields()
-    console.print(f"Audit ledger ({args.events:,} events, {args.writers} writers)...")
-    results["audit"] = bench_audit(args.database_url, args.events, args.writers)
-    console.print(f"Page latency budget on the demo partnership ({args.page_requests} each)...")
-    results["pages"] = bench_demo_pages(args.database_url, args.page_requests)
+    if "fields" in wanted:
+        console.print("Field encryption and blind indexes...")
+        results["fields"] = bench_fields()
+    if "audit" in wanted:
+        console.print(f"Audit ledger ({args.events:,} events, {args.writers} writers)...")
+        results["audit"] = bench_audit(args.database_url, args.events, args.writers)
+    if "pages" in wanted:
+        console.print(f"Page latency budget on the demo partnership ({args.page_requests} each)...")
+        results["pages"] = bench_demo_pages(args.database_url, args.page_requests)
 
-    console.print(f"Key rotation ({args.rotation_values:,} values)...")
-    results["rotation"] = bench_rotation(args.database_url, args.rotation_values)
+    if "rotation" in wanted:
+        console.print(f"Key rotation ({args.rotation_values:,} values)...")
+        results["rotation"] = bench_rotation(args.database_url, args.rotation_values)
 
-    console.print(
-        f"Synthetic generation ({args.generation_cases:,} cases,"
-        f" {args.generation_incidents:,} incidents)..."
-    )
-    results["generation"] = bench_generation(
-        args.database_url, args.generation_cases, args.generation_incidents
-    )
+    if "generation" in wanted:
+        console.print(
+            f"Synthetic generation ({args.generation_cases:,} cases,"
+            f" {args.generation_incidents:,} incidents)..."
+        )
+        results["generation"] = bench_generation(
+            args.database_url, args.generation_cases, args.generation_incidents
+        )
 
     table = Table(title=f"eMARAC core benchmarks ({results['database']})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for section in ("fields", "audit", "rotation", "generation"):
+        if section not in results:
+            continue
         for key, value in results[section].items():  # type: ignore[attr-defined]
             if isinstance(value, dict):  # the append rate at each number of writers
                 for writers, run in value.items():
@@ -528,7 +545,8 @@ def main() -> int:
                 continue
             table.add_row(f"{section}.{key}", f"{value:,.2f}")
     console.print(table)
-    console.print(pages.table(results["pages"]))  # type: ignore[arg-type]
+    if "pages" in results:
+        console.print(pages.table(results["pages"]))  # type: ignore[arg-type]
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2))
     console.print(f"Saved {args.json}")
