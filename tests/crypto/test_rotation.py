@@ -291,3 +291,30 @@ def test_rotation_gives_every_row_the_index_values_the_app_would(app, db, settin
         }
         rows = db.session.scalars(select(NameToken).where(NameToken.person_id == person.id))
         assert sorted((r.kind, r.digest) for r in rows) == sorted(expected)
+
+
+def test_a_batch_that_misses_a_row_is_not_written(app, db, backend):
+    # On PostgreSQL a batch is one UPDATE over arrays: if it changed fewer rows
+    # than it was given (a row gone, an id wrong), it must fail, so the batch
+    # rolls back and is done again, rather than commit with a value left behind.
+    import uuid
+
+    from emarac.crypto import bulk
+
+    if backend != "postgresql":
+        pytest.skip("an executemany elsewhere")
+    person = Person()
+    person.family_name = "Kept-As-It-Was"
+    db.session.add(person)
+    db.session.commit()
+    before = bytes(person.family_name_ct)
+    table = Person.__table__
+    with db.engine.connect() as conn, pytest.raises(RuntimeError, match="1 of a batch of 2"):
+        bulk.update_rows(
+            conn,
+            table,
+            ["family_name_ct"],
+            [[person.id, b"\x01rewritten"], [uuid.uuid4(), b"\x01nobody"]],
+        )
+    db.session.expire_all()
+    assert bytes(db.session.get(Person, person.id).family_name_ct) == before
