@@ -388,6 +388,7 @@ def bench_rotation(url: str | None, values: int, batch_size: int = 1000) -> dict
         drop()
     return {
         "values": total,
+        "batch_size": batch_size,
         "rotate_values_per_s": total / seconds,
         "bare_reencrypt_values_per_s": total / bare_seconds,
         "rotate_vs_bare": (total / seconds) / (total / bare_seconds),
@@ -487,6 +488,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--writers", type=int, default=20)
     parser.add_argument("--rotation-values", type=int, default=100_000)
+    parser.add_argument(
+        "--rotation-batch-size",
+        type=int,
+        default=1000,
+        help="rows per rotation batch (default: that of flask emarac keys rotate)",
+    )
     parser.add_argument("--generation-cases", type=int, default=5_000)
     parser.add_argument("--generation-incidents", type=int, default=50_000)
     parser.add_argument("--page-requests", type=int, default=30)
@@ -517,8 +524,13 @@ def main() -> int:
         results["pages"] = bench_demo_pages(args.database_url, args.page_requests)
 
     if "rotation" in wanted:
-        console.print(f"Key rotation ({args.rotation_values:,} values)...")
-        results["rotation"] = bench_rotation(args.database_url, args.rotation_values)
+        console.print(
+            f"Key rotation ({args.rotation_values:,} values,"
+            f" batches of {args.rotation_batch_size:,} rows)..."
+        )
+        results["rotation"] = bench_rotation(
+            args.database_url, args.rotation_values, args.rotation_batch_size
+        )
 
     if "generation" in wanted:
         console.print(
