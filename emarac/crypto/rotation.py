@@ -35,6 +35,7 @@ from emarac.crypto.fields import (
     REGISTRY,
     BlindIndex,
     DateCodec,
+    EncryptedColumnInfo,
     TextCodec,
     token_indexes_of,
     token_table_of,
@@ -142,7 +143,7 @@ class _Plan:
         sources = {s for i in indexes for s in i.sources}
         sources |= {t.source for t in token_indexes_of(model)}
         bits = kr.blind_index_bits()
-        hashable = {f.attribute for f in fields if isinstance(f.codec, (TextCodec, DateCodec))}
+        hashable = _hashable(fields)
         return cls(
             table=table,
             model=model,
@@ -183,6 +184,11 @@ class _Plan:
 # people, so most of their values are found here instead of normalised and
 # hashed again. Only the process's memory holds them, as it holds the keys.
 REMEMBERED = 65_536
+
+
+def _hashable(fields: list[EncryptedColumnInfo]) -> set[str]:
+    """The attributes whose plain values can be remembered (text and dates, not JSON)."""
+    return {f.attribute for f in fields if isinstance(f.codec, (TextCodec, DateCodec))}
 
 
 def _remembered(function: Callable[..., _T], hashable: bool) -> Callable[..., _T]:
@@ -438,7 +444,7 @@ def index_tokens(
         attribute_of = {i.attribute: i for i in REGISTRY[table.name]}
         sources = [attribute_of[i.source] for i in indexes]
         wanted = list({info.column: info for info in sources}.values())
-        makers = _token_makers(model, ring, {i.attribute for i in wanted})
+        makers = _token_makers(model, ring, _hashable(wanted))
         last_id = None
         while True:
             columns = [table.c[i.column] for i in wanted]
