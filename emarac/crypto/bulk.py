@@ -57,6 +57,11 @@ def _rewrite_tokens_in_place(
     does not change), which was most of the cost. Rows without a partner (an
     index out of step with its value) are deleted, or inserted, in the same
     statement.
+
+    The update names the owners again (``t.owner = ANY(...)``) though the
+    pairs already say which rows: otherwise the planner may hash the whole
+    table to join it with the pairs, in every batch (on a few hundred
+    thousand name parts, more than ``work_mem``, so spilled to disk).
     """
     q = functools.partial(_quote, conn)
     t, o = q(table.name), q(owner)
@@ -79,6 +84,7 @@ def _rewrite_tokens_in_place(
         ), moved AS (
             UPDATE {t} AS t SET digest = pair.digest
             FROM pair WHERE t.id = pair.id AND pair.digest IS NOT NULL
+                AND t.{o} = ANY(CAST(%b AS {types[0]}))
         ), gone AS (
             DELETE FROM {t} AS t
             WHERE t.id IN (SELECT pair.id FROM pair WHERE pair.digest IS NULL)
@@ -90,6 +96,7 @@ def _rewrite_tokens_in_place(
             [w[0] for w in wanted],
             [w[1] for w in wanted],
             [w[2] for w in wanted],
+            owners,
             owners,
         ],
     )
@@ -109,11 +116,13 @@ def _arrays(conn: Connection, table: Table, names: list[str]) -> str:
     return ", ".join(f"CAST(%b AS {_array_type(conn, table, n)})" for n in names)
 
 
-def _execute_arrays(conn: Connection, sql: str, arrays: list[list[Any]]) -> None:
+def _execute_arrays(conn: Connection, sql: str, arrays: list[list[Any]]) -> int:
     """Run ``sql`` on PostgreSQL with whole columns as array parameters, in ``conn``'s
-    transaction, sent in binary (%b: text form would escape every element)."""
+    transaction, sent in binary (%b: text form would escape every element);
+    returns the number of rows it changed."""
     with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute(sql, arrays)
+        return int(cursor.rowcount)
 
 
 def update_rows(
@@ -124,6 +133,12 @@ def update_rows(
     On PostgreSQL the batch is one statement, each column sent as one array
     (``UPDATE ... FROM unnest(...)``): a round trip per batch instead of one
     per row. Elsewhere it is an executemany of the same UPDATE.
+
+    The rows are named twice on PostgreSQL, joined to the arrays and as
+    ``t.id = ANY(...)``: so the planner hashes or looks up only the batch's
+    rows, where it would otherwise hash the whole table in each batch. And the
+    batch must change exactly its own rows (they are locked since they were
+    read), or it is rolled back rather than committed with a row unwritten.
     """
     if conn.dialect.name != "postgresql":
         statement = (
@@ -139,10 +154,13 @@ def update_rows(
     assignments = ", ".join(
         f"{_quote(conn, n)} = b.{a}" for n, a in zip(targets, aliases[1:], strict=True)
     )
-    _execute_arrays(
+    columns = [list(column) for column in zip(*updates, strict=True)]
+    changed = _execute_arrays(
         conn,
         f"UPDATE {_quote(conn, table.name)} AS t SET {assignments}"  # noqa: S608  # nosec B608 - names from the schema
         f" FROM unnest({_arrays(conn, table, names)}) AS b({', '.join(aliases)})"
-        " WHERE t.id = b.c0",
-        [list(column) for column in zip(*updates, strict=True)],
+        f" WHERE t.id = b.c0 AND t.id = ANY(CAST(%b AS {_array_type(conn, table, 'id')}))",
+        [*columns, columns[0]],
     )
+    if changed != len(updates):
+        raise RuntimeError(f"{table.name}: {changed} of a batch of {len(updates)} rows written")

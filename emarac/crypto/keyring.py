@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import hashlib
-import hmac
 import secrets
 import threading
 import time
@@ -153,22 +152,49 @@ def _blinder(key: bytes, version: int, bits: int) -> Blinder:
     """The value is "<version>:" then the top ``bits`` bits of the HMAC in zero-padded hex."""
     if not 0 < bits <= 64:
         raise ValueError("a blind index keeps between 1 and 64 bits")
-    digest, sha256 = hmac.digest, hashlib.sha256
+    digest = _hmac_sha256(key)
     if bits % 8 == 0:
         # Whole bytes: their hex is exactly the zero-padded hex of the top bits,
         # without the int round trip.
         prefix, size = f"{version}:", bits // 8
 
         def blind_bytes(normalised: str) -> str:
-            return prefix + digest(key, normalised.encode(), sha256)[:size].hex()
+            return prefix + digest(normalised.encode())[:size].hex()
 
         return blind_bytes
     template, shift = f"{version}:%0{(bits + 3) // 4}x", 64 - bits
 
     def blind_bits(normalised: str) -> str:
-        return template % (int.from_bytes(digest(key, normalised.encode(), sha256)[:8]) >> shift)
+        return template % (int.from_bytes(digest(normalised.encode())[:8]) >> shift)
 
     return blind_bits
+
+
+def _hmac_sha256(key: bytes) -> Callable[[bytes], bytes]:
+    """HMAC-SHA256 under ``key`` (RFC 2104) as a function of the message.
+
+    The two padded key blocks are hashed once, here, and each call resumes from
+    copies of those states: about 1.4 us a call against 3.8 us for
+    ``hmac.digest``, which hashes both blocks again every time (rotation makes
+    one call per index per row; issue 18). The output is the same HMAC, byte
+    for byte, as ``hmac.digest(key, message, hashlib.sha256)``; a test pins it.
+    The two states are only ever copied, never updated, so threads may share them.
+    """
+    block = 64  # SHA-256's block size
+    if len(key) > block:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hmac_sha256(message: bytes) -> bytes:
+        h = inner.copy()
+        h.update(message)
+        o = outer.copy()
+        o.update(h.digest())
+        return o.digest()
+
+    return hmac_sha256
 
 
 # --- loading and storing keys --------------------------------------------------

@@ -11,10 +11,11 @@ writers use the newest, so the app keeps serving while it runs.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -33,6 +34,9 @@ from emarac.crypto import keyring as kr
 from emarac.crypto.fields import (
     REGISTRY,
     BlindIndex,
+    DateCodec,
+    EncryptedColumnInfo,
+    TextCodec,
     token_indexes_of,
     token_table_of,
 )
@@ -41,6 +45,7 @@ from emarac.crypto.providers import KeyProvider
 from emarac.models_base import Base
 
 Progress = Callable[[str, int], None]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -125,9 +130,11 @@ class _Plan:
     # per column: its attribute, b"table.column:" (the row id completes the
     # associated data), and its decoder if an index reads the plain value
     reads: list[tuple[str, bytes, Callable[[bytes], Any] | None]]
-    # per blind index: its column, sources and normaliser, and its blinder
-    # under the active key
-    indexes: list[tuple[str, tuple[str, ...], Callable[..., str | None], kr.Blinder]]
+    # per blind index: its column, its sources, and its value under the active
+    # key as a function of theirs
+    indexes: list[tuple[str, tuple[str, ...], Callable[..., str | None]]]
+    # per source of the token indexes: (kind, digest) of all its token rows
+    tokens: list[tuple[str, Callable[[Any], tuple[tuple[str, str], ...]]]]
 
     @classmethod
     def of(cls, table: Table, model: type, ring: kr.KeyRing) -> _Plan:
@@ -136,6 +143,7 @@ class _Plan:
         sources = {s for i in indexes for s in i.sources}
         sources |= {t.source for t in token_indexes_of(model)}
         bits = kr.blind_index_bits()
+        hashable = _hashable(fields)
         return cls(
             table=table,
             model=model,
@@ -152,17 +160,82 @@ class _Plan:
                 (
                     i.column,
                     i.sources,
-                    i.normalise,
-                    ring.blinder(ring.active, f"{table.name}.{i.column}", i.bits or bits),
+                    _remembered(
+                        _index_value(
+                            i.normalise,
+                            ring.blinder(ring.active, f"{table.name}.{i.column}", i.bits or bits),
+                        ),
+                        hashable.issuperset(i.sources),
+                    ),
                 )
                 for i in indexes
             ],
+            tokens=_token_makers(model, ring, hashable),
         )
 
     @property
     def targets(self) -> list[str]:
         """The columns a rotation writes: the ciphertexts, then the blind indexes."""
         return [*self.columns, *(column for column, *_ in self.indexes)]
+
+
+# Index values of this many distinct values are remembered per index during a
+# rotation (a few MB at most): names and dates of birth repeat across many
+# people, so most of their values are found here instead of normalised and
+# hashed again. Only the process's memory holds them, as it holds the keys.
+REMEMBERED = 65_536
+
+
+def _hashable(fields: list[EncryptedColumnInfo]) -> set[str]:
+    """The attributes whose plain values can be remembered (text and dates, not JSON)."""
+    return {f.attribute for f in fields if isinstance(f.codec, (TextCodec, DateCodec))}
+
+
+def _remembered(function: Callable[..., _T], hashable: bool) -> Callable[..., _T]:
+    """``function`` with its latest results remembered, if its arguments can be."""
+    return functools.lru_cache(maxsize=REMEMBERED)(function) if hashable else function
+
+
+def _index_value(
+    normalise: Callable[..., str | None], blind: kr.Blinder
+) -> Callable[..., str | None]:
+    def value(*sources: object) -> str | None:
+        normalised = normalise(*sources)
+        return None if normalised is None else blind(normalised)
+
+    return value
+
+
+def _token_makers(
+    model: type, ring: kr.KeyRing, hashable: set[str]
+) -> list[tuple[str, Callable[[Any], tuple[tuple[str, str], ...]]]]:
+    """Per source of the model's token indexes: a function from its plain value to
+    the (kind, digest) of every token row it needs, under the ring's active key."""
+    indexes = token_indexes_of(model)
+    if not indexes:
+        return []
+    table, bits = token_table_of(model), kr.blind_index_bits()
+    by_source: dict[str, list[tuple[str, Callable[[Any], set[str]], kr.Blinder]]] = {}
+    for index in indexes:
+        blind = ring.blinder(ring.active, f"{table}.{index.kind}", bits)
+        by_source.setdefault(index.source, []).append((index.kind, index.tokens, blind))
+
+    def maker(
+        wanted: list[tuple[str, Callable[[Any], set[str]], kr.Blinder]],
+    ) -> Callable[[Any], tuple[tuple[str, str], ...]]:
+        def rows(value: Any) -> tuple[tuple[str, str], ...]:
+            return tuple(
+                (kind, digest)
+                for kind, tokens, blind in wanted
+                for digest in sorted({blind(t) for t in tokens(value)})
+            )
+
+        return rows
+
+    return [
+        (source, _remembered(maker(wanted), source in hashable))
+        for source, wanted in by_source.items()
+    ]
 
 
 def rotate_values(
@@ -230,7 +303,7 @@ def _rotate_table(
                 conn.close()
                 return None
             updates, plains, rewritten = _reseal(ring, plan, rows)
-            tokens = _token_digests(plan.model, plains, ring)
+            tokens = _token_digests(plan.tokens, plains)
         except BaseException:
             conn.close()  # rolls back
             raise
@@ -309,40 +382,24 @@ def _reseal(
                 token = encrypt(raw, aad)
                 count += 1
             out.append(token)
-        for _column, sources, normalise, blind in indexes:
-            normalised = normalise(*[plain.get(s) for s in sources])
-            out.append(None if normalised is None else blind(normalised))
+        for _column, sources, index_value in indexes:
+            out.append(index_value(*[plain.get(s) for s in sources]))
         updates.append(out)
         plains.append((row_id, plain))
     return updates, plains, count
 
 
 def _token_digests(
-    model: type, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
+    makers: list[tuple[str, Callable[[Any], tuple[tuple[str, str], ...]]]],
+    rows: list[tuple[Any, dict[str, object]]],
 ) -> list[tuple[Any, str, str]]:
-    """(owner id, kind, digest) of every token row these rows (id, plain values) need,
-    under the ring's active key."""
-    indexes = token_indexes_of(model)
-    if not indexes:
-        return []
-    table, bits = token_table_of(model), kr.blind_index_bits()
+    """(owner id, kind, digest) of every token row these rows (id, plain values) need
+    (``makers`` from ``_token_makers``)."""
     found = []
-    for index in indexes:
-        blind = ring.blinder(ring.active, f"{table}.{index.kind}", bits)
-        kind, source, tokens = index.kind, index.source, index.tokens
+    for source, digests_of in makers:
         for row_id, plain in rows:
-            for digest in sorted({blind(t) for t in tokens(plain.get(source))}):
-                found.append((row_id, kind, digest))
+            found.extend([(row_id, kind, digest) for kind, digest in digests_of(plain.get(source))])
     return found
-
-
-def _rebuild_tokens(
-    conn: Connection, model: type, rows: list[tuple[Any, dict[str, object]]], ring: kr.KeyRing
-) -> None:
-    """Replace the token rows of these rows (id, plain values) with digests under the
-    ring's active key."""
-    owners = [row_id for row_id, _ in rows]
-    bulk.write_tokens(conn, model, owners, _token_digests(model, rows, ring))
 
 
 def reindex_tokens(
@@ -387,6 +444,7 @@ def index_tokens(
         attribute_of = {i.attribute: i for i in REGISTRY[table.name]}
         sources = [attribute_of[i.source] for i in indexes]
         wanted = list({info.column: info for info in sources}.values())
+        makers = _token_makers(model, ring, _hashable(wanted))
         last_id = None
         while True:
             columns = [table.c[i.column] for i in wanted]
@@ -407,7 +465,8 @@ def index_tokens(
                                 ring.decrypt(bytes(token), aad)
                             )
                     plains.append((row[0], plain))
-                _rebuild_tokens(conn, model, plains, ring)
+                owners = [row_id for row_id, _ in plains]
+                bulk.write_tokens(conn, model, owners, _token_digests(makers, plains))
             last_id = rows[-1][0]
             done += len(rows)
             if progress is not None:

@@ -12,7 +12,17 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emarac.agencies.models import User
@@ -302,7 +312,7 @@ class NameToken(Base):
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
     alias_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("person_alias.id", ondelete="CASCADE"), index=True
+        ForeignKey("person_alias.id", ondelete="CASCADE")
     )
     kind: Mapped[str] = mapped_column(
         String(16), comment="given, family or alias; _sound for the sound-alike code"
@@ -311,6 +321,14 @@ class NameToken(Base):
 
     __table_args__ = (
         Index("ix_person_name_token_kind_digest", "kind", "digest"),
+        # Only the rows of an alias (few): every row a key rotation rewrites
+        # would otherwise add an entry for its empty alias_id (migration 0036).
+        Index(
+            "ix_person_name_token_alias_id",
+            "alias_id",
+            postgresql_where=text("alias_id IS NOT NULL"),
+            sqlite_where=text("alias_id IS NOT NULL"),
+        ),
         CheckConstraint("(person_id IS NULL) <> (alias_id IS NULL)", name="one_owner"),
     )
 

@@ -95,3 +95,14 @@ def test_blind_index_pinned_vector():
     # Fixed inputs, fixed answer: stored indexes stay searchable.
     # (value computed by the code before the speed-up of issue 18)
     assert ring().blind(1, "person.family_name_bidx", "obrien", 16) == "1:b6fc"
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 32, 63, 64, 65, 200])
+@pytest.mark.parametrize("message", [b"", b"obrien", "zo\u00eb".encode(), bytes(range(256)) * 3])
+def test_blind_index_hmac_is_the_standard_hmac(key_length, message):
+    # The blinder resumes from precomputed pad states instead of calling
+    # hmac.digest: it must be the same function for any key and message.
+    from emarac.crypto.keyring import _hmac_sha256
+
+    key = bytes((7 * i + 3) % 256 for i in range(key_length))
+    assert _hmac_sha256(key)(message) == hmac.digest(key, message, hashlib.sha256)

@@ -253,3 +253,68 @@ def test_rotation_keeps_each_row_its_own_values_and_empties(app, db, settings):
         assert (again.phone_bidx is None) == (i % 3 == 0)
         assert again.email is None
         assert again.email_ct is None
+
+
+def test_rotation_gives_every_row_the_index_values_the_app_would(app, db, settings):
+    # Rotation remembers the index values of values it has seen (names and
+    # dates of birth repeat): each row must still get exactly what the fields
+    # compute for its own values, repeated, distinct or empty.
+    from emarac.crypto.fields import indexes_of, token_indexes_of
+
+    given = ["Ann", "Zoë", "Ann Marie", None]
+    family = ["Pebbleton-Demo", "Rowan", "Pebbleton", "O'Brien-Rowan", "Rowan"]
+    people = []
+    for i in range(40):
+        person = Person()
+        person.given_name = given[i % len(given)]
+        person.family_name = family[i % len(family)]
+        person.date_of_birth = date(1980 + i % 3, 1 + i % 2, 1) if i % 7 else None
+        person.phone = f"07700 900{i % 6:03d}" if i % 4 else None
+        people.append(person)
+    db.session.add_all(people)
+    db.session.commit()
+    provider = kr.provider_for(settings)
+    kr.ensure(db.engine, provider)
+    new = rotation.start_rotation(db.engine, provider)
+    rotation.rotate_values(db.engine, provider, batch_size=9)
+    kr.reload_keyring()
+    db.session.expire_all()
+    for person in people:
+        again = db.session.get(Person, person.id)
+        for index in indexes_of(Person):
+            values = [getattr(again, source) for source in index.sources]
+            assert getattr(again, index.column) == index.compute("person", values, new)
+        expected = {
+            (index.kind, digest)
+            for index in token_indexes_of(Person)
+            for digest in index.compute("person_name_token", getattr(again, index.source), new)
+        }
+        rows = db.session.scalars(select(NameToken).where(NameToken.person_id == person.id))
+        assert sorted((r.kind, r.digest) for r in rows) == sorted(expected)
+
+
+def test_a_batch_that_misses_a_row_is_not_written(app, db, backend):
+    # On PostgreSQL a batch is one UPDATE over arrays: if it changed fewer rows
+    # than it was given (a row gone, an id wrong), it must fail, so the batch
+    # rolls back and is done again, rather than commit with a value left behind.
+    import uuid
+
+    from emarac.crypto import bulk
+
+    if backend != "postgresql":
+        pytest.skip("an executemany elsewhere")
+    person = Person()
+    person.family_name = "Kept-As-It-Was"
+    db.session.add(person)
+    db.session.commit()
+    before = bytes(person.family_name_ct)
+    table = Person.__table__
+    with db.engine.connect() as conn, pytest.raises(RuntimeError, match="1 of a batch of 2"):
+        bulk.update_rows(
+            conn,
+            table,
+            ["family_name_ct"],
+            [[person.id, b"\x01rewritten"], [uuid.uuid4(), b"\x01nobody"]],
+        )
+    db.session.expire_all()
+    assert bytes(db.session.get(Person, person.id).family_name_ct) == before
