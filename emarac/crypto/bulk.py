@@ -147,20 +147,28 @@ def update_rows(
             .values({c: bindparam(c) for c in targets})
         )
         keys = ["b_id", *targets]
-        conn.execute(statement, [dict(zip(keys, row, strict=True)) for row in updates])
-        return
+        rows = [dict(zip(keys, row, strict=True)) for row in updates]
+        changed = conn.execute(statement, rows).rowcount
+    else:
+        changed = _update_arrays(conn, table, targets, updates)
+    if changed != len(updates):
+        raise RuntimeError(f"{table.name}: {changed} of a batch of {len(updates)} rows written")
+
+
+def _update_arrays(
+    conn: Connection, table: Table, targets: list[str], updates: list[list[Any]]
+) -> int:
+    """PostgreSQL's one UPDATE over arrays for ``update_rows``; the rows it changed."""
     names = ["id", *targets]
     aliases = [f"c{i}" for i in range(len(names))]
     assignments = ", ".join(
         f"{_quote(conn, n)} = b.{a}" for n, a in zip(targets, aliases[1:], strict=True)
     )
     columns = [list(column) for column in zip(*updates, strict=True)]
-    changed = _execute_arrays(
+    return _execute_arrays(
         conn,
         f"UPDATE {_quote(conn, table.name)} AS t SET {assignments}"  # noqa: S608  # nosec B608 - names from the schema
         f" FROM unnest({_arrays(conn, table, names)}) AS b({', '.join(aliases)})"
         f" WHERE t.id = b.c0 AND t.id = ANY(CAST(%b AS {_array_type(conn, table, 'id')}))",
         [*columns, columns[0]],
     )
-    if changed != len(updates):
-        raise RuntimeError(f"{table.name}: {changed} of a batch of {len(updates)} rows written")
