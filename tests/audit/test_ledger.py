@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 import audit
+from tests.audit.conftest import in_threads
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,21 +128,11 @@ def test_events_need_a_namespaced_action():
 
 
 def test_twenty_concurrent_writers_give_one_unbroken_chain(ledger):
-    errors: list[BaseException] = []
-
     def writer() -> None:
-        try:
-            for _ in range(10):
-                ledger.append(3)
-        except BaseException as exc:  # noqa: BLE001 - report any failure to the test
-            errors.append(exc)
+        for _ in range(10):
+            ledger.append(3)
 
-    threads = [threading.Thread(target=writer) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(writer, 20) == []
     ledger.checkpoint()
     result = ledger.verify()
     assert result.ok, result

@@ -21,6 +21,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, event, func, select, te
 from sqlalchemy.exc import DBAPIError
 
 import audit
+from tests.audit.conftest import in_threads
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -238,23 +239,14 @@ def test_a_crash_while_chaining_leaves_each_event_in_exactly_one_place(ledger):
 def test_concurrent_writers_leave_nothing_behind_for_the_sequencer(ledger):
     """Each writer commits, then tries to sequence; one that finds another sequencer at work
     leaves its events to it. No final sweep here: none may be left pending."""
-    errors: list[BaseException] = []
 
     def writer() -> None:
-        try:
-            for _ in range(15):
-                with ledger.engine.begin() as conn:
-                    ledger.enqueue(conn, 2)
-                ledger.sequence()
-        except BaseException as exc:  # noqa: BLE001 - report any failure to the test
-            errors.append(exc)
+        for _ in range(15):
+            with ledger.engine.begin() as conn:
+                ledger.enqueue(conn, 2)
+            ledger.sequence()
 
-    threads = [threading.Thread(target=writer) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(writer, 20) == []
     assert ledger.waiting() == 0
     ledger.checkpoint()
     result = ledger.verify()
@@ -310,25 +302,16 @@ def test_no_caller_is_kept_chaining_for_others(ledger, monkeypatch):
 
     monkeypatch.setattr(audit.ledger, "_chain_committed", run)
     most: list[int] = []
-    errors: list[BaseException] = []
 
     def writer() -> None:
-        try:
-            for _ in range(30):
-                with ledger.engine.begin() as conn:
-                    ledger.enqueue(conn, 1)
-                mine.runs = 0
-                ledger.sequence()
-                most.append(mine.runs)
-        except BaseException as exc:  # noqa: BLE001 - report any failure to the test
-            errors.append(exc)
+        for _ in range(30):
+            with ledger.engine.begin() as conn:
+                ledger.enqueue(conn, 1)
+            mine.runs = 0
+            ledger.sequence()
+            most.append(mine.runs)
 
-    threads = [threading.Thread(target=writer) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(writer, 10) == []
     assert max(most) <= 2
     assert ledger.waiting() == 0
     result = ledger.verify()
