@@ -125,6 +125,20 @@ def test_kek_rewrap_changes_no_data(app, db, settings, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(Person)) == 1
 
 
+def _store_and_rotate(db, settings, rows: list, *, batch_size: int) -> int:
+    """Commit ``rows``, rotate every value to a new key in batches of ``batch_size``,
+    and return the new key's version (the session then reads the rows afresh)."""
+    db.session.add_all(rows)
+    db.session.commit()
+    provider = kr.provider_for(settings)
+    kr.ensure(db.engine, provider)
+    new = rotation.start_rotation(db.engine, provider)
+    rotation.rotate_values(db.engine, provider, batch_size=batch_size)
+    kr.reload_keyring()
+    db.session.expire_all()
+    return new
+
+
 def _part_owners(db, model, kind: str, token: str) -> set:
     owner = NameToken.person_id if model is Person else NameToken.alias_id
     return set(
@@ -237,14 +251,7 @@ def test_rotation_keeps_each_row_its_own_values_and_empties(app, db, settings):
         if i % 3:
             person.phone = f"07700 900{i:03d}"
         people.append(person)
-    db.session.add_all(people)
-    db.session.commit()
-    provider = kr.provider_for(settings)
-    kr.ensure(db.engine, provider)
-    new = rotation.start_rotation(db.engine, provider)
-    rotation.rotate_values(db.engine, provider, batch_size=7)
-    kr.reload_keyring()
-    db.session.expire_all()
+    new = _store_and_rotate(db, settings, people, batch_size=7)
     for i, person in enumerate(people):
         again = db.session.get(Person, person.id)
         assert again.family_name == f"Rowan{i:02d}-Synth"
@@ -271,14 +278,7 @@ def test_rotation_gives_every_row_the_index_values_the_app_would(app, db, settin
         person.date_of_birth = date(1980 + i % 3, 1 + i % 2, 1) if i % 7 else None
         person.phone = f"07700 900{i % 6:03d}" if i % 4 else None
         people.append(person)
-    db.session.add_all(people)
-    db.session.commit()
-    provider = kr.provider_for(settings)
-    kr.ensure(db.engine, provider)
-    new = rotation.start_rotation(db.engine, provider)
-    rotation.rotate_values(db.engine, provider, batch_size=9)
-    kr.reload_keyring()
-    db.session.expire_all()
+    new = _store_and_rotate(db, settings, people, batch_size=9)
     for person in people:
         again = db.session.get(Person, person.id)
         for index in indexes_of(Person):
