@@ -225,6 +225,7 @@ def register_hooks(app: Flask) -> None:
     from emarac.cases import services as cases
     from emarac.idva import services as idva
     from emarac.incidents import services as incidents
+    from emarac.indicators import facts as indicator_facts
     from emarac.meetings import outcomes
     from emarac.meetings import pack as meeting_pack
     from emarac.meetings import services as meetings
@@ -237,6 +238,8 @@ def register_hooks(app: Flask) -> None:
     hooks.init_app(app)
     # records: any row written about a case moves the case up the case list.
     activity.init_app(app)
+    # reporting: any change to what an indicator decides a hearing from marks its victim.
+    indicator_facts.init_app(app)
     # accounts: every role given or removed is told to those who must know.
     agencies.role_changes.connect(app, notifications.role_changed)
     # records: people are found and merged across the cases and incidents that name them.

@@ -25,6 +25,7 @@ def import_models() -> None:
     import emarac.disclosures.models  # noqa: F401
     import emarac.idva.models  # noqa: F401
     import emarac.incidents.models  # noqa: F401
+    import emarac.indicators.models  # noqa: F401
     import emarac.meetings.models  # noqa: F401
     import emarac.notifications.models  # noqa: F401
     import emarac.people.models  # noqa: F401

@@ -22,6 +22,7 @@ from emarac.auditing import ledger_table
 from emarac.cases.models import CaseSequence
 from emarac.clock import utcnow
 from emarac.crypto.keyring import current_keyring, use_keyring
+from emarac.indicators import facts as indicator_facts
 from emarac.synth import partnership
 from emarac.synth.batch import ORDER, Batch
 from emarac.synth.casework import write_case
@@ -310,6 +311,8 @@ class _Writer:
             for action, object_type, object_id in self._events:
                 _audit(conn, action, object_type, object_id)
             _audit(conn, "synth.generate", "synthetic_data", None, purpose=purpose)
+            # The rows went in without the ORM, so no flush marked their victims.
+            indicator_facts.mark_everyone(conn)
         if self._run_conn is not None:
             self._run_conn.commit()
 
