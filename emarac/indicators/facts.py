@@ -36,10 +36,12 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     Select,
+    String,
     Subquery,
     and_,
     bindparam,
     case,
+    cast,
     delete,
     event,
     exists,
@@ -57,7 +59,12 @@ from sqlalchemy.orm import Session
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.incidents.models import Incident
 from emarac.indicators import definitions
-from emarac.indicators.models import FACTOR_COLUMNS, hearing_fact, stale_victim
+from emarac.indicators.models import (
+    CRITERION_COLUMNS,
+    FACTOR_COLUMNS,
+    hearing_fact,
+    stale_victim,
+)
 from emarac.indicators.sql import Bind, Dates, age_at, is_sqlite
 from emarac.meetings.models import AgendaItem, Meeting
 from emarac.people.models import Person
@@ -68,7 +75,14 @@ from emarac.risk.models import RiskAssessment
 # A new row or a deleted one always counts; a changed one when one of these changed.
 DEPENDS_ON: dict[type, tuple[str, ...]] = {
     Incident: ("victim_id", "perpetrator_id", "occurred_at", "alcohol_or_drugs"),
-    Referral: ("case_id", "status", "submitted_on", "meeting_id", "referring_agency_id"),
+    Referral: (
+        "case_id",
+        "status",
+        "submitted_on",
+        "meeting_id",
+        "referring_agency_id",
+        "criteria",
+    ),
     Case: ("victim_id", "referring_agency_id", "owning_agency_id"),
     CasePerpetrator: ("case_id", "person_id"),
     CaseChild: ("case_id", "lives_in_household"),
@@ -130,6 +144,8 @@ def _items(scoped: bool) -> Subquery:
             AgendaItem.case_id,
             Case.victim_id,
             func.coalesce(Referral.submitted_on, Meeting.held_on).label("reference_on"),
+            # A JSON list, written the same way on both databases: ["repeat", ...].
+            cast(Referral.criteria, String).label("criteria"),
         )
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(Case, Case.id == AgendaItem.case_id)
@@ -372,6 +388,11 @@ def _facts(scoped: bool, sqlite: bool) -> Select[Any]:
             _flag(victim.gender == definitions.MALE).label("victim_male"),
             _flag(victim_age.in_(definitions.VICTIM_AGES)).label("victim_aged_16_17"),
             *[has(name).label(column) for name, column in FACTOR_COLUMNS.items()],
+            # A quoted code matches only that code; an item with no referral met none.
+            *[
+                _flag(item.c.criteria.like(f'%"{code}"%')).label(column)
+                for code, column in CRITERION_COLUMNS.items()
+            ],
         )
         .select_from(item)
         .outerjoin(repeat, repeat.c.item_id == item.c.item_id)
@@ -425,6 +446,10 @@ def _replace(bind: Bind, victims: list[uuid.UUID] | None, sqlite: bool) -> None:
     if victims is None:
         bind.execute(delete(hearing_fact))
         bind.execute(_insert_facts(False, sqlite))
+        if not sqlite:
+            # Every row is new: without fresh statistics PostgreSQL would plan the
+            # indicators for the table it had before (empty, after the migration).
+            bind.execute(text("ANALYZE hearing_fact"))
         return
     bind.execute(_DELETE_OF_VICTIMS, {"victims": victims})
     bind.execute(_insert_facts(True, sqlite), {"victims": victims})

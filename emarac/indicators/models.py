@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, Table, Uuid
 
-from emarac.indicators.definitions import FACTORS
+from emarac.indicators.definitions import CRITERIA, FACTORS
 from emarac.models_base import Base
 
-# One column per factor, named after it: ``factor_pregnancy`` and so on.
+# One column per factor, named after it: ``factor_pregnancy`` and so on; and per
+# referral criterion: ``criterion_repeat`` and so on.
 FACTOR_COLUMNS = {name: f"factor_{name}" for name in FACTORS}
+CRITERION_COLUMNS = {code: f"criterion_{code}" for code in CRITERIA}
 
 
 # What the indicators need to know of one agenda item, from its victim's records. A
@@ -52,6 +54,8 @@ hearing_fact = Table(
     Column("victim_male", Boolean, nullable=False),
     Column("victim_aged_16_17", Boolean, nullable=False, comment="at the hearing"),
     *[Column(column, Boolean, nullable=False) for column in FACTOR_COLUMNS.values()],
+    # The criteria the item's referral met (none, for an item with no referral).
+    *[Column(column, Boolean, nullable=False) for column in CRITERION_COLUMNS.values()],
 )
 
 

@@ -28,11 +28,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    String,
     Subquery,
     and_,
     case,
-    cast,
     exists,
     func,
     literal,
@@ -60,7 +58,7 @@ from emarac.indicators.definitions import (
     ReturnDetails,
     Volume,
 )
-from emarac.indicators.models import FACTOR_COLUMNS, hearing_fact
+from emarac.indicators.models import CRITERION_COLUMNS, FACTOR_COLUMNS, hearing_fact
 from emarac.indicators.periods import Filters, quarters_between
 from emarac.indicators.sql import Bind, Dates, count_if, is_sqlite
 from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
@@ -95,20 +93,34 @@ def _hearings(filters: Filters, name: str = "hearing") -> Subquery:
 
 
 def _heard_facts(filters: Filters, name: str = "hearing") -> Subquery:
-    """The kept facts (``hearing_fact``) of the hearings the filters select, with each
-    one's quarter: the same hearings as ``_hearings``, read from one table.
+    """The kept facts (``hearing_fact``) of the hearings the filters select: the same
+    hearings as ``_hearings``, read from one table.
 
     The caller has brought the facts up to date (``facts.refresh``).
     """
     fact = hearing_fact
-    query = select(fact, _quarter(fact.c.held_on, filters).label("quarter")).where(
-        fact.c.heard, fact.c.held_on.between(filters.start, filters.end)
-    )
+    query = select(fact).where(fact.c.heard, fact.c.held_on.between(filters.start, filters.end))
     if filters.area_id is not None:
         query = query.where(fact.c.area_id == filters.area_id)
     if filters.referring_agency_id is not None:
         query = query.where(fact.c.referring_agency_id == filters.referring_agency_id)
     return query.subquery(name)
+
+
+def _per_quarter(filters: Filters, daily: Select[Any], *, meetings: bool = False) -> Select[Any]:
+    """Sums per quarter of ``daily``'s counts, which are grouped by ``held_on`` (and more).
+
+    Counting by day first and then by quarter works the quarter out once a day
+    rather than once a hearing, and groups a hundred thousand hearings into a
+    thousand days by hashing instead of sorting them by quarter. ``meetings``
+    adds a first column: the rows of ``daily`` in each quarter (one a meeting,
+    when it is grouped by meeting).
+    """
+    day = daily.subquery("daily")
+    quarter = _quarter(day.c.held_on, filters)
+    sums = [func.sum(c) for c in day.c if c.name not in ("held_on", "meeting_id")]
+    first = [func.count()] if meetings else []
+    return select(quarter, *first, *sums).group_by(quarter)
 
 
 def _agenda_items(filters: Filters, *conditions: ColumnElement[bool]) -> Select[Any]:
@@ -162,9 +174,10 @@ def cases_heard(bind: Bind, filters: Filters, *, population: int | None = None) 
 @_kept
 def _repeat_rate(filters: Filters) -> Select[Any]:
     hearing = _heard_facts(filters)
-    return select(hearing.c.quarter, func.count(), count_if(hearing.c.is_repeat)).group_by(
-        hearing.c.quarter
-    )
+    daily = select(
+        hearing.c.held_on, func.count().label("heard"), count_if(hearing.c.is_repeat)
+    ).group_by(hearing.c.held_on)
+    return _per_quarter(filters, daily)
 
 
 def repeat_rate(bind: Bind, filters: Filters) -> RepeatRate:
@@ -204,7 +217,8 @@ def _return_counts(filters: Filters) -> Select[Any]:
     # by grouping (which PostgreSQL can hash) rather than by count(DISTINCT).
     per_meeting = (
         select(
-            hearing.c.quarter,
+            hearing.c.meeting_id,
+            hearing.c.held_on,
             func.count().label("cases"),
             *[count_if(referrer.kind.in_(kinds[bucket])).label(bucket) for bucket in named],
             count_if(
@@ -216,15 +230,9 @@ def _return_counts(filters: Filters) -> Select[Any]:
             func.sum(hearing.c.young_perpetrators).label("young"),
         )
         .select_from(hearing.outerjoin(referrer, referrer.id == hearing.c.referring_agency_id))
-        .group_by(hearing.c.quarter, hearing.c.meeting_id)
-        .subquery("per_meeting")
+        .group_by(hearing.c.meeting_id, hearing.c.held_on)
     )
-    sums = ["cases", *named, "others", *_RETURN_FACTS, "children", "repeats", "young"]
-    return select(
-        per_meeting.c.quarter,
-        func.count(),
-        *[func.sum(per_meeting.c[name]) for name in sums],
-    ).group_by(per_meeting.c.quarter)
+    return _per_quarter(filters, per_meeting, meetings=True)
 
 
 def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...]:
@@ -255,11 +263,12 @@ def quarterly_return(bind: Bind, filters: Filters) -> tuple[QuarterlyReturn, ...
 @_kept
 def _factors(filters: Filters) -> Select[Any]:
     hearing = _heard_facts(filters)
-    return select(
-        hearing.c.quarter,
-        func.count(),
-        *[count_if(hearing.c[FACTOR_COLUMNS[name]]) for name in definitions.FACTORS],
-    ).group_by(hearing.c.quarter)
+    daily = select(
+        hearing.c.held_on,
+        func.count().label("heard"),
+        *[count_if(hearing.c[FACTOR_COLUMNS[name]]).label(name) for name in definitions.FACTORS],
+    ).group_by(hearing.c.held_on)
+    return _per_quarter(filters, daily)
 
 
 def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
@@ -507,32 +516,28 @@ def agenda_outcomes(bind: Bind, filters: Filters) -> AgendaOutcomes:
 def _details_heard(filters: Filters) -> Select[Any]:
     """Sources, children and criteria of the hearings, per quarter (``return_details``)."""
     hearing = _heard_facts(filters, "detail_hearing")
-    referrer, mapped, referral = Agency, AreaReferralSource, Referral
+    referrer, mapped = Agency, AreaReferralSource
     default = case(
         *[(referrer.kind == kind, source) for kind, source in DEFAULT_SOURCE.items()],
         else_=OTHER,
     )
     source = func.coalesce(mapped.source, default)
-    # The criteria are a JSON list, written the same way on both databases:
-    # ["repeat", "visible_high_risk"]. A quoted code matches only that code.
-    criteria = cast(referral.criteria, String)
-    return (
+    daily = (
         select(
-            hearing.c.quarter,
-            *[count_if(source == code) for code in SOURCE_CODES],
-            count_if(hearing.c.children > 0),
-            *[count_if(criteria.like(f'%"{code}"%')) for code in definitions.CRITERIA],
+            hearing.c.held_on,
+            *[count_if(source == code).label(code) for code in SOURCE_CODES],
+            count_if(hearing.c.children > 0).label("with_children"),
+            *[count_if(hearing.c[column]).label(column) for column in CRITERION_COLUMNS.values()],
         )
         .select_from(
-            hearing.outerjoin(referrer, referrer.id == hearing.c.referring_agency_id)
-            .outerjoin(
+            hearing.outerjoin(referrer, referrer.id == hearing.c.referring_agency_id).outerjoin(
                 mapped,
                 and_(mapped.area_id == hearing.c.area_id, mapped.agency_kind == referrer.kind),
             )
-            .outerjoin(referral, referral.id == hearing.c.referral_id)
         )
-        .group_by(hearing.c.quarter)
+        .group_by(hearing.c.held_on)
     )
+    return _per_quarter(filters, daily)
 
 
 @_kept

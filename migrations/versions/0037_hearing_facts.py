@@ -29,6 +29,7 @@ FACTORS = (
     'child_contact',
     'financial_dependence',
 )
+CRITERIA = ('visible_high_risk', 'professional_judgement', 'potential_escalation', 'repeat')
 
 
 def upgrade():
@@ -61,6 +62,7 @@ def upgrade():
         sa.Column('victim_male', sa.Boolean(), nullable=False),
         sa.Column('victim_aged_16_17', sa.Boolean(), nullable=False, comment='at the hearing'),
         *[sa.Column(f'factor_{name}', sa.Boolean(), nullable=False) for name in FACTORS],
+        *[sa.Column(f'criterion_{code}', sa.Boolean(), nullable=False) for code in CRITERIA],
         sa.ForeignKeyConstraint(
             ['item_id'],
             ['agenda_item.id'],
