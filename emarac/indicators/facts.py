@@ -515,9 +515,21 @@ def mark_flushed(session: Session, flush_context: Any) -> None:
             cases |= _values(obj, "case_id")
             if kind is AgendaItem:
                 meetings |= _values(obj, "meeting_id")
+    gone_items = [obj.id for obj in deleted if isinstance(obj, AgendaItem)]
+    gone_meetings = [obj.id for obj in deleted if isinstance(obj, Meeting)]
     if not (victims or cases or meetings or people):
         return
     connection = session.connection()
+    if gone_items or gone_meetings:
+        # Their facts go with them at once (SQLite does not enforce the cascade).
+        connection.execute(
+            delete(hearing_fact).where(
+                or_(
+                    hearing_fact.c.item_id.in_(gone_items),
+                    hearing_fact.c.meeting_id.in_(gone_meetings),
+                )
+            )
+        )
     derived = [
         select(Case.victim_id).where(Case.id.in_(cases)) if cases else None,
         select(Case.victim_id)
