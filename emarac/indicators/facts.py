@@ -90,6 +90,7 @@ DEPENDS_ON: dict[type, tuple[str, ...]] = {
     Meeting: ("held_on", "status", "area_id"),
     RiskAssessment: ("case_id", "yes_factors", "completed_on"),
     Person: (
+        "merged_into_id",
         "birth_year",
         "estimated_age",
         "age_estimated_on",
@@ -509,8 +510,11 @@ def mark_flushed(session: Session, flush_context: Any) -> None:
         elif kind is Meeting:
             meetings.add(obj.id)  # type: ignore[attr-defined]
         elif kind is Person:
-            victims.add(obj.id)  # type: ignore[attr-defined]
-            people.add(obj.id)  # type: ignore[attr-defined]
+            # A merge (or its undoing) moves the person's links to the one kept in
+            # statements of its own before this flush: both people's are marked.
+            both = {obj.id, *_values(obj, "merged_into_id")}  # type: ignore[attr-defined]
+            victims |= both
+            people |= both
         else:
             cases |= _values(obj, "case_id")
             if kind is AgendaItem:

@@ -24,7 +24,8 @@ from emarac.indicators import facts, queries
 from emarac.indicators.models import hearing_fact, stale_victim
 from emarac.indicators.periods import Filters
 from emarac.meetings.models import AgendaItem, Meeting
-from emarac.people.models import Person
+from emarac.people import services as people
+from emarac.people.models import Person, PersonMerge
 from emarac.referrals.models import Referral
 from emarac.risk.models import RiskAssessment
 from emarac.synth import generate
@@ -74,9 +75,10 @@ def _heard(db: Any, *conditions: Any) -> Any:
     ).one()
 
 
-def _changes(db: Any) -> list[tuple[str, Callable[[], None]]]:
+def _changes(db: Any, make: Any) -> list[tuple[str, Callable[[], None]]]:
     """(what, how) for each kind of record and column a fact is decided from."""
     session = db.session
+    coordinator = make.user(roles=("coordinator",))
 
     def item_deferred() -> None:
         item, _, _ = _heard(db)
@@ -183,6 +185,16 @@ def _changes(db: Any) -> list[tuple[str, Callable[[], None]]]:
         ):
             incident.victim_id = other
 
+    def victims_merged() -> None:
+        _, case, _ = _heard(db, hearing_fact.c.is_repeat.is_(False))
+        _, other, _ = _heard(db, hearing_fact.c.is_repeat, Case.victim_id != case.victim_id)
+        keep, gone = session.get(Person, case.victim_id), session.get(Person, other.victim_id)
+        people.merge_people(keep, gone, by=coordinator)
+
+    def merge_undone() -> None:
+        record = session.scalar(select(PersonMerge).order_by(PersonMerge.merged_at.desc()))
+        people.undo_merge(record, by=coordinator)
+
     def item_removed() -> None:
         item, _, _ = _heard(db)
         session.delete(item)
@@ -203,16 +215,18 @@ def _changes(db: Any) -> list[tuple[str, Callable[[], None]]]:
         ("an assessment", assessment_answered),
         ("an incident", incident_with_drink),
         ("incidents moved to another victim", incident_to_another_victim),
+        ("two victims merged", victims_merged),
+        ("the merge undone", merge_undone),
         ("an item removed", item_removed),
     ]
 
 
-def test_each_change_to_the_records_reaches_the_kept_facts(partnership):
+def test_each_change_to_the_records_reaches_the_kept_facts(partnership, make):
     db = partnership
     before = kept(db)
     assert before
     assert before == from_scratch(db)
-    for what, change in _changes(db):
+    for what, change in _changes(db, make):
         change()
         db.session.commit()
         now = kept(db)
@@ -257,11 +271,11 @@ def test_what_does_not_decide_a_fact_marks_nothing(partnership):
         assert conn.scalar(select(func.count()).select_from(stale_victim)) == 0
 
 
-def test_the_indicators_after_changes_agree_with_the_python_rules(partnership):
+def test_the_indicators_after_changes_agree_with_the_python_rules(partnership, make):
     """The oracle still agrees once changes have gone through marks and refreshes."""
     db = partnership
     kept(db)
-    for _, change in _changes(db)[:8]:
+    for _, change in _changes(db, make)[:8]:
         change()
         db.session.commit()
     whole = Filters(date(2023, 1, 1), date(2026, 11, 2))
