@@ -10,13 +10,12 @@ failed to mark would leave them stale, and this test would say which.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.incidents.models import Incident
@@ -30,29 +29,7 @@ from emarac.referrals.models import Referral
 from emarac.risk.models import RiskAssessment
 from emarac.synth import generate
 from tests.indicators import oracle, rows
-
-Facts = dict[uuid.UUID, tuple[Any, ...]]
-
-
-def kept(db: Any) -> Facts:
-    """The facts after a refresh, committed, as a dashboard request leaves them."""
-    with db.engine.begin() as conn:
-        facts.refresh(conn)
-        return _read(conn)
-
-
-def from_scratch(db: Any) -> Facts:
-    """Every fact worked out again, in a transaction that is then rolled back."""
-    with db.engine.connect() as conn:
-        facts.mark_everyone(conn)
-        facts.refresh(conn)
-        worked_out = _read(conn)
-        conn.rollback()
-    return worked_out
-
-
-def _read(conn: Connection) -> Facts:
-    return {row[0]: tuple(row[1:]) for row in conn.execute(select(hearing_fact))}
+from tests.indicators.kept import from_scratch, kept
 
 
 @pytest.fixture

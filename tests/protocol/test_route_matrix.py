@@ -40,6 +40,7 @@ from emarac.risk.models import Answer
 from emarac.risk.rules import Criterion
 from tests.conftest import sign_in
 from tests.factories import Cases, send_minutes
+from tests.indicators.kept import from_scratch, kept
 
 # --- who -------------------------------------------------------------------------
 
@@ -499,19 +500,28 @@ def test_every_route_has_a_policy_decision(app):
     assert not wrong_methods, f"EXPECTED has GET/POST not matching the routes: {wrong_methods}"
 
 
-def stored_rows(db: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table but the ledger and the disclosure register.
+# What a GET may write: the ledger and the disclosure register record what it did
+# (the register, like the ledger, gains a row when a GET export or print discloses
+# something, and that is all it may gain); the indicators bring the hearing facts,
+# worked out from the records, up to date before counting them (the records stay
+# as they were; ``facts_as_the_records_decide`` checks the facts).
+WRITTEN_BY_GETS = ("audit_event", "disclosure", "hearing_fact", "indicator_stale_victim")
 
-    Both record what a GET did: the register, like the ledger, gains a row when
-    a GET export or print discloses something, and that is all it may gain.
-    """
+
+def stored_rows(db: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but those a GET may write (``WRITTEN_BY_GETS``)."""
     rows = {}
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
-            if table.name not in ("audit_event", "disclosure"):
+            if table.name not in WRITTEN_BY_GETS:
                 found = conn.execute(table.select()).all()
                 rows[table.name] = sorted((tuple(r) for r in found), key=repr)
     return rows
+
+
+def facts_as_the_records_decide(db: Any) -> None:
+    """The hearing facts a GET left equal those worked out from scratch."""
+    assert kept(db) == from_scratch(db)
 
 
 @pytest.mark.slow
@@ -551,6 +561,7 @@ def test_route_matrix(app, db, make):
     assert not changed, "GETs changed: " + ", ".join(
         t for t in before if stored_rows(db)[t] != before[t]
     )
+    facts_as_the_records_decide(db)
     # Signing out goes last: it ends the session every other POST needs.
     posts = sorted(e for e in routes if EXPECTED[e].post is not None)
     posts.sort(key=lambda e: e == "auth.logout")
