@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -288,11 +289,13 @@ def _rotate_table(
 ) -> int:
     """Rotate one table a batch per transaction, in primary-key order.
 
-    On PostgreSQL the batches overlap: while one is written and committed (time
-    spent in the database) the next is read, locked and re-sealed (time spent
-    in Python) on a second connection. Each batch is still one transaction of
-    its own, and they commit in order; a batch read but not written when the
-    run stops is rolled back, so stopping loses nothing.
+    On PostgreSQL the batches overlap: while ``WRITERS`` batches are written
+    and committed, each on its own connection (time spent in the database),
+    the next is read, locked and re-sealed (time spent in Python) on another.
+    Each batch is still one transaction of its own; they may commit out of
+    order, which resuming does not mind, as it takes up whichever rows still
+    hold an old version, wherever they are. A batch read but not written when
+    the run stops is rolled back, so stopping loses nothing.
     """
     table = plan.table
     prefix = kr.version_prefix(ring.active)[1:]
@@ -334,15 +337,14 @@ def _rotate_table(
             last_id = batch.last_id
             rewritten += done(batch)
         return rewritten
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotation") as writer:
-        writing: Future[_Batch] | None = None
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="rotation") as writers:
+        writing: deque[Future[_Batch]] = deque()
         last_id = None
         while True:
             batch = read(last_id)
             try:
-                if writing is not None:
-                    rewritten += done(writing.result())  # raises what the writer raised
-                    writing = None
+                while writing and (batch is None or len(writing) == WRITERS):
+                    rewritten += done(writing.popleft().result())  # raises what a writer raised
             except BaseException:
                 if batch is not None:
                     batch.conn.close()  # rolls back
@@ -350,7 +352,14 @@ def _rotate_table(
             if batch is None:
                 return rewritten
             last_id = batch.last_id
-            writing = writer.submit(_write_batch, plan, batch)
+            writing.append(writers.submit(_write_batch, plan, batch))
+
+
+# Batches written at once on PostgreSQL. Writing a batch is nearly all the
+# database's own work (a new entry in every index for every row, one core per
+# connection), so with one writer the database was the bottleneck while
+# Python waited; with two, two cores write while Python re-seals the next batch.
+WRITERS = 2
 
 
 def _write_batch(plan: _Plan, batch: _Batch) -> _Batch:
@@ -358,8 +367,33 @@ def _write_batch(plan: _Plan, batch: _Batch) -> _Batch:
     with batch.conn as conn:
         bulk.update_rows(conn, plan.table, plan.targets, batch.updates)
         bulk.write_tokens(conn, plan.model, batch.owners, batch.tokens)
-        conn.commit()
+        _commit_batch(conn)
     return batch
+
+
+def _commit_batch(conn: Connection) -> None:
+    """Commit a batch, on PostgreSQL without waiting for it to reach the disk.
+
+    With ``synchronous_commit`` off for this transaction alone, the commit
+    returns before its WAL is flushed (the WAL writer flushes it within a
+    fraction of a second), and the next batch need not wait for the disk.
+    Should the database server crash in between, the batch is lost whole,
+    never in part: its rows come back as they were, each value and index under
+    its old key, which is still loaded, so they read as before; and they are
+    stale, so the next run re-encrypts them like any batch not yet done.
+    Nothing can outlive a lost batch either: recovery replays the WAL up to a
+    point, so whatever commit survives, every commit before it survives too. A
+    lost batch takes with it whatever was committed after it, the retirement
+    of its old key included, so the old key is never retired while a value
+    under it could come back. That retirement (``_retire_unused``) waits for
+    the disk, so by the time a rotation returns, every batch is durable.
+
+    ``SET LOCAL`` ends with the transaction: the pooled connection goes back
+    with the server's setting.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    conn.commit()
 
 
 def _reseal(
@@ -497,6 +531,9 @@ def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
 def _retire_unused(engine: Engine, active: int) -> None:
     if count_stale(engine, active) != 0:
         return
+    # A commit that waits for the disk (the server's default, not turned off
+    # here): once it returns, every batch before it is durable too
+    # (``_commit_batch``).
     with engine.begin() as conn:
         conn.execute(
             update(DataKey)
