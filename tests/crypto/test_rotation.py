@@ -317,3 +317,91 @@ def test_a_batch_that_misses_a_row_is_not_written(app, db):
         )
     db.session.expire_all()
     assert bytes(db.session.get(Person, person.id).family_name_ct) == before
+
+
+def test_a_batch_lost_in_a_crash_is_redone_on_resume_and_keeps_the_old_key(
+    app, db, settings, monkeypatch
+):
+    # Batches commit without waiting for the disk, and on PostgreSQL two at
+    # a time, out of order: a server crash may lose a batch whose commit had
+    # returned, while batches after it in key order stand. Here the second
+    # batch to commit is rolled back instead, as the crash would leave it.
+    # Its values must still read under the old key, which must not be
+    # retired, and resuming must redo exactly them.
+    import itertools
+
+    people = []
+    for i in range(30):
+        person = Person()
+        person.family_name = f"Lost{i:02d}-Synth"
+        people.append(person)
+    db.session.add_all(people)
+    db.session.commit()
+    provider = kr.provider_for(settings)
+    old = kr.ensure(db.engine, provider).active
+    new = rotation.start_rotation(db.engine, provider)
+
+    commits, commit = itertools.count(1), rotation._commit_batch
+
+    def lose_the_second(conn):
+        if next(commits) == 2:
+            conn.rollback()
+        else:
+            commit(conn)
+
+    monkeypatch.setattr(rotation, "_commit_batch", lose_the_second)
+    rotation.rotate_values(db.engine, provider, batch_size=7)
+    monkeypatch.undo()
+
+    assert rotation.count_stale(db.engine, new) == 7
+    assert {s.version: s.state for s in rotation.key_status(db.engine)}[old] != "retired"
+    kr.reload_keyring()
+    db.session.expire_all()
+    assert [db.session.get(Person, p.id).family_name for p in people] == [
+        f"Lost{i:02d}-Synth" for i in range(30)
+    ]
+    lost = {p.id for p in people if kr.version_of(bytes(p.family_name_ct)) == old}
+    assert len(lost) == 7
+
+    assert rotation.rotate_values(db.engine, provider, batch_size=7) == 7
+    assert rotation.count_stale(db.engine, new) == 0
+    assert {s.version: s.state for s in rotation.key_status(db.engine)}[old] == "retired"
+    kr.reload_keyring()
+    db.session.expire_all()
+    for person in people:
+        again = db.session.get(Person, person.id)
+        assert kr.version_of(bytes(again.family_name_ct)) == new
+        assert again.family_name_bidx.startswith(f"{new}:")
+    target = next(p for p in people if p.id in lost).family_name
+    rows = db.session.scalars(
+        select(Person).where(
+            Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", target))
+        )
+    ).all()
+    assert [p.family_name for p in confirm(rows, "family_name_bidx", target)] == [target]
+
+
+def test_rotation_gives_back_its_connections_with_the_servers_commit_setting(
+    app, db, settings, backend
+):
+    # Each batch turns synchronous commit off for its own transaction only:
+    # a pooled connection left with it off would let the app's own commits
+    # (audit events among them) return before they are on disk.
+    if backend != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+    people = []
+    for i in range(20):
+        person = Person()
+        person.family_name = f"Pooled{i:02d}-Synth"
+        people.append(person)
+    with db.engine.connect() as conn:
+        server = conn.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+    _store_and_rotate(db, settings, people, batch_size=3)
+    pooled = [db.engine.connect() for _ in range(db.engine.pool.size())]
+    try:
+        assert {c.exec_driver_sql("SHOW synchronous_commit").scalar_one() for c in pooled} == {
+            server
+        }
+    finally:
+        for conn in pooled:
+            conn.close()
