@@ -403,12 +403,15 @@ def _reseal(
     values for the token indexes, and how many values were re-encrypted.
 
     The per-value loop of a rotation: everything it needs is looked up before.
+    The values are re-encrypted together at the end (``KeyRing.encrypt_many``),
+    each into the place kept for it.
     """
-    decrypt, encrypt = ring.decrypt, ring.encrypt
+    decrypt = ring.decrypt
     active = kr.version_prefix(ring.active)[1:]
     reads, indexes = plan.reads, plan.indexes
     updates, plains = [], []
-    count = 0
+    stale: list[tuple[bytes, bytes]] = []  # (plaintext, aad) to encrypt again
+    places: list[tuple[list[Any], int]] = []  # where each goes: (row, position)
     for row in rows:
         row_id = row[0]
         id_text = str(row_id).encode("ascii")
@@ -424,14 +427,16 @@ def _reseal(
             if decode is not None:
                 plain[attribute] = decode(raw)
             if token[1:5] != active:  # version bytes, as _version_expr reads
-                token = encrypt(raw, aad)
-                count += 1
+                stale.append((raw, aad))
+                places.append((out, len(out)))
             out.append(token)
         for _column, sources, index_value in indexes:
             out.append(index_value(*[plain.get(s) for s in sources]))
         updates.append(out)
         plains.append((row_id, plain))
-    return updates, plains, count
+    for (out, position), token in zip(places, ring.encrypt_many(stale), strict=True):
+        out[position] = token
+    return updates, plains, len(stale)
 
 
 def _token_digests(
