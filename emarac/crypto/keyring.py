@@ -101,8 +101,8 @@ class KeyRing:
         self.encryptions += 1
         return prefix + nonce + seal(nonce, plaintext, aad)
 
-    def encrypt_many(self, values: Sequence[tuple[bytes, bytes]]) -> list[bytes]:
-        """``encrypt`` of each (plaintext, aad) under the active key.
+    def encrypt_many(self, plaintexts: Sequence[bytes], aads: Sequence[bytes]) -> list[bytes]:
+        """``encrypt`` of each plaintext with its associated data, under the active key.
 
         The nonces are read from the system's random source in one call for the
         whole list rather than one each: every read is a system call that also
@@ -110,10 +110,12 @@ class KeyRing:
         thousand (issue 18). Each nonce is still 96 random bits of its own.
         """
         prefix, seal = self._sealers[self.active]
-        nonces = urandom(NONCE * len(values))
-        self.encryptions += len(values)
+        nonces = urandom(NONCE * len(plaintexts))
+        self.encryptions += len(plaintexts)
         sealed = []
-        for start, (plaintext, aad) in zip(range(0, len(nonces), NONCE), values, strict=True):
+        for start, plaintext, aad in zip(
+            range(0, len(nonces), NONCE), plaintexts, aads, strict=True
+        ):
             nonce = nonces[start : start + NONCE]
             sealed.append(prefix + nonce + seal(nonce, plaintext, aad))
         return sealed

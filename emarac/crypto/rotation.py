@@ -404,14 +404,17 @@ def _reseal(
 
     The per-value loop of a rotation: everything it needs is looked up before.
     The values are re-encrypted together at the end (``KeyRing.encrypt_many``),
-    each into the place kept for it.
+    each into the place kept for it (plain numbers, not a (row, position) tuple
+    per value for the garbage collector to track).
     """
     decrypt = ring.decrypt
     active = kr.version_prefix(ring.active)[1:]
     reads, indexes = plan.reads, plan.indexes
     updates, plains = [], []
-    stale: list[tuple[bytes, bytes]] = []  # (plaintext, aad) to encrypt again
-    places: list[tuple[list[Any], int]] = []  # where each goes: (row, position)
+    plaintexts: list[bytes] = []  # to encrypt again, with their associated data
+    aads: list[bytes] = []
+    places: list[int] = []  # where each goes: row * width + position in the row
+    width = 1 + len(reads) + len(indexes)
     for row in rows:
         row_id = row[0]
         id_text = str(row_id).encode("ascii")
@@ -427,16 +430,17 @@ def _reseal(
             if decode is not None:
                 plain[attribute] = decode(raw)
             if token[1:5] != active:  # version bytes, as _version_expr reads
-                stale.append((raw, aad))
-                places.append((out, len(out)))
+                plaintexts.append(raw)
+                aads.append(aad)
+                places.append(len(updates) * width + len(out))
             out.append(token)
         for _column, sources, index_value in indexes:
             out.append(index_value(*[plain.get(s) for s in sources]))
         updates.append(out)
         plains.append((row_id, plain))
-    for (out, position), token in zip(places, ring.encrypt_many(stale), strict=True):
-        out[position] = token
-    return updates, plains, len(stale)
+    for place, token in zip(places, ring.encrypt_many(plaintexts, aads), strict=True):
+        updates[place // width][place % width] = token
+    return updates, plains, len(places)
 
 
 def _token_digests(

@@ -53,7 +53,7 @@ def test_encrypt_many_seals_each_value_for_its_own_place_with_a_nonce_of_its_own
     # associated data) and no two may share a nonce.
     r = ring()
     values = [(b"same", AAD), (b"same", AAD), (b"Quennell", AAD + b"2"), (b"", AAD + b"3")]
-    tokens = r.encrypt_many(values)
+    tokens = r.encrypt_many([p for p, _ in values], [aad for _, aad in values])
     assert [r.decrypt(t, aad) for t, (_, aad) in zip(tokens, values, strict=True)] == [
         b"same",
         b"same",
@@ -64,7 +64,7 @@ def test_encrypt_many_seals_each_value_for_its_own_place_with_a_nonce_of_its_own
     assert len({t[5:17] for t in tokens}) == len(tokens)
     with pytest.raises(DecryptionError):
         r.decrypt(tokens[2], AAD)  # sealed for another place
-    assert r.encrypt_many([]) == []
+    assert r.encrypt_many([], []) == []
 
 
 @pytest.mark.parametrize(
