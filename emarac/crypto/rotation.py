@@ -367,33 +367,8 @@ def _write_batch(plan: _Plan, batch: _Batch) -> _Batch:
     with batch.conn as conn:
         bulk.update_rows(conn, plan.table, plan.targets, batch.updates)
         bulk.write_tokens(conn, plan.model, batch.owners, batch.tokens)
-        _commit_batch(conn)
+        conn.commit()
     return batch
-
-
-def _commit_batch(conn: Connection) -> None:
-    """Commit a batch, on PostgreSQL without waiting for it to reach the disk.
-
-    With ``synchronous_commit`` off for this transaction alone, the commit
-    returns before its WAL is flushed (the WAL writer flushes it within a
-    fraction of a second), and the next batch need not wait for the disk.
-    Should the database server crash in between, the batch is lost whole,
-    never in part: its rows come back as they were, each value and index under
-    its old key, which is still loaded, so they read as before; and they are
-    stale, so the next run re-encrypts them like any batch not yet done.
-    Nothing can outlive a lost batch either: recovery replays the WAL up to a
-    point, so whatever commit survives, every commit before it survives too. A
-    lost batch takes with it whatever was committed after it, the retirement
-    of its old key included, so the old key is never retired while a value
-    under it could come back. That retirement (``_retire_unused``) waits for
-    the disk, so by the time a rotation returns, every batch is durable.
-
-    ``SET LOCAL`` ends with the transaction: the pooled connection goes back
-    with the server's setting.
-    """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-    conn.commit()
 
 
 def _reseal(
@@ -540,9 +515,6 @@ def _transaction(bind: Engine | Connection) -> Iterator[Connection]:
 def _retire_unused(engine: Engine, active: int) -> None:
     if count_stale(engine, active) != 0:
         return
-    # A commit that waits for the disk (the server's default, not turned off
-    # here): once it returns, every batch before it is durable too
-    # (``_commit_batch``).
     with engine.begin() as conn:
         conn.execute(
             update(DataKey)
