@@ -385,7 +385,8 @@ def _reseal(
     decrypt = ring.decrypt
     active = kr.version_prefix(ring.active)[1:]
     reads, indexes = plan.reads, plan.indexes
-    updates, plains = [], []
+    updates: list[list[Any]] = []
+    plains: list[tuple[Any, dict[str, object]]] = []
     plaintexts: list[bytes] = []  # to encrypt again, with their associated data
     aads: list[bytes] = []
     places: list[int] = []  # where each goes: row * width + position in the row
