@@ -17,7 +17,7 @@ import hashlib
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from os import urandom
 from typing import Any
 
@@ -100,6 +100,25 @@ class KeyRing:
         nonce = urandom(NONCE)  # what secrets.token_bytes calls, without the wrapper
         self.encryptions += 1
         return prefix + nonce + seal(nonce, plaintext, aad)
+
+    def encrypt_many(self, plaintexts: Sequence[bytes], aads: Sequence[bytes]) -> list[bytes]:
+        """``encrypt`` of each plaintext with its associated data, under the active key.
+
+        The nonces are read from the system's random source in one call for the
+        whole list rather than one each: every read is a system call that also
+        lets go of the GIL, and a rotation encrypts values by the hundred
+        thousand (issue 18). Each nonce is still 96 random bits of its own.
+        """
+        prefix, seal = self._sealers[self.active]
+        nonces = urandom(NONCE * len(plaintexts))
+        self.encryptions += len(plaintexts)
+        sealed = []
+        for start, plaintext, aad in zip(
+            range(0, len(nonces), NONCE), plaintexts, aads, strict=True
+        ):
+            nonce = nonces[start : start + NONCE]
+            sealed.append(prefix + nonce + seal(nonce, plaintext, aad))
+        return sealed
 
     def decrypt(self, token: bytes, aad: bytes) -> bytes:
         open_ = self._openers.get(token[:HEADER])

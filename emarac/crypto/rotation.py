@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    case,
     func,
     literal_column,
     or_,
@@ -100,16 +102,26 @@ def key_status(engine: Engine) -> list[KeyStatus]:
     return [KeyStatus(int(v), str(s), str(k), counts.get(int(v), 0)) for v, s, k in keys]
 
 
+def _stale(table: Table, columns: list[str], prefix: bytes) -> list[ColumnElement[bool]]:
+    """Per encrypted column: it holds a value under another key version than ``prefix``."""
+    return [
+        table.c[name].is_not(None) & (_version_expr(table.c[name]) != prefix) for name in columns
+    ]
+
+
 def count_stale(engine: Engine, active: int) -> int:
+    """How many values are not under the active key.
+
+    One pass over each table, each column counted in it: a pass per column
+    read the person table eleven times over, at the end of every rotation
+    (``_retire_unused``) and twice more in ``keys rotate``.
+    """
     prefix = kr.version_prefix(active)[1:]
     total = 0
     with engine.connect() as conn:
         for table, columns, _, _ in _tables():
-            for name in columns:
-                col = table.c[name]
-                total += conn.execute(
-                    select(func.count()).where(col.is_not(None), _version_expr(col) != prefix)
-                ).scalar_one()
+            counts = [func.count(case((stale, 1))) for stale in _stale(table, columns, prefix)]
+            total += sum(conn.execute(select(*counts)).one())
     return total
 
 
@@ -277,17 +289,19 @@ def _rotate_table(
 ) -> int:
     """Rotate one table a batch per transaction, in primary-key order.
 
-    On PostgreSQL the batches overlap: while one is written and committed (time
-    spent in the database) the next is read, locked and re-sealed (time spent
-    in Python) on a second connection. Each batch is still one transaction of
-    its own, and they commit in order; a batch read but not written when the
-    run stops is rolled back, so stopping loses nothing.
+    On PostgreSQL the batches overlap: while ``WRITERS`` batches are written
+    and committed, each on its own connection (time spent in the database),
+    the next is read, locked and re-sealed (time spent in Python) on another.
+    Each batch is still one transaction of its own; they may commit out of
+    order, which resuming does not mind, as it takes up whichever rows still
+    hold an old version, wherever they are. A batch read but not written when
+    the run stops is rolled back, so stopping loses nothing.
     """
     table = plan.table
     prefix = kr.version_prefix(ring.active)[1:]
     pk = table.c.id
     columns = [table.c[c] for c in plan.columns]
-    stale = or_(*[col.is_not(None) & (_version_expr(col) != prefix) for col in columns])
+    stale = or_(*_stale(table, plan.columns, prefix))
     # Locked until the batch commits: a value the app writes meanwhile waits
     # for it, rather than being overwritten by the re-encryption of what it
     # replaced. (SQLite has no FOR UPDATE and needs none: a write there fails
@@ -323,15 +337,14 @@ def _rotate_table(
             last_id = batch.last_id
             rewritten += done(batch)
         return rewritten
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rotation") as writer:
-        writing: Future[_Batch] | None = None
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="rotation") as writers:
+        writing: deque[Future[_Batch]] = deque()
         last_id = None
         while True:
             batch = read(last_id)
             try:
-                if writing is not None:
-                    rewritten += done(writing.result())  # raises what the writer raised
-                    writing = None
+                while writing and (batch is None or len(writing) == WRITERS):
+                    rewritten += done(writing.popleft().result())  # raises what a writer raised
             except BaseException:
                 if batch is not None:
                     batch.conn.close()  # rolls back
@@ -339,7 +352,14 @@ def _rotate_table(
             if batch is None:
                 return rewritten
             last_id = batch.last_id
-            writing = writer.submit(_write_batch, plan, batch)
+            writing.append(writers.submit(_write_batch, plan, batch))
+
+
+# Batches written at once on PostgreSQL. Writing a batch is nearly all the
+# database's own work (a new entry in every index for every row, one core per
+# connection), so with one writer the database was the bottleneck while
+# Python waited; with two, two cores write while Python re-seals the next batch.
+WRITERS = 2
 
 
 def _write_batch(plan: _Plan, batch: _Batch) -> _Batch:
@@ -358,12 +378,19 @@ def _reseal(
     values for the token indexes, and how many values were re-encrypted.
 
     The per-value loop of a rotation: everything it needs is looked up before.
+    The values are re-encrypted together at the end (``KeyRing.encrypt_many``),
+    each into the place kept for it (plain numbers, not a (row, position) tuple
+    per value for the garbage collector to track).
     """
-    decrypt, encrypt = ring.decrypt, ring.encrypt
+    decrypt = ring.decrypt
     active = kr.version_prefix(ring.active)[1:]
     reads, indexes = plan.reads, plan.indexes
-    updates, plains = [], []
-    count = 0
+    updates: list[list[Any]] = []
+    plains: list[tuple[Any, dict[str, object]]] = []
+    plaintexts: list[bytes] = []  # to encrypt again, with their associated data
+    aads: list[bytes] = []
+    places: list[int] = []  # where each goes: row * width + position in the row
+    width = 1 + len(reads) + len(indexes)
     for row in rows:
         row_id = row[0]
         id_text = str(row_id).encode("ascii")
@@ -379,14 +406,17 @@ def _reseal(
             if decode is not None:
                 plain[attribute] = decode(raw)
             if token[1:5] != active:  # version bytes, as _version_expr reads
-                token = encrypt(raw, aad)
-                count += 1
+                plaintexts.append(raw)
+                aads.append(aad)
+                places.append(len(updates) * width + len(out))
             out.append(token)
         for _column, sources, index_value in indexes:
             out.append(index_value(*[plain.get(s) for s in sources]))
         updates.append(out)
         plains.append((row_id, plain))
-    return updates, plains, count
+    for place, token in zip(places, ring.encrypt_many(plaintexts, aads), strict=True):
+        updates[place // width][place % width] = token
+    return updates, plains, len(places)
 
 
 def _token_digests(

@@ -47,6 +47,26 @@ def test_fresh_nonce_each_time():
     assert r.encrypt(b"same", AAD) != r.encrypt(b"same", AAD)
 
 
+def test_encrypt_many_seals_each_value_for_its_own_place_with_a_nonce_of_its_own():
+    # A rotation encrypts a batch at once, the nonces read together: each
+    # token must be what encrypt would make (same layout, bound to its own
+    # associated data) and no two may share a nonce.
+    r = ring()
+    values = [(b"same", AAD), (b"same", AAD), (b"Quennell", AAD + b"2"), (b"", AAD + b"3")]
+    tokens = r.encrypt_many([p for p, _ in values], [aad for _, aad in values])
+    assert [r.decrypt(t, aad) for t, (_, aad) in zip(tokens, values, strict=True)] == [
+        b"same",
+        b"same",
+        b"Quennell",
+        b"",
+    ]
+    assert all(t[:5] == b"\x01\x00\x00\x00\x02" for t in tokens)
+    assert len({t[5:17] for t in tokens}) == len(tokens)
+    with pytest.raises(DecryptionError):
+        r.decrypt(tokens[2], AAD)  # sealed for another place
+    assert r.encrypt_many([], []) == []
+
+
 @pytest.mark.parametrize(
     ("token", "message"),
     [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from emarac.crypto import keyring as kr
 from emarac.crypto import rotation
@@ -317,3 +317,64 @@ def test_a_batch_that_misses_a_row_is_not_written(app, db):
         )
     db.session.expire_all()
     assert bytes(db.session.get(Person, person.id).family_name_ct) == before
+
+
+def test_a_batch_that_does_not_commit_is_redone_on_resume_and_keeps_the_old_key(
+    app, db, settings, monkeypatch
+):
+    # On PostgreSQL two batches are written at once and may commit out of
+    # order: one that fails (or is cut off) leaves a gap, with batches after
+    # it in key order done. Here the second batch to commit is rolled back
+    # instead. Its values must still read under the old key, which must not
+    # be retired, and resuming must redo exactly them.
+    import itertools
+
+    people = []
+    for i in range(30):
+        person = Person()
+        person.family_name = f"Lost{i:02d}-Synth"
+        people.append(person)
+    db.session.add_all(people)
+    db.session.commit()
+    provider = kr.provider_for(settings)
+    old = kr.ensure(db.engine, provider).active
+    new = rotation.start_rotation(db.engine, provider)
+
+    commits, commit = itertools.count(1), Connection.commit
+
+    def lose_the_second(conn):
+        if next(commits) == 2:
+            conn.rollback()
+        else:
+            commit(conn)
+
+    monkeypatch.setattr(Connection, "commit", lose_the_second)
+    rotation.rotate_values(db.engine, provider, batch_size=7)
+    monkeypatch.undo()
+
+    assert rotation.count_stale(db.engine, new) == 7
+    assert {s.version: s.state for s in rotation.key_status(db.engine)}[old] != "retired"
+    kr.reload_keyring()
+    db.session.expire_all()
+    assert [db.session.get(Person, p.id).family_name for p in people] == [
+        f"Lost{i:02d}-Synth" for i in range(30)
+    ]
+    lost = {p.id for p in people if kr.version_of(bytes(p.family_name_ct)) == old}
+    assert len(lost) == 7
+
+    assert rotation.rotate_values(db.engine, provider, batch_size=7) == 7
+    assert rotation.count_stale(db.engine, new) == 0
+    assert {s.version: s.state for s in rotation.key_status(db.engine)}[old] == "retired"
+    kr.reload_keyring()
+    db.session.expire_all()
+    for person in people:
+        again = db.session.get(Person, person.id)
+        assert kr.version_of(bytes(again.family_name_ct)) == new
+        assert again.family_name_bidx.startswith(f"{new}:")
+    target = next(p for p in people if p.id in lost).family_name
+    rows = db.session.scalars(
+        select(Person).where(
+            Person.family_name_bidx.in_(index_candidates(Person, "family_name_bidx", target))
+        )
+    ).all()
+    assert [p.family_name for p in confirm(rows, "family_name_bidx", target)] == [target]
