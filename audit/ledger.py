@@ -131,10 +131,12 @@ class _RunStatements:
     # The next batch of pending events, each row ending with the ledger's head
     # (seq, hash; NULL when the ledger is empty): one round trip, not two.
     waiting: Select[tuple[Any, ...]]
-    # PostgreSQL: the batch into the ledger and out of the pending table in
-    # one statement. The rows travel as one array per column, so the text is
-    # the same whatever the batch's size and the server prepares it once,
-    # where one INSERT per row and an IN list of each size would not be.
+    # PostgreSQL: the batch out of the pending table and into the ledger in
+    # one statement. Only the ids and the hashes travel, as one array each:
+    # the server already holds every other value, and copies it from the rows
+    # it deletes, and the text is the same whatever the batch's size, so the
+    # server prepares it once. Each row's seq and prev_hash follow from its
+    # place in the arrays.
     move: TextClause
 
 
@@ -152,18 +154,18 @@ def _run_statements(table: Table, pending: Table) -> _RunStatements:
         .order_by(pending.c.id)
         .limit(bindparam("batch"))
     )
-    dialect = postgresql.dialect()
-    quote = dialect.identifier_preparer
-    names = (*HASHED_COLUMNS, "prev_hash", "hash")
-    arrays = ", ".join(
-        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names
-    )
+    quote = postgresql.dialect().identifier_preparer
+    content = ", ".join(quote.quote(name) for name in HASHED_COLUMNS[1:])
+    names = ", ".join(map(quote.quote, (*HASHED_COLUMNS, "prev_hash", "hash")))
     move = text(
         # Names from the table definitions, quoted; every value is bound.
-        f"WITH moved AS (DELETE FROM {quote.format_table(pending)}"  # noqa: S608  # nosec B608 - names from the schema
-        f" WHERE {quote.quote('id')} = ANY(CAST(:ids AS BIGINT[])))"
-        f" INSERT INTO {quote.format_table(table)} ({', '.join(map(quote.quote, names))})"
-        f" SELECT * FROM unnest({arrays})"
+        "WITH batch AS (SELECT * FROM unnest(CAST(:ids AS BIGINT[]), CAST(:hashes AS TEXT[]))"  # noqa: S608  # nosec B608 - names from the schema
+        " WITH ORDINALITY AS b(id, hash, n)),"
+        f" moved AS (DELETE FROM {quote.format_table(pending)} AS p USING batch"
+        f" WHERE p.{quote.quote('id')} = batch.id RETURNING batch.n, batch.hash, {content})"
+        f" INSERT INTO {quote.format_table(table)} ({names})"
+        f" SELECT CAST(:seq AS BIGINT) + n - 1, {content},"
+        " coalesce(lag(hash) OVER (ORDER BY n), CAST(:prev_hash AS TEXT)), hash FROM moved"
     )
     return _RunStatements(waiting=waiting, move=move)
 
@@ -171,8 +173,21 @@ def _run_statements(table: Table, pending: Table) -> _RunStatements:
 def _move(conn: Connection, table: Table, pending: Table, ids: list[int], rows: list[Any]) -> None:
     """Insert the chained ``rows`` into the ledger and delete ``ids`` from the pending table."""
     if conn.dialect.name == "postgresql":
-        columns = {name: [row[name] for row in rows] for name in rows[0]}
-        conn.execute(_run_statements(table, pending).move, {**columns, "ids": ids})
+        first = rows[0]
+        moved = conn.execute(
+            _run_statements(table, pending).move,
+            {
+                "ids": ids,
+                "hashes": [row["hash"] for row in rows],
+                "seq": first["seq"],
+                "prev_hash": first["prev_hash"],
+            },
+        )
+        # Only the sequencer deletes pending rows, under the ledger's lock, so
+        # every row read is still there; if one were not, the rows after it
+        # would take the wrong seq and prev_hash: refuse the whole batch.
+        if moved.rowcount != len(ids):
+            raise RuntimeError("pending events vanished while being chained; none were moved")
         return
     conn.execute(_ledger(table).append, rows)
     conn.execute(_inbox(pending).remove, {"ids": ids})

@@ -112,6 +112,32 @@ def test_batches_keep_one_chain(ledger):
     assert result.count == 25
 
 
+def test_a_batch_that_loses_a_row_while_being_chained_moves_nothing(ledger):
+    """The move copies each event from the row it deletes, so a row gone since it was read
+    would leave a gap: the whole batch is refused and stays pending, to be chained again."""
+    with ledger.engine.begin() as conn:
+        ledger.enqueue(conn, 3)
+
+    def vanish(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "INSERT INTO audit_event " in statement:  # the move, in the sequencer's transaction
+            cursor.execute(
+                "DELETE FROM audit_event_pending WHERE id = "
+                "(SELECT id FROM audit_event_pending ORDER BY id OFFSET 1 LIMIT 1)"
+            )
+
+    event.listen(ledger.engine, "before_cursor_execute", vanish)
+    with pytest.raises(RuntimeError, match="vanished"):
+        ledger.sequence()
+    event.remove(ledger.engine, "before_cursor_execute", vanish)
+    assert ledger.waiting() == 3
+    assert ledger.verify().count == 0
+
+    assert ledger.sequence() == 3
+    result = ledger.verify()
+    assert result.ok
+    assert result.count == 3
+
+
 def test_a_pending_event_cannot_be_changed_while_it_waits(ledger):
     with ledger.engine.begin() as conn:
         ledger.enqueue(conn, 1)
