@@ -51,6 +51,9 @@ from audit.encoding import GENESIS_HASH, HASHED_COLUMNS, body, encode_fields
 # commit or rollback, so it never outlives the transaction that took it.
 ADVISORY_LOCK_KEY = 0x656D61726163_01  # "emarac" + 1
 
+# Quotes names in the statements written for PostgreSQL as text.
+_POSTGRESQL_QUOTE = postgresql.dialect().identifier_preparer
+
 _ACTION = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 _FIELD = re.compile(r"^[a-z_][a-z0-9_.]*$")
 
@@ -121,6 +124,12 @@ class _InboxStatements:
     """The pending table's statements, built once likewise."""
 
     enqueue: Insert
+    # PostgreSQL: the same INSERT as driver SQL, values in the order of
+    # HASHED_COLUMNS after seq. Every writer pays for it once per event, and
+    # handing it to the driver as it stands skips the statement's cache key and
+    # parameter processing, about a third of the insert's Python time. SQLite
+    # keeps ``enqueue``: its DateTime values need SQLAlchemy's own conversion.
+    enqueue_sql: str
     remove: Delete  # SQLite's half of a move (see _move)
 
 
@@ -154,7 +163,7 @@ def _run_statements(table: Table, pending: Table) -> _RunStatements:
         .order_by(pending.c.id)
         .limit(bindparam("batch"))
     )
-    quote = postgresql.dialect().identifier_preparer
+    quote = _POSTGRESQL_QUOTE
     content = ", ".join(quote.quote(name) for name in HASHED_COLUMNS[1:])
     names = ", ".join(map(quote.quote, (*HASHED_COLUMNS, "prev_hash", "hash")))
     move = text(
@@ -204,9 +213,14 @@ def _ledger(table: Table) -> _LedgerStatements:
 
 @functools.cache
 def _inbox(pending: Table) -> _InboxStatements:
+    quote = _POSTGRESQL_QUOTE
+    columns = HASHED_COLUMNS[1:]
     return _InboxStatements(
         # inline(): no RETURNING of the new row's id, which nobody reads, on every event.
         enqueue=insert(pending).inline(),
+        # Names from the table definition, quoted; every value is bound.
+        enqueue_sql=f"INSERT INTO {quote.format_table(pending)}"  # noqa: S608  # nosec B608 - names from the schema
+        f" ({', '.join(map(quote.quote, columns))}) VALUES ({', '.join(['%s'] * len(columns))})",
         remove=delete(pending).where(pending.c.id.in_(bindparam("ids", expanding=True))),
     )
 
@@ -280,8 +294,12 @@ def enqueue(target: Connection | Session, event: AuditEvent, *, pending: Table) 
     It is chained by the next :func:`sequence` after the caller commits; if the
     caller rolls back, it never existed.
     """
-    content = dict(zip(HASHED_COLUMNS[1:], _content(event), strict=True))
-    _connection(target).execute(_inbox(pending).enqueue, content)
+    conn = _connection(target)
+    content = _content(event)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_inbox(pending).enqueue_sql, content)
+        return
+    conn.execute(_inbox(pending).enqueue, dict(zip(HASHED_COLUMNS[1:], content, strict=True)))
 
 
 @dataclass

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,46 @@ def test_a_rolled_back_change_leaves_no_event_and_a_committed_one_always_has_its
     assert _chained_actions(ledger) == ["case.create"]
     with ledger.engine.connect() as conn:
         assert list(conn.scalars(select(change.c.id))) == [2]
+
+
+def test_every_value_of_an_event_reaches_its_own_column_in_the_ledger(ledger):
+    """Each value is hashed as it is stored, so a value written into the wrong column
+    would still verify: only reading the chained event back shows where each one went."""
+    when = datetime(2026, 11, 23, 4, 31, 0, 123456, tzinfo=UTC)
+    written = audit.AuditEvent(
+        action="case.disclose",
+        user_id="user-1",
+        agency_id="agency-2",
+        object_type="marac_case",
+        object_id="case-3",
+        fields=("family_name", "date_of_birth"),
+        purpose="Safeguarding: 100% needed, l'école d'Émile",
+        recipient="Children's services",
+        request_id="request-4",
+        client_addr="192.0.2.5",
+        occurred_at=when,
+    )
+    with ledger.engine.begin() as conn:
+        audit.enqueue(conn, written, pending=ledger.pending)
+    assert ledger.sequence() == 1
+
+    with ledger.engine.connect() as conn:
+        row = conn.execute(select(ledger.table)).mappings().one()
+    occurred = row["occurred_at"]
+    assert (occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC)) == when
+    assert {name: row[name] for name in audit.encoding.HASHED_COLUMNS[2:]} == {
+        "user_id": "user-1",
+        "agency_id": "agency-2",
+        "action": "case.disclose",
+        "object_type": "marac_case",
+        "object_id": "case-3",
+        "fields": '["date_of_birth","family_name"]',
+        "purpose": "Safeguarding: 100% needed, l'école d'Émile",
+        "recipient": "Children's services",
+        "request_id": "request-4",
+        "client_addr": "192.0.2.5",
+    }
+    assert ledger.verify().count == 1
 
 
 def test_an_event_waits_after_one_insert_that_reads_nothing_back(ledger):
