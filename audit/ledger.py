@@ -141,11 +141,12 @@ class _RunStatements:
     # (seq, hash; NULL when the ledger is empty): one round trip, not two.
     waiting: Select[tuple[Any, ...]]
     # PostgreSQL: the batch out of the pending table and into the ledger in
-    # one statement. Only the ids and the hashes travel, as one array each:
-    # the server already holds every other value, and copies it from the rows
-    # it deletes, and the text is the same whatever the batch's size, so the
-    # server prepares it once. Each row's seq and prev_hash follow from its
-    # place in the arrays.
+    # one statement. Only the ids and the hashes travel, as one text each
+    # (comma-separated: the driver would dump a list value by value, in
+    # Python): the server already holds every other value, and copies it from
+    # the rows it deletes, and the text is the same whatever the batch's size,
+    # so the server prepares it once. Each row's seq and prev_hash follow from
+    # its place in the batch.
     move: TextClause
 
 
@@ -168,8 +169,8 @@ def _run_statements(table: Table, pending: Table) -> _RunStatements:
     names = ", ".join(map(quote.quote, (*HASHED_COLUMNS, "prev_hash", "hash")))
     move = text(
         # Names from the table definitions, quoted; every value is bound.
-        "WITH batch AS (SELECT * FROM unnest(CAST(:ids AS BIGINT[]), CAST(:hashes AS TEXT[]))"  # noqa: S608  # nosec B608 - names from the schema
-        " WITH ORDINALITY AS b(id, hash, n)),"
+        "WITH batch AS (SELECT * FROM unnest(CAST(string_to_array(:ids, ',') AS BIGINT[]),"  # noqa: S608  # nosec B608 - names from the schema
+        " string_to_array(:hashes, ',')) WITH ORDINALITY AS b(id, hash, n)),"
         f" moved AS (DELETE FROM {quote.format_table(pending)} AS p USING batch"
         f" WHERE p.{quote.quote('id')} = batch.id RETURNING batch.n, batch.hash, {content})"
         f" INSERT INTO {quote.format_table(table)} ({names})"
@@ -186,8 +187,8 @@ def _move(conn: Connection, table: Table, pending: Table, ids: list[int], rows: 
         moved = conn.execute(
             _run_statements(table, pending).move,
             {
-                "ids": ids,
-                "hashes": [row["hash"] for row in rows],
+                "ids": ",".join(map(str, ids)),
+                "hashes": ",".join(row["hash"] for row in rows),
                 "seq": first["seq"],
                 "prev_hash": first["prev_hash"],
             },
