@@ -338,7 +338,10 @@ if hasattr(os, "register_at_fork"):  # POSIX; a web server forks its workers
 def _turns_for(engine: Engine, table: Table) -> _Turns:
     with _turns_guard:
         by_table = _turns.setdefault(engine, {})
-        return by_table.setdefault(table.fullname, _Turns())
+        turns = by_table.get(table.fullname)
+        if turns is None:  # not setdefault: every call would build a _Turns to throw away
+            turns = by_table[table.fullname] = _Turns()
+        return turns
 
 
 def sequence(engine: Engine, *, table: Table, pending: Table, batch: int = 5_000) -> int:
