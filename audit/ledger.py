@@ -124,11 +124,12 @@ class _InboxStatements:
     """The pending table's statements, built once likewise."""
 
     enqueue: Insert
-    # PostgreSQL: the same INSERT as driver SQL, values in the order of
-    # HASHED_COLUMNS after seq. Every writer pays for it once per event, and
-    # handing it to the driver as it stands skips the statement's cache key and
-    # parameter processing, about a third of the insert's Python time. SQLite
-    # keeps ``enqueue``: its DateTime values need SQLAlchemy's own conversion.
+    # PostgreSQL: the same INSERT as driver SQL (the driver's %s placeholders),
+    # values in the order of HASHED_COLUMNS after seq. Every writer pays for
+    # it once per event, and handing it to the driver as it stands skips the
+    # statement's cache key and parameter processing, about a third of the
+    # insert's Python time. SQLite keeps ``enqueue``: its DateTime values need
+    # SQLAlchemy's own conversion.
     enqueue_sql: str
     remove: Delete  # SQLite's half of a move (see _move)
 
