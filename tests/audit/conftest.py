@@ -144,6 +144,8 @@ POSTGRES_ONLY = (
     "test_concurrent_writers_leave_nothing_behind_for_the_sequencer",
     "test_no_caller_is_kept_chaining_for_others",
     "test_writers_in_several_processes_give_one_chain_and_leave_nothing_behind",
+    # SQLite's move writes the rows it read, so a vanished one leaves no gap there.
+    "test_a_batch_that_loses_a_row_while_being_chained_moves_nothing",
     # What reaches the disk when is PostgreSQL's synchronous_commit.
     "test_the_sequencer_commits_without_waiting_for_the_disk_and_only_itself",
     "test_a_checkpoint_forces_the_chained_head_to_disk_before_signing",

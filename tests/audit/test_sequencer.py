@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,46 @@ def test_a_rolled_back_change_leaves_no_event_and_a_committed_one_always_has_its
         assert list(conn.scalars(select(change.c.id))) == [2]
 
 
+def test_every_value_of_an_event_reaches_its_own_column_in_the_ledger(ledger):
+    """Each value is hashed as it is stored, so a value written into the wrong column
+    would still verify: only reading the chained event back shows where each one went."""
+    when = datetime(2026, 11, 23, 4, 31, 0, 123456, tzinfo=UTC)
+    written = audit.AuditEvent(
+        action="case.disclose",
+        user_id="user-1",
+        agency_id="agency-2",
+        object_type="marac_case",
+        object_id="case-3",
+        fields=("family_name", "date_of_birth"),
+        purpose="Safeguarding: 100% needed, l'école d'Émile",
+        recipient="Children's services",
+        request_id="request-4",
+        client_addr="192.0.2.5",
+        occurred_at=when,
+    )
+    with ledger.engine.begin() as conn:
+        audit.enqueue(conn, written, pending=ledger.pending)
+    assert ledger.sequence() == 1
+
+    with ledger.engine.connect() as conn:
+        row = conn.execute(select(ledger.table)).mappings().one()
+    occurred = row["occurred_at"]
+    assert (occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC)) == when
+    assert {name: row[name] for name in audit.encoding.HASHED_COLUMNS[2:]} == {
+        "user_id": "user-1",
+        "agency_id": "agency-2",
+        "action": "case.disclose",
+        "object_type": "marac_case",
+        "object_id": "case-3",
+        "fields": '["date_of_birth","family_name"]',
+        "purpose": "Safeguarding: 100% needed, l'école d'Émile",
+        "recipient": "Children's services",
+        "request_id": "request-4",
+        "client_addr": "192.0.2.5",
+    }
+    assert ledger.verify().count == 1
+
+
 def test_an_event_waits_after_one_insert_that_reads_nothing_back(ledger):
     """A writer pays for one INSERT per event: no RETURNING of an id that nobody reads."""
     sent: list[str] = []
@@ -110,6 +151,32 @@ def test_batches_keep_one_chain(ledger):
     result = ledger.verify()
     assert result.ok
     assert result.count == 25
+
+
+def test_a_batch_that_loses_a_row_while_being_chained_moves_nothing(ledger):
+    """The move copies each event from the row it deletes, so a row gone since it was read
+    would leave a gap: the whole batch is refused and stays pending, to be chained again."""
+    with ledger.engine.begin() as conn:
+        ledger.enqueue(conn, 3)
+
+    def vanish(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "INSERT INTO audit_event " in statement:  # the move, in the sequencer's transaction
+            cursor.execute(
+                "DELETE FROM audit_event_pending WHERE id = "
+                "(SELECT id FROM audit_event_pending ORDER BY id OFFSET 1 LIMIT 1)"
+            )
+
+    event.listen(ledger.engine, "before_cursor_execute", vanish)
+    with pytest.raises(RuntimeError, match="vanished"):
+        ledger.sequence()
+    event.remove(ledger.engine, "before_cursor_execute", vanish)
+    assert ledger.waiting() == 3
+    assert ledger.verify().count == 0
+
+    assert ledger.sequence() == 3
+    result = ledger.verify()
+    assert result.ok
+    assert result.count == 3
 
 
 def test_a_pending_event_cannot_be_changed_while_it_waits(ledger):
