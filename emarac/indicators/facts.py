@@ -108,9 +108,6 @@ EVERYONE_ABOVE = 2_000
 # The victims whose facts a refresh works out, bound when it runs.
 _VICTIMS = bindparam("victims", expanding=True)
 
-# Any fixed number: the key of the lock that lets one refresh run at a time (PostgreSQL).
-_LOCK_KEY = 7_164_201
-
 
 # --- working the facts out -------------------------------------------------------
 
@@ -419,10 +416,10 @@ def refresh(bind: Bind) -> int | None:
     if bind.execute(select(stale_victim.c.id).limit(1)).first() is None:
         return 0
     sqlite = is_sqlite(bind)
-    if not sqlite:
-        # One refresh at a time: two working out the same victim would both insert
-        # their rows. The lock is the transaction's and goes with its end.
-        bind.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    # Taking every mark also keeps two refreshes from working out the same victim
+    # at once (both would insert its rows): the second to delete a mark the first
+    # deleted waits for the first to end, then finds it gone (PostgreSQL's row
+    # lock; SQLite lets one writer in at a time).
     taken = bind.execute(delete(stale_victim).returning(stale_victim.c.victim_id)).scalars()
     victims = set(taken)
     if not victims:  # another refresh took them while this one waited

@@ -7,6 +7,12 @@ GROUP BY, EXISTS and window functions, so the figures keep coming back quickly
 at millions of incidents (DESIGN.md, "Scaling out"); Python only turns a
 handful of grouped rows (one per quarter at most) into result objects.
 
+What is decided from a victim's whole history (a repeat, the factors, young
+perpetrators, the victim's own details) is kept for each agenda item in
+``hearing_fact`` and brought up to date before it is counted (``facts``):
+the repeat rate, the return, the factors and the return's details count those
+rows. The other indicators read the records themselves.
+
 The statements run on SQLite and PostgreSQL. Where the two differ (date
 arithmetic, an incident's date in UTC, percentiles) a small ``Dates`` helper
 or a branch on the dialect picks the spelling. Only plain statistical columns

@@ -10,6 +10,7 @@ failed to mark would leave them stale, and this test would say which.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -261,3 +262,34 @@ def test_the_indicators_after_changes_agree_with_the_python_rules(partnership, m
         for name, indicator in queries.INDICATORS.items():
             assert indicator(conn, whole) == oracle.INDICATORS[name](data, whole), name
         conn.rollback()
+
+
+def test_two_refreshes_at_once_work_a_victim_out_once_at_a_time(partnership):
+    """Two dashboards reading at once: the second waits for the first to commit.
+
+    On PostgreSQL the victim is changed again meanwhile, so the second has a
+    mark of its own for the same victim: working it out beside the first would
+    insert that victim's facts twice and fail on their keys. (SQLite lets one
+    writer in at a time, so there the change would wait too.)
+    """
+    db = partnership
+    kept(db)
+    _, case, _ = _heard(db)
+    db.session.get(Person, case.victim_id).lgbt = "yes"
+    db.session.commit()
+    postgresql = db.engine.dialect.name == "postgresql"
+    found: list[int | None] = []
+    with db.engine.connect() as first, db.engine.connect() as second:
+        assert facts.refresh(first) == 1  # not committed yet
+        if postgresql:
+            db.session.get(Person, case.victim_id).disability = "yes"
+            db.session.commit()
+        waiting = threading.Thread(target=lambda: found.append(facts.refresh(second)))
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive()  # held back until the first commits
+        first.commit()
+        waiting.join(timeout=30)
+        second.commit()
+    assert found == [1 if postgresql else 0]
+    assert kept(db) == from_scratch(db)
