@@ -66,7 +66,7 @@ from emarac.indicators.models import (
     stale_victim,
 )
 from emarac.indicators.sql import Bind, Dates, age_at, is_sqlite
-from emarac.meetings.models import AgendaItem, Meeting
+from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, Research
 from emarac.people.models import Person
 from emarac.referrals.models import Referral
 from emarac.risk.models import RiskAssessment
@@ -88,6 +88,8 @@ DEPENDS_ON: dict[type, tuple[str, ...]] = {
     CaseChild: ("case_id", "lives_in_household"),
     AgendaItem: ("meeting_id", "case_id", "referral_id", "outcome"),
     Meeting: ("held_on", "status", "area_id"),
+    MeetingInvite: ("meeting_id", "agency_id"),
+    Research: ("meeting_id", "case_id", "agency_id"),
     RiskAssessment: ("case_id", "yes_factors", "completed_on"),
     Person: (
         "merged_into_id",
@@ -256,6 +258,37 @@ def _children(item: Subquery) -> Subquery:
     )
 
 
+def _invited(item: Subquery) -> Subquery:
+    """Per meeting, the agencies invited to it."""
+    return (
+        select(MeetingInvite.meeting_id, func.count().label("n"))
+        .where(MeetingInvite.meeting_id.in_(select(item.c.meeting_id)))
+        .group_by(MeetingInvite.meeting_id)
+        .subquery("invited")
+    )
+
+
+def _research_received(item: Subquery) -> Subquery:
+    """Per item, the research sections on its case at its meeting from agencies invited."""
+    return (
+        select(item.c.item_id, func.count().label("n"))
+        .join(
+            Research,
+            and_(Research.meeting_id == item.c.meeting_id, Research.case_id == item.c.case_id),
+        )
+        .where(
+            exists(
+                select(literal(1)).where(
+                    MeetingInvite.meeting_id == Research.meeting_id,
+                    MeetingInvite.agency_id == Research.agency_id,
+                )
+            )
+        )
+        .group_by(item.c.item_id)
+        .subquery("received")
+    )
+
+
 def _first_yes(item: Subquery) -> Subquery:
     """Per case and checklist factor, the first day an assessment answered yes to it.
 
@@ -345,6 +378,8 @@ def _facts(scoped: bool, sqlite: bool) -> Select[Any]:
     repeat = _repeats(item, dates)
     young = _young_perpetrators(item, dates)
     children = _children(item)
+    invited = _invited(item)
+    received = _research_received(item)
     first_yes = _first_yes(item)
     drink = _drink(item, dates)
     perpetrators = _perpetrator_records(item)
@@ -380,6 +415,8 @@ def _facts(scoped: bool, sqlite: bool) -> Select[Any]:
             _flag(repeat.c.item_id.is_not(None)).label("is_repeat"),
             func.coalesce(young.c.n, 0).label("young_perpetrators"),
             func.coalesce(children.c.n, 0).label("children"),
+            func.coalesce(invited.c.n, 0).label("invited_agencies"),
+            func.coalesce(received.c.n, 0).label("research_received"),
             _flag(victim.ethnic_group.in_(definitions.MINORITY_ETHNIC_GROUPS)).label("victim_bame"),
             _flag(victim.lgbt == definitions.YES).label("victim_lgbt"),
             _flag(victim.disability == definitions.YES).label("victim_disabled"),
@@ -396,6 +433,8 @@ def _facts(scoped: bool, sqlite: bool) -> Select[Any]:
         .outerjoin(repeat, repeat.c.item_id == item.c.item_id)
         .outerjoin(young, young.c.item_id == item.c.item_id)
         .outerjoin(children, children.c.case_id == item.c.case_id)
+        .outerjoin(invited, invited.c.meeting_id == item.c.meeting_id)
+        .outerjoin(received, received.c.item_id == item.c.item_id)
         .outerjoin(first_yes, first_yes.c.case_id == item.c.case_id)
         .outerjoin(drink, drink.c.item_id == item.c.item_id)
         .outerjoin(victim, victim.id == item.c.victim_id)
@@ -506,6 +545,8 @@ def mark_flushed(session: Session, flush_context: Any) -> None:
             victims |= _values(obj, "victim_id")
         elif kind is Meeting:
             meetings.add(obj.id)  # type: ignore[attr-defined]
+        elif kind is MeetingInvite:
+            meetings |= _values(obj, "meeting_id")
         elif kind is Person:
             # A merge (or its undoing) moves the person's links to the one kept in
             # statements of its own before this flush: both people's are marked.

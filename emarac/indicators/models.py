@@ -48,6 +48,13 @@ hearing_fact = Table(
         comment="perpetrators on the case aged 17 or under at the hearing",
     ),
     Column("children", Integer, nullable=False, comment="children living in the household"),
+    Column("invited_agencies", Integer, nullable=False, comment="agencies invited to the meeting"),
+    Column(
+        "research_received",
+        Integer,
+        nullable=False,
+        comment="research sections on the case at the meeting, from agencies invited to it",
+    ),
     Column("victim_bame", Boolean, nullable=False),
     Column("victim_lgbt", Boolean, nullable=False),
     Column("victim_disabled", Boolean, nullable=False),

@@ -11,7 +11,8 @@ What is decided from a victim's whole history (a repeat, the factors, young
 perpetrators, the victim's own details) is kept for each agenda item in
 ``hearing_fact`` and brought up to date before it is counted (``facts``):
 the repeat rate, the return, the factors and the return's details count those
-rows. The other indicators read the records themselves.
+rows, as do the cases heard and the days to a hearing. The other indicators
+read the records themselves.
 
 The statements run on SQLite and PostgreSQL. Where the two differ (date
 arithmetic, an incident's date in UTC, percentiles) a small ``Dates`` helper
@@ -25,24 +26,19 @@ of them with plain PostgreSQL written out by hand (``benchmarks/hand_written_sql
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Select,
     Subquery,
     and_,
     case,
-    exists,
     func,
-    literal,
     or_,
     select,
-    text,
 )
 
 from emarac.actions.models import Action
@@ -67,7 +63,7 @@ from emarac.indicators.definitions import (
 from emarac.indicators.models import CRITERION_COLUMNS, FACTOR_COLUMNS, hearing_fact
 from emarac.indicators.periods import Filters, quarters_between
 from emarac.indicators.sql import Bind, Dates, count_if, is_sqlite
-from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite, Research
+from emarac.meetings.models import AgendaItem, Attendance, Meeting, MeetingInvite
 from emarac.referrals.models import Referral
 from emarac.risk.models import AreaReferralSource
 from emarac.risk.return_sources import DEFAULT_SOURCE, OTHER, SOURCE_CODES
@@ -169,10 +165,11 @@ def _agenda_items(filters: Filters, *conditions: ColumnElement[bool]) -> Select[
 
 @_kept
 def _cases_heard(filters: Filters) -> Select[Any]:
-    return select(func.count()).select_from(_hearings(filters))
+    return select(func.count()).select_from(_heard_facts(filters))
 
 
 def cases_heard(bind: Bind, filters: Filters, *, population: int | None = None) -> Volume:
+    facts.refresh(bind)
     heard = bind.execute(_cases_heard(filters)).scalar_one()
     return Volume(heard=heard, days=filters.days, population=population)
 
@@ -292,7 +289,7 @@ def factors(bind: Bind, filters: Filters) -> tuple[FactorCounts, ...]:
 @_kept
 def _days_to_hearing(filters: Filters, sqlite: bool) -> Select[Any]:
     dates = Dates(sqlite)
-    hearing = _hearings(filters)
+    hearing = _heard_facts(filters)
     days = (
         select(dates.days_between(hearing.c.held_on, hearing.c.referred_on).label("days"))
         .where(hearing.c.referred_on.is_not(None))
@@ -322,6 +319,7 @@ def _days_to_hearing(filters: Filters, sqlite: bool) -> Select[Any]:
 
 
 def days_to_hearing(bind: Bind, filters: Filters) -> DaysToHearing:
+    facts.refresh(bind)
     count, median, p90 = bind.execute(_days_to_hearing(filters, is_sqlite(bind))).one()
     return DaysToHearing(
         hearings=count,
@@ -344,7 +342,9 @@ def _actions_on_time(filters: Filters) -> Select[Any]:
             count_if(Action.status == definitions.CANNOT),
         )
         .select_from(Action)
-        .join(Case, Case.id == Action.case_id)
+        # Every action has a case (a non-null foreign key), so the outer join loses
+        # nothing; it lets PostgreSQL leave the case out when no filter reads it.
+        .outerjoin(Case, Case.id == Action.case_id)
         .outerjoin(Meeting, Meeting.id == Action.meeting_id)
         .where(Action.due_on.between(filters.start, filters.end))
     )
@@ -366,9 +366,26 @@ def actions_on_time(bind: Bind, filters: Filters) -> ActionsOnTime:
     )
 
 
+def _held_meetings(filters: Filters) -> Select[Any]:
+    """Ids of the meetings held in the period (in the area), to narrow other rows by."""
+    held = select(Meeting.id).where(
+        Meeting.status.in_(definitions.HEARD_STATUSES),
+        Meeting.held_on.between(filters.start, filters.end),
+    )
+    if filters.area_id is not None:
+        held = held.where(Meeting.area_id == filters.area_id)
+    return held
+
+
 @_kept
 def _attendance(filters: Filters) -> Select[Any]:
-    present = select(Attendance.meeting_id, Attendance.agency_id).distinct().subquery("present")
+    # Who was present, at the period's meetings alone (not every meeting's, then joined).
+    present = (
+        select(Attendance.meeting_id, Attendance.agency_id)
+        .where(Attendance.meeting_id.in_(_held_meetings(filters)))
+        .distinct()
+        .subquery("present")
+    )
     statement = (
         select(
             func.count(Meeting.id.distinct()),
@@ -401,83 +418,19 @@ def attendance(bind: Bind, filters: Filters) -> AttendanceRate:
 
 @_kept
 def _research_response(filters: Filters) -> Select[Any]:
-    # Expected: for each meeting, its heard cases x its invited agencies.
-    hearing = _hearings(filters)
-    items = (
-        select(hearing.c.meeting_id, func.count().label("n"))
-        .group_by(hearing.c.meeting_id)
-        .subquery("items")
+    # Expected: each heard case, once for every agency invited to its meeting;
+    # received: the research sections on it from those agencies (both kept facts).
+    hearing = _heard_facts(filters)
+    return select(
+        func.coalesce(func.sum(hearing.c.invited_agencies), 0),
+        func.coalesce(func.sum(hearing.c.research_received), 0),
     )
-    invited = (
-        select(MeetingInvite.meeting_id, func.count().label("n"))
-        .group_by(MeetingInvite.meeting_id)
-        .subquery("invited")
-    )
-    expected = select(func.coalesce(func.sum(items.c.n * invited.c.n), 0)).select_from(
-        items.join(invited, invited.c.meeting_id == items.c.meeting_id)
-    )
-    # Received: research sections on those cases from agencies invited to the meeting.
-    # Written as two EXISTS rather than joins: the planner takes the two-column
-    # matches as independent and expected a handful of rows where there are
-    # hundreds of thousands; a semi join hashes the small side whatever it guesses,
-    # so the sections are read once and counted where they are read.
-    researched = _hearings(filters, "researched_hearing")
-    received = (
-        select(func.count())
-        .select_from(Research)
-        .where(
-            exists(
-                select(literal(1)).where(
-                    MeetingInvite.meeting_id == Research.meeting_id,
-                    MeetingInvite.agency_id == Research.agency_id,
-                )
-            ),
-            exists(
-                select(literal(1))
-                .select_from(researched)
-                .where(
-                    researched.c.meeting_id == Research.meeting_id,
-                    researched.c.case_id == Research.case_id,
-                )
-            ),
-        )
-    )
-    return select(expected.scalar_subquery(), received.scalar_subquery())
 
 
 def research_response(bind: Bind, filters: Filters) -> ResearchResponse:
-    with _hash_joins(bind):
-        row = bind.execute(_research_response(filters)).one()
+    facts.refresh(bind)
+    row = bind.execute(_research_response(filters)).one()
     return ResearchResponse(expected=int(row[0]), received=int(row[1]))
-
-
-_SET_PLANNER = text(
-    "SELECT set_config('enable_nestloop', :loops, true), set_config('work_mem', :mem, true)"
-)
-
-
-@contextmanager
-def _hash_joins(bind: Bind) -> Iterator[None]:
-    """On PostgreSQL, plan the statement run inside without nested loops.
-
-    Research rows match agenda items and invitations on two columns at once, and
-    the planner, taking the columns as independent, expects a few rows where
-    there are hundreds of thousands; with nested loops the research count then
-    took several seconds at the benchmark's scale, with hash joins a fraction
-    of one. The settings are the transaction's own and are put back afterwards.
-    """
-    dialect = bind.dialect if isinstance(bind, Connection) else bind.get_bind().dialect
-    if dialect.name != "postgresql":
-        yield
-        return
-    before = bind.execute(
-        text("SELECT current_setting('enable_nestloop'), current_setting('work_mem')")
-    ).one()
-    bind.execute(_SET_PLANNER, {"loops": "off", "mem": "64MB"})
-    try:
-        yield
-    finally:
-        bind.execute(_SET_PLANNER, {"loops": before[0], "mem": before[1]})
 
 
 @_kept

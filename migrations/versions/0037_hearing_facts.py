@@ -56,6 +56,15 @@ def upgrade():
             comment='perpetrators on the case aged 17 or under at the hearing',
         ),
         sa.Column('children', sa.Integer(), nullable=False, comment='children living in the household'),
+        sa.Column(
+            'invited_agencies', sa.Integer(), nullable=False, comment='agencies invited to the meeting'
+        ),
+        sa.Column(
+            'research_received',
+            sa.Integer(),
+            nullable=False,
+            comment='research sections on the case at the meeting, from agencies invited to it',
+        ),
         sa.Column('victim_bame', sa.Boolean(), nullable=False),
         sa.Column('victim_lgbt', sa.Boolean(), nullable=False),
         sa.Column('victim_disabled', sa.Boolean(), nullable=False),

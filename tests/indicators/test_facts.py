@@ -23,7 +23,7 @@ from emarac.incidents.models import Incident
 from emarac.indicators import facts, queries
 from emarac.indicators.models import hearing_fact, stale_victim
 from emarac.indicators.periods import Filters
-from emarac.meetings.models import AgendaItem, Meeting
+from emarac.meetings.models import AgendaItem, Meeting, MeetingInvite, Research
 from emarac.people import services as people
 from emarac.people.models import Person, PersonMerge
 from emarac.referrals.models import Referral
@@ -163,6 +163,20 @@ def _changes(db: Any, make: Any) -> list[tuple[str, Callable[[], None]]]:
         ):
             incident.victim_id = other
 
+    def research_withdrawn() -> None:
+        _, case, meeting = _heard(db, hearing_fact.c.research_received > 0)
+        for section in session.scalars(
+            select(Research).where(Research.meeting_id == meeting.id, Research.case_id == case.id)
+        ):
+            session.delete(section)
+
+    def agency_uninvited() -> None:
+        _, _, meeting = _heard(db, hearing_fact.c.invited_agencies > 0)
+        invite = session.scalar(
+            select(MeetingInvite).where(MeetingInvite.meeting_id == meeting.id).limit(1)
+        )
+        session.delete(invite)
+
     def victims_merged() -> None:
         _, case, _ = _heard(db, hearing_fact.c.is_repeat.is_(False))
         _, other, _ = _heard(db, hearing_fact.c.is_repeat, Case.victim_id != case.victim_id)
@@ -193,6 +207,8 @@ def _changes(db: Any, make: Any) -> list[tuple[str, Callable[[], None]]]:
         ("an assessment", assessment_answered),
         ("an incident", incident_with_drink),
         ("incidents moved to another victim", incident_to_another_victim),
+        ("research withdrawn", research_withdrawn),
+        ("an agency uninvited", agency_uninvited),
         ("two victims merged", victims_merged),
         ("the merge undone", merge_undone),
         ("an item removed", item_removed),

@@ -586,12 +586,6 @@ def test_assessments_keep_the_factor_codes_answered_yes(world, db):
         assert assessment.yes_factors == expected
 
 
-def test_the_research_count_leaves_the_planner_as_it_found_it(world, conn):
-    queries.research_response(conn, in_testshire(world))
-    if conn.dialect.name == "postgresql":
-        assert conn.execute(text("SHOW enable_nestloop")).scalar_one() == "on"
-
-
 def test_the_return_details_follow_the_areas_own_sources(world, conn, make):
     admin = make.user(roles=("system_admin",))
     area_settings.change_sources(admin, world.testshire.id, {"housing": "substance_misuse"})
