@@ -47,7 +47,6 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    inspect,
     literal,
     or_,
     select,
@@ -55,6 +54,8 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.sql.elements import BindParameter
 
 from emarac.cases.models import Case, CaseChild, CasePerpetrator
 from emarac.incidents.models import Incident
@@ -108,7 +109,7 @@ DEPENDS_ON: dict[type, tuple[str, ...]] = {
 EVERYONE_ABOVE = 2_000
 
 # The victims whose facts a refresh works out, bound when it runs.
-_VICTIMS = bindparam("victims", expanding=True)
+_VICTIMS: BindParameter[Any] = bindparam("victims", expanding=True)
 
 
 # --- working the facts out -------------------------------------------------------
@@ -508,13 +509,14 @@ def mark(bind: Bind, victims: Iterable[uuid.UUID]) -> None:
 
 
 def _changed(obj: object, columns: tuple[str, ...]) -> bool:
-    state = inspect(obj)
+    state = instance_state(obj)
     return any(state.attrs[name].history.has_changes() for name in columns)
 
 
 def _values(obj: object, column: str) -> set[Any]:
     """The column's value now and, if the flush changed it, before."""
-    history = inspect(obj).attrs[column].history
+    state = instance_state(obj)
+    history = state.attrs[column].history
     return {v for v in (*history.sum(), getattr(obj, column, None)) if v is not None}
 
 
@@ -544,13 +546,13 @@ def mark_flushed(session: Session, flush_context: Any) -> None:
         if kind is Incident or kind is Case:
             victims |= _values(obj, "victim_id")
         elif kind is Meeting:
-            meetings.add(obj.id)  # type: ignore[attr-defined]
+            meetings.add(obj.id)
         elif kind is MeetingInvite:
             meetings |= _values(obj, "meeting_id")
         elif kind is Person:
             # A merge (or its undoing) moves the person's links to the one kept in
             # statements of its own before this flush: both people's are marked.
-            both = {obj.id, *_values(obj, "merged_into_id")}  # type: ignore[attr-defined]
+            both = {obj.id, *_values(obj, "merged_into_id")}
             victims |= both
             people |= both
         else:
